@@ -1,0 +1,62 @@
+# Campus–City Booking: the two commands are `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+FLASK := $(BIN)/flask --app booking
+HOST ?= 127.0.0.1
+PORT ?= 5000
+TRANSLATIONS := booking/translations
+
+.PHONY: run test lint format install translations extract-messages update-messages bench bench-quick e2e clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+translations: $(STAMP)
+	$(BIN)/pybabel compile -d $(TRANSLATIONS)
+
+extract-messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -k lazy_gettext -o $(TRANSLATIONS)/messages.pot .
+
+update-messages: extract-messages
+	$(BIN)/pybabel update -N -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
+
+run: translations
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo --if-empty
+	$(FLASK) run --host $(HOST) --port $(PORT) --no-reload
+
+test: translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Real-browser journeys (Playwright driving /usr/bin/chromium against a live gunicorn); `make test` runs them too.
+e2e: translations
+	$(BIN)/python -m pytest tests/e2e -m e2e -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: translations
+	$(BIN)/python -c 'import httpx' 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python bench/run.py
+	if [ -f bench/bench_calendar.py ]; then $(BIN)/python bench/bench_calendar.py; fi
+
+bench-quick: translations
+	$(BIN)/python -c 'import httpx' 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	BENCH_SCALE=quick $(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,187 @@
+"""The benchmark's one table: each measure on PostgreSQL and SQLite beside the issue's target.
+
+`table(results)` takes what bench/run.py collected ({"meta": ..., "postgresql": ..., "sqlite": ...}) and
+returns the table as text; a figure that misses its target is marked ✗, one that meets it ✓.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+BACKENDS = ("postgresql", "sqlite")
+TITLES = {"postgresql": "PostgreSQL", "sqlite": "SQLite"}
+
+
+def _ms(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.0f}" if value >= 10 else f"{value:.1f}"
+
+
+def _mark(ok: bool | None) -> str:
+    return "" if ok is None else (" ✓" if ok else " ✗")
+
+
+def _latency(run: dict | None, target_p95: float | None = None) -> str:
+    if not run:
+        return "n/a"
+    if not run.get("requests"):
+        return f"failed ({run.get('statuses')})"
+    ok = None if target_p95 is None else run["p95"] < target_p95
+    return f"{_ms(run['p50'])} / {_ms(run['p95'])} ms{_mark(ok)}"
+
+
+def _throughput(run: dict | None, target_p95: float | None = None) -> str:
+    if not run:
+        return "n/a"
+    if not run.get("requests"):
+        return f"failed ({run.get('statuses')})"
+    ok = None if target_p95 is None else run["p95"] < target_p95
+    errors = f", {run['errors']} errors" if run.get("errors") else ""
+    latency = f"{_ms(run['p50'])}/{_ms(run['p95'])}/{_ms(run['p99'])} ms"
+    return f"{run['throughput']:.0f}/s · {latency}{errors}{_mark(ok)}"
+
+
+def _tier_label(bookings: int) -> str:
+    return f"{bookings // 1_000_000}M" if bookings >= 1_000_000 else f"{bookings // 1000}k"
+
+
+def _rows(results: dict[str, Any]) -> list[tuple[str, Callable[[dict], str], str]]:
+    rows: list[tuple[str, Callable[[dict], str], str]] = []
+    for clients in (1, 8, 32):
+        target = 100.0 if clients == 32 else None
+        rows.append(
+            (
+                f"create booking, {clients} client{'s' if clients > 1 else ''} (req/s · p50/p95/p99)",
+                lambda r, c=clients, t=target: _throughput(r.get("booking", {}).get(str(c)), t),
+                "p95 < 100 ms" if clients == 32 else "",
+            )
+        )
+    rows.append(
+        (
+            "trivial GET /healthz, 32 clients",
+            lambda r: _throughput(r.get("trivial")),
+            "",
+        )
+    )
+    rows.append(("booking ÷ trivial throughput, 32 clients", _ratio, "≥ 25%"))
+    tiers = sorted({int(t) for b in BACKENDS for t in results.get(b, {}).get("tiers", {})})
+    for tier in tiers:
+        top = tier == max(tiers)
+        rows.append(
+            (
+                f"free-between search, all facilities, {_tier_label(tier)} bookings (p50 / p95)",
+                lambda r, t=tier, top=top: _latency(_tier(r, t, "search"), 100 if top else None),
+                "p95 < 100 ms at 1M" if top else "",
+            )
+        )
+    rows.append(("search growth, smallest → largest tier (p95)", _growth, "< 2x"))
+    for tier in tiers:
+        rows.append(
+            (
+                f"facility week grid, {_tier_label(tier)} bookings (p50 / p95)",
+                lambda r, t=tier: _latency(_tier(r, t, "week"), 50),
+                "p95 < 50 ms",
+            )
+        )
+    rows.append(("personal calendar feed, 5,000 events (p50 / p95)", _feed, ""))
+    jobs = sorted({name for b in BACKENDS for name in (results.get(b, {}).get("jobs") or {})})
+    if not jobs:
+        rows.append(("one tick of each scheduled job", lambda r: "n/a (jobs not built)", "< 200 ms"))
+    for name in jobs:
+        rows.append(
+            (f"job tick: {name} (one interval's work / idle)", lambda r, n=name: _job(r, n), "< 200 ms")
+        )
+    rows.append(("peak web worker RSS after the run", _rss, "< 200 MB"))
+    rows.append(("seeding each tier in bulk", _seeding, "minutes at most"))
+    return rows
+
+
+def _tier(r: dict, tier: int, measure: str) -> dict | None:
+    return r.get("tiers", {}).get(str(tier), {}).get(measure)
+
+
+def _ratio(r: dict) -> str:
+    booking, trivial = r.get("booking", {}).get("32"), r.get("trivial")
+    if not booking or not trivial or not trivial.get("throughput") or not booking.get("throughput"):
+        return "n/a"
+    ratio = booking["throughput"] / trivial["throughput"]
+    return f"{ratio:.0%}{_mark(ratio >= 0.25)}"
+
+
+def _growth(r: dict) -> str:
+    tiers = r.get("tiers", {})
+    if len(tiers) < 2:
+        return "n/a"
+    ordered = sorted(tiers, key=int)
+    first, last = tiers[ordered[0]].get("search"), tiers[ordered[-1]].get("search")
+    if not first or not last or not first.get("p95") or not last.get("p95"):
+        return "n/a"
+    growth = last["p95"] / first["p95"]
+    return (
+        f"{growth:.2f}x ({_tier_label(int(ordered[0]))} → {_tier_label(int(ordered[-1]))}){_mark(growth < 2)}"
+    )
+
+
+def _feed(r: dict) -> str:
+    feed = r.get("feed")
+    if isinstance(feed, str):
+        return feed
+    return _latency(feed)
+
+
+def _job(r: dict, name: str) -> str:
+    job = (r.get("jobs") or {}).get(name)
+    if job is None:
+        return "n/a"
+    if "error" in job:
+        return f"error: {job['error'][:40]}"
+    first, second = job["first_ms"], job["second_ms"]
+    rows = job["rows_first"]
+    plural = "" if rows == 1 else "s"
+    return f"{_ms(first)} / {_ms(second)} ms ({rows} row{plural}){_mark(max(first, second) < 200)}"
+
+
+def _rss(r: dict) -> str:
+    kib = r.get("peak_rss_kib")
+    if not kib:
+        return "n/a"
+    return f"{kib / 1024:.0f} MB{_mark(kib / 1024 < 200)}"
+
+
+def _seeding(r: dict) -> str:
+    parts = [
+        f"{_tier_label(int(t))} {tier['seed_seconds']:.0f} s"
+        for t, tier in sorted(r.get("tiers", {}).items(), key=lambda item: int(item[0]))
+        if tier.get("seed_seconds") is not None
+    ]
+    return ", ".join(parts) or "n/a"
+
+
+def table(results: dict[str, Any]) -> str:
+    backends = [b for b in BACKENDS if b in results]
+    rows = _rows(results)
+    header = ("measure", *(TITLES[b] for b in backends), "target")
+    body = [(label, *(cell(results[b]) for b in backends), target) for label, cell, target in rows]
+    widths = [max(len(str(line[i])) for line in (header, *body)) for i in range(len(header))]
+
+    def line(cells: tuple[str, ...]) -> str:
+        return " | ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+    meta = results.get("meta", {})
+    notes = [
+        f"Campus–City Booking benchmark, {meta.get('finished', '')}",
+        f"machine: {meta.get('cpus')} cores; load average {meta.get('load_before')} before, "
+        f"{meta.get('load_after')} after (1/5/15 min; other work on the machine counts too)",
+        f"server: gunicorn, {meta.get('workers')} sync workers, production settings; load generator: "
+        "bench/loadgen.py (asyncio + httpx) in its own process on the same machine",
+        f"dataset: {meta.get('facilities')} facilities, {meta.get('users')} people (booking/scale.py); "
+        f"throughput runs {meta.get('duration')} s each; latencies over {meta.get('latency_requests')} "
+        "sequential requests",
+    ]
+    notes.append(
+        "clients are closed-loop (each sends its next request when the last returns), so latency at N "
+        "clients is about N / throughput: p95 < 100 ms at 32 clients needs about 320 bookings/s"
+    )
+    notes += [f"note: {n}" for n in meta.get("notes", [])]
+    separator = "-+-".join("-" * w for w in widths)
+    return "\n".join([*notes, "", line(header), separator, *(line(row) for row in body)])

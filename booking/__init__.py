@@ -1,0 +1,121 @@
+"""Campus–City Booking: the Flask application factory."""
+
+import hmac
+import logging
+from typing import Any
+
+from flask import Flask, has_request_context, request, session
+from flask_babel import lazy_gettext
+from flask_login import current_user
+
+from booking.config import ROOT, Config, config_from_environment
+from booking.database import configure_engine
+from booking.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate, talisman
+
+
+def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    if isinstance(config, dict):
+        app.config.from_object(config_from_environment())
+        app.config.update(config)
+    else:
+        app.config.from_object(config or config_from_environment())
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError(
+            "SECRET_KEY is not set. Production needs a long random SECRET_KEY in the environment, e.g. "
+            "SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')."
+        )
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "booking" / "translations"))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from booking.cli import register_commands
+
+    register_commands(app)
+
+    from booking.jobs import start_in_process
+
+    start_in_process(app)
+    return app
+
+
+def select_locale() -> str:
+    """A saved preference wins, then the session's choice, then the browser's Accept-Language."""
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI commands and jobs: the configured default
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    chosen = session.get("locale")
+    if chosen in languages:
+        return chosen
+    best = request.accept_languages.best_match(["zh_CN", "zh", "en"])
+    if best == "en":
+        return "en"
+    if best in {"zh_CN", "zh"}:
+        return "zh_CN"
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    babel.init_app(app, locale_selector=select_locale)
+    bootstrap.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = lazy_gettext("Please log in to continue.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+    talisman.init_app(
+        app,
+        force_https=app.config["FORCE_HTTPS"],
+        session_cookie_secure=app.config.get("SESSION_COOKIE_SECURE", False),
+        strict_transport_security=app.config["FORCE_HTTPS"],
+        content_security_policy={
+            "default-src": "'self'",
+            "script-src": "'self'",
+            "style-src": "'self'",
+            "img-src": "'self' data:",
+            "font-src": "'self'",
+            "object-src": "'none'",
+            "base-uri": "'self'",
+            "form-action": "'self'",
+            "frame-ancestors": "'none'",
+        },
+        content_security_policy_nonce_in=["script-src"],
+        frame_options="DENY",
+        referrer_policy="same-origin",
+    )
+
+    from models import User
+
+    @login_manager.user_loader
+    def load_user(session_id: str) -> User | None:
+        user_id, _, marker = session_id.partition(".")
+        if not user_id.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        # A password change alters the marker, signing out every other session and remember-me cookie.
+        if user is None or not hmac.compare_digest(marker, user.session_marker):
+            return None
+        return user
+
+
+def _register_blueprints(app: Flask) -> None:
+    from booking.web import register_web
+
+    register_web(app)

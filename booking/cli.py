@@ -1,0 +1,43 @@
+"""`flask` commands: seed-demo, create-admin."""
+
+import click
+from flask import Flask, current_app
+
+from booking import clock
+
+
+def register_commands(app: Flask) -> None:
+    @app.cli.command("seed-demo")
+    @click.option("--if-empty", is_flag=True, help="Only seed when the database has no organizations yet.")
+    def seed_demo_command(if_empty: bool) -> None:
+        """Load Jiaozuo's universities, facilities, enterprises and one demo account per role."""
+        from booking import demo
+
+        if if_empty and not demo.database_is_empty():
+            click.echo("Database already has data; demo data not loaded.")
+            return
+        result = demo.seed_demo(clock.now())
+        click.echo(result.summary())
+        if current_app.config["ENV_NAME"] != "production":
+            click.echo("\nDemo accounts (development only):")
+            for login in result.logins:
+                click.echo(f"  {login.role:<22} {login.email:<36} {login.password}")
+
+    from booking import scale_cli, scheduler_cli
+
+    scheduler_cli.register(app)
+    scale_cli.register(app)
+
+    @app.cli.command("create-admin")
+    @click.option("--email", prompt=True)
+    @click.option("--name", prompt=True)
+    @click.password_option()
+    def create_admin_command(email: str, name: str, password: str) -> None:
+        """Create a city-office administrator account."""
+        from booking.services import accounts
+
+        try:
+            user = accounts.create_admin(email=email, display_name=name, password=password)
+        except accounts.AccountError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"Administrator {user.email} created.")

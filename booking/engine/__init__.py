@@ -1,0 +1,86 @@
+"""The pure booking engine: rules, quotas, availability and recurrence over plain values.
+
+No Flask, no database, no clock: services load what the engine needs into the value types below, call it,
+and act on the decision.
+"""
+
+from booking.engine.availability import (
+    CellState,
+    DayClosure,
+    GridCell,
+    GridDay,
+    WeekGrid,
+    is_free,
+    next_free_slot,
+    week_grid,
+)
+from booking.engine.deadlines import cancel_deadline, checkin_window
+from booking.engine.evaluation import Decision, evaluate, evaluate_series
+from booking.engine.hours import opening_intervals
+from booking.engine.occupancy import peak_occupancy
+from booking.engine.quotas import period_window
+from booking.engine.recurrence import (
+    InvalidRecurrence,
+    RecurrenceError,
+    RecurrenceRule,
+    SeriesTooLong,
+    expand,
+    occurrence_count,
+)
+from booking.engine.types import (
+    BookingRequest,
+    ClosureSpec,
+    HoursSpec,
+    Interval,
+    LocalizedName,
+    Occupancy,
+    PeriodWindow,
+    PolicySpec,
+    QuotaSpec,
+    QuotaSubject,
+    RequesterSpec,
+    ResourceSpec,
+    UsageItem,
+)
+from booking.engine.violations import N_, Violation, ViolationCode
+
+__all__ = [
+    "N_",
+    "BookingRequest",
+    "CellState",
+    "ClosureSpec",
+    "DayClosure",
+    "Decision",
+    "GridCell",
+    "GridDay",
+    "HoursSpec",
+    "Interval",
+    "InvalidRecurrence",
+    "LocalizedName",
+    "Occupancy",
+    "PeriodWindow",
+    "PolicySpec",
+    "QuotaSpec",
+    "QuotaSubject",
+    "RecurrenceError",
+    "RecurrenceRule",
+    "RequesterSpec",
+    "ResourceSpec",
+    "SeriesTooLong",
+    "UsageItem",
+    "Violation",
+    "ViolationCode",
+    "WeekGrid",
+    "cancel_deadline",
+    "checkin_window",
+    "evaluate",
+    "evaluate_series",
+    "expand",
+    "is_free",
+    "next_free_slot",
+    "occurrence_count",
+    "opening_intervals",
+    "peak_occupancy",
+    "period_window",
+    "week_grid",
+]

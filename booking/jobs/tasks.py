@@ -1,0 +1,67 @@
+"""The scheduled jobs: each takes the time, calls one service in the current app context, and returns how
+many rows it touched. Settings come from the app config, with the defaults below."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+
+from booking import mail, notify
+from booking.services import housekeeping, reminders, statistics, strikes, waitlist
+
+
+def send_reminders(now: datetime) -> int:
+    lead = timedelta(minutes=int(current_app.config.get("REMINDER_LEAD_MINUTES", 24 * 60)))
+    return reminders.send_reminders(now, lead=lead)
+
+
+def expire_pending(now: datetime) -> int:
+    return housekeeping.expire_pending(now)
+
+
+def mark_no_shows(now: datetime) -> int:
+    return strikes.mark_no_shows(now, rules=strikes.StrikeRules.from_config(current_app.config))
+
+
+def complete_past(now: datetime) -> int:
+    return housekeeping.complete_past(now)
+
+
+def promote_waitlist(now: datetime) -> int:
+    return waitlist.promote_all(now)
+
+
+def snapshot_statistics(now: datetime) -> int:
+    backfill = int(current_app.config.get("STATISTICS_BACKFILL_DAYS", statistics.BACKFILL_DAYS))
+    return statistics.snapshot(now, backfill_days=backfill)
+
+
+def send_digests(now: datetime) -> int:
+    return notify.send_digests(now)
+
+
+def deliver_emails(now: datetime) -> int:
+    """Retry the outbox: emails whose first try after commit failed, or whose sender died mid-send."""
+    report = mail.deliver_pending(now)
+    return report.sent + report.retrying + report.failed
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    run: Callable[[datetime], int]
+    seconds: int  # how often, unless SCHEDULER_INTERVALS[name] or SCHEDULER_INTERVAL_SECONDS says otherwise
+
+
+JOBS: tuple[Job, ...] = (
+    Job("send_reminders", send_reminders, 300),
+    Job("expire_pending", expire_pending, 60),
+    Job("mark_no_shows", mark_no_shows, 60),
+    Job("complete_past", complete_past, 300),
+    Job("promote_waitlist", promote_waitlist, 300),
+    # Hourly, but each facility's day is snapshotted once, after it has ended: in effect nightly.
+    Job("snapshot_statistics", snapshot_statistics, 3600),
+    Job("send_digests", send_digests, 3600),
+    Job("deliver_emails", deliver_emails, 60),
+)

@@ -1,0 +1,1 @@
+"""Use cases: each one transaction over the models, calling the pure engine for every rule."""

@@ -1,0 +1,282 @@
+"""Account use cases: registration, login checks, profile and password changes."""
+
+from datetime import datetime
+from functools import cache
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from booking import clock, credit_code
+from booking.services import audit
+from booking.services.errors import FieldError
+from models import Category, Organization, OrganizationKind, User, Verification, db
+
+MIN_PASSWORD_LENGTH = 8
+
+EMAIL_TAKEN = _l("An account with this email address already exists. Log in instead, or use another address.")
+
+
+class AccountError(FieldError):
+    """A refused account change."""
+
+
+def normalize_email(email: str) -> str:
+    """Emails are stored stripped and lower-cased, which makes their uniqueness case-insensitive."""
+    return email.strip().lower()
+
+
+def universities() -> list[Organization]:
+    """The universities a student can register with."""
+    query = sa.select(Organization).where(Organization.kind == OrganizationKind.UNIVERSITY)
+    return list(db.session.scalars(query.order_by(Organization.name_en)))
+
+
+def register(
+    *,
+    email: str,
+    password: str,
+    display_name: str,
+    category: Category,
+    phone: str | None = None,
+    university_id: int | None = None,
+    student_number: str | None = None,
+    company_code: str | None = None,
+    company_name: str | None = None,
+    now: datetime | None = None,
+) -> User:
+    """Create a resident, student or enterprise-member account in one transaction.
+
+    Students and enterprise members start with verification pending. An enterprise member joins the
+    company with that unified social credit code, or registers it (unverified) if it is new here.
+    """
+    email = normalize_email(email)
+    _check_password(password)
+    # Two tries: a concurrent registration may create the same company between our check and our insert;
+    # the second try then joins it.
+    for attempt in (1, 2):
+        try:
+            user = _insert_account(
+                email=email,
+                password=password,
+                display_name=display_name.strip(),
+                category=category,
+                phone=phone or None,
+                university_id=university_id,
+                student_number=student_number,
+                company_code=company_code,
+                company_name=company_name,
+                now=now or clock.now(),
+            )
+            db.session.commit()
+        except AccountError:
+            db.session.rollback()
+            raise
+        except IntegrityError:
+            db.session.rollback()
+            if _email_taken(email):
+                raise AccountError(EMAIL_TAKEN, field="email") from None
+            if attempt == 2:
+                raise
+        else:
+            return user
+    raise AssertionError("unreachable")
+
+
+def _insert_account(
+    *,
+    email: str,
+    password: str,
+    display_name: str,
+    category: Category,
+    phone: str | None,
+    university_id: int | None,
+    student_number: str | None,
+    company_code: str | None,
+    company_name: str | None,
+    now: datetime,
+) -> User:
+    if not display_name:
+        raise AccountError(_l("Enter your name."), field="display_name")
+    if _email_taken(email):
+        raise AccountError(EMAIL_TAKEN, field="email")
+    user = User(
+        email=email,
+        password_hash=_hash(password),
+        display_name=display_name,
+        phone=phone,
+        category=category,
+        verification=Verification.NONE if category == Category.RESIDENT else Verification.PENDING,
+    )
+    new_company = False
+    if category == Category.STUDENT:
+        user.organization = _university(university_id)
+        user.student_number = _student_number(student_number)
+    elif category == Category.ENTERPRISE:
+        user.organization, new_company = _company(company_code, company_name, now)
+    db.session.add(user)
+    db.session.flush()
+    audit.record(
+        "account.registered",
+        "user",
+        user.id,
+        actor_id=user.id,
+        university_id=user.organization_id if category == Category.STUDENT else None,
+        at=now,
+        category=category.value,
+        organization_id=user.organization_id,
+        new_organization=new_company,
+    )
+    return user
+
+
+def _university(university_id: int | None) -> Organization:
+    university = db.session.get(Organization, university_id) if university_id is not None else None
+    if university is None or not university.is_university:
+        raise AccountError(_l("Choose your university from the list."), field="university_id")
+    return university
+
+
+def _student_number(student_number: str | None) -> str:
+    number = (student_number or "").strip()
+    if not number:
+        raise AccountError(_l("Enter your student number."), field="student_number")
+    return number
+
+
+def _company(code: str | None, name: str | None, now: datetime) -> tuple[Organization, bool]:
+    """The company with this credit code, registering it (unverified) if it is new; and whether it is new."""
+    code = credit_code.normalize(code or "")
+    if not credit_code.is_valid(code):
+        raise AccountError(_l("This unified social credit code is not valid."), field="company_code")
+    company = db.session.scalar(sa.select(Organization).where(Organization.code == code))
+    if company is not None:
+        if company.kind != OrganizationKind.ENTERPRISE:
+            raise AccountError(_l("This code does not belong to a company."), field="company_code")
+        return company, False
+    name = (name or "").strip()
+    if not name:
+        raise AccountError(
+            _l("Your company is not registered here yet: enter its name to register it."),
+            field="company_name",
+        )
+    company = Organization(
+        kind=OrganizationKind.ENTERPRISE,
+        name_zh=name,
+        name_en=name,
+        code=code,
+        verified_at=None,
+        created_at=now,
+    )
+    db.session.add(company)
+    return company, True
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The account with this email and password, active or not; None if either is wrong."""
+    user = db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
+    if user is None:
+        # Do the same hashing work as for a real account, so response times do not reveal which emails exist.
+        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
+        return None
+    return user if check_password_hash(user.password_hash, password) else None
+
+
+def update_profile(
+    user: User, *, display_name: str, phone: str | None, locale: str, now: datetime | None = None
+) -> None:
+    if locale not in current_app.config["LANGUAGES"]:
+        raise AccountError(_l("Choose a language from the list."), field="locale")
+    values = {"display_name": display_name.strip(), "phone": phone or None, "locale": locale}
+    changed = sorted(name for name, value in values.items() if getattr(user, name) != value)
+    for name, value in values.items():
+        setattr(user, name, value)
+    if changed:
+        audit.record(
+            "account.profile_updated",
+            "user",
+            user.id,
+            actor_id=user.id,
+            university_id=None,
+            at=now or clock.now(),
+            fields=changed,
+        )
+    db.session.commit()
+
+
+def change_password(
+    user: User, *, current_password: str, new_password: str, now: datetime | None = None
+) -> None:
+    if not check_password_hash(user.password_hash, current_password):
+        raise AccountError(_l("Your current password is not correct."), field="current_password")
+    _check_password(new_password, field="new_password")
+    user.password_hash = _hash(new_password)
+    audit.record(
+        "account.password_changed",
+        "user",
+        user.id,
+        actor_id=user.id,
+        university_id=None,
+        at=now or clock.now(),
+    )
+    db.session.commit()
+
+
+def set_locale(user: User, locale: str) -> None:
+    user.locale = locale
+    db.session.commit()
+
+
+def create_admin(email: str, display_name: str, password: str, *, now: datetime | None = None) -> User:
+    """A city-office administrator (used by `flask create-admin`)."""
+    try:
+        email = normalize_email(validate_email(email.strip(), check_deliverability=False).normalized)
+    except EmailNotValidError:
+        raise AccountError(_l("Enter a valid email address."), field="email") from None
+    if not display_name.strip():
+        raise AccountError(_l("Enter a name."), field="display_name")
+    _check_password(password)
+    if _email_taken(email):
+        raise AccountError(EMAIL_TAKEN, field="email")
+    user = User(
+        email=email,
+        password_hash=_hash(password),
+        display_name=display_name.strip(),
+        category=Category.RESIDENT,
+        verification=Verification.NONE,
+        is_admin=True,
+    )
+    db.session.add(user)
+    try:
+        db.session.flush()
+        audit.record(
+            "account.admin_created", "user", user.id, actor_id=None, university_id=None, at=now or clock.now()
+        )
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise AccountError(EMAIL_TAKEN, field="email") from None
+    return user
+
+
+def _email_taken(email: str) -> bool:
+    return db.session.scalar(sa.select(User.id).where(User.email == email)) is not None
+
+
+def _check_password(password: str, field: str = "password") -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(
+            _l("Use at least %(num)d characters for the password.", num=MIN_PASSWORD_LENGTH), field=field
+        )
+
+
+def _hash(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+@cache
+def _dummy_hash(method: str) -> str:
+    return generate_password_hash("not a real password", method=method)

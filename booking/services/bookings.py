@@ -1,0 +1,588 @@
+"""Booking use cases: request one booking or a series, book on someone's behalf, cancel.
+
+Each use case is one transaction: lock (organization, user, facility), load what the engine needs,
+let the engine judge, write, audit. A refusal raises `BookingRefused` with every violation and
+writes nothing.
+"""
+
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import lazyload, selectinload
+
+from booking import engine, notify
+from booking.engine.violations import N_, Violation
+from booking.services import audit, specs
+from booking.services.errors import NotFound
+from booking.services.lifecycle import transition
+from booking.services.transactions import lock_rows, write_transaction
+from models import (
+    ACTIVE_STATUSES,
+    Booking,
+    BookingStatus,
+    Frequency,
+    Mode,
+    Resource,
+    Series,
+    User,
+    db,
+)
+
+_EXCLUSION_CONSTRAINT = "ex_booking_no_overlap"
+
+
+class BookingRefused(Exception):
+    """A request broke rules; nothing was written. `violations` holds every one, with its code."""
+
+    def __init__(self, violations: Sequence[Violation]) -> None:
+        super().__init__("; ".join(str(v) for v in violations))
+        self.violations = tuple(violations)
+
+    @property
+    def codes(self) -> set[str]:
+        return {v.code for v in self.violations}
+
+
+def slot_taken() -> Violation:
+    return Violation(
+        "conflict",
+        N_("Sorry, this time was just taken by someone else. Please choose another time."),
+        {},
+        overridable=False,
+    )
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One date of a series with the engine's verdict on it."""
+
+    interval: engine.Interval
+    decision: engine.Decision
+
+    @property
+    def ok(self) -> bool:
+        return self.decision.ok
+
+
+@dataclass(frozen=True)
+class SeriesResult:
+    series: Series
+    booked: list[Booking]
+    skipped: list[Occurrence]
+
+
+@dataclass(frozen=True)
+class _Context:
+    resource: Resource
+    spec: engine.ResourceSpec
+    requester: engine.RequesterSpec
+    existing: list[engine.Occupancy]
+    quotas: list[engine.QuotaSpec]
+    usage: list[engine.UsageItem]
+
+
+def get_resource(resource_id: int) -> Resource:
+    # Tags are for the catalog; booking never reads them, so they load only if something asks.
+    resource = db.session.get(Resource, resource_id, options=[lazyload(Resource.tags)])
+    if resource is None:
+        raise NotFound
+    return resource
+
+
+def get_bookable_resource(resource_id: int) -> Resource:
+    """A facility people may book or wait for: it exists and is active."""
+    resource = get_resource(resource_id)
+    if not resource.active:
+        raise NotFound
+    return resource
+
+
+def _load_context(resource_id: int, user: User, span: engine.Interval, now: datetime) -> _Context:
+    """Everything the engine needs to judge requests for `user` on one facility within `span`."""
+    resource = db.session.execute(
+        sa.select(Resource)
+        .where(Resource.id == resource_id)
+        .options(selectinload(Resource.hours), selectinload(Resource.university), lazyload(Resource.tags))
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if resource is None:
+        raise NotFound
+    buffer = timedelta(minutes=resource.policy.buffer_minutes)
+    closures = specs.load_closures([resource], span.start, span.end + buffer).get(resource.id, [])
+    spec = specs.resource_spec(resource, closures)
+    existing = specs.load_occupancy([resource.id], span.start, span.end + buffer).get(resource.id, [])
+    return _Context(
+        resource=resource,
+        spec=spec,
+        requester=specs.requester_spec(user),
+        existing=existing,
+        quotas=specs.load_quotas(resource.university_id),
+        usage=specs.load_usage([user], span, now),
+    )
+
+
+def _lock_for(user: User, resource_id: int) -> None:
+    lock_rows(organization_ids=[user.organization_id], user_ids=[user.id], resource_ids=[resource_id])
+    # Suspension and verification are read again now that the user's row is ours.
+    db.session.refresh(user)
+
+
+def _evaluate(context: _Context, request: engine.BookingRequest, now: datetime) -> engine.Decision:
+    return engine.evaluate(
+        request, context.spec, context.requester, context.existing, context.quotas, context.usage, now
+    )
+
+
+def _new_booking(
+    context: _Context,
+    user: User,
+    request: engine.BookingRequest,
+    decision: engine.Decision,
+    *,
+    purpose: str,
+    now: datetime,
+    series: Series | None = None,
+    booked_by: User | None = None,
+    override_reason: str | None = None,
+) -> Booking:
+    resource = context.resource
+    policy = resource.policy
+    status = BookingStatus.PENDING if decision.requires_approval else BookingStatus.CONFIRMED
+    booking = Booking(
+        resource_id=resource.id,
+        user_id=user.id,
+        organization_id=user.organization_id,
+        series=series,
+        start_at=request.start,
+        end_at=request.end,
+        blocked_until=request.end + timedelta(minutes=policy.buffer_minutes),
+        exclusive=resource.mode == Mode.EXCLUSIVE,
+        party_size=request.party_size,
+        purpose=purpose,
+        status=status,
+        booked_by_id=booked_by.id if booked_by else None,
+        override_reason=override_reason,
+        checkin_code=f"{secrets.randbelow(10**6):06d}" if policy.checkin_required else None,
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(booking)
+    return booking
+
+
+def _flush_or_taken() -> None:
+    """Flush; PostgreSQL's exclusion constraint turns a lost race into the usual 'just taken' refusal."""
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError as exc:
+        if _EXCLUSION_CONSTRAINT in str(exc.orig):
+            raise BookingRefused([slot_taken()]) from exc
+        raise
+
+
+def _audit_created(booking: Booking, actor: User, now: datetime, **details: object) -> None:
+    audit.record(
+        "booking.created",
+        "booking",
+        booking.id,
+        actor_id=actor.id,
+        university_id=booking.resource.university_id if booking.resource else None,
+        at=now,
+        status=booking.status.value,
+        **details,
+    )
+
+
+def request_booking(
+    user: User,
+    resource_id: int,
+    start: datetime,
+    end: datetime,
+    *,
+    party_size: int = 1,
+    purpose: str = "",
+    now: datetime,
+) -> Booking:
+    """Book one interval for `user`: confirmed, or pending where a manager must approve."""
+    request = engine.BookingRequest(start, end, party_size)
+    with write_transaction():
+        _lock_for(user, resource_id)
+        context = _load_context(resource_id, user, engine.Interval(start, end), now)
+        decision = _evaluate(context, request, now)
+        if not decision.ok:
+            raise BookingRefused(decision.violations)
+        booking = _new_booking(context, user, request, decision, purpose=purpose, now=now)
+        _flush_or_taken()
+        _audit_created(booking, user, now)
+        if booking.status == BookingStatus.PENDING:
+            _tell_managers(booking, user, now)
+        else:
+            tell_confirmed(booking, now)
+    return booking
+
+
+def tell_confirmed(booking: Booking, now: datetime) -> None:
+    """The confirmation email, with the booking attached as an .ics file for the person's calendar."""
+    from booking.services import calendar
+
+    owner = db.session.get(User, booking.user_id)
+    ics = calendar.booking_calendar(booking, calendar.owner_locale(owner))
+    notify.notify(booking.user_id, "booking_confirmed", at=now, booking=booking, ics=ics)
+
+
+def _tell_managers(booking: Booking, requester: User, now: datetime, *, dates: int = 1) -> None:
+    """Queue a 'request received' notification for every manager of the facility's university."""
+    manager_ids = db.session.scalars(
+        sa.select(User.id).where(User.manages_id == booking.resource.university_id, User.active.is_(True))
+    ).all()
+    for manager_id in manager_ids:
+        notify.notify(
+            manager_id,
+            "booking_requested",
+            at=now,
+            booking=booking,
+            person=requester.display_name,
+            dates=dates,
+        )
+
+
+def book_on_behalf(
+    manager: User,
+    user: User,
+    resource_id: int,
+    start: datetime,
+    end: datetime,
+    *,
+    party_size: int = 1,
+    purpose: str = "",
+    reason: str,
+    now: datetime,
+) -> Booking:
+    """A manager books for someone, overriding rules and quotas (never conflicts) with an audited reason."""
+    if not reason.strip():
+        raise BookingRefused([_reason_required()])
+    request = engine.BookingRequest(start, end, party_size)
+    with write_transaction():
+        _lock_for(user, resource_id)
+        context = _load_context(resource_id, user, engine.Interval(start, end), now)
+        if not manager.can_manage(context.resource.university_id):
+            raise NotFound
+        decision = _evaluate(context, request, now)
+        blocking = decision.blocking(override=True)
+        if blocking:
+            raise BookingRefused(blocking)
+        overridden = [v.code for v in decision.violations]
+        booking = _new_booking(
+            context,
+            user,
+            request,
+            engine.Decision((), requires_approval=False),
+            purpose=purpose,
+            now=now,
+            booked_by=manager,
+            override_reason=reason.strip(),
+        )
+        _flush_or_taken()
+        _audit_created(
+            booking, manager, now, on_behalf_of=user.id, reason=reason.strip(), overridden=overridden
+        )
+    return booking
+
+
+def _reason_required() -> Violation:
+    return Violation("reason_required", N_("Please give a reason."), {}, overridable=False)
+
+
+def expand_series(
+    resource: Resource,
+    rule: engine.RecurrenceRule,
+    first_local_start: datetime,
+    duration: timedelta,
+) -> list[engine.Interval]:
+    """The series' dates in UTC; raises BookingRefused for a malformed or too long rule."""
+    try:
+        return engine.expand(rule, first_local_start, duration, resource.timezone)
+    except (engine.SeriesTooLong, engine.InvalidRecurrence) as exc:
+        raise BookingRefused([exc.violation]) from exc
+
+
+def preview_series(
+    user: User,
+    resource_id: int,
+    rule: engine.RecurrenceRule,
+    first_local_start: datetime,
+    duration: timedelta,
+    *,
+    party_size: int = 1,
+    now: datetime,
+) -> list[Occurrence]:
+    """Every date of a series with its verdict, quotas counted across the series. Writes nothing."""
+    resource = get_resource(resource_id)
+    intervals = expand_series(resource, rule, first_local_start, duration)
+    span = engine.Interval(intervals[0].start, intervals[-1].end)
+    context = _load_context(resource_id, user, span, now)
+    return _judge_series(context, intervals, party_size, now)
+
+
+def _judge_series(
+    context: _Context, intervals: list[engine.Interval], party_size: int, now: datetime
+) -> list[Occurrence]:
+    requests = [engine.BookingRequest(i.start, i.end, party_size) for i in intervals]
+    decisions = engine.evaluate_series(
+        requests, context.spec, context.requester, context.existing, context.quotas, context.usage, now
+    )
+    return [Occurrence(i, d) for i, d in zip(intervals, decisions, strict=True)]
+
+
+def request_series(
+    user: User,
+    resource_id: int,
+    rule: engine.RecurrenceRule,
+    first_local_start: datetime,
+    duration: timedelta,
+    *,
+    party_size: int = 1,
+    purpose: str = "",
+    only_available: bool = True,
+    now: datetime,
+) -> SeriesResult:
+    """Book a repeating series: every date, or (only_available) the dates that pass every rule.
+
+    The verdicts are computed again under the locks, so a preview that went stale cannot overbook.
+    """
+    resource = get_resource(resource_id)
+    intervals = expand_series(resource, rule, first_local_start, duration)
+    span = engine.Interval(intervals[0].start, intervals[-1].end)
+    with write_transaction():
+        _lock_for(user, resource_id)
+        context = _load_context(resource_id, user, span, now)
+        occurrences = _judge_series(context, intervals, party_size, now)
+        refused = [o for o in occurrences if not o.ok]
+        if len(refused) == len(occurrences) or (refused and not only_available):
+            raise BookingRefused(_distinct(v for o in refused for v in o.decision.violations))
+        series = Series(
+            user_id=user.id,
+            resource_id=resource_id,
+            frequency=rule.frequency,
+            interval=rule.interval,
+            weekdays=sorted(rule.weekdays),
+            count=rule.count,
+            until=rule.until,
+            local_start=first_local_start.time(),
+            duration_minutes=int(duration.total_seconds() // 60),
+            created_at=now,
+        )
+        db.session.add(series)
+        booked = [
+            _new_booking(
+                context,
+                user,
+                engine.BookingRequest(o.interval.start, o.interval.end, party_size),
+                o.decision,
+                purpose=purpose,
+                now=now,
+                series=series,
+            )
+            for o in occurrences
+            if o.ok
+        ]
+        _flush_or_taken()
+        for booking in booked:
+            _audit_created(booking, user, now, series=series.id)
+        pending = [b for b in booked if b.status == BookingStatus.PENDING]
+        if pending:
+            _tell_managers(pending[0], user, now, dates=len(pending))
+        confirmed = [b for b in booked if b.status == BookingStatus.CONFIRMED]
+        if confirmed:
+            notify.notify(user.id, "series_confirmed", at=now, booking=confirmed[0], dates=len(confirmed))
+    return SeriesResult(series=series, booked=booked, skipped=refused)
+
+
+def _distinct(violations: Iterable[Violation]) -> list[Violation]:
+    seen: dict[tuple[str, str], Violation] = {}
+    for v in violations:
+        seen.setdefault((v.code, str(v)), v)
+    return list(seen.values())
+
+
+# --- cancelling -------------------------------------------------------------------------------------
+
+
+def cancel_deadline(booking: Booking) -> datetime:
+    return booking.start_at - timedelta(minutes=booking.resource.policy.cancel_deadline_minutes)
+
+
+def can_cancel(user: User, booking: Booking, now: datetime) -> bool:
+    """Whether `user` may cancel `booking` now (the booking page shows the button only then)."""
+    if booking.status not in ACTIVE_STATUSES or booking.status == BookingStatus.CHECKED_IN:
+        return False
+    if user.can_manage(booking.resource.university_id):
+        return True
+    if booking.user_id != user.id:
+        return False
+    if booking.status == BookingStatus.PENDING:
+        return now < booking.start_at
+    return now <= cancel_deadline(booking)
+
+
+def cancel(
+    user: User,
+    booking_id: int,
+    *,
+    now: datetime,
+    following: bool = False,
+    reason: str = "",
+) -> list[Booking]:
+    """Cancel a booking, or it and every later active occurrence of its series. Returns the cancelled ones."""
+    with write_transaction():
+        booking = get_visible_booking(user, booking_id)
+        targets = [booking]
+        if following and booking.series_id is not None:
+            targets += db.session.scalars(
+                sa.select(Booking)
+                .where(
+                    Booking.series_id == booking.series_id,
+                    Booking.start_at > booking.start_at,
+                    Booking.status.in_([BookingStatus.PENDING, BookingStatus.CONFIRMED]),
+                )
+                .order_by(Booking.start_at)
+            ).all()
+        refusal = _cancel_refusal(user, booking, now)
+        if refusal is not None:
+            raise BookingRefused([refusal])
+        by_manager = booking.user_id != user.id
+        for target in targets:
+            if not can_cancel(user, target, now):
+                continue
+            record_cancellation(
+                user,
+                target,
+                reason=reason,
+                now=now,
+                notice="booking_cancelled_by_manager" if by_manager else None,
+            )
+        cancelled = [t for t in targets if t.status == BookingStatus.CANCELLED]
+    # The freed places go to the waitlist right after the commit, each promotion in its own transaction:
+    # it must take its locks in the fixed order (person, then facility), which this transaction, already
+    # holding the booking rows, cannot; and a promotion that fails must not undo the cancellation.
+    from booking.services import waitlist
+
+    waitlist.promote_freed(cancelled, now=now)
+    return cancelled
+
+
+def record_cancellation(
+    actor: User,
+    booking: Booking,
+    *,
+    reason: str,
+    now: datetime,
+    notice: str | None = None,
+    **details: object,
+) -> None:
+    """Cancel one booking inside the caller's transaction: status, note, audit event, and (for someone
+    else's booking) the `notice` that tells its holder why."""
+    reason = reason.strip()
+    transition(booking, BookingStatus.CANCELLED, at=now)
+    if notice is not None:
+        booking.decision_note = reason[:500] or None
+        notify.notify(booking.user_id, notice, at=now, booking=booking, note=reason or "-")
+    audit.record(
+        "booking.cancelled",
+        "booking",
+        booking.id,
+        actor_id=actor.id,
+        university_id=booking.resource.university_id,
+        at=now,
+        by_manager=notice is not None,
+        reason=reason,
+        **details,
+    )
+
+
+def _cancel_refusal(user: User, booking: Booking, now: datetime) -> Violation | None:
+    if can_cancel(user, booking, now):
+        return None
+    if booking.status not in ACTIVE_STATUSES or booking.status == BookingStatus.CHECKED_IN:
+        return Violation(
+            "not_cancellable", N_("This booking can no longer be cancelled."), {}, overridable=False
+        )
+    tz = engine.localtime.zone(booking.resource.timezone)
+    return Violation(
+        "cancel_deadline",
+        N_(
+            "Bookings here can be cancelled up to %(minutes)s minutes before the start; "
+            "the deadline was %(deadline)s."
+        ),
+        {
+            "minutes": booking.resource.policy.cancel_deadline_minutes,
+            "deadline": engine.localtime.to_local(cancel_deadline(booking), tz),
+        },
+        overridable=False,
+    )
+
+
+# --- reading ----------------------------------------------------------------------------------------
+
+
+def get_visible_booking(user: User, booking_id: int) -> Booking:
+    """A booking its owner or its university's managers may see; anyone else gets NotFound, not 403."""
+    booking = db.session.get(Booking, booking_id)
+    if booking is None:
+        raise NotFound
+    if booking.user_id != user.id and not user.can_manage(booking.resource.university_id):
+        raise NotFound
+    return booking
+
+
+def my_bookings(user: User, show: str, now: datetime, *, limit: int = 200) -> list[Booking]:
+    """The user's bookings: 'upcoming' (active, not ended), 'past', or 'cancelled' (and declined)."""
+    query = sa.select(Booking).where(Booking.user_id == user.id).options(selectinload(Booking.resource))
+    ended = {BookingStatus.CANCELLED, BookingStatus.REJECTED, BookingStatus.EXPIRED}
+    if show == "cancelled":
+        query = query.where(Booking.status.in_(ended)).order_by(Booking.start_at.desc())
+    elif show == "past":
+        query = query.where(Booking.status.not_in(ended), Booking.end_at <= now).order_by(
+            Booking.start_at.desc()
+        )
+    else:
+        query = query.where(Booking.status.in_(ACTIVE_STATUSES), Booking.end_at > now).order_by(
+            Booking.start_at
+        )
+    return list(db.session.scalars(query.limit(limit)))
+
+
+def history(booking: Booking) -> list:
+    """The audit events of one booking, oldest first: its status history."""
+    from models import AuditEvent
+
+    return list(
+        db.session.scalars(
+            sa.select(AuditEvent)
+            .where(AuditEvent.target_type == "booking", AuditEvent.target_id == booking.id)
+            .options(selectinload(AuditEvent.actor))
+            .order_by(AuditEvent.at, AuditEvent.id)
+        )
+    )
+
+
+__all__ = [
+    "BookingRefused",
+    "Frequency",
+    "NotFound",
+    "Occurrence",
+    "SeriesResult",
+    "book_on_behalf",
+    "can_cancel",
+    "cancel",
+    "cancel_deadline",
+    "get_visible_booking",
+    "history",
+    "my_bookings",
+    "preview_series",
+    "request_booking",
+    "request_series",
+]

@@ -1,0 +1,601 @@
+"""Calendar use cases: secret feed tokens, the bookings a feed holds, and closures imported from an .ics file.
+
+Feed tokens are shown to their owner once; only their SHA-256 digest is stored, so a leaked database
+row opens no feed, and a lookup compares digests, never the secret itself. Feeds are read with one
+aggregate query (for ETag/304) and one row query, whatever their size.
+"""
+
+import hashlib
+import re
+import secrets
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale, gettext
+from icalendar import Calendar, vBroken
+from sqlalchemy.orm import lazyload
+
+from booking.engine.localtime import day_start_utc, to_utc, zone
+from booking.engine.violations import N_
+from booking.ics import WITHDRAWN, BookingRow, Links, Texts, booking_file
+from booking.services import audit
+from booking.services.errors import NotFound
+from booking.services.transactions import lock_rows, write_transaction
+from models import Booking, BookingStatus, Closure, Mode, Organization, OrganizationKind, Resource, User, db
+
+FEED_PAST = timedelta(days=30)
+FEED_AHEAD = timedelta(days=365)
+# Cancelled, rejected and expired bookings stay in feeds this long after the change, so clients remove them.
+WITHDRAWN_KEPT = timedelta(days=30)
+# A safety limit for the feed of a very busy university: beyond it the latest events are left out (about
+# 2 s and 6 MB of iCalendar already; calendar clients struggle with more).
+FEED_MAX_EVENTS = 10_000
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+# secrets.token_urlsafe(32): 256 random bits in 43 URL-safe characters.
+_TOKEN_BYTES = 32
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
+# --- feed tokens -----------------------------------------------------------------------------------
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def reset_feed_token(user: User, *, now: datetime) -> str:
+    """Give `user` a new feed token, killing the old one at once; the token is returned here only."""
+    token = secrets.token_urlsafe(_TOKEN_BYTES)
+    with write_transaction():
+        lock_rows(user_ids=[user.id])
+        first = user.feed_token_hash is None
+        user.feed_token_hash = token_digest(token)
+        audit.record(
+            "calendar.feed_created" if first else "calendar.feed_reset",
+            "user",
+            user.id,
+            actor_id=user.id,
+            university_id=None,
+            at=now,
+        )
+    return token
+
+
+def user_for_feed_token(token: str) -> User:
+    """The active user whose feed `token` opens.
+
+    The database compares SHA-256 digests: timing can tell at most how much of a digest matched, which
+    says nothing about a token that would produce it.
+    """
+    if not _TOKEN_SHAPE.fullmatch(token):
+        raise NotFound
+    user = db.session.scalar(sa.select(User).where(User.feed_token_hash == token_digest(token)))
+    if user is None or not user.active:
+        raise NotFound
+    return user
+
+
+# --- feeds -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeedScope:
+    """Whose bookings a feed holds: one person's, every facility of one university, or one facility."""
+
+    user_id: int | None = None
+    university_id: int | None = None
+    resource_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if sum(v is not None for v in (self.user_id, self.university_id, self.resource_id)) != 1:
+            raise ValueError("a feed scope names exactly one user, university or facility")
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """A cheap summary of a feed's rows: if it is unchanged, so is the feed."""
+
+    count: int
+    last_modified: datetime | None
+    sequence_total: int
+
+
+def feed_window(now: datetime) -> tuple[datetime, datetime]:
+    return now - FEED_PAST, now + FEED_AHEAD
+
+
+_ROW_COLUMNS = (
+    Booking.id,
+    Booking.uuid,
+    Booking.start_at,
+    Booking.end_at,
+    Booking.status,
+    Booking.sequence,
+    Booking.updated_at,
+    Booking.purpose,
+    Resource.mode,
+    Resource.id,
+    Resource.timezone,
+    Resource.name_zh,
+    Resource.name_en,
+    Resource.address,
+    Resource.latitude,
+    Resource.longitude,
+    Organization.name_zh,
+    Organization.name_en,
+)
+
+
+def _feed_query(columns: Sequence[Any], scope: FeedScope, now: datetime) -> sa.Select:
+    start, end = feed_window(now)
+    if scope.user_id is not None:
+        owner = Booking.user_id == scope.user_id
+    elif scope.university_id is not None:
+        owner = Resource.university_id == scope.university_id
+    else:
+        owner = Booking.resource_id == scope.resource_id
+    return (
+        sa.select(*columns)
+        .select_from(Booking)
+        .join(Resource, Resource.id == Booking.resource_id)
+        .join(Organization, Organization.id == Resource.university_id)
+        .where(
+            owner,
+            Booking.end_at > start,
+            Booking.start_at < end,
+            sa.or_(Booking.status.not_in(WITHDRAWN), Booking.updated_at >= now - WITHDRAWN_KEPT),
+        )
+    )
+
+
+def feed_state(scope: FeedScope, now: datetime) -> FeedState:
+    """Count, latest change and total SEQUENCE of the feed's rows, in one aggregate query.
+
+    The SEQUENCE total catches a change made within the same instant as the previous one.
+    """
+    count, last, sequences = db.session.execute(
+        _feed_query(
+            (sa.func.count(Booking.id), sa.func.max(Booking.updated_at), sa.func.sum(Booking.sequence)),
+            scope,
+            now,
+        )
+    ).one()
+    return FeedState(count=count, last_modified=last, sequence_total=int(sequences or 0))
+
+
+def feed_rows(scope: FeedScope, now: datetime) -> list[BookingRow]:
+    """Every booking of the feed, oldest first, in one query: 30 days back to a year ahead, withdrawn
+    bookings for 30 days after they were withdrawn (at most FEED_MAX_EVENTS, the earliest)."""
+    query = (
+        _feed_query(_ROW_COLUMNS, scope, now).order_by(Booking.start_at, Booking.id).limit(FEED_MAX_EVENTS)
+    )
+    placement = Mode.PLACEMENT
+    return [BookingRow(*row[:8], row[8] == placement, *row[9:]) for row in db.session.execute(query)]
+
+
+# --- words and links of a calendar, outside any request (feeds, downloads and emails alike) ---------
+
+# The same English msgids as the status labels of the pages, so they share their translations.
+STATUS_WORDS: dict[BookingStatus, str] = {
+    BookingStatus.PENDING: N_("Awaiting approval"),
+    BookingStatus.CONFIRMED: N_("Confirmed"),
+    BookingStatus.CHECKED_IN: N_("Checked in"),
+    BookingStatus.COMPLETED: N_("Completed"),
+    BookingStatus.REJECTED: N_("Rejected"),
+    BookingStatus.CANCELLED: N_("Cancelled"),
+    BookingStatus.EXPIRED: N_("Expired"),
+    BookingStatus.NO_SHOW: N_("No-show"),
+}
+
+
+def owner_locale(user: User) -> str:
+    """The language of a person's feeds and attachments: their saved one, else the site's (zh_CN)."""
+    config = current_app.config
+    return user.locale if user.locale in config["LANGUAGES"] else config["BABEL_DEFAULT_LOCALE"]
+
+
+def calendar_texts(locale: str) -> Texts:
+    with force_locale(locale):
+        return Texts(
+            locale=locale,
+            status_labels={status: gettext(word) for status, word in STATUS_WORDS.items()},
+            purpose=gettext("Purpose"),
+            status=gettext("Status"),
+            booked=gettext("Booked"),
+        )
+
+
+def calendar_links(*, booking_pages: bool = False, facility_pages: bool = False) -> Links:
+    """UID domain, organizer and absolute page URLs, all from the configuration (no request needed).
+
+    UIDs must never change: CALENDAR_UID_DOMAIN, if configured, wins over the host of BASE_URL.
+    """
+    config = current_app.config
+    base = urlsplit(config["BASE_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http"
+    )
+
+    def url_maker(endpoint: str, argument: str) -> Callable[[int], str]:
+        # url_for once, not once per event of a large feed.
+        marker = 987654321
+        prefix, _sep, suffix = adapter.build(endpoint, {argument: marker}, force_external=True).partition(
+            str(marker)
+        )
+        return lambda key: f"{prefix}{key}{suffix}"
+
+    return Links(
+        uid_domain=config.get("CALENDAR_UID_DOMAIN") or base.hostname or "localhost",
+        organizer_email=config.get("CALENDAR_ORGANIZER_EMAIL") or config["MAIL_DEFAULT_SENDER"],
+        booking_url=url_maker("bookings.detail", "booking_id") if booking_pages else None,
+        facility_url=url_maker("catalog.detail", "resource_id") if facility_pages else None,
+    )
+
+
+def booking_calendar(booking: Booking, locale: str) -> bytes:
+    """One booking's .ics in `locale`: the download, and the attachment of a confirmation email."""
+    return booking_file(booking_row(booking), calendar_texts(locale), calendar_links(booking_pages=True))
+
+
+def booking_row(booking: Booking) -> BookingRow:
+    """The same values as a feed row, for one booking already loaded."""
+    resource = booking.resource
+    university = resource.university
+    return BookingRow(
+        id=booking.id,
+        uuid=booking.uuid,
+        start_at=booking.start_at,
+        end_at=booking.end_at,
+        status=booking.status,
+        sequence=booking.sequence,
+        updated_at=booking.updated_at,
+        purpose=booking.purpose,
+        all_day=resource.mode == Mode.PLACEMENT,
+        resource_id=resource.id,
+        timezone=resource.timezone,
+        resource_zh=resource.name_zh,
+        resource_en=resource.name_en,
+        address=resource.address,
+        latitude=resource.latitude,
+        longitude=resource.longitude,
+        university_zh=university.name_zh,
+        university_en=university.name_en,
+    )
+
+
+def public_facility(resource_id: int) -> Resource:
+    """A facility whose busy times anyone may see: it exists and is listed."""
+    # Only its own columns are needed: skip the hours, tags and policy the model loads eagerly.
+    resource = db.session.scalar(sa.select(Resource).where(Resource.id == resource_id).options(lazyload("*")))
+    if resource is None or not resource.active:
+        raise NotFound
+    return resource
+
+
+def university(university_id: int) -> Organization:
+    org = db.session.get(Organization, university_id)
+    if org is None or org.kind != OrganizationKind.UNIVERSITY:
+        raise NotFound
+    return org
+
+
+def manageable_universities(user: User) -> list[Organization]:
+    """The universities `user` may import closures for: their own, or every one for an admin."""
+    query = sa.select(Organization).where(Organization.kind == OrganizationKind.UNIVERSITY)
+    if not user.is_admin:
+        if user.manages_id is None:
+            return []
+        query = query.where(Organization.id == user.manages_id)
+    return list(db.session.scalars(query.order_by(Organization.code)))
+
+
+# --- closures from an academic calendar ----------------------------------------------------------------
+
+MAX_IMPORT_BYTES = 1024 * 1024
+MAX_IMPORT_EVENTS = 1000
+MAX_REASON = 200
+# Closures beyond these are surely a mistake in the file (a 10-year "holiday", a date in 1900).
+MAX_CLOSURE = timedelta(days=366)
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
+FALLBACK_REASON = "校历"  # an event without a SUMMARY: "academic calendar"
+_VEVENT_LINE = re.compile(rb"^BEGIN:VEVENT[ \t]*\r?$", re.IGNORECASE | re.MULTILINE)
+
+
+class CalendarFileRefused(Exception):
+    """The uploaded file cannot be imported; nothing was read from it. `message` is an N_ template."""
+
+    def __init__(self, code: str, message: str, **params: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.message = message
+        self.params = params
+
+
+def refusal(code: str) -> CalendarFileRefused:
+    messages = {
+        "too_large": N_("The file is larger than %(limit)s MB. Please upload a smaller calendar."),
+        "not_calendar": N_(
+            "This is not an iCalendar (.ics) file. Please export the calendar as .ics and try again."
+        ),
+        "malformed": N_("The calendar file could not be read: it is damaged or not valid iCalendar."),
+        "too_many_events": N_(
+            "The calendar has more than %(limit)s events. Please split it into smaller files."
+        ),
+        "no_events": N_("The calendar contains no events."),
+    }
+    params = {
+        "too_large": {"limit": MAX_IMPORT_BYTES // (1024 * 1024)},
+        "too_many_events": {"limit": MAX_IMPORT_EVENTS},
+    }
+    return CalendarFileRefused(code, messages[code], **params.get(code, {}))
+
+
+@dataclass(frozen=True)
+class PlannedClosure:
+    """A closure the import would create; `duplicate` ones already exist and are skipped."""
+
+    start_at: datetime
+    end_at: datetime
+    reason: str
+    all_day: bool
+    duplicate: bool = False
+
+    @property
+    def key(self) -> tuple[datetime, datetime, str]:
+        return self.start_at, self.end_at, self.reason
+
+
+@dataclass(frozen=True)
+class SkippedEvent:
+    """An event of the file that becomes no closure, and why (a key of SKIP_MESSAGES)."""
+
+    summary: str
+    code: str
+
+
+SKIP_MESSAGES = {
+    "no_start": N_("It has no start."),
+    "unreadable": N_("Its dates could not be read."),
+    "no_end": N_("It has no end."),
+    "ends_before_start": N_("It ends before it starts."),
+    "repeating": N_("Repeating events are not imported."),
+    "cancelled": N_("It is marked as cancelled."),
+    "out_of_range": N_("Its dates are outside 2000–2100."),
+    "too_long": N_("It lasts longer than a year."),
+}
+
+
+@dataclass(frozen=True)
+class ImportPlan:
+    university_id: int
+    timezone: str
+    closures: list[PlannedClosure]
+    skipped: list[SkippedEvent]
+
+    @property
+    def new(self) -> list[PlannedClosure]:
+        return [c for c in self.closures if not c.duplicate]
+
+
+def university_timezone(university_id: int) -> str:
+    """The zone of a university's facilities (the most common one), where its calendar's days begin."""
+    zone_name = db.session.scalar(
+        sa.select(Resource.timezone)
+        .where(Resource.university_id == university_id)
+        .group_by(Resource.timezone)
+        .order_by(sa.func.count().desc(), Resource.timezone)
+        .limit(1)
+    )
+    return zone_name or DEFAULT_TIMEZONE
+
+
+def read_calendar_file(data: bytes, timezone: str) -> tuple[list[PlannedClosure], list[SkippedEvent]]:
+    """Closures from the events of an .ics file, or CalendarFileRefused.
+
+    DATE values are whole local days in `timezone`; DATE-TIME values keep their TZID or UTC, and
+    floating times are local. Each event's SUMMARY becomes the closure's reason.
+    """
+    if len(data) > MAX_IMPORT_BYTES:
+        raise refusal("too_large")
+    calendar = _parse(data)
+    events = calendar.walk("VEVENT")
+    if len(events) > MAX_IMPORT_EVENTS:
+        raise refusal("too_many_events")
+    if not events:
+        raise refusal("no_events")
+    planned: list[PlannedClosure] = []
+    skipped: list[SkippedEvent] = []
+    for event in events:
+        outcome = _closure_of(event, timezone)
+        (planned if isinstance(outcome, PlannedClosure) else skipped).append(outcome)
+    return planned, skipped
+
+
+def _parse(data: bytes) -> Calendar:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise refusal("not_calendar") from exc
+    if not text.lstrip().upper().startswith("BEGIN:VCALENDAR"):
+        raise refusal("not_calendar")
+    # Counted before parsing, so a huge number of events costs no parsing at all.
+    if len(_VEVENT_LINE.findall(data)) > MAX_IMPORT_EVENTS:
+        raise refusal("too_many_events")
+    try:
+        calendar = Calendar.from_ical(text)
+    except (ValueError, KeyError, IndexError, TypeError) as exc:  # what icalendar raises on broken input
+        raise refusal("malformed") from exc
+    if not isinstance(calendar, Calendar):
+        raise refusal("malformed")
+    return calendar
+
+
+def _instant(value: Any, tz_name: str) -> datetime | None:
+    """A DTSTART/DTEND value as a UTC instant: a date is local midnight, a floating time is local."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            return to_utc(value.replace(tzinfo=None), zone(tz_name))
+        return value.astimezone(UTC)
+    if isinstance(value, date):
+        return day_start_utc(value, zone(tz_name))
+    return None
+
+
+def _value(event: Any, name: str) -> Any:
+    """A property's date/time/duration value; None when missing, _BROKEN when it could not be parsed."""
+    prop = event.get(name)
+    if prop is None:
+        return None
+    if isinstance(prop, vBroken):
+        return _BROKEN
+    return getattr(prop, "dt", _BROKEN)
+
+
+_BROKEN = object()
+
+
+def _closure_of(event: Any, tz_name: str) -> PlannedClosure | SkippedEvent:
+    summary = " ".join(str(event.get("SUMMARY", "")).split())[:MAX_REASON]
+    start_value = _value(event, "DTSTART")
+    end_value = _value(event, "DTEND")
+    duration = _value(event, "DURATION")
+    if _BROKEN in (start_value, end_value, duration):
+        return SkippedEvent(summary, "unreadable")
+    # Checked before any arithmetic: year 1 or 9999 would overflow on the way to UTC.
+    if any(
+        isinstance(v, date) and not EARLIEST_YEAR <= v.year <= LATEST_YEAR for v in (start_value, end_value)
+    ):
+        return SkippedEvent(summary, "out_of_range")
+    start = _instant(start_value, tz_name)
+    if start is None:
+        return SkippedEvent(summary, "no_start")
+    if "RRULE" in event or "RDATE" in event:
+        return SkippedEvent(summary, "repeating")
+    if str(event.get("STATUS", "")).upper() == "CANCELLED":
+        return SkippedEvent(summary, "cancelled")
+    all_day = not isinstance(start_value, datetime)
+    if end_value is not None:
+        end = _instant(end_value, tz_name)
+    elif isinstance(duration, timedelta):
+        end = day_start_utc(start_value + duration, zone(tz_name)) if all_day else start + duration
+    elif all_day:
+        end = day_start_utc(start_value + timedelta(days=1), zone(tz_name))
+    else:
+        end = None
+    if end is None:
+        return SkippedEvent(summary, "no_end")
+    if end <= start:
+        return SkippedEvent(summary, "ends_before_start")
+    if end - start > MAX_CLOSURE:
+        return SkippedEvent(summary, "too_long")
+    return PlannedClosure(start, end, summary or FALLBACK_REASON, all_day)
+
+
+def _existing_keys(
+    university_id: int, closures: Sequence[PlannedClosure]
+) -> set[tuple[datetime, datetime, str]]:
+    """(start, end, reason) of the university-wide closures that could match `closures`, in one query."""
+    if not closures:
+        return set()
+    rows = db.session.execute(
+        sa.select(Closure.start_at, Closure.end_at, Closure.reason_zh, Closure.reason_en).where(
+            Closure.university_id == university_id,
+            Closure.resource_id.is_(None),
+            Closure.start_at >= min(c.start_at for c in closures),
+            Closure.end_at <= max(c.end_at for c in closures),
+        )
+    ).all()
+    return {(start, end, reason) for start, end, zh, en in rows for reason in (zh, en)}
+
+
+def _mark_duplicates(university_id: int, closures: Sequence[PlannedClosure]) -> list[PlannedClosure]:
+    """Closures marked as duplicates where the university already has one (or the file repeats one)."""
+    seen = _existing_keys(university_id, closures)
+    marked = []
+    for closure in closures:
+        duplicate = closure.key in seen
+        seen.add(closure.key)
+        marked.append(PlannedClosure(*closure.key, closure.all_day, duplicate=duplicate))
+    return marked
+
+
+def plan_import(university_id: int, data: bytes) -> ImportPlan:
+    """What importing `data` for the university would create and skip. Writes nothing."""
+    university(university_id)
+    timezone = university_timezone(university_id)
+    planned, skipped = read_calendar_file(data, timezone)
+    planned.sort(key=lambda c: (c.start_at, c.end_at, c.reason))
+    return ImportPlan(university_id, timezone, _mark_duplicates(university_id, planned), skipped)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: list[Closure]
+    duplicates: int
+
+
+def import_closures(
+    user: User, university_id: int, closures: Iterable[PlannedClosure], *, now: datetime
+) -> ImportResult:
+    """Create the university-wide closures of a confirmed preview in one transaction, audited.
+
+    The preview travelled through the browser, so every closure is checked again here, and duplicates
+    are looked up again under the university's lock (someone may have imported the same file meanwhile).
+    """
+    wanted = [_checked(c) for c in closures]
+    with write_transaction():
+        if not user.can_manage(university_id):
+            raise NotFound
+        university(university_id)
+        lock_rows(organization_ids=[university_id])
+        marked = _mark_duplicates(university_id, wanted)
+        created = [
+            Closure(
+                university_id=university_id,
+                resource_id=None,
+                start_at=c.start_at,
+                end_at=c.end_at,
+                reason_zh=c.reason,
+                reason_en=c.reason,
+                created_by_id=user.id,
+                created_at=now,
+            )
+            for c in marked
+            if not c.duplicate
+        ]
+        db.session.add_all(created)
+        db.session.flush()
+        for closure in created:
+            audit.record(
+                "closure.created",
+                "closure",
+                closure.id,
+                actor_id=user.id,
+                university_id=university_id,
+                at=now,
+                source="ics_import",
+                start=closure.start_at.isoformat(),
+                end=closure.end_at.isoformat(),
+                reason=closure.reason_zh,
+            )
+    return ImportResult(created=created, duplicates=len(marked) - len(created))
+
+
+def _checked(closure: PlannedClosure) -> PlannedClosure:
+    start, end = closure.start_at, closure.end_at
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("closure times must be timezone-aware")
+    reason = " ".join(closure.reason.split())[:MAX_REASON] or FALLBACK_REASON
+    if not (timedelta(0) < end - start <= MAX_CLOSURE):
+        raise ValueError("closure span out of range")
+    if not (start.year >= EARLIEST_YEAR and end.year <= LATEST_YEAR):
+        raise ValueError("closure dates out of range")
+    return PlannedClosure(start.astimezone(UTC), end.astimezone(UTC), reason, closure.all_day)

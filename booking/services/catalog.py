@@ -1,0 +1,550 @@
+"""The facility catalog: finding active facilities by filters, their next free slot, and one facility's week.
+
+Read-only queries. Availability comes from the engine (`is_free`, `next_free_slot`, `week_grid`) over
+closures and bookings loaded in one query each for all the facilities concerned (see `specs`). The
+free-between search first narrows every candidate down in one SQL query (`free_facility_ids`) and hands the
+engine only the facilities SQL cannot settle exactly.
+"""
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased, joinedload
+
+from booking import engine
+from booking.engine.localtime import MIDNIGHT, day_start_utc, local_midnight, to_local, to_utc, zone
+from booking.services import specs
+from models import (
+    ACTIVE_STATUSES,
+    Booking,
+    Closure,
+    Mode,
+    OpeningHours,
+    Organization,
+    OrganizationKind,
+    Policy,
+    Quota,
+    Resource,
+    ResourceKind,
+    ResourceTag,
+    UTCDateTime,
+    db,
+)
+
+# How far ahead the list looks for a facility's next free slot, and the facility page for closures.
+NEXT_FREE_HORIZON_DAYS = 14
+CLOSURES_AHEAD_DAYS = 60
+MAX_SEARCH_WORDS = 8
+
+
+@dataclass(frozen=True)
+class FreeWindow:
+    """A local date and wall-clock span, read in each facility's own time zone; end 00:00 is midnight."""
+
+    day: date
+    start: time
+    end: time
+
+    def interval(self, timezone: str) -> engine.Interval:
+        tz = zone(timezone)
+        end_day = self.day + timedelta(days=1) if self.end == time(0, 0) else self.day
+        return engine.Interval(
+            to_utc(datetime.combine(self.day, self.start), tz),
+            to_utc(datetime.combine(end_day, self.end), tz),
+        )
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the reader asked for; empty values do not filter. `tags` must all be present (lower-case)."""
+
+    kind: ResourceKind | None = None
+    university_id: int | None = None
+    campus: str = ""
+    min_capacity: int | None = None
+    tags: tuple[str, ...] = ()
+    text: str = ""
+    free: FreeWindow | None = None
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    resource: Resource
+    next_free: engine.Interval | None
+
+
+@dataclass(frozen=True)
+class CatalogPage:
+    entries: tuple[CatalogEntry, ...]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+class PageOutOfRange(LookupError):
+    """The page asked for lies beyond the last page of results."""
+
+    def __init__(self, page: int, pages: int) -> None:
+        super().__init__(f"page {page} of {pages}")
+        self.page = page
+        self.pages = pages
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    """What the filter form offers: universities, known equipment tags and campus names."""
+
+    universities: list[Organization]
+    tags: list[str]
+    campuses: list[str]
+
+
+@dataclass(frozen=True)
+class FacilityWeek:
+    """Everything the facility page shows: the facility, its rules, hours, closures, quotas and one week."""
+
+    resource: Resource
+    spec: engine.ResourceSpec
+    grid: engine.WeekGrid
+    this_week: date
+    upcoming_closures: list[Closure]
+    quotas: list[Quota]
+    hours_by_weekday: list[list[OpeningHours]] = field(default_factory=list)
+
+    @property
+    def previous_week(self) -> date:
+        return self.grid.week_start - timedelta(days=7)
+
+    @property
+    def next_week(self) -> date:
+        return self.grid.week_start + timedelta(days=7)
+
+
+def kind_counts() -> dict[ResourceKind, int]:
+    """How many active facilities there are of each kind (kinds with none are absent)."""
+    rows = db.session.execute(
+        sa.select(Resource.kind, sa.func.count(Resource.id))
+        .where(Resource.active.is_(True))
+        .group_by(Resource.kind)
+    )
+    return {ResourceKind(kind): count for kind, count in rows}
+
+
+def filter_choices() -> FilterChoices:
+    universities = db.session.scalars(
+        sa.select(Organization)
+        .where(Organization.kind == OrganizationKind.UNIVERSITY)
+        .order_by(Organization.id)
+    ).all()
+    tags = db.session.scalars(
+        sa.select(ResourceTag.tag)
+        .join(Resource, Resource.id == ResourceTag.resource_id)
+        .where(Resource.active.is_(True))
+        .distinct()
+        .order_by(ResourceTag.tag)
+    ).all()
+    campuses = db.session.scalars(
+        sa.select(Resource.campus)
+        .where(Resource.active.is_(True), Resource.campus != "")
+        .distinct()
+        .order_by(Resource.campus)
+    ).all()
+    return FilterChoices(list(universities), list(tags), list(campuses))
+
+
+def search(
+    filters: Filters, *, page: int, per_page: int, now: datetime, locale: str | None = None
+) -> CatalogPage:
+    """One page of active facilities matching every filter, each with its next free slot.
+
+    Raises PageOutOfRange when `page` lies beyond the last page (page 1 always exists, perhaps empty).
+    """
+    if page < 1:
+        raise PageOutOfRange(page, 1)
+    query = _matching(filters)
+    if filters.free is None:
+        counted = query.with_only_columns(Resource.id).order_by(None).subquery()
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(counted))
+        _check_page(page, total or 0, per_page)
+        resources = db.session.scalars(
+            query.options(*specs.SPEC_LOAD_OPTIONS).offset((page - 1) * per_page).limit(per_page)
+        ).all()
+    else:
+        free_ids = free_facility_ids(filters, filters.free, now)
+        total = len(free_ids)
+        _check_page(page, total, per_page)
+        resources = _in_order(free_ids[(page - 1) * per_page : page * per_page])
+    next_free = next_free_slots(resources, now, locale)
+    entries = tuple(CatalogEntry(r, next_free[r.id]) for r in resources)
+    return CatalogPage(entries, total or 0, page, per_page)
+
+
+def _check_page(page: int, total: int, per_page: int) -> None:
+    pages = max(1, math.ceil(total / per_page))
+    if page > pages:
+        raise PageOutOfRange(page, pages)
+
+
+def _matching(filters: Filters) -> sa.Select[tuple[Resource]]:
+    return _filtered(sa.select(Resource), filters).order_by(Resource.university_id, Resource.id)
+
+
+def _filtered(query: sa.Select[Any], filters: Filters) -> sa.Select[Any]:
+    """`query` (which selects from resource) narrowed to the active facilities matching every filter."""
+    query = query.where(Resource.active.is_(True))
+    if filters.kind is not None:
+        query = query.where(Resource.kind == filters.kind)
+    if filters.university_id is not None:
+        query = query.where(Resource.university_id == filters.university_id)
+    if filters.campus:
+        query = query.where(Resource.campus.ilike(_contains(filters.campus), escape="\\"))
+    if filters.min_capacity is not None:
+        query = query.where(Resource.capacity >= filters.min_capacity)
+    for tag in filters.tags:
+        query = query.where(
+            sa.exists().where(ResourceTag.resource_id == Resource.id, ResourceTag.tag == tag.lower())
+        )
+    for word in filters.text.split()[:MAX_SEARCH_WORDS]:
+        pattern = _contains(word)
+        query = query.where(
+            sa.or_(
+                *(
+                    column.ilike(pattern, escape="\\")
+                    for column in (
+                        Resource.name_zh,
+                        Resource.name_en,
+                        Resource.description_zh,
+                        Resource.description_en,
+                    )
+                )
+            )
+        )
+    return query
+
+
+def _contains(text: str) -> str:
+    # The reader's %, _ and \ are literal characters, not wildcards.
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def free_facility_ids(filters: Filters, window: FreeWindow, now: datetime) -> list[int]:
+    """Ids of the facilities matching `filters` that are free for the whole window, in catalog order.
+
+    What `engine.is_free` answers for each facility, with the window read in its own time zone (and, as
+    there, a window that has already begun where a facility is is not free), found without loading the
+    facilities: one query settles the window's time zones and buffers, one prefilter settles most
+    facilities exactly, and the engine decides the few it cannot (see `_prefilter`).
+    """
+    pairs = db.session.execute(
+        _filtered(
+            sa.select(Resource.timezone, _BUFFER_MINUTES)
+            .select_from(Resource)
+            .outerjoin(Policy, Policy.resource_id == Resource.id),
+            filters,
+        ).distinct()
+    ).all()
+    spans = {}
+    for timezone, buffer_minutes in pairs:
+        span = _LocalSpan.of(window, timezone, buffer_minutes)
+        if span.interval.end > span.interval.start and span.interval.start >= now:
+            spans[timezone, buffer_minutes] = span
+    if not spans:
+        return []
+    rows = db.session.execute(_prefilter(filters, window, list(spans.values()))).all()
+    doubtful = {row.id: row for row in rows if not _settled(row)}
+    free_by_engine = _free_by_engine(doubtful, window) if doubtful else set()
+    return [row.id for row in rows if row.id not in doubtful or row.id in free_by_engine]
+
+
+# A facility without a policy row has the default rules: no buffer.
+_BUFFER_MINUTES = sa.func.coalesce(Policy.buffer_minutes, 0)
+
+
+@dataclass(frozen=True)
+class _LocalSpan:
+    """The window in one time zone with one buffer: the instants the prefilter compares bookings with."""
+
+    timezone: str
+    buffer_minutes: int
+    interval: engine.Interval
+    blocked_until: datetime  # the interval's end plus the buffer: a booking taking it would block this long
+    # The zone keeps one UTC offset over the whole local day (no DST change, no jump at midnight), so
+    # comparing opening hours with the window in wall-clock time gives what the engine finds in UTC.
+    fixed_offset: bool
+
+    @classmethod
+    def of(cls, window: FreeWindow, timezone: str, buffer_minutes: int) -> "_LocalSpan":
+        interval = window.interval(timezone)
+        tz = zone(timezone)
+        offsets = {
+            local_midnight(day).replace(tzinfo=tz, fold=fold).utcoffset()
+            for day in (window.day, window.day + timedelta(days=1))
+            for fold in (0, 1)
+        }
+        return cls(
+            timezone=timezone,
+            buffer_minutes=buffer_minutes,
+            interval=interval,
+            blocked_until=interval.end + timedelta(minutes=buffer_minutes),
+            fixed_offset=len(offsets) == 1,
+        )
+
+
+def _prefilter(filters: Filters, window: FreeWindow, spans: Sequence[_LocalSpan]) -> sa.Select[Any]:
+    """The candidates that may be free, in catalog order: id, mode, capacity, fixed_offset and places
+    (taken in the window, or None).
+
+    A facility is left out when it certainly is not free: a closure of its own or of its whole university
+    overlaps the window; on a fixed-offset day, its opening hours on that local weekday do not hold the
+    window (`_within_hours`); or, exclusive, an active booking overlaps the window with its buffer. Those
+    kept are certainly free unless the day is one where their zone changes offset (wall-clock times then
+    differ from the engine's UTC ones) or, shared or a placement, the places taken by every overlapping
+    booking add up to the capacity, although bookings that never meet do not add up (the engine's peak
+    sweep decides). `_settled` tells which.
+    """
+    # The window in each (time zone, buffer) pair of the candidates, as a small table of parameters.
+    rows = [
+        sa.select(
+            sa.literal(span.timezone, sa.String()).label("timezone"),
+            sa.literal(span.buffer_minutes, sa.Integer()).label("buffer_minutes"),
+            sa.literal(span.interval.start, UTCDateTime()).label("start_at"),
+            sa.literal(span.interval.end, UTCDateTime()).label("end_at"),
+            sa.literal(span.blocked_until, UTCDateTime()).label("blocked_until"),
+            sa.literal(span.fixed_offset, sa.Boolean()).label("fixed_offset"),
+        )
+        for span in spans
+    ]
+    local = (rows[0] if len(rows) == 1 else sa.union_all(*rows)).cte("local_span")
+    in_its_zone = sa.and_(local.c.timezone == Resource.timezone, local.c.buffer_minutes == _BUFFER_MINUTES)
+    # Active bookings near the window, found once through the status index: their number is bounded by the
+    # booking horizon, not by history as a scan of each facility's bookings would be (materialized, or
+    # PostgreSQL plans that scan per facility).
+    near = (
+        sa.select(Booking.resource_id, Booking.start_at, Booking.blocked_until, Booking.party_size)
+        .where(
+            Booking.status.in_(sorted(ACTIVE_STATUSES)),
+            Booking.start_at < max(span.blocked_until for span in spans),
+            Booking.blocked_until > min(span.interval.start for span in spans),
+        )
+        .cte("near_booking")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    taken = (
+        sa.select(near.c.resource_id, sa.func.sum(near.c.party_size).label("places"))
+        .join(Resource, Resource.id == near.c.resource_id)
+        .outerjoin(Policy, Policy.resource_id == Resource.id)
+        .join(local, in_its_zone)
+        .where(near.c.start_at < local.c.blocked_until, near.c.blocked_until > local.c.start_at)
+        .group_by(near.c.resource_id)
+        .subquery("taken")
+    )
+    overlapping = sa.and_(Closure.start_at < local.c.end_at, Closure.end_at > local.c.start_at)
+    closed = sa.exists().where(Closure.resource_id == Resource.id, overlapping)
+    university_closed = sa.exists().where(
+        Closure.resource_id.is_(None), Closure.university_id == Resource.university_id, overlapping
+    )
+    query = (
+        sa.select(
+            Resource.id,
+            Resource.mode,
+            Resource.capacity,
+            local.c.fixed_offset,
+            taken.c.places,
+        )
+        .select_from(Resource)
+        .outerjoin(Policy, Policy.resource_id == Resource.id)
+        .join(local, in_its_zone)
+        .outerjoin(taken, taken.c.resource_id == Resource.id)
+        .where(
+            ~closed,
+            ~university_closed,
+            sa.or_(Resource.mode == Mode.PLACEMENT, ~local.c.fixed_offset, _within_hours(window)),
+            sa.or_(Resource.mode != Mode.EXCLUSIVE, taken.c.places.is_(None)),
+        )
+    )
+    return _filtered(query, filters).order_by(Resource.university_id, Resource.id)
+
+
+def _within_hours(window: FreeWindow) -> sa.ColumnElement[bool]:
+    """Whether the facility's opening hours on the window's weekday hold all of it, touching or overlapping
+    ones joined (08-12 and 12-14 hold 11-13), compared in wall-clock time (exact on a fixed-offset day).
+
+    They do when one of them holds the start and no closing time inside the window is a gap: a closing
+    time that no opening holds. Closing at 00:00 is midnight, the end of the day.
+    """
+    hours = aliased(OpeningHours)
+    inside = [hours.closes != MIDNIGHT, hours.closes > window.start]
+    if window.end != MIDNIGHT:
+        inside.append(hours.closes < window.end)
+    gap = sa.exists().where(
+        hours.resource_id == Resource.id,
+        hours.weekday == window.day.weekday(),
+        *inside,
+        ~_open_at(hours.resource_id, window, hours.closes),
+    )
+    return sa.and_(_open_at(Resource.id, window, window.start), ~gap)
+
+
+def _open_at(
+    resource_id: sa.ColumnElement[int], window: FreeWindow, moment: time | sa.ColumnElement[time]
+) -> sa.Exists:
+    """Whether one of the facility's openings on the window's weekday holds a wall-clock time."""
+    return sa.exists().where(
+        OpeningHours.resource_id == resource_id,
+        OpeningHours.weekday == window.day.weekday(),
+        OpeningHours.opens <= moment,
+        sa.or_(OpeningHours.closes == MIDNIGHT, OpeningHours.closes > moment),
+    )
+
+
+def _settled(row: sa.Row[Any]) -> bool:
+    """Whether the prefilter's row is certainly free (see `_prefilter`)."""
+    # Kept rows on a fixed-offset day are within hours: `_within_hours` is exact there.
+    hours_settled = row.mode is Mode.PLACEMENT or bool(row.fixed_offset)
+    return hours_settled and _room_settled(row)
+
+
+def _room_settled(row: sa.Row[Any]) -> bool:
+    # A sum of places below the capacity bounds the peak; exclusive rows left have no booking in the way.
+    return row.mode is Mode.EXCLUSIVE or (row.places or 0) < row.capacity
+
+
+def _free_by_engine(doubtful: dict[int, sa.Row[Any]], window: FreeWindow) -> set[int]:
+    """Of the facilities the prefilter left in doubt, those the engine finds free.
+
+    None of them has a closure in the window (the prefilter is exact there), so their specs carry none;
+    their bookings are loaded, in one query, only where the room is in doubt.
+    """
+    resources = (
+        db.session.scalars(
+            sa.select(Resource).where(Resource.id.in_(list(doubtful))).options(*specs.SPEC_LOAD_OPTIONS)
+        )
+        .unique()
+        .all()
+    )
+    intervals = {r.id: window.interval(r.timezone) for r in resources}
+    crowded = [r for r in resources if not _room_settled(doubtful[r.id])]
+    occupancy: dict[int, list[engine.Occupancy]] = {}
+    if crowded:
+        start = min(intervals[r.id].start for r in crowded)
+        buffers = {r.id: timedelta(minutes=specs.policy_spec(r.policy).buffer_minutes) for r in crowded}
+        end = max(intervals[r.id].end + buffers[r.id] for r in crowded)
+        occupancy = specs.load_occupancy([r.id for r in crowded], start, end)
+    return {
+        r.id
+        for r in resources
+        if engine.is_free(specs.resource_spec(r), intervals[r.id], occupancy.get(r.id, ()))
+    }
+
+
+def _in_order(resource_ids: Sequence[int]) -> list[Resource]:
+    """The facilities with these ids, loaded for the catalog, in the order given."""
+    if not resource_ids:
+        return []
+    loaded = db.session.scalars(
+        sa.select(Resource).where(Resource.id.in_(list(resource_ids))).options(*specs.SPEC_LOAD_OPTIONS)
+    ).unique()
+    by_id = {r.id: r for r in loaded}
+    return [by_id[resource_id] for resource_id in resource_ids]
+
+
+def next_free_slots(
+    resources: Sequence[Resource], now: datetime, locale: str | None = None
+) -> dict[int, engine.Interval | None]:
+    """The next free slot of each facility within the booking window (at most two weeks ahead)."""
+    if not resources:
+        return {}
+    end = now + timedelta(days=NEXT_FREE_HORIZON_DAYS + 1)
+    resource_specs = specs.specs_with_closures(resources, now, end, locale)
+    occupancy = specs.load_occupancy([r.id for r in resources], now, end)
+    result = {}
+    for r in resources:
+        spec = resource_specs[r.id]
+        horizon = max(1, min(NEXT_FREE_HORIZON_DAYS, spec.policy.max_advance_days))
+        result[r.id] = engine.next_free_slot(spec, occupancy[r.id], now, horizon_days=horizon)
+    return result
+
+
+def active_facility(resource_id: int) -> Resource | None:
+    resource = db.session.scalar(
+        sa.select(Resource).where(Resource.id == resource_id).options(*specs.SPEC_LOAD_OPTIONS)
+    )
+    return resource if resource is not None and resource.active else None
+
+
+def local_today(resource: Resource, now: datetime) -> date:
+    return to_local(now, zone(resource.timezone)).date()
+
+
+def monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def facility_week(
+    resource_id: int, week_of: date | None, now: datetime, locale: str | None = None
+) -> FacilityWeek | None:
+    """The facility page of an active facility for the week holding `week_of` (default: this week), or None.
+
+    Weeks run Monday to Sunday in the facility's time zone.
+    """
+    resource = active_facility(resource_id)
+    if resource is None:
+        return None
+    tz = zone(resource.timezone)
+    this_week = monday_of(local_today(resource, now))
+    week_start = monday_of(week_of) if week_of is not None else this_week
+    week_begin = day_start_utc(week_start, tz)
+    week_end = day_start_utc(week_start + timedelta(days=7), tz)
+    ahead = now + timedelta(days=CLOSURES_AHEAD_DAYS)
+    # One closure query serves both the week's grid and the list of closures ahead.
+    closures = specs.load_closures([resource], min(week_begin, now), max(week_end, ahead))[resource.id]
+    in_week = [c for c in closures if c.start_at < week_end and c.end_at > week_begin]
+    upcoming = [c for c in closures if c.start_at < ahead and c.end_at > now]
+    spec = specs.resource_spec(resource, in_week, locale)
+    occupancy = specs.load_occupancy([resource.id], week_begin, week_end)[resource.id]
+    grid = engine.week_grid(spec, week_start, occupancy, now)
+    hours_by_weekday: list[list[OpeningHours]] = [[] for _ in range(7)]
+    for hours in sorted(resource.hours, key=lambda h: (h.weekday, h.opens)):
+        hours_by_weekday[hours.weekday].append(hours)
+    return FacilityWeek(
+        resource=resource,
+        spec=spec,
+        grid=grid,
+        this_week=this_week,
+        upcoming_closures=upcoming,
+        quotas=applicable_quotas(resource),
+        hours_by_weekday=hours_by_weekday,
+    )
+
+
+def applicable_quotas(resource: Resource) -> list[Quota]:
+    """The quotas that count bookings of this facility: its university's, for all, its kind, or itself."""
+    return list(
+        db.session.scalars(
+            sa.select(Quota)
+            .where(
+                Quota.university_id == resource.university_id,
+                sa.or_(Quota.resource_id.is_(None), Quota.resource_id == resource.id),
+                sa.or_(Quota.resource_kind.is_(None), Quota.resource_kind == resource.kind),
+            )
+            .options(joinedload(Quota.university))
+            .order_by(Quota.id)
+        ).all()
+    )

@@ -1,0 +1,273 @@
+"""Verifying people: managers verify their university's students; the city office verifies enterprises.
+
+Verification takes effect at once: `User.effective_category` reads it, and every booking transaction
+locks and re-reads the user first. Each decision is audited and tells the person (in the app and by
+email).
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from flask_sqlalchemy.pagination import Pagination
+
+from booking import notify
+from booking.services import audit
+from booking.services.errors import FieldError, NotAllowed, NotFound
+from booking.services.transactions import lock_rows, write_transaction
+from models import Category, Organization, OrganizationKind, User, Verification, db
+
+STUDENT_FILTERS = ("pending", "verified", "rejected", "all")
+ENTERPRISE_FILTERS = ("pending", "verified", "rejected", "all")
+PER_PAGE = 30
+
+
+class VerificationError(FieldError):
+    """A refused verification decision."""
+
+
+def like(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere, with LIKE's wildcards taken literally (escape '\\')."""
+    escaped = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise VerificationError(_l("Please give a reason; the person will read it."), field="reason")
+    return reason
+
+
+# --- students ----------------------------------------------------------------------------------------
+
+
+def students(manager: User, *, status: str = "pending", query: str = "", page: int = 1) -> Pagination:
+    """The students who named the manager's university, filtered and searched; pending oldest first."""
+    if not manager.is_manager:
+        raise NotAllowed
+    select = sa.select(User).where(
+        User.category == Category.STUDENT, User.organization_id == manager.manages_id
+    )
+    if status in {"pending", "verified", "rejected"}:
+        select = select.where(User.verification == Verification(status))
+    if query.strip():
+        pattern = like(query)
+        select = select.where(
+            sa.or_(
+                sa.func.lower(User.display_name).like(pattern, escape="\\"),
+                User.email.like(pattern, escape="\\"),
+                sa.func.lower(User.student_number).like(pattern, escape="\\"),
+            )
+        )
+    select = select.order_by(User.created_at, User.id)
+    return db.paginate(select, page=max(page, 1), per_page=PER_PAGE, error_out=False, count=True)
+
+
+def student(manager: User, user_id: int) -> User:
+    """One student of the manager's university; a student of another university is 'not found'."""
+    if not manager.is_manager:
+        raise NotAllowed
+    person = db.session.get(User, user_id)
+    if person is None or person.category != Category.STUDENT or person.organization_id != manager.manages_id:
+        raise NotFound
+    return person
+
+
+def _locked_student(manager: User, user_id: int) -> User:
+    lock_rows(user_ids=[user_id])
+    return student(manager, user_id)
+
+
+def verify_student(manager: User, user_id: int, *, now: datetime) -> User:
+    with write_transaction():
+        person = _locked_student(manager, user_id)
+        if person.verification == Verification.VERIFIED:
+            raise VerificationError(_l("This student is already verified."))
+        person.verification = Verification.VERIFIED
+        person.verified_at = now
+        audit.record(
+            "account.verified",
+            "user",
+            person.id,
+            actor_id=manager.id,
+            university_id=person.organization_id,
+            at=now,
+            category=Category.STUDENT.value,
+        )
+        notify.notify(person.id, "account_verified", at=now, category=notify.category_param("student"))
+    return person
+
+
+def reject_student(manager: User, user_id: int, *, reason: str, now: datetime) -> User:
+    reason = _reason(reason)
+    with write_transaction():
+        person = _locked_student(manager, user_id)
+        if person.verification == Verification.REJECTED:
+            raise VerificationError(_l("This student's verification was already declined."))
+        person.verification = Verification.REJECTED
+        person.verified_at = None
+        audit.record(
+            "account.rejected",
+            "user",
+            person.id,
+            actor_id=manager.id,
+            university_id=person.organization_id,
+            at=now,
+            category=Category.STUDENT.value,
+            reason=reason,
+        )
+        notify.notify(person.id, "account_rejected", at=now, note=reason)
+    return person
+
+
+# --- enterprises -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EnterpriseSummary:
+    organization: Organization
+    members: int
+    pending: int
+
+
+def _require_admin(actor: User) -> None:
+    if not actor.is_admin:
+        raise NotAllowed
+
+
+def _pending_member():
+    return (
+        sa.select(User.id)
+        .where(User.organization_id == Organization.id, User.verification == Verification.PENDING)
+        .exists()
+    )
+
+
+def enterprises(
+    admin: User, *, status: str = "pending", query: str = "", page: int = 1
+) -> tuple[Pagination, list[EnterpriseSummary]]:
+    """Enterprises with their member counts. 'pending': someone waits for the city's decision;
+    'verified': the company is verified; 'rejected': unverified with nobody waiting."""
+    _require_admin(admin)
+    select = sa.select(Organization).where(Organization.kind == OrganizationKind.ENTERPRISE)
+    if status == "pending":
+        select = select.where(_pending_member())
+    elif status == "verified":
+        select = select.where(Organization.verified_at.is_not(None))
+    elif status == "rejected":
+        select = select.where(Organization.verified_at.is_(None), ~_pending_member())
+    if query.strip():
+        pattern = like(query)
+        select = select.where(
+            sa.or_(
+                sa.func.lower(Organization.name_zh).like(pattern, escape="\\"),
+                sa.func.lower(Organization.name_en).like(pattern, escape="\\"),
+                sa.func.lower(Organization.code).like(pattern, escape="\\"),
+            )
+        )
+    select = select.order_by(Organization.created_at, Organization.id)
+    pagination = db.paginate(select, page=max(page, 1), per_page=PER_PAGE, error_out=False, count=True)
+    counts = _member_counts([org.id for org in pagination.items])
+    rows = [EnterpriseSummary(org, *counts.get(org.id, (0, 0))) for org in pagination.items]
+    return pagination, rows
+
+
+def _member_counts(organization_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+    if not organization_ids:
+        return {}
+    pending = sa.func.sum(sa.case((User.verification == Verification.PENDING, 1), else_=0))
+    rows = db.session.execute(
+        sa.select(User.organization_id, sa.func.count(User.id), pending)
+        .where(User.organization_id.in_(organization_ids))
+        .group_by(User.organization_id)
+    ).all()
+    return {org_id: (int(total), int(waiting or 0)) for org_id, total, waiting in rows}
+
+
+def pending_enterprise_count() -> int:
+    query = sa.select(sa.func.count()).where(
+        Organization.kind == OrganizationKind.ENTERPRISE, _pending_member()
+    )
+    return db.session.scalar(query) or 0
+
+
+def enterprise(admin: User, organization_id: int) -> tuple[Organization, list[User]]:
+    """One enterprise and its members, for the admin's decision."""
+    _require_admin(admin)
+    organization = db.session.get(Organization, organization_id)
+    if organization is None or organization.kind != OrganizationKind.ENTERPRISE:
+        raise NotFound
+    return organization, _members(organization.id)
+
+
+def _members(organization_id: int, *, lock: bool = False) -> list[User]:
+    query = sa.select(User).where(User.organization_id == organization_id).order_by(User.id)
+    if lock:
+        query = query.with_for_update()
+    return list(db.session.scalars(query))
+
+
+def _locked_enterprise(admin: User, organization_id: int) -> tuple[Organization, list[User]]:
+    _require_admin(admin)
+    # The fixed lock order of booking transactions: the organization, then its people by id.
+    lock_rows(organization_ids=[organization_id])
+    organization = db.session.get(Organization, organization_id)
+    if organization is None or organization.kind != OrganizationKind.ENTERPRISE:
+        raise NotFound
+    return organization, _members(organization_id, lock=True)
+
+
+def verify_enterprise(admin: User, organization_id: int, *, now: datetime) -> list[User]:
+    """Verify the company and every member waiting for it; returns the members verified now."""
+    with write_transaction():
+        organization, members = _locked_enterprise(admin, organization_id)
+        waiting = [m for m in members if m.verification == Verification.PENDING]
+        if organization.verified_at is not None and not waiting:
+            raise VerificationError(_l("This enterprise is already verified and nobody is waiting."))
+        if organization.verified_at is None:
+            organization.verified_at = now
+        for member in waiting:
+            member.verification = Verification.VERIFIED
+            member.verified_at = now
+            notify.notify(member.id, "account_verified", at=now, category=notify.category_param("enterprise"))
+        audit.record(
+            "organization.verified",
+            "organization",
+            organization.id,
+            actor_id=admin.id,
+            university_id=None,
+            at=now,
+            code=organization.code,
+            members=[m.id for m in waiting],
+        )
+    return waiting
+
+
+def reject_enterprise(admin: User, organization_id: int, *, reason: str, now: datetime) -> list[User]:
+    """Refuse (or withdraw) the company's verification; its members book as residents from now on."""
+    reason = _reason(reason)
+    with write_transaction():
+        organization, members = _locked_enterprise(admin, organization_id)
+        affected = [m for m in members if m.verification in {Verification.PENDING, Verification.VERIFIED}]
+        if organization.verified_at is None and not affected:
+            raise VerificationError(_l("This enterprise is not verified and nobody is waiting."))
+        organization.verified_at = None
+        for member in affected:
+            member.verification = Verification.REJECTED
+            member.verified_at = None
+            notify.notify(member.id, "account_rejected", at=now, note=reason)
+        audit.record(
+            "organization.rejected",
+            "organization",
+            organization.id,
+            actor_id=admin.id,
+            university_id=None,
+            at=now,
+            code=organization.code,
+            members=[m.id for m in affected],
+            reason=reason,
+        )
+    return affected

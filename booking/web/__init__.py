@@ -1,0 +1,38 @@
+"""The web layer: blueprints that parse input, authorize, call one service, and render."""
+
+from flask import Flask
+
+from booking.web import errors, labels
+
+
+def register_web(app: Flask) -> None:
+    from booking.web.admin.routes import bp as admin_bp
+    from booking.web.audit.routes import bp as audit_bp
+    from booking.web.auth.routes import bp as auth_bp
+    from booking.web.bookings.routes import bp as bookings_bp
+    from booking.web.calendar.routes import bp as calendar_bp
+    from booking.web.catalog.routes import bp as catalog_bp
+    from booking.web.checkin.routes import bp as checkin_bp
+    from booking.web.inbox.routes import bp as inbox_bp
+    from booking.web.main.routes import bp as main_bp
+    from booking.web.manage.routes import bp as manage_bp
+    from booking.web.people.routes import bp as people_bp
+    from booking.web.waitlist.routes import bp as waitlist_bp
+
+    for blueprint in (
+        main_bp,
+        auth_bp,
+        catalog_bp,
+        bookings_bp,
+        calendar_bp,
+        checkin_bp,
+        waitlist_bp,
+        manage_bp,
+        people_bp,
+        inbox_bp,
+        audit_bp,
+        admin_bp,
+    ):
+        app.register_blueprint(blueprint)
+    errors.register(app)
+    labels.register(app)

@@ -1,0 +1,1 @@
+"""The city office's pages: universities, their managers, and enterprise verification."""

@@ -1,0 +1,223 @@
+"""Admin routes (city office): universities, managers, enterprise verification. Admins only."""
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+from werkzeug.wrappers import Response
+from wtforms import SelectChoice
+
+from booking import clock
+from booking.services import organizations, verification
+from booking.web.admin.forms import ButtonForm, GrantManagerForm, ReasonForm, UniversityForm
+from booking.web.forms import show_error
+from booking.web.labels import localized
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+def _admins_only() -> Response | None:
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    if not current_user.is_admin:
+        abort(403)
+    return None
+
+
+@bp.get("/")
+def index() -> str:
+    return render_template(
+        "admin/index.html",
+        universities=organizations.universities(),
+        managers=len(organizations.managers()),
+        pending_enterprises=verification.pending_enterprise_count(),
+    )
+
+
+# --- universities ------------------------------------------------------------------------------------
+
+
+@bp.get("/universities")
+def universities() -> str:
+    return render_template("admin/universities.html", universities=organizations.universities())
+
+
+@bp.route("/universities/new", methods=["GET", "POST"])
+def new_university() -> Response | str | tuple[str, int]:
+    form = UniversityForm()
+    if form.validate_on_submit():
+        try:
+            university = organizations.create_university(
+                current_user,
+                name_zh=form.name_zh.data,
+                name_en=form.name_en.data,
+                code=form.code.data,
+                now=clock.now(),
+            )
+        except organizations.OrganizationError as error:
+            show_error(form, error)
+        else:
+            flash(_("%(name)s was added.", name=localized(university)), "success")
+            return redirect(url_for("admin.universities"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/university_form.html", form=form, university=None), status
+
+
+@bp.route("/universities/<int:university_id>/edit", methods=["GET", "POST"])
+def edit_university(university_id: int) -> Response | str | tuple[str, int]:
+    try:
+        university = organizations.get_university(university_id)
+    except organizations.NotFound:
+        abort(404)
+    form = UniversityForm(obj=university)
+    if form.validate_on_submit():
+        try:
+            organizations.update_university(
+                current_user,
+                university_id,
+                name_zh=form.name_zh.data,
+                name_en=form.name_en.data,
+                code=form.code.data,
+                now=clock.now(),
+            )
+        except organizations.OrganizationError as error:
+            show_error(form, error)
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("admin.universities"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/university_form.html", form=form, university=university), status
+
+
+# --- managers ----------------------------------------------------------------------------------------
+
+
+def _grant_form() -> GrantManagerForm:
+    form = GrantManagerForm()
+    form.university_id.choices = [
+        SelectChoice(org.id, localized(org)) for org, _managers, _facilities in organizations.universities()
+    ]
+    return form
+
+
+@bp.route("/managers", methods=["GET", "POST"])
+def managers() -> Response | str | tuple[str, int]:
+    form = _grant_form()
+    if form.validate_on_submit():
+        try:
+            user = organizations.grant_manager(
+                current_user, email=form.email.data, university_id=form.university_id.data, now=clock.now()
+            )
+        except organizations.OrganizationError as error:
+            show_error(form, error)
+        else:
+            flash(
+                _(
+                    "%(name)s now manages %(university)s.",
+                    name=user.display_name,
+                    university=localized(user.manages),
+                ),
+                "success",
+            )
+            return redirect(url_for("admin.managers"))
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "admin/managers.html", form=form, managers=organizations.managers(), button=ButtonForm()
+    ), status
+
+
+@bp.post("/managers/<int:user_id>/revoke")
+def revoke_manager(user_id: int) -> Response:
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        user = organizations.revoke_manager(current_user, user_id, now=clock.now())
+    except organizations.NotFound:
+        abort(404)
+    flash(_("%(name)s no longer has manager rights.", name=user.display_name), "success")
+    return redirect(url_for("admin.managers"))
+
+
+# --- enterprises -------------------------------------------------------------------------------------
+
+
+@bp.get("/enterprises")
+def enterprises() -> str:
+    status = request.args.get("status", "pending")
+    if status not in verification.ENTERPRISE_FILTERS:
+        status = "pending"
+    query = request.args.get("q", "").strip()[:100]
+    pagination, rows = verification.enterprises(
+        current_user, status=status, query=query, page=request.args.get("page", 1, type=int)
+    )
+    return render_template(
+        "admin/enterprises.html", pagination=pagination, rows=rows, args={"status": status, "q": query}
+    )
+
+
+def _enterprise_page(organization_id: int, reject_form: ReasonForm | None = None) -> str:
+    try:
+        organization, members = verification.enterprise(current_user, organization_id)
+    except verification.NotFound:
+        abort(404)
+    return render_template(
+        "admin/enterprise.html",
+        organization=organization,
+        members=members,
+        waiting=sum(1 for m in members if m.verification.value == "pending"),
+        verify_form=ButtonForm(),
+        reject_form=reject_form or ReasonForm(),
+    )
+
+
+@bp.get("/enterprises/<int:organization_id>")
+def enterprise(organization_id: int) -> str:
+    return _enterprise_page(organization_id)
+
+
+@bp.post("/enterprises/<int:organization_id>/verify")
+def verify_enterprise(organization_id: int) -> Response:
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        verified = verification.verify_enterprise(current_user, organization_id, now=clock.now())
+    except verification.NotFound:
+        abort(404)
+    except verification.VerificationError as error:
+        flash(str(error), "warning")
+    else:
+        flash(
+            ngettext(
+                "The enterprise is verified; %(num)d member can now book as an enterprise member.",
+                "The enterprise is verified; %(num)d members can now book as enterprise members.",
+                len(verified),
+            ),
+            "success",
+        )
+    return redirect(url_for("admin.enterprise", organization_id=organization_id))
+
+
+@bp.post("/enterprises/<int:organization_id>/reject")
+def reject_enterprise(organization_id: int) -> Response | tuple[str, int]:
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        return _enterprise_page(organization_id, reject_form=form), 422
+    try:
+        rejected = verification.reject_enterprise(
+            current_user, organization_id, reason=form.reason.data, now=clock.now()
+        )
+    except verification.NotFound:
+        abort(404)
+    except verification.VerificationError as error:
+        flash(str(error), "warning")
+    else:
+        flash(
+            ngettext(
+                "Verification declined; %(num)d member was told why.",
+                "Verification declined; %(num)d members were told why.",
+                len(rejected),
+            ),
+            "success",
+        )
+    return redirect(url_for("admin.enterprise", organization_id=organization_id))

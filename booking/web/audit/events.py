@@ -1,0 +1,232 @@
+"""Reading the audit log for its page: who may see which events, the filters, and readable descriptions.
+
+Read-only, so it lives with its one page. Managers see their university's events
+(`AuditEvent.university_id`), the admin sees every event; nobody else sees any.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy.orm import selectinload
+
+from booking.services.errors import NotAllowed
+from booking.services.verification import like
+from booking.web.labels import format_local, localized
+from models import AuditEvent, Booking, Closure, Organization, Quota, Resource, Series, User, db
+
+PER_PAGE = 50
+
+# Every action the services write, in words. Unknown actions still show, by their code.
+ACTION_LABELS = {
+    "booking.created": _l("Booking made or requested"),
+    "booking.approved": _l("Booking approved"),
+    "booking.rejected": _l("Booking rejected"),
+    "booking.cancelled": _l("Booking cancelled"),
+    "booking.expired": _l("Request expired"),
+    "booking.checked_in": _l("Checked in"),
+    "booking.no_show": _l("No-show recorded"),
+    "booking.completed": _l("Booking completed"),
+    "account.registered": _l("Account registered"),
+    "account.verified": _l("Account verified"),
+    "account.rejected": _l("Verification declined"),
+    "account.profile_updated": _l("Profile updated"),
+    "account.password_changed": _l("Password changed"),
+    "account.admin_created": _l("Administrator created"),
+    "organization.verified": _l("Enterprise verified"),
+    "organization.rejected": _l("Enterprise verification declined"),
+    "university.created": _l("University added"),
+    "university.updated": _l("University edited"),
+    "manager.granted": _l("Manager rights granted"),
+    "manager.revoked": _l("Manager rights revoked"),
+    "facility.created": _l("Facility created"),
+    "facility.updated": _l("Facility edited"),
+    "hours.updated": _l("Opening hours changed"),
+    "policy.updated": _l("Booking rules changed"),
+    "quota.created": _l("Quota added"),
+    "quota.deleted": _l("Quota removed"),
+    "closure.created": _l("Closure added"),
+    "closure.deleted": _l("Closure removed"),
+    "calendar.feed_created": _l("Calendar feed created"),
+    "calendar.feed_reset": _l("Calendar feed reset"),
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    facility_id: int | None = None
+    person: str = ""
+    action: str = ""
+    date_from: date | None = None
+    date_to: date | None = None  # inclusive
+    timezone: str = "Asia/Shanghai"  # the zone the dates are days in
+
+
+@dataclass
+class EventView:
+    """One event as the page shows it."""
+
+    event: AuditEvent
+    action: str
+    target: str = ""
+    target_url: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _scope(reader: User) -> sa.ColumnElement[bool]:
+    if reader.is_admin:
+        return sa.true()
+    if reader.is_manager:
+        return AuditEvent.university_id == reader.manages_id
+    raise NotAllowed
+
+
+def facilities(reader: User) -> list[Resource]:
+    """The facilities a reader may filter by: their university's, or every one for the admin."""
+    query = sa.select(Resource).join(Organization, Organization.id == Resource.university_id)
+    if not reader.is_admin:
+        query = query.where(Resource.university_id == reader.manages_id)
+    return list(db.session.scalars(query.order_by(Organization.name_en, Resource.name_en, Resource.id)))
+
+
+def actions(reader: User) -> list[str]:
+    """Known actions plus any other action recorded within the reader's scope, sorted by code."""
+    recorded = db.session.scalars(sa.select(AuditEvent.action).where(_scope(reader)).distinct()).all()
+    return sorted(set(ACTION_LABELS) | set(recorded))
+
+
+def action_label(action: str) -> str:
+    label = ACTION_LABELS.get(action)
+    return str(label) if label is not None else action
+
+
+def _about_facility(resource_id: int) -> sa.ColumnElement[bool]:
+    """Events whose target is the facility itself or something of it: bookings, series, closures, quotas."""
+
+    def of(target_type: str, model: Any) -> sa.ColumnElement[bool]:
+        ids = sa.select(model.id).where(model.resource_id == resource_id)
+        return sa.and_(AuditEvent.target_type == target_type, AuditEvent.target_id.in_(ids))
+
+    return sa.or_(
+        sa.and_(AuditEvent.target_type == "resource", AuditEvent.target_id == resource_id),
+        of("booking", Booking),
+        of("series", Series),
+        of("closure", Closure),
+        of("quota", Quota),
+    )
+
+
+def _day_start(day: date, timezone: str) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(timezone))
+
+
+def search(reader: User, filters: Filters, page: int = 1) -> Pagination:
+    """The reader's events matching `filters`, newest first."""
+    query = sa.select(AuditEvent).where(_scope(reader)).options(selectinload(AuditEvent.actor))
+    if filters.facility_id is not None:
+        query = query.where(_about_facility(filters.facility_id))
+    if filters.person.strip():
+        pattern = like(filters.person)
+        actors = sa.select(User.id).where(
+            sa.or_(
+                User.email.like(pattern, escape="\\"),
+                sa.func.lower(User.display_name).like(pattern, escape="\\"),
+            )
+        )
+        query = query.where(AuditEvent.actor_id.in_(actors))
+    if filters.action:
+        query = query.where(AuditEvent.action == filters.action)
+    if filters.date_from is not None:
+        query = query.where(AuditEvent.at >= _day_start(filters.date_from, filters.timezone))
+    if filters.date_to is not None:
+        query = query.where(AuditEvent.at < _day_start(filters.date_to + timedelta(days=1), filters.timezone))
+    query = query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    return db.paginate(query, page=max(page, 1), per_page=PER_PAGE, error_out=False, count=True)
+
+
+# --- descriptions ------------------------------------------------------------------------------------
+
+
+def describe(events: Sequence[AuditEvent]) -> list[EventView]:
+    """Readable lines for a page of events; their targets are loaded with one query per kind."""
+    targets = _load_targets(events)
+    return [_view(event, targets.get((event.target_type, event.target_id))) for event in events]
+
+
+_TARGET_MODELS: dict[str, Any] = {
+    "booking": Booking,
+    "resource": Resource,
+    "user": User,
+    "organization": Organization,
+    "closure": Closure,
+    "quota": Quota,
+}
+
+
+def _load_targets(events: Iterable[AuditEvent]) -> dict[tuple[str, int], Any]:
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for event in events:
+        if event.target_type in _TARGET_MODELS and event.target_id is not None:
+            wanted[event.target_type].add(event.target_id)
+    found: dict[tuple[str, int], Any] = {}
+    for target_type, ids in wanted.items():
+        model = _TARGET_MODELS[target_type]
+        query = sa.select(model).where(model.id.in_(ids))
+        if model is Booking:
+            query = query.options(selectinload(Booking.resource))
+        for row in db.session.scalars(query):
+            found[(target_type, row.id)] = row
+    return found
+
+
+def _view(event: AuditEvent, target: Any) -> EventView:
+    view = EventView(event=event, action=_action_text(event))
+    if isinstance(target, Booking):
+        when = format_local(target.start_at, target.resource.timezone, "yyyy-MM-dd HH:mm")
+        view.target = f"{localized(target.resource)} · {when}"
+        view.target_url = url_for("bookings.detail", booking_id=target.id)
+    elif isinstance(target, Resource):
+        view.target = localized(target)
+    elif isinstance(target, User):
+        view.target = f"{target.display_name} <{target.email}>"
+    elif isinstance(target, Organization):
+        view.target = localized(target)
+    elif isinstance(target, Closure):
+        view.target = _("Closure: %(reason)s", reason=localized(target, "reason"))
+    elif isinstance(target, Quota):
+        view.target = _("Quota #%(id)s", id=target.id)
+    elif event.target_id is not None:
+        view.target = f"{event.target_type} #{event.target_id}"
+    view.notes = _notes(event.details or {})
+    return view
+
+
+def _action_text(event: AuditEvent) -> str:
+    details = event.details or {}
+    if event.action == "booking.created" and details.get("on_behalf_of"):
+        return _("Booked by a manager on someone's behalf")
+    if event.action == "booking.cancelled" and details.get("by_manager"):
+        return _("Booking cancelled by a manager")
+    return action_label(event.action)
+
+
+def _notes(details: dict[str, Any]) -> list[str]:
+    notes = []
+    for key in ("reason", "note"):
+        if details.get(key):
+            notes.append(_("Reason: %(text)s", text=details[key]))
+    if details.get("overridden"):
+        notes.append(_("Rules overridden: %(codes)s", codes=", ".join(map(str, details["overridden"]))))
+    if isinstance(details.get("changes"), dict) and details["changes"]:
+        notes.append(_("Changed: %(fields)s", fields=", ".join(sorted(details["changes"]))))
+    if isinstance(details.get("members"), list) and details["members"]:
+        notes.append(_("Members affected: %(num)s", num=len(details["members"])))
+    return notes

@@ -1,0 +1,158 @@
+"""Booking forms: one booking or a repeating series, and a placement application."""
+
+from datetime import date, datetime, time, timedelta
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from booking import engine
+from models import Frequency
+
+WEEKDAY_CHOICES = [
+    (0, _l("Mon")),
+    (1, _l("Tue")),
+    (2, _l("Wed")),
+    (3, _l("Thu")),
+    (4, _l("Fri")),
+    (5, _l("Sat")),
+    (6, _l("Sun")),
+]
+MAX_OCCURRENCES = 100
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class BookingForm(FlaskForm):
+    """Date and times are the facility's local wall-clock time."""
+
+    day = DateField(_l("Date"), validators=[InputRequired(_l("Choose a date."))])
+    start_time = TimeField(_l("From"), validators=[InputRequired(_l("Choose a start time."))])
+    end_time = TimeField(_l("Until"), validators=[InputRequired(_l("Choose an end time."))])
+    party_size = IntegerField(
+        _l("Number of people"),
+        default=1,
+        validators=[
+            InputRequired(_l("Say how many people will come.")),
+            NumberRange(min=1, max=10000, message=_l("Enter a number from 1 to 10000.")),
+        ],
+    )
+    purpose = StringField(_l("Purpose"), validators=[Optional(), Length(max=500)])
+    repeat = BooleanField(_l("Repeat this booking"))
+    frequency = SelectField(
+        _l("Repeats"),
+        choices=[(Frequency.WEEKLY.value, _l("Weekly")), (Frequency.DAILY.value, _l("Daily"))],
+        default=Frequency.WEEKLY.value,
+    )
+    interval = IntegerField(
+        _l("Every"),
+        default=1,
+        validators=[Optional(), NumberRange(min=1, max=52, message=_l("Enter a number from 1 to 52."))],
+    )
+    weekdays = MultiCheckboxField(_l("On"), choices=WEEKDAY_CHOICES, coerce=int, validators=[Optional()])
+    ends = RadioField(
+        _l("Ends"),
+        choices=[("count", _l("After a number of dates")), ("until", _l("On a date"))],
+        default="count",
+    )
+    count = IntegerField(
+        _l("Number of dates"),
+        default=10,
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=MAX_OCCURRENCES, message=_l("A series has 1 to 100 dates.")),
+        ],
+    )
+    until = DateField(_l("Last date"), validators=[Optional()])
+    action = HiddenField(default="book")
+
+    def validate_end_time(self, field: TimeField) -> None:
+        if (
+            self.start_time.data
+            and field.data
+            and field.data <= self.start_time.data
+            and field.data != time(0)
+        ):
+            raise ValidationError(_l("The end must be after the start."))
+
+    def validate_count(self, field: IntegerField) -> None:
+        if self.repeat.data and self.ends.data == "count" and field.data is None:
+            raise ValidationError(_l("Say how many dates the series has."))
+
+    def validate_until(self, field: DateField) -> None:
+        if not (self.repeat.data and self.ends.data == "until"):
+            return
+        if field.data is None:
+            raise ValidationError(_l("Choose the last date of the series."))
+        if self.day.data and field.data < self.day.data:
+            raise ValidationError(_l("The last date must not be before the first."))
+
+    def local_start(self) -> datetime:
+        return datetime.combine(self.day.data, self.start_time.data)
+
+    def local_end(self) -> datetime:
+        # An end of 00:00 means midnight at the end of the chosen day.
+        end_day = self.day.data + timedelta(days=1) if self.end_time.data == time(0) else self.day.data
+        return datetime.combine(end_day, self.end_time.data)
+
+    def rule(self) -> engine.RecurrenceRule:
+        weekly = self.frequency.data == Frequency.WEEKLY.value
+        return engine.RecurrenceRule(
+            frequency=Frequency(self.frequency.data),
+            interval=self.interval.data or 1,
+            weekdays=frozenset(self.weekdays.data or []) if weekly else frozenset(),
+            count=self.count.data if self.ends.data == "count" else None,
+            until=self.until.data if self.ends.data == "until" else None,
+        )
+
+
+class PlacementForm(FlaskForm):
+    """An application for one seat at a training base over whole days."""
+
+    first_day = DateField(_l("First day"), validators=[InputRequired(_l("Choose the first day."))])
+    last_day = DateField(_l("Last day"), validators=[InputRequired(_l("Choose the last day."))])
+    statement = TextAreaField(
+        _l("Statement"),
+        validators=[
+            InputRequired(_l("Tell the training base why you are applying.")),
+            Length(min=20, max=2000, message=_l("Write between 20 and 2000 characters.")),
+        ],
+    )
+
+    def validate_last_day(self, field: DateField) -> None:
+        if self.first_day.data and field.data and field.data < self.first_day.data:
+            raise ValidationError(_l("The last day must not be before the first."))
+        if self.first_day.data and field.data and (field.data - self.first_day.data).days > 366:
+            raise ValidationError(_l("A placement lasts at most one year."))
+
+
+class CancelForm(FlaskForm):
+    following = BooleanField(_l("Also cancel the later dates of this series"))
+
+
+def default_day(value: str | None, today: date) -> tuple[date, time | None]:
+    """Parse a `start` query parameter (local ISO datetime from a grid cell); fall back to today."""
+    if value:
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return today, None
+        if parsed.tzinfo is None:
+            return parsed.date(), parsed.time()
+    return today, None

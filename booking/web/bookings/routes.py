@@ -1,0 +1,203 @@
+"""Booking pages: request a booking or a series, my bookings, one booking, cancel."""
+
+from datetime import datetime, timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from booking import clock
+from booking.engine.localtime import to_local, to_utc, zone
+from booking.services import bookings
+from booking.web.bookings.forms import BookingForm, CancelForm, PlacementForm, default_day
+from booking.web.errors import or_404
+from models import Booking, BookingStatus, Mode, Resource
+
+bp = Blueprint("bookings", __name__)
+
+SHOW_CHOICES = ("upcoming", "past", "cancelled")
+
+
+def _utc(resource: Resource, local: datetime) -> datetime:
+    return to_utc(local, zone(resource.timezone))
+
+
+def _done(booking: Booking) -> Response:
+    if booking.status == BookingStatus.PENDING:
+        flash(_("Your request was sent for approval. We will tell you when a manager decides."), "info")
+    else:
+        flash(_("Booked and confirmed."), "success")
+    return redirect(url_for("bookings.detail", booking_id=booking.id))
+
+
+@bp.route("/facilities/<int:resource_id>/book", methods=["GET", "POST"])
+@login_required
+def new(resource_id: int) -> Response | str | tuple[str, int]:
+    resource = or_404(lambda: bookings.get_bookable_resource(resource_id))
+    if resource.mode == Mode.PLACEMENT:
+        return _apply_for_placement(resource)
+    form = BookingForm()
+    now = clock.now()
+    if request.method == "GET":
+        _prefill(form, resource, now)
+        return render_template("bookings/new.html", resource=resource, form=form)
+    if not form.validate_on_submit():
+        return render_template("bookings/new.html", resource=resource, form=form), 422
+    start, end = _utc(resource, form.local_start()), _utc(resource, form.local_end())
+    try:
+        if form.repeat.data:
+            return _series(resource, form, now)
+        booking = bookings.request_booking(
+            current_user,
+            resource.id,
+            start,
+            end,
+            party_size=form.party_size.data,
+            purpose=form.purpose.data or "",
+            now=now,
+        )
+    except bookings.BookingRefused as refused:
+        return render_template(
+            "bookings/new.html", resource=resource, form=form, violations=refused.violations
+        ), 422
+    return _done(booking)
+
+
+def _prefill(form: BookingForm, resource: Resource, now: datetime) -> None:
+    today = to_local(now, zone(resource.timezone)).date()
+    day, start = default_day(request.args.get("start"), today)
+    form.day.data = day
+    if start is not None:
+        length = max(resource.policy.min_minutes, resource.slot_minutes)
+        form.start_time.data = start
+        form.end_time.data = (datetime.combine(day, start) + timedelta(minutes=length)).time()
+    form.weekdays.data = [day.weekday()]
+
+
+def _series(resource: Resource, form: BookingForm, now: datetime) -> Response | str:
+    duration = form.local_end() - form.local_start()
+    if form.action.data == "preview":
+        occurrences = bookings.preview_series(
+            current_user,
+            resource.id,
+            form.rule(),
+            form.local_start(),
+            duration,
+            party_size=form.party_size.data,
+            now=now,
+        )
+        return render_template(
+            "bookings/preview.html",
+            resource=resource,
+            form=form,
+            occurrences=occurrences,
+            available=sum(1 for o in occurrences if o.ok),
+        )
+    result = bookings.request_series(
+        current_user,
+        resource.id,
+        form.rule(),
+        form.local_start(),
+        duration,
+        party_size=form.party_size.data,
+        purpose=form.purpose.data or "",
+        only_available=True,
+        now=now,
+    )
+    booked = len(result.booked)
+    flash(
+        ngettext("Booked %(num)d date of the series.", "Booked %(num)d dates of the series.", booked)
+        + " "
+        + (
+            ngettext(
+                "%(num)d date could not be booked.", "%(num)d dates could not be booked.", len(result.skipped)
+            )
+            if result.skipped
+            else ""
+        ),
+        "success",
+    )
+    return redirect(url_for("bookings.detail", booking_id=result.booked[0].id))
+
+
+def _apply_for_placement(resource: Resource) -> Response | str | tuple[str, int]:
+    form = PlacementForm()
+    if request.method == "GET":
+        default, _start = default_day(
+            request.args.get("start"), to_local(clock.now(), zone(resource.timezone)).date()
+        )
+        form.first_day.data = default
+        return render_template("bookings/placement.html", resource=resource, form=form)
+    if not form.validate_on_submit():
+        return render_template("bookings/placement.html", resource=resource, form=form), 422
+    start = _utc(resource, datetime.combine(form.first_day.data, datetime.min.time()))
+    end = _utc(resource, datetime.combine(form.last_day.data + timedelta(days=1), datetime.min.time()))
+    try:
+        booking = bookings.request_booking(
+            current_user,
+            resource.id,
+            start,
+            end,
+            party_size=1,
+            purpose=form.statement.data.strip(),
+            now=clock.now(),
+        )
+    except bookings.BookingRefused as refused:
+        return render_template(
+            "bookings/placement.html", resource=resource, form=form, violations=refused.violations
+        ), 422
+    return _done(booking)
+
+
+@bp.get("/bookings")
+@login_required
+def mine() -> str:
+    show = request.args.get("show", "upcoming")
+    if show not in SHOW_CHOICES:
+        show = "upcoming"
+    rows = bookings.my_bookings(current_user, show, clock.now())
+    return render_template("bookings/mine.html", bookings=rows, show=show)
+
+
+def _visible_or_404(booking_id: int) -> Booking:
+    try:
+        return bookings.get_visible_booking(current_user, booking_id)
+    except bookings.NotFound:
+        abort(404)
+
+
+@bp.get("/bookings/<int:booking_id>")
+@login_required
+def detail(booking_id: int) -> str:
+    booking = _visible_or_404(booking_id)
+    now = clock.now()
+    return render_template(
+        "bookings/detail.html",
+        booking=booking,
+        resource=booking.resource,
+        history=bookings.history(booking),
+        can_cancel=bookings.can_cancel(current_user, booking, now),
+        deadline=bookings.cancel_deadline(booking),
+        form=CancelForm(),
+    )
+
+
+@bp.post("/bookings/<int:booking_id>/cancel")
+@login_required
+def cancel(booking_id: int) -> Response:
+    _visible_or_404(booking_id)
+    form = CancelForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        cancelled = bookings.cancel(current_user, booking_id, now=clock.now(), following=form.following.data)
+    except bookings.BookingRefused as refused:
+        from booking.web.labels import render_violation
+
+        for violation in refused.violations:
+            flash(render_violation(violation), "error")
+        return redirect(url_for("bookings.detail", booking_id=booking_id))
+    flash(ngettext("%(num)d booking cancelled.", "%(num)d bookings cancelled.", len(cancelled)), "success")
+    return redirect(url_for("bookings.detail", booking_id=booking_id))

@@ -1,0 +1,1 @@
+"""Calendar exports and imports: .ics downloads, subscription feeds, academic-calendar closure import."""

@@ -1,0 +1,420 @@
+"""Calendar routes: one booking's .ics, the personal/university/facility feeds, the subscribe page, and the
+academic-calendar closure import.
+
+Feeds are fetched by calendar clients without cookies: the personal and university feeds are opened by a
+secret token in the path (never logged, see `RedactFeedTokens`), the facility feed is public. All carry a
+weak ETag from a one-query aggregate and answer a matching If-None-Match with 304 before loading a row.
+"""
+
+import hashlib
+import logging
+import re
+from datetime import UTC, datetime
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from werkzeug.wrappers import Response
+from wtforms import HiddenField, SelectField, SelectMultipleField, SubmitField
+
+from booking import clock, ics
+from booking.extensions import csrf
+from booking.services import bookings
+from booking.services import calendar as feeds
+from booking.web.labels import locale_code, localized
+
+bp = Blueprint("calendar", __name__)
+
+# Changing what a feed looks like? Raise this, so every client's cached copy is replaced.
+FEED_FORMAT = 1
+PERSONAL_CACHE = "private, max-age=300"
+PUBLIC_CACHE = "public, max-age=300"
+# The preview of an import travels through the browser, signed; after this long it must be uploaded again.
+PLAN_MAX_AGE = 3600
+# An upload request: the file plus room for the multipart envelope and the other fields.
+UPLOAD_REQUEST_LIMIT = feeds.MAX_IMPORT_BYTES + 64 * 1024
+# A confirmed preview of up to 1,000 closures, signed and compressed, fits well within this.
+CONFIRM_FORM_LIMIT = 4 * 1024 * 1024
+
+
+# --- keeping tokens out of logs -------------------------------------------------------------------
+
+_TOKEN_IN_PATH = re.compile(r"(?<!/profile)(/calendar/(?:university/)?)[^/\s?\"']+")
+
+
+class RedactFeedTokens(logging.Filter):
+    """Replace the token in /calendar/<token>.ics paths of log messages (werkzeug prints every path)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return True
+        if "/calendar/" in message:
+            record.msg = _TOKEN_IN_PATH.sub(r"\1[redacted].ics", message)
+            record.args = None
+        return True
+
+
+REDACT_FEED_TOKENS = RedactFeedTokens()
+
+
+@bp.record_once
+def _keep_tokens_out_of_logs(state: BlueprintSetupState) -> None:
+    logging.getLogger("werkzeug").addFilter(REDACT_FEED_TOKENS)
+    state.app.logger.addFilter(REDACT_FEED_TOKENS)  # "Exception on /calendar/... [GET]"
+
+
+# --- forms ----------------------------------------------------------------------------------------
+
+
+class FeedLinkForm(FlaskForm):
+    submit = SubmitField(_l("Create a new link"))
+
+
+class ClosureUploadForm(FlaskForm):
+    # Any id is accepted here; the view asks whether the user manages it (404 if not).
+    university = SelectField(_l("University"), coerce=int, validate_choice=False)
+    file = FileField(
+        _l("Academic calendar (.ics file)"), validators=[FileRequired(_l("Choose an .ics file."))]
+    )
+    submit = SubmitField(_l("Preview"))
+
+
+class ClosureConfirmForm(FlaskForm):
+    plan = HiddenField()
+    include = SelectMultipleField(coerce=int, validate_choice=False)
+    submit = SubmitField(_l("Create the selected closures"))
+
+
+# --- responses ------------------------------------------------------------------------------------
+
+
+def _base_url() -> str:
+    return current_app.config["BASE_URL"].rstrip("/")
+
+
+def _calendar_response(
+    body: bytes | None, filename: str, *, etag: str, last_modified: datetime | None, cache: str
+) -> Response:
+    """The .ics (or, with no body, a 304) with the validators and caching that calendar clients poll with."""
+    response = Response(body if body is not None else b"", status=200 if body is not None else 304)
+    if body is not None:
+        response.headers["Content-Type"] = ics.MEDIA_TYPE
+        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    else:
+        response.headers.pop("Content-Type", None)
+    response.set_etag(etag, weak=True)
+    if last_modified is not None:
+        response.last_modified = last_modified
+    response.headers["Cache-Control"] = cache
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _not_found() -> Response:
+    # Plain text, not the HTML error page, which would echo the requested path (and its token) into HTML.
+    return Response(_("Not found."), status=404, mimetype="text/plain")
+
+
+def _etag(*parts: object) -> str:
+    return hashlib.sha256("|".join(str(p) for p in (FEED_FORMAT, *parts)).encode()).hexdigest()[:32]
+
+
+def _feed(
+    scope: feeds.FeedScope,
+    *,
+    locale: str,
+    generation: str,
+    name: str,
+    filename: str,
+    links: ics.Links,
+    public: bool,
+    cache: str,
+) -> Response:
+    now = clock.now()
+    state = feeds.feed_state(scope, now)
+    # The window moves with the date; the token's generation makes a reset link look new to caches.
+    etag = _etag(
+        scope, state.count, state.last_modified, state.sequence_total, locale, generation, now.date()
+    )
+    if request.if_none_match.contains_weak(etag):
+        return _calendar_response(None, filename, etag=etag, last_modified=state.last_modified, cache=cache)
+    rows = feeds.feed_rows(scope, now)
+    body = ics.feed_file(rows, feeds.calendar_texts(locale), links, name=name, public=public)
+    return _calendar_response(body, filename, etag=etag, last_modified=state.last_modified, cache=cache)
+
+
+# --- downloads and feeds --------------------------------------------------------------------------
+
+
+@bp.get("/bookings/<int:booking_id>.ics")
+@login_required
+def booking_ics(booking_id: int) -> Response:
+    """One booking as a file to import: for its owner and that university's managers; 404 for anyone else."""
+    try:
+        booking = bookings.get_visible_booking(current_user, booking_id)
+    except bookings.NotFound:
+        abort(404)
+    locale = locale_code()
+    etag = _etag("booking", booking.uuid, booking.sequence, booking.updated_at, locale)
+    if request.if_none_match.contains_weak(etag):
+        return _calendar_response(
+            None, "", etag=etag, last_modified=booking.updated_at, cache="private, no-cache"
+        )
+    body = feeds.booking_calendar(booking, locale)
+    return _calendar_response(
+        body,
+        f"booking-{booking.id}.ics",
+        etag=etag,
+        last_modified=booking.updated_at,
+        cache="private, no-cache",
+    )
+
+
+@bp.get("/calendar/<token>.ics")
+def personal_feed(token: str) -> Response:
+    """The token owner's bookings from 30 days back to a year ahead, in their language."""
+    try:
+        user = feeds.user_for_feed_token(token)
+    except feeds.NotFound:
+        return _not_found()
+    locale = feeds.owner_locale(user)
+    with force_locale(locale):
+        name = _("My bookings · Campus–City Booking")
+    return _feed(
+        feeds.FeedScope(user_id=user.id),
+        locale=locale,
+        generation=user.feed_token_hash or "",
+        name=name,
+        filename="my-bookings.ics",
+        links=feeds.calendar_links(booking_pages=True),
+        public=False,
+        cache=PERSONAL_CACHE,
+    )
+
+
+@bp.get("/calendar/university/<token>.ics")
+def university_feed(token: str) -> Response:
+    """Every booking of the facilities of the university the token's owner manages (404 for non-managers)."""
+    try:
+        user = feeds.user_for_feed_token(token)
+        if user.manages_id is None:
+            raise feeds.NotFound
+        university = feeds.university(user.manages_id)
+    except feeds.NotFound:
+        return _not_found()
+    locale = feeds.owner_locale(user)
+    with force_locale(locale):
+        name = _("%(university)s · all bookings", university=university.name_for(locale))
+    return _feed(
+        feeds.FeedScope(university_id=university.id),
+        locale=locale,
+        generation=user.feed_token_hash or "",
+        name=name,
+        filename=f"{re.sub(r'[^a-z0-9-]', '', university.code.lower()) or 'university'}-bookings.ics",
+        links=feeds.calendar_links(booking_pages=True),
+        public=False,
+        cache=PERSONAL_CACHE,
+    )
+
+
+@bp.get("/facilities/<int:resource_id>/busy.ics")
+def facility_feed(resource_id: int) -> Response:
+    """A facility's busy times for anyone: "Booked" and when, nothing about who or why."""
+    try:
+        resource = feeds.public_facility(resource_id)
+    except feeds.NotFound:
+        abort(404)
+    chosen = request.args.get("lang")
+    locale = chosen if chosen in current_app.config["LANGUAGES"] else locale_code()
+    with force_locale(locale):
+        name = _("%(facility)s · busy times", facility=resource.name_for(locale))
+    response = _feed(
+        feeds.FeedScope(resource_id=resource.id),
+        locale=locale,
+        generation="public",
+        name=name,
+        filename=f"facility-{resource.id}-busy.ics",
+        links=feeds.calendar_links(facility_pages=True),
+        public=True,
+        cache=PUBLIC_CACHE,
+    )
+    response.vary.add("Accept-Language")
+    return response
+
+
+# --- subscribing ----------------------------------------------------------------------------------
+
+
+def _subscription_links(token: str) -> dict[str, str]:
+    """The https and webcal:// forms of the user's feeds (and, for a manager, their university's)."""
+    base = _base_url()
+    personal = base + url_for("calendar.personal_feed", token=token)
+    links = {"https": personal, "webcal": _webcal(personal)}
+    if current_user.manages_id is not None:
+        university = base + url_for("calendar.university_feed", token=token)
+        links |= {"university_https": university, "university_webcal": _webcal(university)}
+    return links
+
+
+def _webcal(url: str) -> str:
+    return "webcal://" + url.split("://", 1)[1]
+
+
+def _no_store(html: str) -> Response:
+    """A page showing a secret link: no browser or proxy may keep a copy."""
+    response = Response(html, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/profile/calendar")
+@login_required
+def subscribe() -> Response:
+    """Subscribe to my bookings. The link itself is shown once, when made; only its digest is kept."""
+    html = render_template(
+        "calendar/subscribe.html",
+        form=FeedLinkForm(),
+        has_feed=current_user.feed_token_hash is not None,
+        links=None,
+    )
+    return _no_store(html)
+
+
+@bp.post("/profile/calendar/reset")
+@login_required
+def reset() -> Response:
+    """Make a new link (the old one stops working at once) and show it, without a redirect that would
+    have to carry the secret through the session cookie."""
+    form = FeedLinkForm()
+    if not form.validate_on_submit():
+        abort(400)
+    token = feeds.reset_feed_token(current_user, now=clock.now())
+    html = render_template(
+        "calendar/subscribe.html", form=FeedLinkForm(), has_feed=True, links=_subscription_links(token)
+    )
+    return _no_store(html)
+
+
+# --- importing closures ---------------------------------------------------------------------------
+
+
+def _plan_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="calendar.closure-import")
+
+
+def _sign(plan: feeds.ImportPlan, user_id: int) -> str:
+    closures = [
+        [int(c.start_at.timestamp()), int(c.end_at.timestamp()), c.reason, c.all_day] for c in plan.new
+    ]
+    return _plan_serializer().dumps({"u": plan.university_id, "by": user_id, "c": closures})
+
+
+def _upload_form(universities: list) -> ClosureUploadForm:
+    form = ClosureUploadForm()
+    form.university.choices = [(u.id, localized(u)) for u in universities]
+    return form
+
+
+def _render_upload(form: ClosureUploadForm, status: int = 200) -> tuple[str, int]:
+    return render_template("calendar/import.html", form=form, limit_events=feeds.MAX_IMPORT_EVENTS), status
+
+
+def _refusal(error: feeds.CalendarFileRefused) -> str:
+    return _(error.message, **error.params)
+
+
+# These two views check CSRF through their FlaskForm instead of CSRFProtect's before-request hook, which
+# would read (and spool) a request body of any size before the view could set its limit.
+@csrf.exempt
+@bp.route("/manage/closures/import", methods=["GET", "POST"])
+@login_required
+def import_closures() -> tuple[str, int] | str:
+    """Upload a university's academic calendar (.ics) and preview the closures it would create."""
+    universities = feeds.manageable_universities(current_user)
+    if not universities:
+        abort(403)
+    if request.method == "POST":
+        request.max_content_length = UPLOAD_REQUEST_LIMIT
+        if (request.content_length or 0) > UPLOAD_REQUEST_LIMIT:
+            form = _upload_form(universities)
+            form.file.errors = [_refusal(feeds.refusal("too_large"))]
+            return _render_upload(form, 413)
+    form = _upload_form(universities)
+    if request.method == "GET":
+        return _render_upload(form)
+    if not form.validate_on_submit():
+        return _render_upload(form, 422)
+    if not current_user.can_manage(form.university.data):
+        abort(404)
+    data = form.file.data.stream.read(feeds.MAX_IMPORT_BYTES + 1)
+    try:
+        plan = feeds.plan_import(form.university.data, data)
+    except feeds.NotFound:
+        abort(404)
+    except feeds.CalendarFileRefused as refused:
+        form.file.errors = [_refusal(refused)]
+        return _render_upload(form, 413 if refused.code == "too_large" else 422)
+    confirm = ClosureConfirmForm(plan=_sign(plan, current_user.id), include=list(range(len(plan.new))))
+    return render_template(
+        "calendar/import_preview.html",
+        plan=plan,
+        form=confirm,
+        university=feeds.university(plan.university_id),
+        skip_messages=feeds.SKIP_MESSAGES,
+        filename=form.file.data.filename or "",
+    )
+
+
+@csrf.exempt
+@bp.post("/manage/closures/import/confirm")
+@login_required
+def confirm_import() -> Response:
+    """Create the closures of a signed preview, re-checked by the service."""
+    request.max_form_memory_size = CONFIRM_FORM_LIMIT
+    if not feeds.manageable_universities(current_user):
+        abort(403)  # like every manager page: people without the right are refused, not misled
+    form = ClosureConfirmForm()
+    if not form.validate_on_submit() or not form.plan.data:
+        abort(400)
+    try:
+        plan = _plan_serializer().loads(form.plan.data, max_age=PLAN_MAX_AGE)
+    except SignatureExpired:
+        flash(_("The preview is more than an hour old. Please upload the file again."), "warning")
+        return redirect(url_for("calendar.import_closures"))
+    except BadSignature:
+        abort(400)
+    university_id = plan["u"]
+    if plan["by"] != current_user.id or not current_user.can_manage(university_id):
+        abort(404)
+    chosen = set(form.include.data or [])
+    closures = [
+        feeds.PlannedClosure(
+            datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC), reason, bool(all_day)
+        )
+        for index, (start, end, reason, all_day) in enumerate(plan["c"])
+        if index in chosen
+    ]
+    if not closures:
+        flash(_("Nothing was selected, so no closure was created."), "info")
+        return redirect(url_for("calendar.import_closures"))
+    try:
+        result = feeds.import_closures(current_user, university_id, closures, now=clock.now())
+    except feeds.NotFound:
+        abort(404)
+    message = ngettext("%(num)d closure created.", "%(num)d closures created.", len(result.created))
+    if result.duplicates:
+        message += " " + ngettext(
+            "%(num)d already existed and was skipped.",
+            "%(num)d already existed and were skipped.",
+            result.duplicates,
+        )
+    flash(message, "success")
+    return redirect(url_for("calendar.import_closures"))

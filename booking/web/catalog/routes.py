@@ -1,0 +1,161 @@
+"""The facility catalog: the filtered list of shared facilities and each facility's page with its week.
+
+Query parameters, all optional and validated (an invalid one gives status 400 with the page re-rendered and
+the error shown next to its field; a page beyond the last one gives 404):
+
+- `/facilities/`: q, kind, university (id), campus, capacity (minimum, 1..100000), tag (repeatable; all
+  must match), date + start + end (free for that span, local to each facility), page (from 1).
+- `/facilities/<id>`: week (any date of the week to show; its Monday is used).
+"""
+
+import os
+from datetime import date, datetime, time
+from typing import Any
+
+from babel.dates import format_skeleton
+from babel.lists import format_list
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask_babel import format_time, get_locale, ngettext
+from flask_babel import gettext as _
+from werkzeug.security import safe_join
+
+from booking import clock
+from booking.engine import CellState, GridCell
+from booking.services import catalog
+from booking.web.catalog.forms import EARLIEST_DATE, LATEST_DATE, CatalogFilterForm, WeekForm
+from booking.web.labels import CATEGORY_PLURALS, KIND_PLURALS, local_datetime, locale_code
+from models import Mode
+
+bp = Blueprint("catalog", __name__, url_prefix="/facilities")
+
+
+@bp.get("/")
+def index() -> tuple[str, int]:
+    choices = catalog.filter_choices()
+    form = CatalogFilterForm(formdata=request.args, universities=choices.universities, tags=choices.tags)
+    if not form.validate():
+        return _render_index(form, choices, results=None), 400
+    try:
+        results = catalog.search(
+            form.filters(),
+            page=form.page_number,
+            per_page=current_app.config["CATALOG_PAGE_SIZE"],
+            now=clock.now(),
+            locale=locale_code(),
+        )
+    except catalog.PageOutOfRange as exc:
+        abort(404, _("There is no page %(page)s of these results.", page=exc.page))
+    return _render_index(form, choices, results=results), 200
+
+
+def _render_index(
+    form: CatalogFilterForm, choices: catalog.FilterChoices, results: catalog.CatalogPage | None
+) -> str:
+    return render_template(
+        "catalog/index.html",
+        form=form,
+        choices=choices,
+        results=results,
+        page_url=_page_url,
+        when=when,
+        local_day=local_day,
+    )
+
+
+def _page_url(page: int) -> str:
+    args: dict[str, Any] = {key: request.args.getlist(key) for key in request.args if key != "page"}
+    return url_for("catalog.index", page=page, **args)
+
+
+@bp.get("/<int:resource_id>")
+def detail(resource_id: int) -> tuple[str, int]:
+    form = WeekForm(formdata=request.args)
+    valid = form.validate()
+    now = clock.now()
+    view = catalog.facility_week(resource_id, form.week.data if valid else None, now, locale_code())
+    if view is None:
+        abort(404)
+    return render_template(
+        "catalog/detail.html",
+        view=view,
+        resource=view.resource,
+        form=form,
+        today=catalog.local_today(view.resource, now),
+        image_url=_image_url(view.resource.image_path),
+        week_url=_week_url,
+        cell_url=_cell_url,
+        cell_label=cell_label,
+        when=when,
+        day_label=day_label,
+        time_label=time_label,
+        join_list=join_list,
+        CATEGORY_PLURALS=CATEGORY_PLURALS,
+        KIND_PLURALS=KIND_PLURALS,
+        CellState=CellState,
+    ), (200 if valid else 400)
+
+
+def _image_url(image_path: str | None) -> str | None:
+    """The facility's own picture under static/, if there is one; never an outside address."""
+    if not image_path:
+        return None
+    relative = image_path.removeprefix("/").removeprefix("static/")
+    path = safe_join(current_app.static_folder or "", relative)
+    if path is None or not os.path.isfile(path):
+        return None
+    return url_for("static", filename=relative)
+
+
+def _week_url(resource_id: int, monday: date) -> str | None:
+    if not EARLIEST_DATE <= monday <= LATEST_DATE:
+        return None
+    return url_for("catalog.detail", resource_id=resource_id, week=monday.isoformat())
+
+
+def _cell_url(resource_id: int, cell: GridCell) -> str:
+    return url_for(
+        "bookings.new", resource_id=resource_id, start=cell.local_start.isoformat(timespec="minutes")
+    )
+
+
+def day_label(day: date, with_year: bool = False) -> str:
+    """A short local date with its weekday: "Mon, Mar 23" / "3月23日周一"."""
+    return format_skeleton("yMMMEd" if with_year else "MMMEd", day, locale=get_locale())
+
+
+def time_label(value: time | datetime) -> str:
+    return format_time(value if isinstance(value, time) else value.time(), "HH:mm", rebase=False)
+
+
+def when(instant: datetime | None, timezone: str, with_year: bool = False) -> str:
+    """A UTC instant as the facility's wall-clock day and time."""
+    if instant is None:
+        return ""
+    local = local_datetime(instant, timezone)
+    return f"{day_label(local.date(), with_year)} {time_label(local.time())}"
+
+
+def local_day(instant: datetime, timezone: str) -> str:
+    return day_label(local_datetime(instant, timezone).date())
+
+
+def cell_label(cell: GridCell, mode: Mode) -> str:
+    """What a cell says in words, for sighted readers and screen readers alike."""
+    if cell.state is CellState.FREE:
+        if mode is Mode.PLACEMENT and cell.places_left is not None:
+            return ngettext("%(num)d seat left", "%(num)d seats left", cell.places_left)
+        if cell.places_left is not None:
+            return ngettext("%(num)d place left", "%(num)d places left", cell.places_left)
+        return _("Free")
+    labels = {
+        CellState.BOOKED: _("Booked"),
+        CellState.FULL: _("Full"),
+        CellState.CLOSED: _("Closed"),
+        CellState.CLOSURE: _("Closed"),
+        CellState.PAST: _("Past"),
+    }
+    return labels[cell.state]
+
+
+def join_list(items: list[Any]) -> str:
+    return format_list([str(item) for item in items], locale=get_locale())

@@ -1,0 +1,67 @@
+"""Friendly error pages in the reader's language; never a raw stack trace."""
+
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import Flask, abort, render_template
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from booking.services.errors import NotFound
+from models import db
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+def or_404(load: Callable[[], T]) -> T:
+    """What `load` returns, or the 404 page when a service says NotFound."""
+    try:
+        return load()
+    except NotFound:
+        abort(404)
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> tuple[str, int]:
+        message = _("The form expired or was sent from elsewhere. Please reload the page and try again.")
+        return render_template("errors/error.html", code=400, title=_("Bad request"), message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[str, int]:
+        code = error.code or 500
+        titles = {
+            400: _("Bad request"),
+            403: _("Not allowed"),
+            404: _("Page not found"),
+            405: _("Method not allowed"),
+            413: _("Upload too large"),
+            429: _("Too many attempts"),
+        }
+        messages = {
+            400: _("Something in the request was not valid."),
+            403: _("You do not have permission to do that."),
+            404: _("We could not find that page. It may have moved or never existed."),
+            405: _("That action is not available here."),
+            413: _("The file is too large."),
+            429: _("Too many attempts in a short time. Please wait a minute and try again."),
+        }
+        # A description given with abort(code, description) is specific and already translated by the view.
+        # Rate-limit errors describe the limit ("10 per 1 minute"); people get the friendly sentence.
+        if code != 429 and error.description and error.description != type(error).description:
+            message = error.description
+        else:
+            message = messages.get(code, _("Something went wrong."))
+        title = titles.get(code, _("Error"))
+        return render_template("errors/error.html", code=code, title=title, message=message), code
+
+    @app.errorhandler(500)
+    def server_error(error: Exception) -> tuple[str, int]:
+        db.session.rollback()
+        log.exception("unhandled error", exc_info=error)
+        message = _("Something went wrong on our side. Nothing was changed; please try again.")
+        return render_template("errors/error.html", code=500, title=_("Server error"), message=message), 500

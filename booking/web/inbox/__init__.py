@@ -1,0 +1,1 @@
+"""The notification inbox: list, mark read, unread badge."""

@@ -1,0 +1,260 @@
+"""How domain values read in the user's language: enum labels, bilingual names, local times, violations."""
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_skeleton
+from flask import Flask
+from flask_babel import format_date, format_datetime, format_time, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from models import BookingStatus, Category, Mode, QuotaPeriod, ResourceKind, Verification
+
+KIND_LABELS = {
+    ResourceKind.SPORTS_VENUE: _l("Sports venue"),
+    ResourceKind.LIBRARY: _l("Library"),
+    ResourceKind.MUSEUM: _l("Museum"),
+    ResourceKind.THEATRE: _l("Theatre"),
+    ResourceKind.EXHIBITION_HALL: _l("Exhibition hall"),
+    ResourceKind.CULTURAL_CENTER: _l("Cultural centre"),
+    ResourceKind.MEETING_ROOM: _l("Meeting room"),
+    ResourceKind.LAB: _l("Laboratory"),
+    ResourceKind.TRAINING_BASE: _l("Training base"),
+    ResourceKind.GREEN_SPACE: _l("Green space"),
+}
+# Plural forms used inside sentences ("bookings of sports venues at ...").
+KIND_PLURALS = {
+    ResourceKind.SPORTS_VENUE: _l("sports venues"),
+    ResourceKind.LIBRARY: _l("libraries"),
+    ResourceKind.MUSEUM: _l("museums"),
+    ResourceKind.THEATRE: _l("theatres"),
+    ResourceKind.EXHIBITION_HALL: _l("exhibition halls"),
+    ResourceKind.CULTURAL_CENTER: _l("cultural centres"),
+    ResourceKind.MEETING_ROOM: _l("meeting rooms"),
+    ResourceKind.LAB: _l("laboratories"),
+    ResourceKind.TRAINING_BASE: _l("training bases"),
+    ResourceKind.GREEN_SPACE: _l("green spaces"),
+}
+CATEGORY_LABELS = {
+    Category.RESIDENT: _l("Resident"),
+    Category.STUDENT: _l("Student"),
+    Category.ENTERPRISE: _l("Enterprise member"),
+}
+CATEGORY_PLURALS = {
+    Category.RESIDENT: _l("residents"),
+    Category.STUDENT: _l("students"),
+    Category.ENTERPRISE: _l("enterprise members"),
+}
+VERIFICATION_LABELS = {
+    Verification.NONE: _l("No verification needed"),
+    Verification.PENDING: _l("Awaiting verification"),
+    Verification.VERIFIED: _l("Verified"),
+    Verification.REJECTED: _l("Verification refused"),
+}
+MODE_LABELS = {
+    Mode.EXCLUSIVE: _l("One booking at a time"),
+    Mode.SHARED: _l("Shared, limited places"),
+    Mode.PLACEMENT: _l("Placement by application"),
+}
+STATUS_LABELS = {
+    BookingStatus.PENDING: _l("Awaiting approval"),
+    BookingStatus.CONFIRMED: _l("Confirmed"),
+    BookingStatus.CHECKED_IN: _l("Checked in"),
+    BookingStatus.COMPLETED: _l("Completed"),
+    BookingStatus.REJECTED: _l("Rejected"),
+    BookingStatus.CANCELLED: _l("Cancelled"),
+    BookingStatus.EXPIRED: _l("Expired"),
+    BookingStatus.NO_SHOW: _l("No-show"),
+}
+WEEKDAY_NAMES = (
+    _l("Monday"),
+    _l("Tuesday"),
+    _l("Wednesday"),
+    _l("Thursday"),
+    _l("Friday"),
+    _l("Saturday"),
+    _l("Sunday"),
+)
+
+
+# Equipment and feature tags are stored as lower-case English slugs; known ones read in the user's language.
+TAG_LABELS = {
+    "3d-printer": _l("3D printer"),
+    "accessible": _l("Step-free access"),
+    "air-conditioning": _l("Air conditioning"),
+    "artificial-turf": _l("Artificial turf"),
+    "battery-cyclers": _l("Battery cyclers"),
+    "changing-rooms": _l("Changing rooms"),
+    "chassis-dynamometer": _l("Chassis dynamometer"),
+    "climate-chamber": _l("Climate chamber"),
+    "cmm": _l("Coordinate measuring machine"),
+    "cnc-lathes": _l("CNC lathes"),
+    "emissions-analyzer": _l("Emissions analyser"),
+    "floodlights": _l("Floodlights"),
+    "fume-hood": _l("Fume hood"),
+    "guided-tours": _l("Guided tours"),
+    "hard-court": _l("Hard court"),
+    "hardness-tester": _l("Hardness tester"),
+    "heated": _l("Heated"),
+    "indoor": _l("Indoor"),
+    "industrial-robots": _l("Industrial robots"),
+    "internship": _l("Internship"),
+    "laser-cutter": _l("Laser cutter"),
+    "lawn": _l("Lawn"),
+    "lifeguard": _l("Lifeguard"),
+    "lighting-rig": _l("Lighting rig"),
+    "lockers": _l("Lockers"),
+    "machine-vision": _l("Machine vision"),
+    "machining-centre": _l("Machining centre"),
+    "mentor": _l("Mentor"),
+    "mirrors": _l("Mirrors"),
+    "outdoor": _l("Outdoor"),
+    "parking": _l("Parking"),
+    "piano": _l("Piano"),
+    "plc": _l("PLC training kits"),
+    "power-outlets": _l("Power outlets"),
+    "projector": _l("Projector"),
+    "quiet": _l("Quiet"),
+    "running-track": _l("Running track"),
+    "safety-training": _l("Safety training"),
+    "sem": _l("Scanning electron microscope"),
+    "showers": _l("Showers"),
+    "soldering": _l("Soldering stations"),
+    "sound-system": _l("Sound system"),
+    "stage": _l("Stage"),
+    "tensile-tester": _l("Tensile tester"),
+    "touch-screen": _l("Touch screen"),
+    "vehicle-lift": _l("Vehicle lift"),
+    "video-conferencing": _l("Video conferencing"),
+    "whiteboard": _l("Whiteboard"),
+    "wifi": _l("Wi-Fi"),
+    "wooden-floor": _l("Wooden floor"),
+}
+
+
+def tag_label(tag: str) -> str:
+    label = TAG_LABELS.get(tag)
+    return str(label) if label is not None else tag.replace("-", " ")
+
+
+def locale_code() -> str:
+    return str(get_locale() or "zh_CN")
+
+
+def is_chinese() -> bool:
+    return locale_code().startswith("zh")
+
+
+def localized(obj: Any, field: str = "name") -> str:
+    """Pick `name_zh` or `name_en` (or any bilingual pair) for the current language."""
+    zh, en = getattr(obj, f"{field}_zh", None), getattr(obj, f"{field}_en", None)
+    if zh is None and en is None:  # engine LocalizedName(zh, en)
+        zh, en = getattr(obj, "zh", ""), getattr(obj, "en", "")
+    return (zh or en) if is_chinese() else (en or zh)
+
+
+def local_datetime(value: datetime, timezone: str) -> datetime:
+    return value.astimezone(ZoneInfo(timezone))
+
+
+def format_local(value: datetime | None, timezone: str, fmt: str = "medium") -> str:
+    """A UTC instant shown as wall-clock time in the facility's zone."""
+    if value is None:
+        return ""
+    return format_datetime(local_datetime(value, timezone).replace(tzinfo=None), fmt, rebase=False)
+
+
+def format_param(value: Any) -> str:
+    """Render one violation parameter in the current language."""
+    from booking import engine
+
+    if isinstance(value, ResourceKind):
+        return str(KIND_PLURALS[value])
+    if isinstance(value, Category):
+        return str(CATEGORY_PLURALS[value])
+    if isinstance(value, engine.LocalizedName):
+        return localized(value)
+    if isinstance(value, engine.QuotaSubject):
+        university = localized(value.university)
+        if value.resource is not None:
+            return _(
+                "%(resource)s at %(university)s", resource=localized(value.resource), university=university
+            )
+        if value.kind is not None:
+            return _("%(kind)s at %(university)s", kind=KIND_PLURALS[value.kind], university=university)
+        return _("all facilities at %(university)s", university=university)
+    if isinstance(value, engine.PeriodWindow):
+        return period_phrase(value.period, value.start)
+    if isinstance(value, datetime):
+        return format_datetime(value, "short", rebase=False)
+    if isinstance(value, date):
+        return format_date(value, "medium")
+    if isinstance(value, time):
+        return format_time(value, "HH:mm", rebase=False)
+    if isinstance(value, frozenset | set | list | tuple):
+        return ", ".join(format_param(v) for v in value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def period_phrase(period: QuotaPeriod, start: date) -> str:
+    if period == QuotaPeriod.DAY:
+        return _("on %(day)s", day=format_date(start, "medium"))
+    if period == QuotaPeriod.WEEK:
+        return _("in the week of %(day)s", day=format_skeleton("MMMd", start, locale=locale_code()))
+    if period == QuotaPeriod.MONTH:
+        return _("in %(month)s", month=format_skeleton("yMMMM", start, locale=locale_code()))
+    return _("at once")
+
+
+def render_violation(violation: Any) -> str:
+    """The engine's message template, translated, with its parameters rendered in the same language."""
+    params = {key: format_param(value) for key, value in violation.params.items()}
+    return _(violation.message, **params)
+
+
+EVENT_LABELS = {
+    "booking.created": _l("Requested"),
+    "booking.approved": _l("Approved"),
+    "booking.rejected": _l("Rejected"),
+    "booking.cancelled": _l("Cancelled"),
+    "booking.expired": _l("Expired without a decision"),
+    "booking.checked_in": _l("Checked in"),
+    "booking.no_show": _l("Marked as a no-show"),
+    "booking.completed": _l("Completed"),
+}
+
+
+def event_label(event: Any) -> str:
+    """One line of a booking's history."""
+    details = event.details or {}
+    if event.action == "booking.created":
+        if details.get("on_behalf_of"):
+            return _("Booked by a manager on your behalf")
+        if details.get("status") == "confirmed":
+            return _("Booked and confirmed")
+        return _("Requested; awaiting approval")
+    if event.action == "booking.cancelled" and details.get("by_manager"):
+        return _("Cancelled by a manager")
+    return str(EVENT_LABELS.get(event.action, event.action))
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        KIND_LABELS=KIND_LABELS,
+        CATEGORY_LABELS=CATEGORY_LABELS,
+        VERIFICATION_LABELS=VERIFICATION_LABELS,
+        MODE_LABELS=MODE_LABELS,
+        STATUS_LABELS=STATUS_LABELS,
+        WEEKDAY_NAMES=WEEKDAY_NAMES,
+        localized=localized,
+        tag_label=tag_label,
+        format_local=format_local,
+        locale_code=locale_code,
+        render_violation=render_violation,
+        event_label=event_label,
+        timedelta_day=timedelta(days=1),
+    )

@@ -1,0 +1,1 @@
+"""Campus manager pages: approval queue, facility administration, booking on someone's behalf."""

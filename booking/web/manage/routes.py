@@ -1,0 +1,542 @@
+"""Campus manager pages: the approval queue, facility administration, booking on someone's behalf.
+
+Every route is for managers and admins only (checked once for the whole blueprint); what belongs to a
+university the viewer does not manage is a 404, whether asked for by URL or by a form field.
+"""
+
+from datetime import datetime
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from booking import clock
+from booking.engine.localtime import to_local, to_utc, zone
+from booking.services import approvals, bookings, facilities
+from booking.services.approvals import Outcome
+from booking.web.errors import or_404
+from booking.web.labels import KIND_LABELS, is_chinese, localized, render_violation
+from booking.web.manage.forms import (
+    ApproveForm,
+    BulkForm,
+    ClosureForm,
+    ConfirmForm,
+    FacilityForm,
+    HoursForm,
+    OnBehalfForm,
+    PolicyForm,
+    QuotaForm,
+    RejectForm,
+    attach,
+)
+from booking.web.safety import safe_next_url
+from models import Booking, Mode, Organization, Resource, User
+
+bp = Blueprint("manage", __name__, url_prefix="/manage")
+
+Page = Response | str | tuple[str, int]
+
+
+@bp.before_request
+def _managers_only() -> Response | None:
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    if not (current_user.is_manager or current_user.is_admin):
+        abort(403)
+    return None
+
+
+def _university_arg() -> int | None:
+    return request.args.get("university", type=int)
+
+
+def _university() -> Organization:
+    """The university a page is about (`?university=` for admins); another's is a 404."""
+    return or_404(lambda: facilities.university_for(current_user, _university_arg()))
+
+
+def _back(default: str, target: str | None = None) -> Response:
+    return redirect(safe_next_url(target) or default)
+
+
+# --- the approval queue ------------------------------------------------------------------------------
+
+
+@bp.get("/")
+def queue() -> str:
+    university_id = _university_arg()
+    result = or_404(lambda: approvals.queue(current_user, now=clock.now(), university_id=university_id))
+    return render_template(
+        "manage/queue.html",
+        queue=result,
+        universities=facilities.universities_of(current_user) if current_user.is_admin else [],
+        university_id=university_id,
+        bulk=BulkForm(),
+        here=request.full_path if request.query_string else request.path,
+    )
+
+
+@bp.post("/requests/<int:booking_id>/approve")
+def approve(booking_id: int) -> Response:
+    or_404(lambda: approvals.get_request(current_user, booking_id))
+    form = ApproveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        booking = approvals.approve(current_user, booking_id, now=clock.now(), note=form.note.data or "")
+    except bookings.NotFound:
+        abort(404)
+    except bookings.BookingRefused as refused:
+        _flash_refusal(_describe(approvals.get_request(current_user, booking_id)), refused.violations, True)
+    else:
+        flash(_("Approved: %(booking)s.", booking=_describe(booking)), "success")
+    return _back(url_for("manage.queue"), form.next.data)
+
+
+@bp.route("/requests/<int:booking_id>/reject", methods=["GET", "POST"])
+def reject(booking_id: int) -> Page:
+    booking = or_404(lambda: approvals.get_request(current_user, booking_id))
+    form = RejectForm()
+    if request.method == "GET" or not form.validate_on_submit():
+        code = 200 if request.method == "GET" else 422
+        return render_template("manage/reject.html", form=form, bookings=[booking], series=None), code
+    try:
+        booking = approvals.reject(current_user, booking_id, reason=form.reason.data, now=clock.now())
+    except bookings.BookingRefused as refused:
+        _flash_refusal(_describe(booking), refused.violations, False)
+    else:
+        flash(_("Declined: %(booking)s.", booking=_describe(booking)), "success")
+    return _back(url_for("manage.queue"), form.next.data)
+
+
+@bp.post("/series/<int:series_id>/approve")
+def approve_series(series_id: int) -> Response:
+    or_404(lambda: approvals.get_series(current_user, series_id))
+    form = ApproveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    outcome = or_404(
+        lambda: approvals.approve_series(current_user, series_id, now=clock.now(), note=form.note.data or "")
+    )
+    _report(outcome, approved=True)
+    return _back(url_for("manage.queue"), form.next.data)
+
+
+@bp.route("/series/<int:series_id>/reject", methods=["GET", "POST"])
+def reject_series(series_id: int) -> Page:
+    series = or_404(lambda: approvals.get_series(current_user, series_id))
+    form = RejectForm()
+    if request.method == "GET" or not form.validate_on_submit():
+        pending = [b for b in series.bookings if b.status.value == "pending"]
+        code = 200 if request.method == "GET" else 422
+        return render_template("manage/reject.html", form=form, bookings=pending, series=series), code
+    outcome = or_404(
+        lambda: approvals.reject_series(current_user, series_id, reason=form.reason.data, now=clock.now())
+    )
+    _report(outcome, approved=False)
+    return _back(url_for("manage.queue"), form.next.data)
+
+
+@bp.post("/requests/bulk")
+def bulk() -> Page:
+    form = BulkForm()
+    if not form.validate_on_submit():
+        for error in [*form.booking_ids.errors, *form.reason.errors, *form.action.errors]:
+            flash(error, "error")
+        return _back(url_for("manage.queue"), form.next.data)
+    ids = form.booking_ids.data
+    if form.action.data == "approve":
+        outcome = or_404(lambda: approvals.approve_many(current_user, ids, now=clock.now()))
+    else:
+        outcome = or_404(
+            lambda: approvals.reject_many(current_user, ids, reason=form.reason.data, now=clock.now())
+        )
+    _report(outcome, approved=form.action.data == "approve")
+    return _back(url_for("manage.queue"), form.next.data)
+
+
+def _describe(booking: Booking) -> str:
+    resource = booking.resource
+    return "{} · {} · {}".format(
+        localized(resource),
+        to_local(booking.start_at, zone(resource.timezone)).strftime("%Y-%m-%d %H:%M"),
+        booking.user.display_name,
+    )
+
+
+def _flash_refusal(what: str, violations: tuple, approving: bool) -> None:
+    reasons = " ".join(render_violation(v) for v in violations)
+    if approving:
+        flash(_("Not approved: %(booking)s. %(reasons)s", booking=what, reasons=reasons), "error")
+    else:
+        flash(_("Not declined: %(booking)s. %(reasons)s", booking=what, reasons=reasons), "error")
+
+
+def _report(outcome: Outcome, *, approved: bool) -> None:
+    done = len(outcome.decided)
+    if approved:
+        message = ngettext("%(num)d request approved.", "%(num)d requests approved.", done)
+    else:
+        message = ngettext("%(num)d request declined.", "%(num)d requests declined.", done)
+    flash(message, "success" if done else "info")
+    for booking_id, violations in outcome.refused.items():
+        booking = outcome.bookings[booking_id]
+        reasons = " ".join(render_violation(v) for v in violations)
+        flash(
+            _("Not decided: %(booking)s. %(reasons)s", booking=_describe(booking), reasons=reasons), "error"
+        )
+
+
+# --- facilities --------------------------------------------------------------------------------------
+
+
+@bp.get("/facilities")
+def facility_list() -> str:
+    university = _university()
+    return render_template(
+        "manage/facilities.html",
+        university=university,
+        universities=facilities.universities_of(current_user),
+        resources=facilities.facilities_of(university.id),
+        toggle=ConfirmForm(),
+    )
+
+
+def _facility(resource_id: int) -> Resource:
+    return or_404(lambda: facilities.get_facility(current_user, resource_id))
+
+
+@bp.route("/facilities/new", methods=["GET", "POST"])
+def facility_new() -> Page:
+    university = _university()
+    form = FacilityForm()
+    form.university_id.choices = [(u.id, localized(u)) for u in facilities.universities_of(current_user)]
+    if request.method == "GET":
+        form.university_id.data = university.id
+        return render_template("manage/facility.html", form=form, resource=None, university=university)
+    if not form.validate_on_submit():
+        return render_template("manage/facility.html", form=form, resource=None, university=university), 422
+    university_id = form.university_id.data or university.id
+    try:
+        resource = facilities.create_facility(current_user, university_id, form.draft(), now=clock.now())
+    except bookings.NotFound:
+        abort(404)
+    except facilities.Invalid as invalid:
+        attach(form, invalid.errors)
+        return render_template("manage/facility.html", form=form, resource=None, university=university), 422
+    flash(_("Facility created. Set its opening hours and rules, then open it for booking."), "success")
+    return redirect(url_for("manage.facility_hours", resource_id=resource.id))
+
+
+@bp.route("/facilities/<int:resource_id>", methods=["GET", "POST"])
+def facility_edit(resource_id: int) -> Page:
+    resource = _facility(resource_id)
+    form = FacilityForm()
+    del form.university_id
+    if request.method == "GET":
+        form.fill(resource)
+        return _facility_page(form, resource)
+    if not form.validate_on_submit():
+        return _facility_page(form, resource), 422
+    try:
+        facilities.update_facility(current_user, resource.id, form.draft(), now=clock.now())
+    except bookings.NotFound:
+        abort(404)
+    except facilities.Invalid as invalid:
+        attach(form, invalid.errors)
+        return _facility_page(form, resource), 422
+    flash(_("Saved."), "success")
+    return redirect(url_for("manage.facility_edit", resource_id=resource.id))
+
+
+def _facility_page(form: FacilityForm, resource: Resource) -> str:
+    return render_template(
+        "manage/facility.html",
+        form=form,
+        resource=resource,
+        university=resource.university,
+        toggle=ConfirmForm(),
+    )
+
+
+@bp.post("/facilities/<int:resource_id>/deactivate")
+def facility_deactivate(resource_id: int) -> Response:
+    return _set_active(resource_id, False)
+
+
+@bp.post("/facilities/<int:resource_id>/activate")
+def facility_activate(resource_id: int) -> Response:
+    return _set_active(resource_id, True)
+
+
+def _set_active(resource_id: int, active: bool) -> Response:
+    _facility(resource_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    resource = or_404(lambda: facilities.set_active(current_user, resource_id, active, now=clock.now()))
+    if active:
+        flash(_("%(name)s is open for booking.", name=localized(resource)), "success")
+    else:
+        flash(
+            _("%(name)s is no longer bookable; its existing bookings stay.", name=localized(resource)),
+            "success",
+        )
+    return redirect(url_for("manage.facility_edit", resource_id=resource_id))
+
+
+@bp.route("/facilities/<int:resource_id>/hours", methods=["GET", "POST"])
+def facility_hours(resource_id: int) -> Page:
+    resource = _facility(resource_id)
+    form = HoursForm()
+    if request.method == "GET":
+        form.fill(resource)
+        return render_template("manage/hours.html", form=form, resource=resource)
+    if not form.validate_on_submit():
+        return render_template("manage/hours.html", form=form, resource=resource), 422
+    try:
+        facilities.set_hours(current_user, resource.id, form.hours(), now=clock.now())
+    except bookings.NotFound:
+        abort(404)
+    except facilities.Invalid as invalid:
+        attach(form, invalid.errors)
+        return render_template("manage/hours.html", form=form, resource=resource), 422
+    flash(_("Opening hours saved."), "success")
+    return redirect(url_for("manage.facility_hours", resource_id=resource.id))
+
+
+@bp.route("/facilities/<int:resource_id>/rules", methods=["GET", "POST"])
+def facility_policy(resource_id: int) -> Page:
+    resource = _facility(resource_id)
+    form = PolicyForm()
+    if request.method == "GET":
+        if resource.policy is not None:
+            form.fill(resource.policy)
+        return render_template("manage/policy.html", form=form, resource=resource)
+    if not form.validate_on_submit():
+        return render_template("manage/policy.html", form=form, resource=resource), 422
+    try:
+        facilities.update_policy(current_user, resource.id, form.draft(), now=clock.now())
+    except bookings.NotFound:
+        abort(404)
+    except facilities.Invalid as invalid:
+        attach(form, invalid.errors)
+        return render_template("manage/policy.html", form=form, resource=resource), 422
+    flash(_("Booking rules saved."), "success")
+    return redirect(url_for("manage.facility_policy", resource_id=resource.id))
+
+
+# --- quotas ------------------------------------------------------------------------------------------
+
+
+@bp.route("/quotas", methods=["GET", "POST"])
+def quotas() -> Page:
+    university = _university()
+    resources = facilities.facilities_of(university.id)
+    form = QuotaForm()
+    form.applies_to.choices = [
+        ("", _("All facilities")),
+        *[(f"kind:{kind.value}", label) for kind, label in KIND_LABELS.items()],
+        *[(f"resource:{r.id}", localized(r)) for r in resources],
+    ]
+    if request.method == "POST" and form.check(university.id):
+        try:
+            facilities.add_quota(current_user, form.draft(university.id), now=clock.now())
+        except bookings.NotFound:
+            abort(404)
+        except facilities.Invalid as invalid:
+            attach(form, invalid.errors)
+        else:
+            flash(_("Quota added."), "success")
+            return redirect(url_for("manage.quotas", university=_university_arg()))
+    page = render_template(
+        "manage/quotas.html",
+        form=form,
+        university=university,
+        universities=facilities.universities_of(current_user),
+        quotas=facilities.quotas_of(university.id),
+        delete=ConfirmForm(),
+    )
+    return (page, 422) if request.method == "POST" else page
+
+
+@bp.post("/quotas/<int:quota_id>/delete")
+def quota_delete(quota_id: int) -> Response:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    or_404(lambda: facilities.delete_quota(current_user, quota_id, now=clock.now()))
+    flash(_("Quota deleted."), "success")
+    return redirect(url_for("manage.quotas", university=_university_arg()))
+
+
+# --- closures ----------------------------------------------------------------------------------------
+
+
+@bp.route("/closures", methods=["GET", "POST"])
+def closures() -> Page:
+    university = _university()
+    form = ClosureForm()
+    form.target.choices = [
+        ("", _("The whole university")),
+        *[(str(r.id), localized(r)) for r in facilities.facilities_of(university.id)],
+    ]
+    if request.method == "GET":
+        return _closures_page(form, university)
+    if not form.check(university.id):
+        return _closures_page(form, university), 422
+    draft = form.draft(university.id)
+    try:
+        overlaps = facilities.closure_overlaps(current_user, draft)
+        # The bookings a closure covers are shown before anything is written, and again whenever the
+        # closure changed since the manager last saw them.
+        if overlaps and form.reviewed.data != _fingerprint(draft):
+            _prepare_review(form, draft, overlaps)
+            return _closures_page(form, university, overlaps)
+        result = facilities.add_closure(
+            current_user,
+            draft,
+            cancel_ids=form.cancel_ids.data or [],
+            cancel_reason=form.cancel_reason.data or "",
+            now=clock.now(),
+        )
+    except bookings.NotFound:
+        abort(404)
+    except facilities.Invalid as invalid:
+        attach(form, invalid.errors)
+        return _closures_page(form, university, overlaps), 422
+    _report_closure(result)
+    return redirect(url_for("manage.closures", university=_university_arg()))
+
+
+def _fingerprint(draft: facilities.ClosureDraft) -> str:
+    return f"{draft.resource_id or ''}|{draft.local_start.isoformat()}|{draft.local_end.isoformat()}"
+
+
+def _prepare_review(form: ClosureForm, draft: facilities.ClosureDraft, overlaps: list[Booking]) -> None:
+    # Every booking that can be cancelled starts ticked, and the message starts as the closure's reason.
+    form.reviewed.data = _fingerprint(draft)
+    form.cancel_ids.data = [b.id for b in overlaps if facilities.can_cancel_for_closure(b)]
+    if not (form.cancel_reason.data or "").strip():
+        first, second = (
+            (draft.reason_zh, draft.reason_en) if is_chinese() else (draft.reason_en, draft.reason_zh)
+        )
+        form.cancel_reason.data = first or second
+
+
+def _closures_page(form: ClosureForm, university: Organization, overlaps: list[Booking] | None = None) -> str:
+    upcoming = facilities.upcoming_closures(university.id, clock.now())
+    return render_template(
+        "manage/closures.html",
+        form=form,
+        university=university,
+        universities=facilities.universities_of(current_user),
+        closures=upcoming,
+        closure_resources=facilities.closure_resources(upcoming),
+        overlaps=overlaps,
+        can_cancel=facilities.can_cancel_for_closure,
+        delete=ConfirmForm(),
+        city_zone=facilities.CLOSURE_TIMEZONE,
+    )
+
+
+def _report_closure(result: facilities.ClosureResult) -> None:
+    flash(_("Closure added."), "success")
+    if result.cancelled:
+        flash(
+            ngettext(
+                "%(num)d booking cancelled; its owner was told.",
+                "%(num)d bookings cancelled; their owners were told.",
+                len(result.cancelled),
+            ),
+            "success",
+        )
+    if result.kept:
+        flash(
+            ngettext(
+                "%(num)d booking inside the closure was kept.",
+                "%(num)d bookings inside the closure were kept.",
+                len(result.kept),
+            ),
+            "warning",
+        )
+
+
+@bp.post("/closures/<int:closure_id>/delete")
+def closure_delete(closure_id: int) -> Response:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    or_404(lambda: facilities.delete_closure(current_user, closure_id, now=clock.now()))
+    flash(_("Closure removed."), "success")
+    return redirect(url_for("manage.closures", university=_university_arg()))
+
+
+# --- booking on someone's behalf ---------------------------------------------------------------------
+
+
+def _bookable_choices() -> list[tuple[int, str]]:
+    choices = []
+    universities = facilities.universities_of(current_user)
+    for university in universities:
+        for resource in facilities.facilities_of(university.id, active_only=True):
+            if resource.mode == Mode.PLACEMENT:
+                continue
+            label = localized(resource)
+            if len(universities) > 1:
+                label = f"{localized(university)} · {label}"
+            choices.append((resource.id, label))
+    return choices
+
+
+@bp.route("/book", methods=["GET", "POST"])
+def book_on_behalf() -> Page:
+    form = OnBehalfForm()
+    form.resource_id.choices = [("", _("Choose a facility")), *_bookable_choices()]
+    search = (request.args.get("q") or "").strip()[:100]
+    person_id = request.args.get("user", type=int) if request.method == "GET" else form.person_id()
+    person = or_404(lambda: approvals.get_person(person_id)) if person_id else None
+    people = approvals.find_people(search) if search and person is None else []
+    violations: tuple = ()
+    if request.method == "GET":
+        if person is not None:
+            form.user_id.data = str(person.id)
+        form.day.data = form.day.data or to_local(clock.now(), zone(facilities.CLOSURE_TIMEZONE)).date()
+    elif form.validate_on_submit() and person is not None:
+        try:
+            booking = _book(form, person)
+        except bookings.NotFound:
+            abort(404)
+        except bookings.BookingRefused as refused:
+            violations = refused.violations
+        else:
+            flash(
+                _(
+                    "Booked for %(person)s: %(booking)s.",
+                    person=person.display_name,
+                    booking=_describe(booking),
+                ),
+                "success",
+            )
+            return redirect(url_for("bookings.detail", booking_id=booking.id))
+    page = render_template(
+        "manage/book.html", form=form, person=person, people=people, search=search, violations=violations
+    )
+    return (page, 422) if request.method == "POST" else page
+
+
+def _book(form: OnBehalfForm, person: User) -> Booking:
+    resource = facilities.get_facility(current_user, form.resource_id.data)
+    tz = zone(resource.timezone)
+    start: datetime = to_utc(form.local_start(), tz)
+    end: datetime = to_utc(form.local_end(), tz)
+    return bookings.book_on_behalf(
+        current_user,
+        person,
+        resource.id,
+        start,
+        end,
+        party_size=form.party_size.data,
+        purpose=(form.purpose.data or "").strip(),
+        reason=form.reason.data,
+        now=clock.now(),
+    )

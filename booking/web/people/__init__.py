@@ -1,0 +1,1 @@
+"""Managers verifying the students who named their university."""

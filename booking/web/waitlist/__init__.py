@@ -1,0 +1,1 @@
+"""Waitlist pages: join a taken slot, my waitlist, leave it."""

@@ -1,0 +1,60 @@
+"""Persistence: SQLAlchemy 2 typed models and `db`. Knows nothing of the web or the booking rules."""
+
+from models.activity import AuditEvent, Notification
+from models.base import NAMING_CONVENTION, UTCDateTime, db, utcnow
+from models.bookings import Booking, Series, WaitlistEntry
+from models.enums import (
+    ACTIVE_STATUSES,
+    QUOTA_STATUSES,
+    BookingStatus,
+    Category,
+    EmailStatus,
+    Frequency,
+    Mode,
+    OrganizationKind,
+    QuotaPeriod,
+    QuotaScope,
+    ResourceKind,
+    Verification,
+    WaitlistStatus,
+)
+from models.organizations import Organization
+from models.outbox import EmailMessage
+from models.resources import Closure, OpeningHours, Policy, Quota, Resource, ResourceTag
+from models.statistics import FacilityDay
+from models.users import User
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "NAMING_CONVENTION",
+    "QUOTA_STATUSES",
+    "AuditEvent",
+    "Booking",
+    "BookingStatus",
+    "Category",
+    "Closure",
+    "EmailMessage",
+    "EmailStatus",
+    "FacilityDay",
+    "Frequency",
+    "Mode",
+    "Notification",
+    "OpeningHours",
+    "Organization",
+    "OrganizationKind",
+    "Policy",
+    "Quota",
+    "QuotaPeriod",
+    "QuotaScope",
+    "Resource",
+    "ResourceKind",
+    "ResourceTag",
+    "Series",
+    "UTCDateTime",
+    "User",
+    "Verification",
+    "WaitlistEntry",
+    "WaitlistStatus",
+    "db",
+    "utcnow",
+]

@@ -1,0 +1,49 @@
+"""Usage statistics: one row per facility and local day, snapshotted once the day is over."""
+
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import UTCDateTime, db, utcnow
+from models.resources import Resource
+
+
+class FacilityDay(db.Model):
+    """How one facility was used on one day (in its own time zone), for the city's reports.
+
+    Written once by the nightly snapshot and never changed: the unique (resource, day) pair is how two
+    schedulers, or a run repeated, write it only once.
+    """
+
+    __tablename__ = "facility_day"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resource_id: Mapped[int] = mapped_column(sa.ForeignKey("resource.id", ondelete="CASCADE"))
+    # Copied from the facility so reports per university need no join.
+    university_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id"), index=True)
+    day: Mapped[date] = mapped_column(sa.Date)
+    # Hours of that day the facility was open: opening hours less closures.
+    open_hours: Mapped[float] = mapped_column(sa.Float)
+    # Hours of that day held by bookings that went ahead (confirmed, checked in, completed), each booking
+    # once; place_hours weighs each by its party size (the measure for shared rooms).
+    booked_hours: Mapped[float] = mapped_column(sa.Float)
+    place_hours: Mapped[float] = mapped_column(sa.Float)
+    # Those bookings that started that day, in all and by the booker's category ({"resident": 3, ...}).
+    bookings: Mapped[int] = mapped_column()
+    bookings_by_category: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    # Bookings that started that day and ended as no-shows.
+    no_shows: Mapped[int] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    resource: Mapped[Resource] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("resource_id", "day", name="uq_facility_day_resource_day"),
+        # Reports read a span of days for many facilities.
+        sa.Index("ix_facility_day_day", "day"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<FacilityDay {self.resource_id} {self.day}>"

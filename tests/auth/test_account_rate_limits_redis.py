@@ -1,0 +1,60 @@
+"""Production-like throttling: counters live in Redis, so every web worker shares them."""
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import redis
+import sqlalchemy as sa
+from flask import Flask
+
+from booking.extensions import limiter
+from models import User, db
+from tests.conftest import make_app
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL")
+# One prefix for the whole run: the limiter is a process-wide singleton that keeps the first app's prefix.
+PREFIX = f"ccb-test-{uuid.uuid4().hex[:8]}"
+pytestmark = pytest.mark.skipif(not REDIS_URL, reason="TEST_REDIS_URL names no Redis server")
+
+
+@pytest.fixture
+def redis_app(database_url: str) -> Iterator[tuple[Flask, str]]:
+    prefix = PREFIX
+    was_enabled = limiter.enabled
+    app = make_app(
+        database_url,
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI=REDIS_URL,
+        RATELIMIT_KEY_PREFIX=prefix,
+        LOGIN_LIMIT="3 per minute",
+    )
+    try:
+        with app.app_context():
+            yield app, prefix
+            db.session.rollback()
+            db.session.execute(sa.delete(User))
+            db.session.commit()
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        limiter.enabled = was_enabled
+        server = redis.Redis.from_url(REDIS_URL)
+        for key in server.scan_iter(f"*{prefix}*"):
+            server.delete(key)
+
+
+def test_login_attempts_are_counted_in_redis_and_the_fourth_is_refused(redis_app) -> None:
+    app, prefix = redis_app
+    client = app.test_client()
+    statuses = [
+        client.post(
+            "/login",
+            data={"email": f"p{n}@example.com", "password": "wrong password"},
+            environ_base={"REMOTE_ADDR": "10.9.9.9"},
+        ).status_code
+        for n in range(4)
+    ]
+    assert statuses == [200, 200, 200, 429]
+    assert any(redis.Redis.from_url(REDIS_URL).scan_iter(f"*{prefix}*"))

@@ -1,0 +1,81 @@
+"""Calendar fixtures: a frozen clock, a university with a court, and two parsers that must agree on a file."""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import pytest
+import time_machine
+import vobject
+from flask import Flask
+from icalendar import Calendar
+
+from models import Organization, Resource
+from tests.factories import make_resource, make_university
+
+NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Jiaozuo
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock() -> Iterator[time_machine.Traveller]:
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def hpu(app: Flask) -> Organization:
+    return make_university(name_zh="河南理工大学", name_en="Henan Polytechnic University", code="HPU")
+
+
+@pytest.fixture
+def court(hpu: Organization) -> Resource:
+    return make_resource(
+        hpu,
+        name_zh="羽毛球3号场",
+        name_en="Badminton court 3",
+        address="焦作市高新区世纪大道2001号",
+        latitude=35.1902,
+        longitude=113.2731,
+        policy={"max_advance_days": 400},
+    )
+
+
+@dataclass(frozen=True)
+class EventFacts:
+    """What both parsers must read the same way."""
+
+    uid: str
+    start: datetime | date  # an instant in UTC, or a date for all-day events
+    end: datetime | date
+    status: str
+
+
+def _instant(value: datetime | date) -> datetime | date:
+    return value.astimezone(UTC) if isinstance(value, datetime) else value
+
+
+def parse_both(body: bytes) -> list[EventFacts]:
+    """Read an .ics with icalendar and with vobject; they must agree on every event. Sorted by UID."""
+    ours = Calendar.from_ical(body)
+    theirs = vobject.readOne(body.decode("utf-8"))
+    first = sorted(
+        (
+            EventFacts(str(e["UID"]), _instant(e.start), _instant(e.end), str(e["STATUS"]))
+            for e in ours.walk("VEVENT")
+        ),
+        key=lambda f: f.uid,
+    )
+    second = sorted(
+        (
+            EventFacts(e.uid.value, _instant(e.dtstart.value), _instant(e.dtend.value), e.status.value)
+            for e in getattr(theirs, "vevent_list", [])
+        ),
+        key=lambda f: f.uid,
+    )
+    assert first == second
+    return first
+
+
+@pytest.fixture
+def parse_ics() -> Callable[[bytes], list[EventFacts]]:
+    return parse_both

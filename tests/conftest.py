@@ -1,0 +1,155 @@
+"""Fixtures: the app on every database backend (and one more to race), a client, a CLI runner, log-in helpers.
+
+Storage tests run on SQLite always and on PostgreSQL when TEST_POSTGRES_URL names a server
+(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres). Each run creates its own uniquely
+named database and drops it afterwards, since the server is shared.
+"""
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import flask_babel
+import pytest
+import sqlalchemy as sa
+from flask import Flask, g, request_started
+from flask.testing import FlaskClient, FlaskCliRunner
+from flask_migrate import upgrade
+
+from booking import create_app
+from booking.config import TestingConfig
+from models import User, db
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
+
+
+def _backends() -> list:
+    backends = [pytest.param("sqlite", id="sqlite")]
+    if POSTGRES_URL:
+        backends.append(pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres))
+    return backends
+
+
+def make_app(database_url: str, **overrides: object) -> Flask:
+    class Config(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+
+    for key, value in overrides.items():
+        setattr(Config, key, value)
+    return create_app(Config)
+
+
+@pytest.fixture(scope="session", params=_backends())
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated, empty database for this test session on one backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        admin_url = None
+        name = None
+    else:
+        name = f"ccb_test_{uuid.uuid4().hex[:12]}"
+        admin_url = sa.make_url(POSTGRES_URL)
+        url = admin_url.set(database=name).render_as_string(hide_password=False)
+        admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        admin.dispose()
+    app = make_app(url)
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    yield url
+    if name is not None:
+        admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def session_app(database_url: str) -> Flask:
+    app = make_app(database_url)
+
+    @request_started.connect_via(app)
+    def _forget_request_caches(sender: Flask, **extra: object) -> None:
+        # Tests hold one app context open, which Flask reuses for every client request; in production
+        # each request has its own. Drop what extensions cache per context so requests don't share it.
+        flask_babel.refresh()
+        g.pop("_login_user", None)
+
+    app.extensions["_test_signal_receiver"] = _forget_request_caches  # keep the weak reference alive
+    return app
+
+
+def clear_database() -> None:
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+        else:
+            for table in tables:
+                conn.exec_driver_sql(f"DELETE FROM {table}")
+
+
+@pytest.fixture
+def app(session_app: Flask) -> Iterator[Flask]:
+    """The app with an application context, on an empty database, cleared again after the test."""
+    with session_app.app_context():
+        try:
+            yield session_app
+        finally:
+            db.session.remove()
+            clear_database()
+
+
+# Threads one race may run (tests/concurrency.py), each with its own connection.
+RACERS = 32
+
+
+@pytest.fixture
+def race_app(app: Flask, database_url: str) -> Iterator[Flask]:
+    """A second app on the same database with a pool big enough for one connection per racing thread."""
+    racing = make_app(
+        database_url,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": RACERS + 4, "max_overflow": 0, "pool_timeout": 60},
+    )
+    yield racing
+    with racing.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def backend(app: Flask) -> str:
+    return db.engine.dialect.name
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    """Log in and out through the real login form."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self._client = client
+
+    def login(self, user_or_email: User | str, password: str = "correct horse 42", remember: bool = False):
+        email = user_or_email.email if isinstance(user_or_email, User) else user_or_email
+        data = {"email": email, "password": password}
+        if remember:
+            data["remember"] = "y"
+        return self._client.post("/login", data=data)
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    return AuthActions(client)

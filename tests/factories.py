@@ -1,0 +1,177 @@
+"""Factories for test data: small functions with sensible defaults, every field overridable."""
+
+import itertools
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from werkzeug.security import generate_password_hash
+
+from models import (
+    Booking,
+    BookingStatus,
+    Category,
+    Closure,
+    Mode,
+    OpeningHours,
+    Organization,
+    OrganizationKind,
+    Policy,
+    Quota,
+    QuotaPeriod,
+    QuotaScope,
+    Resource,
+    ResourceKind,
+    User,
+    Verification,
+    db,
+)
+
+PASSWORD = "correct horse 42"
+_seq = itertools.count(1)
+# Hashing once keeps factories fast; the login form still checks it for real.
+_PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+
+
+def make_university(**fields: Any) -> Organization:
+    n = next(_seq)
+    org = Organization(
+        kind=OrganizationKind.UNIVERSITY,
+        name_zh=fields.pop("name_zh", f"测试大学{n}"),
+        name_en=fields.pop("name_en", f"Test University {n}"),
+        code=fields.pop("code", f"U{n}"),
+        **fields,
+    )
+    db.session.add(org)
+    db.session.commit()
+    return org
+
+
+def make_enterprise(verified: bool = True, **fields: Any) -> Organization:
+    n = next(_seq)
+    org = Organization(
+        kind=OrganizationKind.ENTERPRISE,
+        name_zh=fields.pop("name_zh", f"测试企业{n}"),
+        name_en=fields.pop("name_en", f"Test Enterprise {n}"),
+        code=fields.pop("code", f"91410800MA{n:07d}X"[:18]),
+        verified_at=datetime(2026, 1, 1, tzinfo=UTC) if verified else None,
+        **fields,
+    )
+    db.session.add(org)
+    db.session.commit()
+    return org
+
+
+def make_user(category: Category = Category.RESIDENT, **fields: Any) -> User:
+    n = next(_seq)
+    verification = fields.pop(
+        "verification", Verification.NONE if category == Category.RESIDENT else Verification.VERIFIED
+    )
+    user = User(
+        email=fields.pop("email", f"user{n}@example.com"),
+        password_hash=fields.pop("password_hash", _PASSWORD_HASH),
+        display_name=fields.pop("display_name", f"User {n}"),
+        category=category,
+        verification=verification,
+        **fields,
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def make_manager(university: Organization, **fields: Any) -> User:
+    return make_user(Category.RESIDENT, manages_id=university.id, **fields)
+
+
+def make_admin(**fields: Any) -> User:
+    return make_user(Category.RESIDENT, is_admin=True, **fields)
+
+
+DAILY_HOURS = tuple((weekday, time(8, 0), time(22, 0)) for weekday in range(7))
+
+
+def make_resource(
+    university: Organization | None = None,
+    *,
+    kind: ResourceKind = ResourceKind.SPORTS_VENUE,
+    mode: Mode = Mode.EXCLUSIVE,
+    hours: tuple[tuple[int, time, time], ...] = DAILY_HOURS,
+    policy: dict[str, Any] | None = None,
+    tags: tuple[str, ...] = (),
+    **fields: Any,
+) -> Resource:
+    from models import ResourceTag
+
+    university = university or make_university()
+    n = next(_seq)
+    resource = Resource(
+        university=university,
+        kind=kind,
+        mode=mode,
+        name_zh=fields.pop("name_zh", f"测试场地{n}"),
+        name_en=fields.pop("name_en", f"Test facility {n}"),
+        capacity=fields.pop("capacity", 1 if mode == Mode.EXCLUSIVE else 10),
+        slot_minutes=fields.pop("slot_minutes", 1440 if mode == Mode.PLACEMENT else 30),
+        **fields,
+    )
+    resource.hours = [OpeningHours(weekday=w, opens=o, closes=c) for w, o, c in hours]
+    resource.tags = [ResourceTag(tag=t) for t in tags]
+    policy_fields = {"min_notice_minutes": 0, "max_advance_days": 30, "max_minutes": 120}
+    policy_fields.update(policy or {})
+    resource.policy = Policy(**policy_fields)
+    db.session.add(resource)
+    db.session.commit()
+    return resource
+
+
+def make_closure(
+    resource: Resource, start: datetime, end: datetime, reason: str = "Exam week", **fields
+) -> Closure:
+    closure = Closure(
+        university_id=resource.university_id,
+        resource_id=fields.pop("resource_id", resource.id),
+        start_at=start,
+        end_at=end,
+        reason_zh=fields.pop("reason_zh", reason),
+        reason_en=fields.pop("reason_en", reason),
+        **fields,
+    )
+    db.session.add(closure)
+    db.session.commit()
+    return closure
+
+
+def make_quota(university: Organization, **fields: Any) -> Quota:
+    fields.setdefault("scope", QuotaScope.USER)
+    fields.setdefault("period", QuotaPeriod.WEEK)
+    quota = Quota(university_id=university.id, **fields)
+    db.session.add(quota)
+    db.session.commit()
+    return quota
+
+
+def make_booking(
+    resource: Resource,
+    user: User,
+    start: datetime,
+    end: datetime | None = None,
+    *,
+    status: BookingStatus = BookingStatus.CONFIRMED,
+    **fields: Any,
+) -> Booking:
+    """Insert a booking directly, bypassing the rules (for setting a scene)."""
+    end = end or start + timedelta(hours=1)
+    booking = Booking(
+        resource_id=resource.id,
+        user_id=user.id,
+        organization_id=user.organization_id,
+        start_at=start,
+        end_at=end,
+        blocked_until=fields.pop("blocked_until", end + timedelta(minutes=resource.policy.buffer_minutes)),
+        exclusive=resource.mode == Mode.EXCLUSIVE,
+        status=status,
+        **fields,
+    )
+    db.session.add(booking)
+    db.session.commit()
+    return booking

@@ -1,0 +1,92 @@
+"""The nightly statistics snapshot: one row per facility and local day, written once."""
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+import sqlalchemy as sa
+import time_machine
+from flask import Flask
+
+from booking.jobs import tasks
+from booking.services import statistics
+from models import BookingStatus, Category, FacilityDay, Mode, db
+from tests.factories import make_booking, make_closure, make_resource, make_user
+
+NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Jiaozuo
+MONDAY = date(2026, 11, 23)
+CREATED = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def local(day: int, hour: int, minute: int = 0) -> datetime:
+    """A Jiaozuo wall-clock time in November 2026 as UTC."""
+    return datetime(2026, 11, day, hour, minute, tzinfo=UTC) - timedelta(hours=8)
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock() -> Iterator[None]:
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def rows() -> list[FacilityDay]:
+    db.session.rollback()
+    return list(db.session.scalars(sa.select(FacilityDay).order_by(FacilityDay.resource_id, FacilityDay.day)))
+
+
+def monday_of(resource) -> FacilityDay:
+    return next(r for r in rows() if r.resource_id == resource.id and r.day == MONDAY)
+
+
+def test_a_finished_day_is_measured_for_the_reports(app: Flask) -> None:
+    hours = tuple((weekday, time(8), time(20)) for weekday in range(7))
+    court = make_resource(hours=hours, created_at=CREATED)
+    resident, student = make_user(), make_user(Category.STUDENT)
+    make_booking(court, resident, local(23, 9), local(23, 11))
+    make_booking(court, student, local(23, 14), local(23, 15), status=BookingStatus.COMPLETED)
+    make_booking(court, resident, local(23, 16), local(23, 17), status=BookingStatus.NO_SHOW)
+    make_booking(court, resident, local(23, 18), local(23, 19), status=BookingStatus.CANCELLED)
+    make_closure(court, local(23, 8), local(23, 9))
+    tasks.snapshot_statistics(NOW)
+    row = monday_of(court)
+    assert (row.open_hours, row.booked_hours, row.place_hours) == (11.0, 3.0, 3.0)
+    assert row.bookings == 2
+    assert row.bookings_by_category == {"resident": 1, "student": 1}
+    assert row.no_shows == 1
+    assert row.university_id == court.university_id
+
+
+def test_a_shared_room_counts_place_hours(app: Flask) -> None:
+    room = make_resource(mode=Mode.SHARED, capacity=20, created_at=CREATED)
+    make_booking(room, make_user(), local(23, 10), local(23, 12), party_size=5)
+    make_booking(room, make_user(), local(23, 10), local(23, 11), party_size=2)
+    statistics.snapshot(NOW)
+    row = monday_of(room)
+    assert (row.booked_hours, row.place_hours) == (3.0, 12.0)
+
+
+def test_each_day_is_written_once_however_often_the_job_runs(app: Flask) -> None:
+    court = make_resource(created_at=CREATED)
+    first = statistics.snapshot(NOW)
+    assert first == statistics.BACKFILL_DAYS  # the last week, up to yesterday
+    assert [r.day for r in rows()] == [MONDAY - timedelta(days=n) for n in reversed(range(7))]
+    assert statistics.snapshot(NOW) == 0
+    assert statistics.snapshot(NOW + timedelta(hours=1)) == 0
+    assert len(rows()) == 7
+    assert statistics.snapshot(NOW + timedelta(days=1)) == 1  # Tuesday, once it has ended
+    assert rows()[-1].resource_id == court.id
+
+
+def test_today_is_not_snapshotted_until_it_has_ended_and_settled(app: Flask) -> None:
+    make_resource(created_at=CREATED)
+    just_after_midnight = local(25, 0, 30)
+    statistics.snapshot(just_after_midnight)
+    assert rows()[-1].day == MONDAY  # Tuesday ended 30 minutes ago: not settled yet
+    statistics.snapshot(local(25, 1, 0))
+    assert rows()[-1].day == date(2026, 11, 24)
+
+
+def test_no_days_before_the_facility_existed(app: Flask) -> None:
+    make_resource(created_at=local(22, 15))
+    statistics.snapshot(NOW)
+    assert [r.day for r in rows()] == [date(2026, 11, 22), MONDAY]

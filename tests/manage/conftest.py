@@ -1,0 +1,79 @@
+"""Fixtures for the campus manager's side: two universities, their managers, a requester, frozen time."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+import time_machine
+from flask import Flask
+
+from models import AuditEvent, Booking, BookingStatus, Notification, Organization, Resource, User, db
+from tests.factories import make_booking, make_manager, make_university, make_user
+
+NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Jiaozuo
+EN = {"Accept-Language": "en"}
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def uni_a(app: Flask) -> Organization:
+    return make_university(name_en="Jiaozuo University", name_zh="焦作大学", code="JZU")
+
+
+@pytest.fixture
+def uni_b(app: Flask) -> Organization:
+    return make_university(name_en="Henan Polytechnic University", name_zh="河南理工大学", code="HPU")
+
+
+@pytest.fixture
+def manager_a(uni_a: Organization) -> User:
+    return make_manager(uni_a, display_name="Wang Manager", email="manager.a@example.com")
+
+
+@pytest.fixture
+def manager_b(uni_b: Organization) -> User:
+    return make_manager(uni_b, display_name="Zhao Manager", email="manager.b@example.com")
+
+
+@pytest.fixture
+def requester(app: Flask) -> User:
+    return make_user(display_name="Li Na", email="li.na@example.com")
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    """A UTC instant given as November 2026 local time in Jiaozuo (UTC+8)."""
+    return datetime(2026, 11, day, hour, minute, tzinfo=UTC) - timedelta(hours=8)
+
+
+def pending(resource: Resource, user: User, start: datetime, hours: float = 1, **fields) -> Booking:
+    fields.setdefault("created_at", NOW - timedelta(hours=1))
+    return make_booking(
+        resource, user, start, start + timedelta(hours=hours), status=BookingStatus.PENDING, **fields
+    )
+
+
+def fresh(model: type, ident: int):
+    """The row as the database has it now (the request ran in the same session, so forget the cache)."""
+    db.session.rollback()
+    db.session.expire_all()
+    return db.session.get(model, ident)
+
+
+def notifications(user: User, kind: str | None = None) -> list[Notification]:
+    db.session.rollback()
+    query = sa.select(Notification).where(Notification.user_id == user.id).order_by(Notification.id)
+    if kind is not None:
+        query = query.where(Notification.kind == kind)
+    return list(db.session.scalars(query))
+
+
+def events(action: str) -> list[AuditEvent]:
+    db.session.rollback()
+    return list(
+        db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id))
+    )

@@ -1,0 +1,286 @@
+"""Who may reach every endpoint: each route of `app.url_map` against every role.
+
+A new endpoint without an entry in MATRIX fails `test_every_endpoint_is_in_the_matrix`, so nobody can
+add a route without deciding who may use it. Denials are exact: anonymous people are sent to the login
+page, people without the right are refused (403), and objects of another university or another person
+are not found (404), so their existence never leaks.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from models import (
+    BookingStatus,
+    Category,
+    Frequency,
+    Notification,
+    Series,
+    Verification,
+    WaitlistEntry,
+    db,
+)
+from tests.conftest import clear_database
+from tests.factories import (
+    PASSWORD,
+    make_admin,
+    make_booking,
+    make_closure,
+    make_enterprise,
+    make_manager,
+    make_quota,
+    make_resource,
+    make_university,
+    make_user,
+)
+
+ROLES = (
+    "anonymous",
+    "resident",
+    "unverified_student",
+    "student",
+    "enterprise",
+    "manager_b",
+    "manager_a",
+    "admin",
+)
+LOGIN, FORBIDDEN, NOT_FOUND, OK = "login", 403, 404, "ok"
+PEOPLE = ("resident", "unverified_student", "student", "enterprise")
+
+
+def expect(**rules: object) -> dict[str, object]:
+    """Expected outcome per role; roles not named are OK."""
+    outcome: dict[str, object] = dict.fromkeys(ROLES, OK)
+    outcome.update(rules)
+    return outcome
+
+
+PUBLIC = expect()
+SIGNED_IN = expect(anonymous=LOGIN)
+# The resident's own booking: managers of its university and the admin may see it; nobody else.
+OWNER_OR_ITS_MANAGERS = expect(
+    anonymous=LOGIN,
+    unverified_student=NOT_FOUND,
+    student=NOT_FOUND,
+    enterprise=NOT_FOUND,
+    manager_b=NOT_FOUND,
+)
+OWNER_ONLY = expect(
+    anonymous=LOGIN,
+    unverified_student=NOT_FOUND,
+    student=NOT_FOUND,
+    enterprise=NOT_FOUND,
+    manager_b=NOT_FOUND,
+    manager_a=NOT_FOUND,
+    admin=NOT_FOUND,
+)
+# Something of university A, for its managers (and the city office).
+UNIVERSITY_A = expect(anonymous=LOGIN, manager_b=NOT_FOUND, **dict.fromkeys(PEOPLE, FORBIDDEN))
+MANAGERS = expect(anonymous=LOGIN, **dict.fromkeys(PEOPLE, FORBIDDEN))
+MANAGERS_BUT_ADMIN = {"anonymous": LOGIN, **dict.fromkeys(PEOPLE, FORBIDDEN)}
+# Student verification is the universities' own work, not the city office's.
+STUDENTS_OF_A = expect(
+    anonymous=LOGIN, manager_b=NOT_FOUND, admin=FORBIDDEN, **dict.fromkeys(PEOPLE, FORBIDDEN)
+)
+STUDENT_LISTS = expect(anonymous=LOGIN, admin=FORBIDDEN, **dict.fromkeys(PEOPLE, FORBIDDEN))
+CITY_OFFICE = expect(
+    anonymous=LOGIN, manager_a=FORBIDDEN, manager_b=FORBIDDEN, **dict.fromkeys(PEOPLE, FORBIDDEN)
+)
+# Secret-token URLs: an unknown token is not found for everyone.
+UNKNOWN_TOKEN = dict.fromkeys(ROLES, NOT_FOUND)
+
+
+@dataclass
+class World:
+    ids: dict[str, int]
+    users: dict[str, object]
+
+
+# endpoint -> (method, path template filled from World.ids, expected outcome per role)
+MATRIX: dict[str, tuple[str, str, dict[str, object]]] = {
+    "main.home": ("GET", "/", PUBLIC),
+    "main.healthz": ("GET", "/healthz", PUBLIC),
+    "main.set_language": ("POST", "/language", PUBLIC),
+    "auth.login": ("GET", "/login", PUBLIC),
+    "auth.register": ("GET", "/register", PUBLIC),
+    "auth.logout": ("POST", "/logout", PUBLIC),
+    "auth.profile": ("GET", "/profile", SIGNED_IN),
+    "auth.change_password": ("GET", "/profile/password", SIGNED_IN),
+    "catalog.index": ("GET", "/facilities/", PUBLIC),
+    "catalog.detail": ("GET", "/facilities/{resource}", PUBLIC),
+    "bookings.new": ("GET", "/facilities/{resource}/book", SIGNED_IN),
+    "bookings.mine": ("GET", "/bookings", SIGNED_IN),
+    "bookings.detail": ("GET", "/bookings/{booking}", OWNER_OR_ITS_MANAGERS),
+    "bookings.cancel": ("POST", "/bookings/{booking}/cancel", OWNER_OR_ITS_MANAGERS),
+    "calendar.booking_ics": ("GET", "/bookings/{booking}.ics", OWNER_OR_ITS_MANAGERS),
+    "calendar.facility_feed": ("GET", "/facilities/{resource}/busy.ics", PUBLIC),
+    "calendar.personal_feed": ("GET", "/calendar/not-a-real-token-0123456789abcdef.ics", UNKNOWN_TOKEN),
+    "calendar.university_feed": (
+        "GET",
+        "/calendar/university/not-a-real-token-0123456789.ics",
+        UNKNOWN_TOKEN,
+    ),
+    "calendar.subscribe": ("GET", "/profile/calendar", SIGNED_IN),
+    "calendar.reset": ("POST", "/profile/calendar/reset", SIGNED_IN),
+    "calendar.import_closures": ("GET", "/manage/closures/import", MANAGERS),
+    "calendar.confirm_import": ("POST", "/manage/closures/import/confirm", MANAGERS),
+    "checkin.check_in": ("GET", "/bookings/{booking}/check-in", OWNER_OR_ITS_MANAGERS),
+    "checkin.submit_check_in": ("POST", "/bookings/{booking}/check-in", OWNER_OR_ITS_MANAGERS),
+    "checkin.manager_check_in": ("POST", "/manage/bookings/{booking}/check-in", UNIVERSITY_A),
+    "checkin.door_sign": ("GET", "/manage/bookings/{booking}/door-sign", UNIVERSITY_A),
+    "checkin.qr_code": ("GET", "/manage/bookings/{booking}/checkin-qr.svg", UNIVERSITY_A),
+    "checkin.today": ("GET", "/manage/today", MANAGERS),
+    "checkin.suspensions": ("GET", "/manage/suspensions", MANAGERS),
+    "checkin.lift_suspension": ("POST", "/manage/people/{suspended}/lift-suspension", UNIVERSITY_A),
+    "waitlist.join": ("POST", "/facilities/{resource}/waitlist", SIGNED_IN),
+    "waitlist.mine": ("GET", "/waitlist", SIGNED_IN),
+    "waitlist.leave": ("POST", "/waitlist/{waitlist_entry}/leave", OWNER_ONLY),
+    "inbox.index": ("GET", "/notifications", SIGNED_IN),
+    "inbox.mark_all_read": ("POST", "/notifications/read-all", SIGNED_IN),
+    "inbox.mark_read": ("POST", "/notifications/{notification}/read", OWNER_ONLY),
+    "inbox.settings": ("POST", "/notifications/settings", expect(admin=FORBIDDEN, **MANAGERS_BUT_ADMIN)),
+    "manage.queue": ("GET", "/manage/", MANAGERS),
+    "manage.approve": ("POST", "/manage/requests/{pending}/approve", UNIVERSITY_A),
+    "manage.reject": ("GET", "/manage/requests/{pending}/reject", UNIVERSITY_A),
+    "manage.approve_series": ("POST", "/manage/series/{series}/approve", UNIVERSITY_A),
+    "manage.reject_series": ("GET", "/manage/series/{series}/reject", UNIVERSITY_A),
+    "manage.bulk": ("POST", "/manage/requests/bulk", MANAGERS),
+    "manage.book_on_behalf": ("GET", "/manage/book", MANAGERS),
+    "manage.facility_list": ("GET", "/manage/facilities", MANAGERS),
+    "manage.facility_new": ("GET", "/manage/facilities/new", MANAGERS),
+    "manage.facility_edit": ("GET", "/manage/facilities/{resource}", UNIVERSITY_A),
+    "manage.facility_hours": ("GET", "/manage/facilities/{resource}/hours", UNIVERSITY_A),
+    "manage.facility_policy": ("GET", "/manage/facilities/{resource}/rules", UNIVERSITY_A),
+    "manage.facility_deactivate": ("POST", "/manage/facilities/{resource}/deactivate", UNIVERSITY_A),
+    "manage.facility_activate": ("POST", "/manage/facilities/{resource}/activate", UNIVERSITY_A),
+    "manage.quotas": ("GET", "/manage/quotas", MANAGERS),
+    "manage.quota_delete": ("POST", "/manage/quotas/{quota}/delete", UNIVERSITY_A),
+    "manage.closures": ("GET", "/manage/closures", MANAGERS),
+    "manage.closure_delete": ("POST", "/manage/closures/{closure}/delete", UNIVERSITY_A),
+    "people.students": ("GET", "/manage/people/students", STUDENT_LISTS),
+    "people.verify": ("POST", "/manage/people/students/{unverified_student}/verify", STUDENTS_OF_A),
+    "people.reject": ("POST", "/manage/people/students/{unverified_student}/reject", STUDENTS_OF_A),
+    "audit.index": ("GET", "/audit", MANAGERS),
+    "admin.index": ("GET", "/admin/", CITY_OFFICE),
+    "admin.universities": ("GET", "/admin/universities", CITY_OFFICE),
+    "admin.new_university": ("GET", "/admin/universities/new", CITY_OFFICE),
+    "admin.edit_university": ("GET", "/admin/universities/{university_a}/edit", CITY_OFFICE),
+    "admin.managers": ("GET", "/admin/managers", CITY_OFFICE),
+    "admin.revoke_manager": ("POST", "/admin/managers/{manager_b}/revoke", CITY_OFFICE),
+    "admin.enterprises": ("GET", "/admin/enterprises", CITY_OFFICE),
+    "admin.enterprise": ("GET", "/admin/enterprises/{enterprise_org}", CITY_OFFICE),
+    "admin.verify_enterprise": ("POST", "/admin/enterprises/{enterprise_org}/verify", CITY_OFFICE),
+    "admin.reject_enterprise": ("POST", "/admin/enterprises/{enterprise_org}/reject", CITY_OFFICE),
+}
+NOT_ROUTES = {"static", "bootstrap.static"}
+NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
+
+
+def build_world() -> World:
+    a, b = make_university(name_en="University A"), make_university(name_en="University B")
+    court_a = make_resource(a)
+    make_resource(b)
+    company = make_enterprise(verified=False)
+    users = {
+        "resident": make_user(),
+        "unverified_student": make_user(
+            Category.STUDENT, organization_id=a.id, student_number="S1", verification=Verification.PENDING
+        ),
+        "student": make_user(Category.STUDENT, organization_id=a.id, student_number="S2"),
+        "enterprise": make_user(Category.ENTERPRISE, organization_id=make_enterprise().id),
+        "manager_b": make_manager(b),
+        "manager_a": make_manager(a),
+        "admin": make_admin(),
+    }
+    resident = users["resident"]
+    suspended = make_user(suspended_until=NOW + timedelta(days=30))
+    tomorrow = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
+    booking = make_booking(court_a, resident, tomorrow, checkin_code="123456")
+    series = Series(
+        user_id=resident.id,
+        resource_id=court_a.id,
+        frequency=Frequency.WEEKLY,
+        interval=1,
+        weekdays=[2],
+        count=2,
+        local_start=tomorrow.time(),
+        duration_minutes=60,
+    )
+    db.session.add(series)
+    db.session.commit()
+    pending = make_booking(court_a, resident, tomorrow + timedelta(hours=3), status=BookingStatus.PENDING)
+    make_booking(
+        court_a, resident, tomorrow + timedelta(days=7), status=BookingStatus.PENDING, series_id=series.id
+    )
+    make_booking(court_a, suspended, datetime(2026, 11, 20, 2, tzinfo=UTC), status=BookingStatus.NO_SHOW)
+    entry = WaitlistEntry(
+        resource_id=court_a.id, user_id=resident.id, start_at=tomorrow, end_at=tomorrow + timedelta(hours=1)
+    )
+    notification = Notification(
+        user_id=resident.id, kind="booking_reminder", params={"resource": "x", "when": "y"}
+    )
+    db.session.add_all([entry, notification])
+    db.session.commit()
+    ids = {
+        "resource": court_a.id,
+        "booking": booking.id,
+        "pending": pending.id,
+        "series": series.id,
+        "quota": make_quota(a, max_bookings=5).id,
+        "closure": make_closure(court_a, tomorrow + timedelta(days=20), tomorrow + timedelta(days=21)).id,
+        "suspended": suspended.id,
+        "unverified_student": users["unverified_student"].id,
+        "waitlist_entry": entry.id,
+        "notification": notification.id,
+        "university_a": a.id,
+        "manager_b": users["manager_b"].id,
+        "enterprise_org": company.id,
+    }
+    return World(ids=ids, users=users)
+
+
+def outcome_of(response, role: str) -> object:
+    if (
+        response.status_code == 302
+        and "/login" in response.headers.get("Location", "")
+        and role == "anonymous"
+    ):
+        return LOGIN
+    if response.status_code in (403, 404):
+        return response.status_code
+    assert response.status_code < 500, f"{role}: {response.status_code}"
+    return OK
+
+
+def test_every_endpoint_is_in_the_matrix(app: Flask) -> None:
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - NOT_ROUTES
+    assert endpoints - MATRIX.keys() == set(), "new endpoints need an authorization rule in MATRIX"
+    assert MATRIX.keys() - endpoints == set(), "MATRIX names endpoints that no longer exist"
+
+
+def test_every_matrix_entry_uses_a_method_its_route_accepts(app: Flask) -> None:
+    methods = {rule.endpoint: rule.methods for rule in app.url_map.iter_rules()}
+    for endpoint, (method, _path, _rules) in MATRIX.items():
+        assert method in methods[endpoint], endpoint
+
+
+@pytest.mark.parametrize("endpoint", sorted(MATRIX))
+def test_each_role_gets_exactly_what_it_may(app: Flask, endpoint: str) -> None:
+    method, template, expected = MATRIX[endpoint]
+    seen = {}
+    for role in ROLES:
+        # A fresh world per role: an allowed deletion must not turn the next role's answer into 404.
+        db.session.remove()
+        clear_database()
+        world = build_world()
+        path = template.format(**world.ids)
+        client: FlaskClient = app.test_client()
+        if role != "anonymous":
+            login = client.post("/login", data={"email": world.users[role].email, "password": PASSWORD})
+            assert login.status_code == 302, role
+        response = client.open(path, method=method, data={})
+        seen[role] = outcome_of(response, role)
+    assert seen == expected
