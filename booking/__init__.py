@@ -55,6 +55,15 @@ def select_locale() -> str:
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
+    return visitor_locale()
+
+
+def visitor_locale() -> str:
+    """The language this request asks for without looking up the account: the session's choice, else the
+    browser's Accept-Language. Used directly where the database may be unreachable."""
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
     chosen = session.get("locale")
     if chosen in languages:
         return chosen

@@ -4,11 +4,14 @@ import logging
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Flask, abort, render_template
+from flask import Flask, abort, g, render_template
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from booking import visitor_locale
+from booking.extensions import login_manager
 from booking.services.errors import NotFound
 from models import db
 
@@ -61,7 +64,31 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(error: Exception) -> tuple[str, int]:
-        db.session.rollback()
         log.exception("unhandled error", exc_info=error)
-        message = _("Something went wrong on our side. Nothing was changed; please try again.")
-        return render_template("errors/error.html", code=500, title=_("Server error"), message=message), 500
+        try:
+            db.session.rollback()
+            return _server_error_page(), 500
+        except Exception:
+            # The database itself is what failed (a dropped connection, a restart): even the rollback or the
+            # page's account lookups fail. Show the same page without touching it, in the language the
+            # session or the browser asks for.
+            log.warning("error page rendered without the database", exc_info=True)
+            _discard_session()
+            # Looking up the signed-in account needs the database: this page is shown as to a visitor.
+            g._login_user = login_manager.anonymous_user()  # where Flask-Login keeps the request's user
+            g.database_unavailable = True
+            with force_locale(visitor_locale()):
+                return _server_error_page(), 500
+
+
+def _server_error_page() -> str:
+    message = _("Something went wrong on our side. Nothing was changed; please try again.")
+    return render_template("errors/error.html", code=500, title=_("Server error"), message=message)
+
+
+def _discard_session() -> None:
+    """Drop the request's session and its connection; the pool replaces a dead one on next checkout."""
+    try:
+        db.session.remove()
+    except Exception:
+        log.warning("could not close the database session", exc_info=True)

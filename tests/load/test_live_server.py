@@ -301,9 +301,9 @@ def test_database_connections_terminated_under_load_fail_only_requests_in_flight
     assert not burst.dropped, [o.error for o in burst.dropped]
     # A request whose connection died answers with the friendly error page; only those in flight can fail
     # (each sync worker has one), the next ones get a fresh connection thanks to pool_pre_ping.
-    assert all(page.status == 500 and FRIENDLY_ERROR in page.body for page in failed), {
-        p.status for p in failed
-    }
+    assert all(page.status == 500 and FRIENDLY_ERROR in page.body for page in failed), [
+        (p.status, p.body[:300]) for p in failed if FRIENDLY_ERROR not in p.body
+    ]
     assert len(failed) <= WORKERS * terminations
     again = everyone_books_once_more(live, local_day(8))
     assert [o.page.status if o.page else o.error for o in again] == [302] * CLIENTS

@@ -1,0 +1,74 @@
+"""The 500 page: friendly, in the reader's language, and still shown when the database itself has failed."""
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from booking.services import catalog, inbox
+from models import db
+from tests.conftest import AuthActions, make_app
+from tests.factories import make_user
+
+FRIENDLY_EN = "Something went wrong on our side. Nothing was changed; please try again."
+FRIENDLY_ZH = "系统出现问题，未做任何更改，请重试。"
+
+
+@pytest.fixture
+def live_errors(database_url: str, app: Flask) -> FlaskClient:
+    """A client of an app that answers errors with its pages, as production does, instead of raising them."""
+    return make_app(database_url, PROPAGATE_EXCEPTIONS=False).test_client()
+
+
+def database_gone(*args: object, **kwargs: object) -> None:
+    dropped = Exception("terminating connection due to administrator command")
+    raise sa.exc.OperationalError("SELECT 1", {}, dropped)
+
+
+def test_an_unexpected_error_shows_the_friendly_page_with_the_account_menu(live_errors, monkeypatch) -> None:
+    user = make_user(display_name="Wang Fang")
+    db.session.commit()
+    AuthActions(live_errors).login(user)
+
+    def broken() -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(catalog, "filter_choices", broken)
+    response = live_errors.get("/facilities/", headers={"Accept-Language": "en"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert FRIENDLY_EN in page
+    assert "Wang Fang" in page and "My bookings" in page
+    assert "a bug" not in page and "Traceback" not in page
+
+
+@pytest.mark.parametrize(("language", "expected"), [("en", FRIENDLY_EN), ("zh-CN", FRIENDLY_ZH)])
+def test_when_the_database_fails_the_error_page_is_still_friendly_and_never_touches_it(
+    live_errors, monkeypatch, language: str, expected: str
+) -> None:
+    user = make_user(display_name="Wang Fang", locale=None)
+    db.session.commit()
+    AuthActions(live_errors).login(user)
+    # Every way the page could reach the database now fails, as when PostgreSQL drops the connection: the
+    # view's query, the rollback, loading the signed-in account and counting their unread notifications.
+    monkeypatch.setattr(catalog, "filter_choices", database_gone)
+    monkeypatch.setattr(db.session, "rollback", database_gone)
+    monkeypatch.setattr(db.session, "get", database_gone)
+    monkeypatch.setattr(inbox, "unread_count", database_gone)
+
+    response = live_errors.get("/facilities/", headers={"Accept-Language": language})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert expected in page, page[page.find("<main") :][:800]
+    # The account menu needs the database, so the page leaves it out rather than fail.
+    assert "Wang Fang" not in page
+    assert 'href="/facilities/"' in page  # the rest of the navigation still works
+
+
+def test_the_next_request_after_a_database_failure_is_served_normally(live_errors, monkeypatch) -> None:
+    with monkeypatch.context() as patch:
+        patch.setattr(catalog, "filter_choices", database_gone)
+        patch.setattr(db.session, "rollback", database_gone)
+        assert live_errors.get("/facilities/").status_code == 500
+    response = live_errors.get("/facilities/", headers={"Accept-Language": "en"})
+    assert response.status_code == 200
