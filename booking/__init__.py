@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext
 from flask_login import current_user
 
 from booking.config import ROOT, Config, config_from_environment
-from booking.database import configure_engine
+from booking.database import configure_engine, end_session
 from booking.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate, talisman
 
 
@@ -79,6 +79,8 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
+    # Runs before Flask-SQLAlchemy's teardown (last registered, first run), which then has nothing to close.
+    app.teardown_appcontext(lambda _exc: end_session(db.session))
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     babel.init_app(app, locale_selector=select_locale)
     bootstrap.init_app(app)

@@ -72,3 +72,48 @@ def test_the_next_request_after_a_database_failure_is_served_normally(live_error
         assert live_errors.get("/facilities/").status_code == 500
     response = live_errors.get("/facilities/", headers={"Accept-Language": "en"})
     assert response.status_code == 200
+
+
+@pytest.fixture
+def dropping_app(database_url: str, app: Flask) -> Flask:
+    """An app with two extra pages whose PostgreSQL connection an administrator terminates mid-request."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("pg_terminate_backend is PostgreSQL's")
+    dropping = make_app(database_url, PROPAGATE_EXCEPTIONS=False)
+
+    def terminate_own_connection() -> None:
+        pid = db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+        admin = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
+        with admin.connect() as connection:
+            connection.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        admin.dispose()
+
+    def answered_before_the_drop() -> str:
+        terminate_own_connection()  # the page is done; only closing its transaction meets the dead connection
+        return "answered"
+
+    def failed_by_the_drop() -> str:
+        terminate_own_connection()
+        db.session.execute(sa.text("SELECT 1"))
+        return "unreachable"
+
+    dropping.add_url_rule("/test/answered-before-the-drop", view_func=answered_before_the_drop)
+    dropping.add_url_rule("/test/failed-by-the-drop", view_func=failed_by_the_drop)
+    return dropping
+
+
+def test_a_connection_dropped_after_the_page_was_made_still_sends_the_page(dropping_app) -> None:
+    client = dropping_app.test_client()
+    response = client.get("/test/answered-before-the-drop")
+    assert response.status_code == 200 and response.get_data(as_text=True) == "answered"
+    assert client.get("/facilities/").status_code == 200  # the worker's pool replaced the dead connection
+
+
+def test_a_connection_dropped_mid_request_gets_the_friendly_page_and_the_next_request_works(
+    dropping_app,
+) -> None:
+    client = dropping_app.test_client()
+    response = client.get("/test/failed-by-the-drop", headers={"Accept-Language": "en"})
+    assert response.status_code == 500
+    assert FRIENDLY_EN in response.get_data(as_text=True)
+    assert client.get("/facilities/").status_code == 200

@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from booking import visitor_locale
+from booking.database import end_session
 from booking.extensions import login_manager
 from booking.services.errors import NotFound
 from models import db
@@ -73,7 +74,7 @@ def register(app: Flask) -> None:
             # page's account lookups fail. Show the same page without touching it, in the language the
             # session or the browser asks for.
             log.warning("error page rendered without the database", exc_info=True)
-            _discard_session()
+            end_session(db.session)
             # Looking up the signed-in account needs the database: this page is shown as to a visitor.
             g._login_user = login_manager.anonymous_user()  # where Flask-Login keeps the request's user
             g.database_unavailable = True
@@ -85,10 +86,3 @@ def _server_error_page() -> str:
     message = _("Something went wrong on our side. Nothing was changed; please try again.")
     return render_template("errors/error.html", code=500, title=_("Server error"), message=message)
 
-
-def _discard_session() -> None:
-    """Drop the request's session and its connection; the pool replaces a dead one on next checkout."""
-    try:
-        db.session.remove()
-    except Exception:
-        log.warning("could not close the database session", exc_info=True)
