@@ -6,20 +6,36 @@ week back. Rows are inserted with ON CONFLICT DO NOTHING on the unique (facility
 scheduler, or the same job run twice, writes each row once.
 """
 
+import functools
+import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from booking import engine
 from booking.engine.localtime import day_start_utc, to_local, zone
-from booking.services import specs
 from booking.services.transactions import write_transaction
-from models import Booking, BookingStatus, FacilityDay, OpeningHours, Resource, User, UTCDateTime, db
+from models import (
+    Booking,
+    BookingStatus,
+    Category,
+    Closure,
+    FacilityDay,
+    Mode,
+    OpeningHours,
+    Organization,
+    OrganizationKind,
+    Resource,
+    ResourceKind,
+    User,
+    UTCDateTime,
+    Verification,
+    db,
+)
 
 BACKFILL_DAYS = 7
 SETTLE = timedelta(hours=1)
@@ -80,40 +96,56 @@ def _due_days(now: datetime, backfill_days: int, settle: timedelta) -> dict[int,
 
 
 def _measure(due: dict[int, list[date]], now: datetime) -> list[dict[str, Any]]:
-    """The rows of the due days of a chunk of facilities, from one query each for them, their closures and
-    their bookings (with who booked)."""
+    """The rows of the due days of a chunk of facilities, from one query each for them, their opening hours,
+    their closures and their bookings (with who booked).
+
+    Plain rows, not ORM entities: a night's work is thousands of bookings, and building an entity (and its
+    booker's) for each cost most of the tick. The chunk's ids are ascending, so each query asks for their
+    range (short to send, one index range) and rows of facilities not due are skipped here.
+    """
+    first_id, last_id = min(due), max(due)
     weekdays = sorted({day.weekday() for days in due.values() for day in days})
-    resources = db.session.scalars(
-        sa.select(Resource)
-        .where(Resource.id.in_(list(due)))
-        .options(
-            joinedload(Resource.university),
-            joinedload(Resource.policy),
-            # Only the hours of the weekdays measured: the specs are used for those days and dropped.
-            selectinload(Resource.hours.and_(OpeningHours.weekday.in_(weekdays))),
-            lazyload(Resource.tags),
+    facilities = {
+        row.id: row
+        for row in db.session.execute(
+            sa.select(Resource.id, Resource.university_id, Resource.timezone, Resource.mode)
+            .where(Resource.id.between(first_id, last_id))
+            .order_by(Resource.id)
         )
-        .order_by(Resource.id)
-    ).unique()
-    spans = {}
-    for resource in resources:
-        tz = zone(resource.timezone)
-        days = due[resource.id]
-        spans[resource.id] = (
-            resource,
-            day_start_utc(days[0], tz),
-            day_start_utc(days[-1] + timedelta(days=1), tz),
-        )
-    if not spans:
+        if row.id in due
+    }
+    if not facilities:
         return []
-    start = min(s for _, s, _ in spans.values())
-    end = max(e for _, _, e in spans.values())
-    closures = specs.load_closures([resource for resource, _, _ in spans.values()], start, end)
-    bookings: dict[int, list[Booking]] = defaultdict(list)
-    for booking in db.session.scalars(
-        sa.select(Booking)
+    hours: dict[int, list[engine.HoursSpec]] = defaultdict(list)
+    # Only the hours of the weekdays measured.
+    for row in db.session.execute(
+        sa.select(
+            OpeningHours.resource_id, OpeningHours.weekday, OpeningHours.opens, OpeningHours.closes
+        ).where(OpeningHours.resource_id.between(first_id, last_id), OpeningHours.weekday.in_(weekdays))
+    ):
+        hours[row.resource_id].append(
+            engine.HoursSpec(weekday=row.weekday, opens=row.opens, closes=row.closes)
+        )
+    start = min(_day_span(f.timezone, due[f.id][0]).start for f in facilities.values())
+    end = max(_day_span(f.timezone, due[f.id][-1]).end for f in facilities.values())
+    closures = _closures(facilities.values(), first_id, last_id, start, end)
+    bookings: dict[int, list[_Booked]] = defaultdict(list)
+    for row in db.session.execute(
+        sa.select(
+            Booking.resource_id,
+            Booking.start_at,
+            Booking.end_at,
+            Booking.party_size,
+            Booking.status,
+            User.category,
+            User.verification,
+            Organization.kind,
+            Organization.verified_at.is_not(None).label("organization_verified"),
+        )
+        .join(User, User.id == Booking.user_id)
+        .outerjoin(Organization, Organization.id == User.organization_id)
         .where(
-            Booking.resource_id.in_(list(spans)),
+            Booking.resource_id.between(first_id, last_id),
             Booking.status.in_(sorted(HELD | {BookingStatus.NO_SHOW})),
             Booking.start_at < end,
             Booking.end_at > start,
@@ -121,42 +153,104 @@ def _measure(due: dict[int, list[date]], now: datetime) -> list[dict[str, Any]]:
             # index: without it every past booking of the facilities is read from the table.
             Booking.blocked_until > start,
         )
-        .options(selectinload(Booking.user).selectinload(User.organization))
     ):
-        bookings[booking.resource_id].append(booking)
+        if row.resource_id in facilities:
+            category = _effective_category(
+                row.category, row.verification, row.kind, row.organization_verified
+            )
+            bookings[row.resource_id].append(
+                _Booked(row.start_at, row.end_at, row.party_size, row.status, category)
+            )
     rows = []
-    for resource, _, _ in spans.values():
-        spec = specs.resource_spec(resource, closures[resource.id])
-        rows += _facility_rows(resource, spec, due[resource.id], bookings[resource.id], now)
+    for facility in facilities.values():
+        rows += _facility_rows(
+            facility,
+            hours[facility.id],
+            closures[facility.id],
+            due[facility.id],
+            bookings[facility.id],
+            now,
+        )
     return rows
 
 
+class _Booked(NamedTuple):
+    """What the snapshot needs of one booking."""
+
+    start_at: datetime
+    end_at: datetime
+    party_size: int
+    status: BookingStatus
+    category: Category
+
+
+@functools.cache
+def _effective_category(
+    category: Category, verification: Verification, organization_kind: OrganizationKind | None, verified: bool
+) -> Category:
+    """The booker's category as User.effective_category has it, from plain columns: the rule stays the
+    model's, asked once per combination of a transient User."""
+    organization = None
+    if organization_kind is not None:
+        organization = Organization(
+            kind=organization_kind, verified_at=datetime.min.replace(tzinfo=UTC) if verified else None
+        )
+    return User(category=category, verification=verification, organization=organization).effective_category
+
+
+def _closures(
+    facilities: Iterable[sa.Row[Any]], first_id: int, last_id: int, start: datetime, end: datetime
+) -> dict[int, list[engine.Interval]]:
+    """Closures overlapping [start, end) of each facility: its own and its whole university's."""
+    by_university: dict[int, list[int]] = defaultdict(list)
+    result: dict[int, list[engine.Interval]] = {}
+    for facility in facilities:
+        by_university[facility.university_id].append(facility.id)
+        result[facility.id] = []
+    query = sa.select(Closure.resource_id, Closure.university_id, Closure.start_at, Closure.end_at).where(
+        Closure.start_at < end,
+        Closure.end_at > start,
+        sa.or_(
+            Closure.resource_id.between(first_id, last_id),
+            sa.and_(Closure.resource_id.is_(None), Closure.university_id.in_(list(by_university))),
+        ),
+    )
+    for row in db.session.execute(query):
+        closed = engine.Interval(row.start_at, row.end_at)
+        for resource_id in (
+            [row.resource_id] if row.resource_id is not None else by_university[row.university_id]
+        ):
+            if resource_id in result:
+                result[resource_id].append(closed)
+    return result
+
+
 def _facility_rows(
-    resource: Resource,
-    spec: engine.ResourceSpec,
+    facility: sa.Row[Any],
+    hours: Sequence[engine.HoursSpec],
+    closures: Sequence[engine.Interval],
     days: Sequence[date],
-    bookings: Sequence[Booking],
+    bookings: Sequence[_Booked],
     now: datetime,
 ) -> list[dict[str, Any]]:
-    tz = zone(resource.timezone)
     held = [b for b in bookings if b.status in HELD]
     missed = [b for b in bookings if b.status == BookingStatus.NO_SHOW]
+    weekly = tuple(sorted(hours, key=lambda h: (h.weekday, h.opens, h.closes)))
     rows = []
     for day in days:
-        span = engine.Interval(day_start_utc(day, tz), day_start_utc(day + timedelta(days=1), tz))
+        span = _day_span(facility.timezone, day)
         started = [b for b in held if span.start <= b.start_at < span.end]
+        opening = _opening(facility.timezone, facility.mode, weekly, day)
         rows.append(
             {
-                "resource_id": resource.id,
-                "university_id": resource.university_id,
+                "resource_id": facility.id,
+                "university_id": facility.university_id,
                 "day": day,
-                "open_hours": _hours(_open(spec, day, span)),
+                "open_hours": _hours(_without(opening, closures, span)),
                 "booked_hours": round(sum(_overlap_hours(b, span) for b in held), 2),
                 "place_hours": round(sum(_overlap_hours(b, span) * b.party_size for b in held), 2),
                 "bookings": len(started),
-                "bookings_by_category": dict(
-                    sorted(Counter(b.user.effective_category.value for b in started).items())
-                ),
+                "bookings_by_category": dict(sorted(Counter(b.category.value for b in started).items())),
                 "no_shows": sum(1 for b in missed if span.start <= b.start_at < span.end),
                 "created_at": now,
             }
@@ -164,12 +258,52 @@ def _facility_rows(
     return rows
 
 
-def _open(spec: engine.ResourceSpec, day: date, span: engine.Interval) -> list[engine.Interval]:
+# Many facilities share a zone and a week of hours: their days and opening intervals are computed once.
+@functools.lru_cache(maxsize=1024)
+def _day_span(timezone: str, day: date) -> engine.Interval:
+    """A local day in UTC."""
+    tz = zone(timezone)
+    return engine.Interval(day_start_utc(day, tz), day_start_utc(day + timedelta(days=1), tz))
+
+
+@functools.lru_cache(maxsize=4096)
+def _opening(
+    timezone: str, mode: Mode, hours: tuple[engine.HoursSpec, ...], day: date
+) -> list[engine.Interval]:
+    """A day's opening intervals, as engine.opening_intervals has them for a facility with these hours.
+
+    The spec is for opening hours only: the engine reads its zone, mode and hours; nothing else is loaded.
+    """
+    spec = engine.ResourceSpec(
+        id=0,
+        university_id=0,
+        kind=ResourceKind.SPORTS_VENUE,
+        mode=mode,
+        capacity=1,
+        timezone=timezone,
+        slot_minutes=30,
+        active=True,
+        name=_UNNAMED,
+        university_name=_UNNAMED,
+        hours=hours,
+        closures=(),
+        policy=_NO_POLICY,
+    )
+    return tuple(engine.opening_intervals(spec, day))
+
+
+_UNNAMED = engine.LocalizedName(zh="", en="")
+_NO_POLICY = engine.PolicySpec(allowed_categories=frozenset(), approval_categories=frozenset())
+
+
+def _without(
+    opening: Iterable[engine.Interval], closures: Sequence[engine.Interval], span: engine.Interval
+) -> list[engine.Interval]:
     """The day's opening intervals with the closures cut out."""
-    result = engine.opening_intervals(spec, day)
-    for closure in spec.closures:
+    result = list(opening)
+    for closure in closures:
         if closure.start < span.end and span.start < closure.end:
-            result = _cut(result, engine.Interval(closure.start, closure.end))
+            result = _cut(result, closure)
     return result
 
 
@@ -190,7 +324,7 @@ def _hours(intervals: Iterable[engine.Interval]) -> float:
     return round(sum(i.duration.total_seconds() for i in intervals) / 3600, 2)
 
 
-def _overlap_hours(booking: Booking, span: engine.Interval) -> float:
+def _overlap_hours(booking: _Booked, span: engine.Interval) -> float:
     start, end = max(booking.start_at, span.start), min(booking.end_at, span.end)
     return max(0.0, (end - start).total_seconds() / 3600)
 
@@ -198,15 +332,52 @@ def _overlap_hours(booking: Booking, span: engine.Interval) -> float:
 def _write(rows: list[dict[str, Any]]) -> int:
     if not rows:
         return 0
+    table = FacilityDay.__table__
     with write_transaction():
-        dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-        statement = (
-            dialect.insert(FacilityDay.__table__)
-            .on_conflict_do_nothing(index_elements=["resource_id", "day"])
-            .returning(FacilityDay.__table__.c.id)
+        if db.session.get_bind().dialect.name == "postgresql":
+            statement = postgresql.insert(table).from_select([*_COLUMNS, "created_at"], _unnest(rows))
+            parameters = None
+        else:
+            statement = sqlite.insert(table)
+            parameters = rows
+        statement = statement.on_conflict_do_nothing(index_elements=["resource_id", "day"]).returning(
+            table.c.id
         )
         # RETURNING lists the rows this statement inserted, not those another run already had. The rows go
-        # in (facility, day) order, in batches of many VALUES, so two schedulers wait on each other's rows
-        # in the same order and never deadlock.
-        written = len(db.session.execute(statement, rows).all())
+        # in (facility, day) order, so two schedulers wait on each other's rows in the same order and never
+        # deadlock.
+        written = len(db.session.execute(statement, parameters).all())
     return written
+
+
+# facility_day's columns as PostgreSQL arrays: the rows go in as one array a column, unnested in order.
+_COLUMNS: dict[str, sa.types.TypeEngine[Any]] = {
+    "resource_id": sa.Integer(),
+    "university_id": sa.Integer(),
+    "day": sa.Date(),
+    "open_hours": sa.Float(),
+    "booked_hours": sa.Float(),
+    "place_hours": sa.Float(),
+    "bookings": sa.Integer(),
+    "bookings_by_category": sa.Text(),
+    "no_shows": sa.Integer(),
+}
+
+
+def _unnest(rows: list[dict[str, Any]]) -> sa.Select[Any]:
+    """The rows as one SELECT over unnest(arrays): a few parameters instead of ten a row, which is what
+    made the many-VALUES insert slow on PostgreSQL."""
+    values = {name: [row[name] for row in rows] for name in _COLUMNS}
+    values["bookings_by_category"] = [json.dumps(v) for v in values["bookings_by_category"]]
+    for name in ("open_hours", "booked_hours", "place_hours"):
+        values[name] = [float(v) for v in values[name]]  # an array is of one type: 0 is 0.0
+    arrays = [
+        sa.bindparam(name, values[name], type_=postgresql.ARRAY(kind)) for name, kind in _COLUMNS.items()
+    ]
+    unnested = sa.func.unnest(*arrays).table_valued(*_COLUMNS).render_derived()
+    (created_at,) = {row["created_at"] for row in rows}
+    columns = [unnested.c[name] for name in _COLUMNS]
+    columns[list(_COLUMNS).index("bookings_by_category")] = sa.cast(
+        unnested.c.bookings_by_category, sa.JSON()
+    )
+    return sa.select(*columns, sa.literal(created_at, UTCDateTime()))

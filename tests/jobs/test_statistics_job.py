@@ -1,5 +1,6 @@
 """The nightly statistics snapshot: one row per facility and local day, written once."""
 
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -10,8 +11,8 @@ from flask import Flask
 
 from booking.jobs import tasks
 from booking.services import statistics
-from models import BookingStatus, Category, FacilityDay, Mode, db
-from tests.factories import make_booking, make_closure, make_resource, make_user
+from models import BookingStatus, Category, FacilityDay, Mode, Verification, db
+from tests.factories import make_booking, make_closure, make_enterprise, make_resource, make_user
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Jiaozuo
 MONDAY = date(2026, 11, 23)
@@ -90,3 +91,36 @@ def test_no_days_before_the_facility_existed(app: Flask) -> None:
     make_resource(created_at=local(22, 15))
     statistics.snapshot(NOW)
     assert [r.day for r in rows()] == [date(2026, 11, 22), MONDAY]
+
+
+def test_bookers_are_counted_in_the_category_they_book_as(app: Flask) -> None:
+    court = make_resource(
+        hours=tuple((weekday, time(8), time(20)) for weekday in range(7)), created_at=CREATED
+    )
+    bookers = [
+        make_user(Category.STUDENT),
+        make_user(Category.STUDENT, verification=Verification.PENDING),  # books as a resident
+        make_user(Category.ENTERPRISE, organization=make_enterprise()),
+        make_user(Category.ENTERPRISE, organization=make_enterprise(verified=False)),  # as a resident
+        make_user(Category.ENTERPRISE, verification=Verification.REJECTED, organization=make_enterprise()),
+    ]
+    for hour, booker in enumerate(bookers, start=9):
+        make_booking(court, booker, local(23, hour), local(23, hour + 1))
+    statistics.snapshot(NOW)
+    row = monday_of(court)
+    assert row.bookings == 5
+    assert row.bookings_by_category == {"enterprise": 1, "resident": 3, "student": 1}
+    assert row.bookings_by_category == dict(
+        sorted(Counter(b.effective_category.value for b in bookers).items())
+    )
+
+
+def test_closed_and_idle_days_are_written_as_zeros(app: Flask) -> None:
+    weekdays_only = tuple((weekday, time(8), time(20)) for weekday in range(5))
+    court = make_resource(hours=weekdays_only, created_at=CREATED)
+    statistics.snapshot(NOW)
+    sunday = next(r for r in rows() if r.resource_id == court.id and r.day == MONDAY - timedelta(days=1))
+    assert (sunday.open_hours, sunday.booked_hours, sunday.place_hours) == (0.0, 0.0, 0.0)
+    assert (sunday.bookings, sunday.bookings_by_category, sunday.no_shows) == (0, {}, 0)
+    assert isinstance(sunday.open_hours, float)
+    assert monday_of(court).open_hours == 12.0

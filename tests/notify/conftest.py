@@ -23,10 +23,19 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.recipients: list[list[str]] = []
+        self.connections: set[tuple[str, int]] = set()  # the client end of each SMTP connection used
+        self.refuse: set[str] = set()  # recipients refused with 550 while listed here
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
+        if address in self.refuse:
+            return "550 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:  # aiosmtpd's handler hook
         self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
         self.recipients.append(list(envelope.rcpt_tos))
+        self.connections.add(tuple(session.peer[:2]))
         return "250 Message accepted"
 
     def to(self, address: str) -> list[EmailMessage]:
