@@ -21,7 +21,7 @@ from flask import current_app
 from flask_babel import force_locale, get_locale, ngettext
 from flask_babel import gettext as _
 
-from booking import mail
+from booking import babel_locale, mail
 from booking.engine.localtime import to_local, zone
 from booking.engine.violations import N_
 from booking.services.transactions import write_transaction
@@ -214,7 +214,7 @@ def _queue_email(
     at: datetime,
     ics: bytes | None,
 ) -> EmailMessage:
-    with force_locale(recipient_locale(recipient)):
+    with force_locale(babel_locale(recipient_locale(recipient))):
         subject = subject_text(kind, params)
         body = _render(
             "inbox/email.txt",
@@ -274,7 +274,7 @@ def send_digests(now: datetime) -> int:
 
 
 def _queue_digest(recipient: User, rows: Sequence[Notification], now: datetime) -> EmailMessage:
-    with force_locale(recipient_locale(recipient)):
+    with force_locale(babel_locale(recipient_locale(recipient))):
         subject = ngettext("%(num)d new booking request", "%(num)d new booking requests", len(rows))
         items = [(message_text(row.kind, row.params), _link(row.booking_id)) for row in rows]
         body = _render(

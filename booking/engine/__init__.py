@@ -18,7 +18,7 @@ from booking.engine.deadlines import cancel_deadline, checkin_window
 from booking.engine.evaluation import Decision, evaluate, evaluate_series
 from booking.engine.hours import opening_intervals
 from booking.engine.occupancy import peak_occupancy
-from booking.engine.quotas import period_window
+from booking.engine.quotas import period_window, quota_applies
 from booking.engine.recurrence import (
     InvalidRecurrence,
     RecurrenceError,
@@ -82,5 +82,6 @@ __all__ = [
     "opening_intervals",
     "peak_occupancy",
     "period_window",
+    "quota_applies",
     "week_grid",
 ]

@@ -9,9 +9,10 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.orm import lazyload, selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from booking import engine, notify
 from booking.engine.violations import N_, Violation
@@ -25,6 +26,7 @@ from models import (
     BookingStatus,
     Frequency,
     Mode,
+    QuotaPeriod,
     Resource,
     Series,
     User,
@@ -84,9 +86,17 @@ class _Context:
     usage: list[engine.UsageItem]
 
 
+# Tags are for the catalog, and the hours are read by the engine only, from the facility read again under its
+# lock (`_lock_for`): both load only if something asks. Built once, like the statements below.
+_RESOURCE = (
+    sa.select(Resource)
+    .where(Resource.id == sa.bindparam("resource_id"))
+    .options(lazyload(Resource.tags), lazyload(Resource.hours))
+)
+
+
 def get_resource(resource_id: int) -> Resource:
-    # Tags are for the catalog; booking never reads them, so they load only if something asks.
-    resource = db.session.get(Resource, resource_id, options=[lazyload(Resource.tags)])
+    resource = db.session.execute(_RESOURCE, {"resource_id": resource_id}).scalar_one_or_none()
     if resource is None:
         raise NotFound
     return resource
@@ -100,34 +110,100 @@ def get_bookable_resource(resource_id: int) -> Resource:
     return resource
 
 
-def _load_context(resource_id: int, user: User, span: engine.Interval, now: datetime) -> _Context:
-    """Everything the engine needs to judge requests for `user` on one facility within `span`."""
-    resource = db.session.execute(
-        sa.select(Resource)
-        .where(Resource.id == resource_id)
-        .options(selectinload(Resource.hours), selectinload(Resource.university), lazyload(Resource.tags))
-        .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
+# Everything the engine reads of a facility, read afresh: the policy (joined by default), the university and
+# the hours. The statements are built once (with their SQL cache keys): every booking request runs them,
+# and building them cost about as much CPU as running them.
+_FACILITY = (
+    sa.select(Resource)
+    .where(Resource.id == sa.bindparam("resource_id"))
+    .options(joinedload(Resource.university), joinedload(Resource.hours), lazyload(Resource.tags))
+    .execution_options(populate_existing=True)
+)
+_LOCKED_FACILITY = _FACILITY.with_for_update(of=Resource)
+_LOCKED_PERSON = (
+    sa.select(User)
+    .where(User.id == sa.bindparam("user_id"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+
+
+def _load_context(
+    resource_id: int,
+    user: User,
+    span: engine.Interval,
+    now: datetime,
+    *,
+    resource: Resource | None = None,
+) -> _Context:
+    """Everything the engine needs to judge requests for `user` on one facility within `span`.
+
+    `resource` is the facility as `_lock_for` just read it under its lock; without it, it is read here.
+    """
+    if resource is None:
+        resource = db.session.execute(_FACILITY, {"resource_id": resource_id}).unique().scalar_one_or_none()
     if resource is None:
         raise NotFound
     buffer = timedelta(minutes=resource.policy.buffer_minutes)
     closures = specs.load_closures([resource], span.start, span.end + buffer).get(resource.id, [])
     spec = specs.resource_spec(resource, closures)
     existing = specs.load_occupancy([resource.id], span.start, span.end + buffer).get(resource.id, [])
+    requester = specs.requester_spec(user)
+    quotas = specs.load_quotas(resource.university_id)
+    # Usage is read only for the quotas that apply here; bookings not yet over only for an "at once" one.
+    applying = [q for q in quotas if engine.quota_applies(q, spec, requester)]
+    usage = (
+        specs.load_usage([user], span, now, not_over=any(q.period is QuotaPeriod.ACTIVE for q in applying))
+        if applying
+        else []
+    )
     return _Context(
         resource=resource,
         spec=spec,
-        requester=specs.requester_spec(user),
+        requester=requester,
         existing=existing,
-        quotas=specs.load_quotas(resource.university_id),
-        usage=specs.load_usage([user], span, now),
+        quotas=quotas,
+        usage=usage,
     )
 
 
-def _lock_for(user: User, resource_id: int) -> None:
-    lock_rows(organization_ids=[user.organization_id], user_ids=[user.id], resource_ids=[resource_id])
-    # Suspension and verification are read again now that the user's row is ours.
-    db.session.refresh(user)
+@dataclass(frozen=True)
+class _Booker:
+    """Whose rows a booking transaction locks, noted before it begins: it starts by expiring every loaded
+    object, and reading `user.id` then would load the person again just to lock them."""
+
+    id: int
+    organization_id: int | None
+
+    @classmethod
+    def of(cls, user: User) -> "_Booker":
+        return cls(user.id, user.organization_id)
+
+
+class _Locked(NamedTuple):
+    """The person and the facility as read again under their locks."""
+
+    user: User
+    resource: Resource
+
+
+def _lock_for(booker: _Booker, resource_id: int) -> _Locked:
+    """Lock the person's organization, the person and the facility, in lock_rows' fixed order, and read
+    the person and the facility again now that their rows are ours (suspension, verification, policy
+    and hours may have changed meanwhile).
+
+    Each row is locked and read by one statement, the facility's with its policy, university and hours.
+    SQLite ignores FOR UPDATE: there BEGIN IMMEDIATE has already serialised the writers, and the
+    statements just read.
+    """
+    lock_rows(organization_ids=[booker.organization_id])
+    user = db.session.execute(_LOCKED_PERSON, {"user_id": booker.id}).scalar_one()
+    resource = (
+        db.session.execute(_LOCKED_FACILITY, {"resource_id": resource_id}).unique().scalar_one_or_none()
+    )
+    if resource is None:
+        raise NotFound
+    return _Locked(user, resource)
 
 
 def _evaluate(context: _Context, request: engine.BookingRequest, now: datetime) -> engine.Decision:
@@ -208,9 +284,10 @@ def request_booking(
 ) -> Booking:
     """Book one interval for `user`: confirmed, or pending where a manager must approve."""
     request = engine.BookingRequest(start, end, party_size)
-    with write_transaction():
-        _lock_for(user, resource_id)
-        context = _load_context(resource_id, user, engine.Interval(start, end), now)
+    booker = _Booker.of(user)
+    with write_transaction() as fresh:
+        locked = _lock_for(booker, resource_id)
+        context = _load_context(resource_id, user, engine.Interval(start, end), now, resource=locked.resource)
         decision = _evaluate(context, request, now)
         if not decision.ok:
             raise BookingRefused(decision.violations)
@@ -221,6 +298,8 @@ def request_booking(
             _tell_managers(booking, user, now)
         else:
             tell_confirmed(booking, now)
+        # What the page reads next (the booking to redirect to, the person's language) is as committed.
+        fresh += [booking, *locked]
     return booking
 
 
@@ -265,9 +344,10 @@ def book_on_behalf(
     if not reason.strip():
         raise BookingRefused([_reason_required()])
     request = engine.BookingRequest(start, end, party_size)
+    booker = _Booker.of(user)
     with write_transaction():
-        _lock_for(user, resource_id)
-        context = _load_context(resource_id, user, engine.Interval(start, end), now)
+        locked = _lock_for(booker, resource_id)
+        context = _load_context(resource_id, user, engine.Interval(start, end), now, resource=locked.resource)
         if not manager.can_manage(context.resource.university_id):
             raise NotFound
         decision = _evaluate(context, request, now)
@@ -356,9 +436,10 @@ def request_series(
     resource = get_resource(resource_id)
     intervals = expand_series(resource, rule, first_local_start, duration)
     span = engine.Interval(intervals[0].start, intervals[-1].end)
+    booker = _Booker.of(user)
     with write_transaction():
-        _lock_for(user, resource_id)
-        context = _load_context(resource_id, user, span, now)
+        locked = _lock_for(booker, resource_id)
+        context = _load_context(resource_id, user, span, now, resource=locked.resource)
         occurrences = _judge_series(context, intervals, party_size, now)
         refused = [o for o in occurrences if not o.ok]
         if len(refused) == len(occurrences) or (refused and not only_available):

@@ -20,6 +20,7 @@ from flask_babel import force_locale, gettext
 from icalendar import Calendar, vBroken
 from sqlalchemy.orm import lazyload
 
+from booking import babel_locale
 from booking.engine.localtime import day_start_utc, to_utc, zone
 from booking.engine.violations import N_
 from booking.ics import WITHDRAWN, BookingRow, Links, Texts, booking_file
@@ -201,7 +202,7 @@ def owner_locale(user: User) -> str:
 
 
 def calendar_texts(locale: str) -> Texts:
-    with force_locale(locale):
+    with force_locale(babel_locale(locale)):
         return Texts(
             locale=locale,
             status_labels={status: gettext(word) for status, word in STATUS_WORDS.items()},

@@ -19,13 +19,15 @@ The API, each loader one query whatever the number of facilities:
 - `requester_spec(user) -> RequesterSpec`, with the user's effective category.
 - `quota_spec(quota) -> QuotaSpec`; `load_quotas(university_id=None) -> list[QuotaSpec]`
   The quotas of one university (every university when None), by id.
-- `load_usage(users, span, now) -> list[UsageItem]`
+- `load_usage(users, span, now, *, not_over=True) -> list[UsageItem]`
   The bookings of `users` and of their organizations that may count toward a quota for requests within
-  `span` (an `Interval`): those in QUOTA_STATUSES starting within a month of it, or not yet over at `now`.
+  `span` (an `Interval`): those in QUOTA_STATUSES starting within a month of it, or (unless `not_over` is
+  False, where no quota of bookings active at once applies) not yet over at `now`.
 
 `start`/`end` are UTC-aware datetimes; `session` defaults to `db.session`.
 """
 
+import functools
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 
@@ -44,7 +46,18 @@ from booking.engine import (
     ResourceSpec,
     UsageItem,
 )
-from models import ACTIVE_STATUSES, QUOTA_STATUSES, Booking, Closure, Policy, Quota, Resource, User, db
+from models import (
+    ACTIVE_STATUSES,
+    QUOTA_STATUSES,
+    Booking,
+    Closure,
+    Organization,
+    Policy,
+    Quota,
+    Resource,
+    User,
+    db,
+)
 
 # Query options that load everything `resource_spec` reads in a fixed number of queries.
 SPEC_LOAD_OPTIONS = (
@@ -116,6 +129,37 @@ def resource_spec(
     )
 
 
+# The loaders' statements are built once, with their SQL cache keys: each booking request runs several, and
+# building a statement costs about as much CPU as running it.
+_CLOSURES = (
+    sa.select(Closure)
+    .where(
+        Closure.start_at < sa.bindparam("end"),
+        Closure.end_at > sa.bindparam("start"),
+        sa.or_(
+            Closure.resource_id.in_(sa.bindparam("resource_ids", expanding=True)),
+            sa.and_(
+                Closure.resource_id.is_(None),
+                Closure.university_id.in_(sa.bindparam("university_ids", expanding=True)),
+            ),
+        ),
+    )
+    .order_by(Closure.start_at, Closure.id)
+)
+_OCCUPANCY = sa.select(
+    Booking.id, Booking.resource_id, Booking.start_at, Booking.blocked_until, Booking.party_size
+).where(
+    Booking.resource_id.in_(sa.bindparam("resource_ids", expanding=True)),
+    Booking.status.in_(sorted(ACTIVE_STATUSES)),
+    Booking.start_at < sa.bindparam("end"),
+    Booking.blocked_until > sa.bindparam("start"),
+)
+_OCCUPANCY_IN_ORDER = _OCCUPANCY.order_by(Booking.start_at, Booking.id)
+_OCCUPANCY_EXCLUDING_IN_ORDER = _OCCUPANCY.where(
+    Booking.id.not_in(sa.bindparam("excluded", expanding=True))
+).order_by(Booking.start_at, Booking.id)
+
+
 def load_closures(
     resources: Sequence[Resource],
     start: datetime,
@@ -132,16 +176,8 @@ def load_closures(
     for r in resources:
         by_university.setdefault(r.university_id, []).append(r.id)
     rows = session.scalars(
-        sa.select(Closure)
-        .where(
-            Closure.start_at < end,
-            Closure.end_at > start,
-            sa.or_(
-                Closure.resource_id.in_(list(result)),
-                sa.and_(Closure.resource_id.is_(None), Closure.university_id.in_(list(by_university))),
-            ),
-        )
-        .order_by(Closure.start_at, Closure.id)
+        _CLOSURES,
+        {"start": start, "end": end, "resource_ids": list(result), "university_ids": list(by_university)},
     ).all()
     for closure in rows:
         if closure.resource_id is not None:
@@ -165,17 +201,12 @@ def load_occupancy(
     if not result:
         return result
     session = session or db.session
-    query = sa.select(
-        Booking.id, Booking.resource_id, Booking.start_at, Booking.blocked_until, Booking.party_size
-    ).where(
-        Booking.resource_id.in_(list(result)),
-        Booking.status.in_(sorted(ACTIVE_STATUSES)),
-        Booking.start_at < end,
-        Booking.blocked_until > start,
-    )
+    params = {"resource_ids": list(result), "start": start, "end": end}
+    query = _OCCUPANCY_IN_ORDER
     if exclude_booking_ids:
-        query = query.where(Booking.id.not_in(list(exclude_booking_ids)))
-    for row in session.execute(query.order_by(Booking.start_at, Booking.id)):
+        query = _OCCUPANCY_EXCLUDING_IN_ORDER
+        params["excluded"] = list(exclude_booking_ids)
+    for row in session.execute(query, params):
         result[row.resource_id].append(
             Occupancy(
                 start=row.start_at,
@@ -227,27 +258,80 @@ def quota_spec(quota: Quota) -> QuotaSpec:
     )
 
 
+def _quotas_query() -> sa.Select:
+    university = sa.orm.aliased(Organization)
+    return (
+        sa.select(
+            Quota.id,
+            Quota.university_id,
+            Quota.category,
+            Quota.resource_kind,
+            Quota.resource_id,
+            Quota.scope,
+            Quota.period,
+            Quota.max_bookings,
+            Quota.max_hours,
+            university.name_zh,
+            university.name_en,
+            Resource.name_zh,
+            Resource.name_en,
+        )
+        .join(university, university.id == Quota.university_id)
+        .outerjoin(Resource, Resource.id == Quota.resource_id)
+        .order_by(Quota.id)
+    )
+
+
+# Plain columns, not entities, in statements built once: every booking request reads a university's quotas,
+# and building Quota objects (with their university and facility) and the statement cost more than the query.
+_ALL_QUOTAS = _quotas_query()
+_UNIVERSITY_QUOTAS = _ALL_QUOTAS.where(Quota.university_id == sa.bindparam("university_id"))
+
+
 def load_quotas(university_id: int | None = None) -> list[QuotaSpec]:
     """The quotas of one university, or of every university, by id."""
-    query = (
-        sa.select(Quota).options(joinedload(Quota.university), joinedload(Quota.resource)).order_by(Quota.id)
-    )
-    if university_id is not None:
-        query = query.where(Quota.university_id == university_id)
-    return [quota_spec(q) for q in db.session.scalars(query)]
+    if university_id is None:
+        rows = db.session.execute(_ALL_QUOTAS)
+    else:
+        rows = db.session.execute(_UNIVERSITY_QUOTAS, {"university_id": university_id})
+    return [
+        QuotaSpec(
+            *row[:9],
+            university_name=LocalizedName(row[9], row[10]),
+            resource_name=LocalizedName(row[11], row[12]) if row[4] is not None else None,
+        )
+        for row in rows
+    ]
 
 
-def load_usage(users: Iterable[User], span: Interval, now: datetime) -> list[UsageItem]:
-    """Bookings of `users` and their organizations that may count toward a quota for requests in `span`."""
+def load_usage(
+    users: Iterable[User], span: Interval, now: datetime, *, not_over: bool = True
+) -> list[UsageItem]:
+    """Bookings of `users` and their organizations that may count toward a quota for requests in `span`.
+
+    `not_over=False` leaves out those that count only for quotas of bookings active at once (a person's
+    whole future), for a caller that knows no such quota applies.
+    """
     users = list(users)
-    owner = Booking.user_id.in_([u.id for u in users])
     organizations = sorted({u.organization_id for u in users if u.organization_id is not None})
+    params: dict[str, object] = {
+        "user_ids": [u.id for u in users],
+        "organization_ids": organizations,
+        "from": span.start - _QUOTA_MARGIN,
+        "until": span.end + _QUOTA_MARGIN,
+        "now": now,
+    }
+    rows = db.session.execute(_usage_query(bool(organizations), not_over), params).all()
+    return [UsageItem(*row) for row in rows]
+
+
+@functools.cache
+def _usage_query(organizations: bool, not_over: bool) -> sa.Select:
+    owner = Booking.user_id.in_(sa.bindparam("user_ids", expanding=True))
     if organizations:
-        owner = sa.or_(owner, Booking.organization_id.in_(organizations))
-    near = sa.and_(
-        Booking.start_at >= span.start - _QUOTA_MARGIN, Booking.start_at < span.end + _QUOTA_MARGIN
-    )
-    rows = db.session.execute(
+        owner = sa.or_(owner, Booking.organization_id.in_(sa.bindparam("organization_ids", expanding=True)))
+    near = sa.and_(Booking.start_at >= sa.bindparam("from"), Booking.start_at < sa.bindparam("until"))
+    return (
         sa.select(
             Booking.start_at,
             Booking.end_at,
@@ -258,6 +342,9 @@ def load_usage(users: Iterable[User], span: Interval, now: datetime) -> list[Usa
             Booking.organization_id,
         )
         .join(Resource, Resource.id == Booking.resource_id)
-        .where(owner, Booking.status.in_(sorted(QUOTA_STATUSES)), sa.or_(near, Booking.end_at > now))
-    ).all()
-    return [UsageItem(*row) for row in rows]
+        .where(
+            owner,
+            Booking.status.in_(sorted(QUOTA_STATUSES)),
+            sa.or_(near, Booking.end_at > sa.bindparam("now")) if not_over else near,
+        )
+    )

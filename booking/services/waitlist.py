@@ -22,6 +22,7 @@ from booking.services import audit
 from booking.services.bookings import (
     BookingRefused,
     _audit_created,
+    _Booker,
     _evaluate,
     _flush_or_taken,
     _load_context,
@@ -93,8 +94,9 @@ def join(
     the entry already there.
     """
     request = engine.BookingRequest(start, end, party_size)
+    booker = _Booker.of(user)
     with write_transaction():
-        _lock_for(user, resource_id)
+        resource = _lock_for(booker, resource_id).resource
         existing = db.session.scalars(
             sa.select(WaitlistEntry).where(
                 WaitlistEntry.user_id == user.id,
@@ -106,7 +108,7 @@ def join(
         ).first()
         if existing is not None:
             return existing
-        context = _load_context(resource_id, user, engine.Interval(start, end), now)
+        context = _load_context(resource_id, user, engine.Interval(start, end), now, resource=resource)
         decision = _evaluate(context, request, now)
         if decision.ok:
             raise BookingRefused([slot_free()])
@@ -244,9 +246,10 @@ def _promote_one(entry_id: int, now: datetime) -> Booking | None:
     # A look without locks first: most entries are still blocked, and they need no write transaction.
     if not _evaluate(_load_context(resource_id, user, span, now), request, now).ok:
         return None
+    booker = _Booker.of(user)
     try:
         with write_transaction():
-            _lock_for(user, resource_id)
+            resource = _lock_for(booker, resource_id).resource
             entry = db.session.scalars(
                 sa.select(WaitlistEntry)
                 .where(WaitlistEntry.id == entry_id, WaitlistEntry.status == WaitlistStatus.WAITING)
@@ -255,7 +258,7 @@ def _promote_one(entry_id: int, now: datetime) -> Booking | None:
             ).one_or_none()
             if entry is None:  # promoted or left meanwhile
                 return None
-            context = _load_context(resource_id, user, span, now)
+            context = _load_context(resource_id, user, span, now, resource=resource)
             decision = _evaluate(context, request, now)
             if not decision.ok:
                 return None

@@ -85,4 +85,3 @@ def register(app: Flask) -> None:
 def _server_error_page() -> str:
     message = _("Something went wrong on our side. Nothing was changed; please try again.")
     return render_template("errors/error.html", code=500, title=_("Server error"), message=message)
-

@@ -80,7 +80,9 @@ class BookingForm(FlaskForm):
         ],
     )
     until = DateField(_l("Last date"), validators=[Optional()])
-    action = HiddenField(default="book")
+    # Never shown (the pressed button sends `action`). An explicit label spares WTForms translating a default
+    # one, which would load its message catalogue from disk on every request.
+    action = HiddenField("action", default="book")
 
     def validate_end_time(self, field: TimeField) -> None:
         if (

@@ -23,7 +23,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 from wtforms import HiddenField, SelectField, SelectMultipleField, SubmitField
 
-from booking import clock, ics
+from booking import babel_locale, clock, ics
 from booking.extensions import csrf
 from booking.services import bookings
 from booking.services import calendar as feeds
@@ -186,7 +186,7 @@ def personal_feed(token: str) -> Response:
     except feeds.NotFound:
         return _not_found()
     locale = feeds.owner_locale(user)
-    with force_locale(locale):
+    with force_locale(babel_locale(locale)):
         name = _("My bookings · Campus–City Booking")
     return _feed(
         feeds.FeedScope(user_id=user.id),
@@ -211,7 +211,7 @@ def university_feed(token: str) -> Response:
     except feeds.NotFound:
         return _not_found()
     locale = feeds.owner_locale(user)
-    with force_locale(locale):
+    with force_locale(babel_locale(locale)):
         name = _("%(university)s · all bookings", university=university.name_for(locale))
     return _feed(
         feeds.FeedScope(university_id=university.id),
@@ -234,7 +234,7 @@ def facility_feed(resource_id: int) -> Response:
         abort(404)
     chosen = request.args.get("lang")
     locale = chosen if chosen in current_app.config["LANGUAGES"] else locale_code()
-    with force_locale(locale):
+    with force_locale(babel_locale(locale)):
         name = _("%(facility)s · busy times", facility=resource.name_for(locale))
     response = _feed(
         feeds.FeedScope(resource_id=resource.id),
