@@ -52,8 +52,8 @@ def test_when_the_database_fails_the_error_page_is_still_friendly_and_never_touc
     # Every way the page could reach the database now fails, as when PostgreSQL drops the connection: the
     # view's query, the rollback, loading the signed-in account and counting their unread notifications.
     monkeypatch.setattr(catalog, "filter_choices", database_gone)
-    monkeypatch.setattr(db.session, "rollback", database_gone)
-    monkeypatch.setattr(db.session, "get", database_gone)
+    for method in ("rollback", "execute", "scalars", "scalar", "get"):
+        monkeypatch.setattr(db.session, method, database_gone)
     monkeypatch.setattr(inbox, "unread_count", database_gone)
 
     response = live_errors.get("/facilities/", headers={"Accept-Language": language})
