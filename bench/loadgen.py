@@ -77,11 +77,15 @@ class Session:
         self.cookies: dict[str, str] = {}
         self.csrf_token = ""
 
-    async def send(self, method: str, path: str, data: dict[str, str] | None = None) -> httpx.Response:
+    async def send(
+        self, method: str, path: str, data: dict[str, str] | None = None, *, keep_cookies: bool = True
+    ) -> httpx.Response:
         headers = {"Accept-Language": "en"}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         response = await self.client.request(method, path, data=data, headers=headers)
+        if not keep_cookies:
+            return response
         for header in response.headers.get_list("set-cookie"):
             for name, morsel in SimpleCookie(header).items():
                 if morsel.value and morsel["max-age"] != "0":
@@ -209,7 +213,12 @@ async def run_book(args: argparse.Namespace) -> dict[str, object]:
                 slot += 1
                 began = time.perf_counter()
                 try:
-                    response = await session.send("POST", f"/facilities/{account['resource_id']}/book", form)
+                    # The answer's cookie adds a "booked" flash message that the page it redirects to would
+                    # show and remove; we don't follow the redirect, so we keep the cookie we had instead of
+                    # letting flash messages pile up in it (each costs the server time to read).
+                    response = await session.send(
+                        "POST", f"/facilities/{account['resource_id']}/book", form, keep_cookies=False
+                    )
                     status, ok = response.status_code, response.status_code == 302
                 except httpx.HTTPError as exc:
                     status, ok = type(exc).__name__, False
