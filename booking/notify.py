@@ -46,6 +46,7 @@ MESSAGES: dict[str, str] = {
     "booking_expired": N_(
         "Your request for %(resource)s on %(when)s expired: no manager decided before it started."
     ),
+    "booking_moved": N_("Your booking of %(resource)s was moved from %(previous)s to %(when)s."),
     "booking_reminder": N_("Reminder: %(resource)s, %(when)s."),
     "booking_no_show": N_("You did not check in for %(resource)s on %(when)s; it was recorded as a no-show."),
     "waitlist_promoted": N_("A place came free: you now have %(resource)s on %(when)s."),
@@ -55,6 +56,11 @@ MESSAGES: dict[str, str] = {
 }
 # A request for several dates of a series (params: dates > 1).
 SERIES_REQUESTED = N_("New request for %(dates)s dates: %(resource)s from %(when)s, from %(person)s.")
+# A booking moved to a time that waits for a manager's approval again (params: pending).
+MOVED_PENDING = N_(
+    "Your booking of %(resource)s was moved from %(previous)s to %(when)s "
+    "and now awaits a manager's approval."
+)
 
 # kind -> the email's subject line.
 SUBJECTS: dict[str, str] = {
@@ -68,6 +74,7 @@ SUBJECTS: dict[str, str] = {
     "booking_cancelled_by_manager": N_("Booking cancelled: %(resource)s"),
     "booking_cancelled_by_closure": N_("Booking cancelled, facility closed: %(resource)s"),
     "booking_expired": N_("Request expired: %(resource)s"),
+    "booking_moved": N_("Booking moved: %(resource)s, %(when)s"),
     "booking_reminder": N_("Reminder: %(resource)s, %(when)s"),
     "booking_no_show": N_("Missed check-in: %(resource)s"),
     "waitlist_promoted": N_("A place came free: %(resource)s"),
@@ -132,6 +139,8 @@ def message_text(kind: str, params: dict[str, Any]) -> str:
     template = MESSAGES[kind]
     if kind == "booking_requested" and int(params.get("dates") or 1) > 1:
         template = SERIES_REQUESTED
+    elif kind == "booking_moved" and params.get("pending"):
+        template = MOVED_PENDING
     return _fill(template, params)
 
 

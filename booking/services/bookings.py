@@ -1,4 +1,4 @@
-"""Booking use cases: request one booking or a series, book on someone's behalf, cancel.
+"""Booking use cases: request one booking or a series, book on someone's behalf, cancel, move.
 
 Each use case is one transaction: lock (organization, user, facility), load what the engine needs,
 let the engine judge, write, audit. A refusal raises `BookingRefused` with every violation and
@@ -135,11 +135,15 @@ def _load_context(
     now: datetime,
     *,
     resource: Resource | None = None,
+    excluding: int | None = None,
 ) -> _Context:
     """Everything the engine needs to judge requests for `user` on one facility within `span`.
 
     `resource` is the facility as `_lock_for` just read it under its lock; without it, it is read here.
+    `excluding` names a booking being judged at another time (a move): it neither occupies the facility
+    nor counts toward its holder's quotas.
     """
+    excluded = () if excluding is None else (excluding,)
     if resource is None:
         resource = db.session.execute(_FACILITY, {"resource_id": resource_id}).unique().scalar_one_or_none()
     if resource is None:
@@ -147,13 +151,21 @@ def _load_context(
     buffer = timedelta(minutes=resource.policy.buffer_minutes)
     closures = specs.load_closures([resource], span.start, span.end + buffer).get(resource.id, [])
     spec = specs.resource_spec(resource, closures)
-    existing = specs.load_occupancy([resource.id], span.start, span.end + buffer).get(resource.id, [])
+    existing = specs.load_occupancy(
+        [resource.id], span.start, span.end + buffer, exclude_booking_ids=excluded
+    ).get(resource.id, [])
     requester = specs.requester_spec(user)
     quotas = specs.load_quotas(resource.university_id)
     # Usage is read only for the quotas that apply here; bookings not yet over only for an "at once" one.
     applying = [q for q in quotas if engine.quota_applies(q, spec, requester)]
     usage = (
-        specs.load_usage([user], span, now, not_over=any(q.period is QuotaPeriod.ACTIVE for q in applying))
+        specs.load_usage(
+            [user],
+            span,
+            now,
+            not_over=any(q.period is QuotaPeriod.ACTIVE for q in applying),
+            exclude_booking_ids=excluded,
+        )
         if applying
         else []
     )
@@ -519,7 +531,7 @@ def cancel(
 ) -> list[Booking]:
     """Cancel a booking, or it and every later active occurrence of its series. Returns the cancelled ones."""
     with write_transaction():
-        booking = get_visible_booking(user, booking_id)
+        booking, _locked = _lock_booking(user, booking_id)
         targets = [booking]
         if following and booking.series_id is not None:
             targets += db.session.scalars(
@@ -529,7 +541,9 @@ def cancel(
                     Booking.start_at > booking.start_at,
                     Booking.status.in_([BookingStatus.PENDING, BookingStatus.CONFIRMED]),
                 )
-                .order_by(Booking.start_at)
+                .order_by(Booking.start_at, Booking.id)
+                .with_for_update(of=Booking)
+                .execution_options(populate_existing=True)
             ).all()
         refusal = _cancel_refusal(user, booking, now)
         if refusal is not None:
@@ -606,7 +620,204 @@ def _cancel_refusal(user: User, booking: Booking, now: datetime) -> Violation | 
     )
 
 
+# --- moving -----------------------------------------------------------------------------------------
+
+MOVABLE_STATUSES = frozenset({BookingStatus.PENDING, BookingStatus.CONFIRMED})
+_LOCKED_BOOKING = (
+    sa.select(Booking)
+    .where(Booking.id == sa.bindparam("booking_id"))
+    .with_for_update(of=Booking)
+    .execution_options(populate_existing=True)
+)
+
+
+def can_move(user: User, booking: Booking, now: datetime) -> bool:
+    """Whether `user` may move `booking` to another time now (the booking page offers it only then)."""
+    if booking.user_id != user.id and not user.can_manage(booking.resource.university_id):
+        return False
+    return move_refusal(user, booking, now) is None
+
+
+def move_needs_approval(user: User, booking: Booking) -> bool:
+    """Whether a new time chosen by `user` would wait for a manager's approval (the page says so first)."""
+    resource = booking.resource
+    needs = resource.mode == Mode.PLACEMENT or booking.user.effective_category in resource.policy.approval
+    return needs and not user.can_manage(resource.university_id)
+
+
+def move_refusal(user: User, booking: Booking, now: datetime) -> Violation | None:
+    """Why `user` may not move `booking` now, or None.
+
+    Moving gives up the old time as cancelling does, so it is at least as constrained: the holder must
+    be before the cancellation deadline; the facility's managers, who may cancel at any time, only
+    before the start. Placements (whole terms at a training base) are applied for again instead.
+    """
+    resource = booking.resource
+    if resource.mode == Mode.PLACEMENT:
+        return Violation(
+            "placement_not_movable",
+            N_("A placement cannot be moved to other dates. Cancel the application and apply again."),
+            {},
+            overridable=False,
+        )
+    if booking.status not in MOVABLE_STATUSES:
+        return Violation("not_movable", N_("This booking can no longer be moved."), {}, overridable=False)
+    if now >= booking.start_at:
+        return Violation(
+            "move_started",
+            N_("This booking has already started, so it can no longer be moved."),
+            {},
+            overridable=False,
+        )
+    if user.can_manage(resource.university_id) or now <= cancel_deadline(booking):
+        return None
+    tz = engine.localtime.zone(resource.timezone)
+    return Violation(
+        "move_deadline",
+        N_(
+            "Like cancelling, moving a booking here is possible up to %(minutes)s minutes before the start; "
+            "the deadline was %(deadline)s."
+        ),
+        {
+            "minutes": resource.policy.cancel_deadline_minutes,
+            "deadline": engine.localtime.to_local(cancel_deadline(booking), tz),
+        },
+        overridable=False,
+    )
+
+
+def move(actor: User, booking_id: int, start: datetime, end: datetime, *, now: datetime) -> Booking:
+    """Move a booking to [start, end), keeping it (and its place in a series) with a higher SEQUENCE.
+
+    The new time is judged like a new request for the booking's holder, under the same locks, except
+    that the booking neither blocks nor counts against itself. Where the holder's requests need approval
+    it waits for a manager again, unless a manager of the facility moved it. A refusal raises
+    BookingRefused and changes nothing.
+    """
+    with write_transaction() as fresh:
+        booking, locked = _lock_booking(actor, booking_id)
+        refusal = move_refusal(actor, booking, now)
+        if refusal is not None:
+            raise BookingRefused([refusal])
+        resource = locked.resource
+        request = engine.BookingRequest(start, end, booking.party_size)
+        context = _load_context(
+            resource.id,
+            locked.user,
+            engine.Interval(start, end),
+            now,
+            resource=resource,
+            excluding=booking.id,
+        )
+        decision = _evaluate(context, request, now)
+        if not decision.ok:
+            raise BookingRefused(decision.violations)
+        by_manager = actor.can_manage(resource.university_id)
+        old = engine.Interval(booking.start_at, booking.end_at)
+        freed_until = booking.blocked_until
+        previous = _move_to(booking, request, decision, by_manager=by_manager, now=now)
+        _flush_or_taken()
+        _audit_moved(booking, actor, old, previous, now)
+        _tell_moved(booking, locked.user, old.start, by_manager=by_manager, now=now)
+        fresh += [booking, *locked]
+    # The old time goes to the waitlist after the commit, in its own transactions (as after a cancel).
+    from booking.services import waitlist
+
+    if freed_until > now:
+        waitlist.promote(booking.resource_id, max(old.start, now), freed_until, now=now)
+    return booking
+
+
+def _move_to(
+    booking: Booking,
+    request: engine.BookingRequest,
+    decision: engine.Decision,
+    *,
+    by_manager: bool,
+    now: datetime,
+) -> BookingStatus:
+    """Give `booking` its new time and status and raise its SEQUENCE once; returns the previous status."""
+    previous = booking.status
+    if not decision.requires_approval:
+        target = BookingStatus.CONFIRMED
+    elif by_manager:
+        # A manager's own move needs no approval, and is no decision on a request still waiting.
+        target = previous
+    else:
+        target = BookingStatus.PENDING
+    booking.start_at = request.start
+    booking.end_at = request.end
+    booking.blocked_until = request.end + timedelta(minutes=booking.resource.policy.buffer_minutes)
+    booking.reminded_at = None  # the reminder is due again, before the new time
+    if target == previous:
+        booking.sequence += 1
+        booking.updated_at = now
+    else:
+        transition(booking, target, at=now)
+        if target == BookingStatus.PENDING:
+            # The approval was of the old time; the new one awaits its own decision.
+            booking.decided_by_id = None
+            booking.decided_at = None
+    return previous
+
+
+def _audit_moved(
+    booking: Booking, actor: User, old: engine.Interval, previous_status: BookingStatus, now: datetime
+) -> None:
+    audit.record(
+        "booking.moved",
+        "booking",
+        booking.id,
+        actor_id=actor.id,
+        university_id=booking.resource.university_id,
+        at=now,
+        from_start=old.start.isoformat(),
+        from_end=old.end.isoformat(),
+        to_start=booking.start_at.isoformat(),
+        to_end=booking.end_at.isoformat(),
+        previous_status=previous_status.value,
+        status=booking.status.value,
+        by_manager=booking.user_id != actor.id,
+        series=booking.series_id,
+    )
+
+
+def _tell_moved(
+    booking: Booking, holder: User, old_start: datetime, *, by_manager: bool, now: datetime
+) -> None:
+    """The holder gets the new time with the updated .ics; managers a request to decide, if it waits again."""
+    from booking.services import calendar
+
+    tz = engine.localtime.zone(booking.resource.timezone)
+    ics = calendar.booking_calendar(booking, calendar.owner_locale(holder))
+    notify.notify(
+        booking.user_id,
+        "booking_moved",
+        at=now,
+        booking=booking,
+        ics=ics,
+        previous=engine.localtime.to_local(old_start, tz).strftime("%Y-%m-%d %H:%M"),
+        pending=booking.status == BookingStatus.PENDING,
+    )
+    if booking.status == BookingStatus.PENDING and not by_manager:
+        _tell_managers(booking, holder, now)
+
+
 # --- reading ----------------------------------------------------------------------------------------
+
+
+def _lock_booking(actor: User, booking_id: int) -> tuple[Booking, _Locked]:
+    """A booking `actor` may see, locked for a change, with its holder and facility read under their locks.
+
+    The holder's organization, the holder and the facility are locked first, in lock_rows' fixed order as a
+    new request takes them, then the booking itself, read afresh: a cancel, move or decision committed
+    meanwhile is seen, and two changes to one booking (a cancel racing a move) take turns instead of
+    deadlocking or overwriting each other's SEQUENCE.
+    """
+    booking = get_visible_booking(actor, booking_id)
+    locked = _lock_for(_Booker.of(booking.user), booking.resource_id)
+    booking = db.session.execute(_LOCKED_BOOKING, {"booking_id": booking_id}).scalar_one()
+    return booking, locked
 
 
 def get_visible_booking(user: User, booking_id: int) -> Booking:
@@ -658,10 +869,14 @@ __all__ = [
     "SeriesResult",
     "book_on_behalf",
     "can_cancel",
+    "can_move",
     "cancel",
     "cancel_deadline",
     "get_visible_booking",
     "history",
+    "move",
+    "move_needs_approval",
+    "move_refusal",
     "my_bookings",
     "preview_series",
     "request_booking",

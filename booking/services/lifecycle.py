@@ -7,7 +7,8 @@ from models import Booking, BookingStatus
 S = BookingStatus
 TRANSITIONS: dict[BookingStatus, frozenset[BookingStatus]] = {
     S.PENDING: frozenset({S.CONFIRMED, S.REJECTED, S.CANCELLED, S.EXPIRED}),
-    S.CONFIRMED: frozenset({S.CHECKED_IN, S.CANCELLED, S.NO_SHOW, S.COMPLETED}),
+    # Back to pending: its holder moved it to a time that needs a manager's approval (bookings.move).
+    S.CONFIRMED: frozenset({S.PENDING, S.CHECKED_IN, S.CANCELLED, S.NO_SHOW, S.COMPLETED}),
     S.CHECKED_IN: frozenset({S.COMPLETED}),
     S.COMPLETED: frozenset(),
     S.REJECTED: frozenset(),

@@ -19,10 +19,11 @@ The API, each loader one query whatever the number of facilities:
 - `requester_spec(user) -> RequesterSpec`, with the user's effective category.
 - `quota_spec(quota) -> QuotaSpec`; `load_quotas(university_id=None) -> list[QuotaSpec]`
   The quotas of one university (every university when None), by id.
-- `load_usage(users, span, now, *, not_over=True) -> list[UsageItem]`
+- `load_usage(users, span, now, *, not_over=True, exclude_booking_ids=()) -> list[UsageItem]`
   The bookings of `users` and of their organizations that may count toward a quota for requests within
   `span` (an `Interval`): those in QUOTA_STATUSES starting within a month of it, or (unless `not_over` is
-  False, where no quota of bookings active at once applies) not yet over at `now`.
+  False, where no quota of bookings active at once applies) not yet over at `now`. `exclude_booking_ids`
+  leaves out bookings being re-judged (a move must not count against itself).
 
 `start`/`end` are UTC-aware datetimes; `session` defaults to `db.session`.
 """
@@ -305,12 +306,18 @@ def load_quotas(university_id: int | None = None) -> list[QuotaSpec]:
 
 
 def load_usage(
-    users: Iterable[User], span: Interval, now: datetime, *, not_over: bool = True
+    users: Iterable[User],
+    span: Interval,
+    now: datetime,
+    *,
+    not_over: bool = True,
+    exclude_booking_ids: Collection[int] = (),
 ) -> list[UsageItem]:
     """Bookings of `users` and their organizations that may count toward a quota for requests in `span`.
 
     `not_over=False` leaves out those that count only for quotas of bookings active at once (a person's
-    whole future), for a caller that knows no such quota applies.
+    whole future), for a caller that knows no such quota applies. `exclude_booking_ids` leaves out
+    bookings being judged again at another time (a move), so they do not count against themselves.
     """
     users = list(users)
     organizations = sorted({u.organization_id for u in users if u.organization_id is not None})
@@ -321,17 +328,20 @@ def load_usage(
         "until": span.end + _QUOTA_MARGIN,
         "now": now,
     }
-    rows = db.session.execute(_usage_query(bool(organizations), not_over), params).all()
+    if exclude_booking_ids:
+        params["excluded"] = list(exclude_booking_ids)
+    query = _usage_query(bool(organizations), not_over, bool(exclude_booking_ids))
+    rows = db.session.execute(query, params).all()
     return [UsageItem(*row) for row in rows]
 
 
 @functools.cache
-def _usage_query(organizations: bool, not_over: bool) -> sa.Select:
+def _usage_query(organizations: bool, not_over: bool, excluding: bool = False) -> sa.Select:
     owner = Booking.user_id.in_(sa.bindparam("user_ids", expanding=True))
     if organizations:
         owner = sa.or_(owner, Booking.organization_id.in_(sa.bindparam("organization_ids", expanding=True)))
     near = sa.and_(Booking.start_at >= sa.bindparam("from"), Booking.start_at < sa.bindparam("until"))
-    return (
+    query = (
         sa.select(
             Booking.start_at,
             Booking.end_at,
@@ -348,3 +358,6 @@ def _usage_query(organizations: bool, not_over: bool) -> sa.Select:
             sa.or_(near, Booking.end_at > sa.bindparam("now")) if not_over else near,
         )
     )
+    if excluding:
+        query = query.where(Booking.id.not_in(sa.bindparam("excluded", expanding=True)))
+    return query

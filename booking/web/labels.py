@@ -221,6 +221,7 @@ EVENT_LABELS = {
     "booking.approved": _l("Approved"),
     "booking.rejected": _l("Rejected"),
     "booking.cancelled": _l("Cancelled"),
+    "booking.moved": _l("Moved to another time"),
     "booking.expired": _l("Expired without a decision"),
     "booking.checked_in": _l("Checked in"),
     "booking.no_show": _l("Marked as a no-show"),
@@ -239,6 +240,8 @@ def event_label(event: Any) -> str:
         return _("Requested; awaiting approval")
     if event.action == "booking.cancelled" and details.get("by_manager"):
         return _("Cancelled by a manager")
+    if event.action == "booking.moved" and details.get("by_manager"):
+        return _("Moved to another time by a manager")
     return str(EVENT_LABELS.get(event.action, event.action))
 
 

@@ -12,10 +12,10 @@ import sqlalchemy as sa
 from flask import Flask
 
 from booking.services import bookings
-from models import ACTIVE_STATUSES, Booking, Category, Mode, QuotaPeriod, User, db
-from tests.concurrency import race
+from models import ACTIVE_STATUSES, AuditEvent, Booking, BookingStatus, Category, Mode, QuotaPeriod, User, db
+from tests.concurrency import race, run_at_once
 from tests.conftest import RACERS
-from tests.factories import make_quota, make_resource, make_university, make_user
+from tests.factories import make_manager, make_quota, make_resource, make_university, make_user
 
 pytestmark = pytest.mark.slow
 
@@ -28,6 +28,13 @@ def attempt(user_id: int, resource_id: int, start: datetime, end: datetime, part
     def go() -> Booking:
         user = db.session.get(User, user_id)
         return bookings.request_booking(user, resource_id, start, end, party_size=party_size, now=NOW)
+
+    return go
+
+
+def attempt_move(user_id: int, booking_id: int, start: datetime, end: datetime):
+    def go() -> Booking:
+        return bookings.move(db.session.get(User, user_id), booking_id, start, end, now=NOW)
 
     return go
 
@@ -110,3 +117,79 @@ def test_one_person_firing_8_requests_against_a_quota_of_2_gets_exactly_2(
         )
         assert won == 2
         assert all(codes == {"quota_bookings"} for codes in refusals)
+
+
+def test_a_move_and_31_new_requests_racing_for_one_free_slot_leave_exactly_one_holder(
+    app: Flask, race_app: Flask
+) -> None:
+    court = make_resource(policy={"buffer_minutes": 30})
+    holder = make_user()
+    holder_id = holder.id
+    users = [make_user().id for _ in range(THREADS - 1)]
+    for round_ in range(ROUNDS):
+        day = datetime(2026, 11, 25 + round_, 0, 0, tzinfo=UTC)  # 08:00 in Jiaozuo
+        booking = bookings.request_booking(holder, court.id, day, day + timedelta(hours=1), now=NOW)
+        start, end = day + timedelta(hours=4), day + timedelta(hours=5)
+        mover = attempt_move(holder_id, booking.id, start, end)
+        winners, refusals = run_at_once(race_app, [mover, *(attempt(u, court.id, start, end) for u in users)])
+        assert len(winners) == 1
+        assert all(codes == {"conflict"} for codes in refusals)
+        rows = db.session.execute(
+            sa.select(Booking.id, Booking.start_at, Booking.blocked_until)
+            .where(
+                Booking.resource_id == court.id, Booking.status.in_(ACTIVE_STATUSES), Booking.start_at >= day
+            )
+            .where(Booking.start_at < day + timedelta(days=1))
+            .order_by(Booking.start_at)
+        ).all()
+        # Either the booking moved (one row, at the new time) or a newcomer won and the booking stayed put.
+        moved = winners[0].id == booking.id
+        assert [(r.start_at, r.id == booking.id) for r in rows] == (
+            [(start, True)] if moved else [(day, True), (start, False)]
+        )
+        for (_, _, first_until), (_, second_start, _) in itertools.pairwise(rows):
+            assert first_until <= second_start
+
+
+def attempt_cancel(user_id: int, booking_id: int):
+    def go() -> list[Booking]:
+        return bookings.cancel(db.session.get(User, user_id), booking_id, now=NOW)
+
+    return go
+
+
+def test_changes_racing_on_one_booking_take_turns_and_each_raises_its_sequence(
+    app: Flask, race_app: Flask
+) -> None:
+    # The holder moves and cancels at once while a manager moves it and cancels it too: each change waits
+    # for the one before it, sees its result, and calendars see SEQUENCE rise once per change that happened.
+    court = make_resource()
+    holder, manager = make_user(), make_manager(court.university)
+    holder_id, manager_id = holder.id, manager.id
+    for round_ in range(ROUNDS):
+        day = datetime(2026, 11, 25 + round_, 0, 0, tzinfo=UTC)  # 08:00 in Jiaozuo
+        booking = bookings.request_booking(holder, court.id, day, day + timedelta(hours=1), now=NOW)
+        first_sequence = booking.sequence
+        changes = [
+            attempt_move(holder_id, booking.id, day + timedelta(hours=2), day + timedelta(hours=3)),
+            attempt_move(manager_id, booking.id, day + timedelta(hours=4), day + timedelta(hours=5)),
+            attempt_cancel(holder_id, booking.id),
+            attempt_cancel(manager_id, booking.id),
+        ]
+        winners, refusals = run_at_once(race_app, changes)
+        # Once cancelled, nothing more changes it: the later cancel and moves are refused in words.
+        assert all(codes <= {"not_cancellable", "not_movable"} for codes in refusals), refusals
+        cancels = [w for w in winners if isinstance(w, list)]
+        moves = [w for w in winners if isinstance(w, Booking)]
+        assert len(cancels) == 1 and len(cancels[0]) == 1
+        db.session.expire_all()
+        final = db.session.get(Booking, booking.id)
+        assert final.status == BookingStatus.CANCELLED
+        assert final.sequence == first_sequence + 1 + len(moves)
+        events = db.session.scalars(
+            sa.select(AuditEvent.action)
+            .where(AuditEvent.target_type == "booking", AuditEvent.target_id == booking.id)
+            .order_by(AuditEvent.id)
+        ).all()
+        assert events.count("booking.moved") == len(moves)
+        assert events[-1] == "booking.cancelled"

@@ -154,24 +154,61 @@ def test_cancelling_raises_the_sequence_and_keeps_the_uid(client: FlaskClient, c
     assert str(after["TRANSP"]) == "TRANSPARENT"
 
 
-def test_moving_a_booking_raises_the_sequence_and_keeps_the_uid(client: FlaskClient, court, owner):
-    booking = make_booking(court, owner, NOW + timedelta(days=3))
+def test_moving_a_booking_raises_the_sequence_and_keeps_the_uid(
+    client: FlaskClient, court, owner, parse_ics, frozen_clock
+):
+    booking = bookings.request_booking(
+        owner, court.id, NOW + timedelta(days=3), NOW + timedelta(days=3, hours=1), now=NOW
+    )
     token = feeds.reset_feed_token(owner, now=NOW)
-    before = events_of(client.get(feed_url(token)).data)[uid(booking)]
+    first = client.get(feed_url(token))
+    before = events_of(first.data)[uid(booking)]
 
-    # What a reschedule does to the row (no reschedule service exists yet): new times, SEQUENCE + 1.
-    booking = fresh(booking)
-    booking.start_at += timedelta(hours=2)
-    booking.end_at += timedelta(hours=2)
-    booking.blocked_until += timedelta(hours=2)
-    booking.sequence += 1
-    booking.updated_at = NOW + timedelta(minutes=5)
-    db.session.commit()
+    frozen_clock.shift(timedelta(minutes=5))
+    later = NOW + timedelta(minutes=5)
+    bookings.move(
+        owner, booking.id, NOW + timedelta(days=3, hours=2), NOW + timedelta(days=3, hours=3), now=later
+    )
 
-    after = events_of(client.get(feed_url(token)).data)[uid(booking)]
+    # The calendar client's cached copy is stale now.
+    response = client.get(feed_url(token), headers={"If-None-Match": first.headers["ETag"]})
+    assert response.status_code == 200
+    after = events_of(response.data)[uid(booking)]
+    assert list(events_of(response.data)) == [uid(booking)]
     assert after["SEQUENCE"] == before["SEQUENCE"] + 1
     assert after.start - before.start == timedelta(hours=2)
-    assert after["DTSTAMP"].dt == NOW + timedelta(minutes=5)
+    assert after["DTSTAMP"].dt == later
+    assert str(after["STATUS"]) == "CONFIRMED"
+    (facts,) = parse_ics(response.data)
+    assert (facts.uid, facts.start, facts.end) == (
+        uid(booking),
+        NOW + timedelta(days=3, hours=2),
+        NOW + timedelta(days=3, hours=3),
+    )
+
+
+def test_the_booking_file_of_a_moved_booking_has_the_new_time_and_a_higher_sequence(
+    client: FlaskClient, auth, court, owner, parse_ics
+):
+    booking = bookings.request_booking(
+        owner, court.id, NOW + timedelta(days=1), NOW + timedelta(days=1, hours=1), now=NOW
+    )
+    auth.login(owner)
+    before = events_of(client.get(f"/bookings/{booking.id}.ics").data)[uid(booking)]
+
+    bookings.move(owner, booking.id, NOW + timedelta(days=2), NOW + timedelta(days=2, hours=2), now=NOW)
+
+    response = client.get(f"/bookings/{booking.id}.ics")
+    after = events_of(response.data)[uid(booking)]
+    assert after["SEQUENCE"] == before["SEQUENCE"] + 1
+    assert after["DTSTART"].params["TZID"] == "Asia/Shanghai"
+    (facts,) = parse_ics(response.data)
+    assert (facts.uid, facts.start, facts.end, facts.status) == (
+        uid(booking),
+        NOW + timedelta(days=2),
+        NOW + timedelta(days=2, hours=2),
+        "CONFIRMED",
+    )
 
 
 def test_a_cancelled_booking_stays_for_30_days_then_leaves_the_feed(

@@ -31,6 +31,7 @@ ACTION_LABELS = {
     "booking.approved": _l("Booking approved"),
     "booking.rejected": _l("Booking rejected"),
     "booking.cancelled": _l("Booking cancelled"),
+    "booking.moved": _l("Booking moved to another time"),
     "booking.expired": _l("Request expired"),
     "booking.checked_in": _l("Checked in"),
     "booking.no_show": _l("No-show recorded"),

@@ -1,4 +1,4 @@
-"""Booking forms: one booking or a repeating series, and a placement application."""
+"""Booking forms: one booking or a repeating series, a new time for one, and a placement application."""
 
 from datetime import date, datetime, time, timedelta
 
@@ -39,12 +39,40 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class BookingForm(FlaskForm):
-    """Date and times are the facility's local wall-clock time."""
+class TimeSpanForm(FlaskForm):
+    """One date with a start and an end time, in the facility's local wall-clock time."""
 
     day = DateField(_l("Date"), validators=[InputRequired(_l("Choose a date."))])
     start_time = TimeField(_l("From"), validators=[InputRequired(_l("Choose a start time."))])
     end_time = TimeField(_l("Until"), validators=[InputRequired(_l("Choose an end time."))])
+
+    def validate_end_time(self, field: TimeField) -> None:
+        if (
+            self.start_time.data
+            and field.data
+            and field.data <= self.start_time.data
+            and field.data != time(0)
+        ):
+            raise ValidationError(_l("The end must be after the start."))
+
+    def local_start(self) -> datetime:
+        return datetime.combine(self.day.data, self.start_time.data)
+
+    def local_end(self) -> datetime:
+        # An end of 00:00 means midnight at the end of the chosen day.
+        end_day = self.day.data + timedelta(days=1) if self.end_time.data == time(0) else self.day.data
+        return datetime.combine(end_day, self.end_time.data)
+
+    def show(self, start: datetime, end: datetime) -> None:
+        """Prefill with a local start and end (an end at midnight reads 00:00)."""
+        self.day.data = start.date()
+        self.start_time.data = start.time()
+        self.end_time.data = end.time()
+
+
+class BookingForm(TimeSpanForm):
+    """A booking, or a repeating series of them; date and times are the facility's local wall-clock time."""
+
     party_size = IntegerField(
         _l("Number of people"),
         default=1,
@@ -84,15 +112,6 @@ class BookingForm(FlaskForm):
     # one, which would load its message catalogue from disk on every request.
     action = HiddenField("action", default="book")
 
-    def validate_end_time(self, field: TimeField) -> None:
-        if (
-            self.start_time.data
-            and field.data
-            and field.data <= self.start_time.data
-            and field.data != time(0)
-        ):
-            raise ValidationError(_l("The end must be after the start."))
-
     def validate_count(self, field: IntegerField) -> None:
         if self.repeat.data and self.ends.data == "count" and field.data is None:
             raise ValidationError(_l("Say how many dates the series has."))
@@ -104,14 +123,6 @@ class BookingForm(FlaskForm):
             raise ValidationError(_l("Choose the last date of the series."))
         if self.day.data and field.data < self.day.data:
             raise ValidationError(_l("The last date must not be before the first."))
-
-    def local_start(self) -> datetime:
-        return datetime.combine(self.day.data, self.start_time.data)
-
-    def local_end(self) -> datetime:
-        # An end of 00:00 means midnight at the end of the chosen day.
-        end_day = self.day.data + timedelta(days=1) if self.end_time.data == time(0) else self.day.data
-        return datetime.combine(end_day, self.end_time.data)
 
     def rule(self) -> engine.RecurrenceRule:
         weekly = self.frequency.data == Frequency.WEEKLY.value
@@ -142,6 +153,10 @@ class PlacementForm(FlaskForm):
             raise ValidationError(_l("The last day must not be before the first."))
         if self.first_day.data and field.data and (field.data - self.first_day.data).days > 366:
             raise ValidationError(_l("A placement lasts at most one year."))
+
+
+class MoveForm(TimeSpanForm):
+    """A new time for an existing booking, in the facility's local wall-clock time."""
 
 
 class CancelForm(FlaskForm):

@@ -1,4 +1,4 @@
-"""Booking pages: request a booking or a series, my bookings, one booking, cancel."""
+"""Booking pages: request a booking or a series, my bookings, one booking, move it, cancel."""
 
 from datetime import datetime, timedelta
 
@@ -11,8 +11,9 @@ from werkzeug.wrappers import Response
 from booking import clock
 from booking.engine.localtime import to_local, to_utc, zone
 from booking.services import bookings
-from booking.web.bookings.forms import BookingForm, CancelForm, PlacementForm, default_day
+from booking.web.bookings.forms import BookingForm, CancelForm, MoveForm, PlacementForm, default_day
 from booking.web.errors import or_404
+from booking.web.labels import render_violation
 from models import Booking, BookingStatus, Mode, Resource
 
 bp = Blueprint("bookings", __name__)
@@ -179,9 +180,50 @@ def detail(booking_id: int) -> str:
         resource=booking.resource,
         history=bookings.history(booking),
         can_cancel=bookings.can_cancel(current_user, booking, now),
+        can_move=bookings.can_move(current_user, booking, now),
         deadline=bookings.cancel_deadline(booking),
         form=CancelForm(),
     )
+
+
+@bp.route("/bookings/<int:booking_id>/move", methods=["GET", "POST"])
+@login_required
+def move(booking_id: int) -> Response | str | tuple[str, int]:
+    booking = _visible_or_404(booking_id)
+    resource = booking.resource
+    now = clock.now()
+    refusal = bookings.move_refusal(current_user, booking, now)
+    if refusal is not None:
+        flash(render_violation(refusal), "error")
+        return redirect(url_for("bookings.detail", booking_id=booking.id))
+    form = MoveForm()
+    page = {
+        "booking": booking,
+        "resource": resource,
+        "form": form,
+        "needs_approval": bookings.move_needs_approval(current_user, booking),
+    }
+    if request.method == "GET":
+        tz = zone(resource.timezone)
+        form.show(to_local(booking.start_at, tz), to_local(booking.end_at, tz))
+        return render_template("bookings/move.html", **page)
+    if not form.validate_on_submit():
+        return render_template("bookings/move.html", **page), 422
+    try:
+        moved = bookings.move(
+            current_user,
+            booking_id,
+            _utc(resource, form.local_start()),
+            _utc(resource, form.local_end()),
+            now=now,
+        )
+    except bookings.BookingRefused as refused:
+        return render_template("bookings/move.html", violations=refused.violations, **page), 422
+    if moved.status == BookingStatus.PENDING:
+        flash(_("Moved. The new time awaits a manager's approval; we will tell you of the decision."), "info")
+    else:
+        flash(_("Moved to the new time. Your calendar will show the change."), "success")
+    return redirect(url_for("bookings.detail", booking_id=moved.id))
 
 
 @bp.post("/bookings/<int:booking_id>/cancel")
@@ -194,8 +236,6 @@ def cancel(booking_id: int) -> Response:
     try:
         cancelled = bookings.cancel(current_user, booking_id, now=clock.now(), following=form.following.data)
     except bookings.BookingRefused as refused:
-        from booking.web.labels import render_violation
-
         for violation in refused.violations:
             flash(render_violation(violation), "error")
         return redirect(url_for("bookings.detail", booking_id=booking_id))
