@@ -72,6 +72,7 @@ class Config:
     NO_SHOW_WINDOW_DAYS = int(os.environ.get("NO_SHOW_WINDOW_DAYS", "90"))
     SUSPENSION_DAYS = int(os.environ.get("SUSPENSION_DAYS", "30"))
     STATISTICS_BACKFILL_DAYS = 7
+    STATISTICS_DAYS_PER_TICK = int(os.environ.get("STATISTICS_DAYS_PER_TICK", "1000"))
 
 
 class DevelopmentConfig(Config):

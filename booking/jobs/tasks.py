@@ -33,8 +33,10 @@ def promote_waitlist(now: datetime) -> int:
 
 
 def snapshot_statistics(now: datetime) -> int:
-    backfill = int(current_app.config.get("STATISTICS_BACKFILL_DAYS", statistics.BACKFILL_DAYS))
-    return statistics.snapshot(now, backfill_days=backfill)
+    config = current_app.config
+    backfill = int(config.get("STATISTICS_BACKFILL_DAYS", statistics.BACKFILL_DAYS))
+    limit = int(config.get("STATISTICS_DAYS_PER_TICK", statistics.DAYS_PER_TICK))
+    return statistics.snapshot(now, backfill_days=backfill, limit=limit)
 
 
 def send_digests(now: datetime) -> int:
@@ -60,8 +62,9 @@ JOBS: tuple[Job, ...] = (
     Job("mark_no_shows", mark_no_shows, 60),
     Job("complete_past", complete_past, 300),
     Job("promote_waitlist", promote_waitlist, 300),
-    # Hourly, but each facility's day is snapshotted once, after it has ended: in effect nightly.
-    Job("snapshot_statistics", snapshot_statistics, 3600),
+    # Each facility's day is snapshotted once, after it has ended: in effect nightly, in slices of
+    # STATISTICS_DAYS_PER_TICK facility-days every ten minutes, so no tick holds the scheduler long.
+    Job("snapshot_statistics", snapshot_statistics, 600),
     Job("send_digests", send_digests, 3600),
     Job("deliver_emails", deliver_emails, 60),
 )

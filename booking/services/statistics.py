@@ -43,17 +43,42 @@ SETTLE = timedelta(hours=1)
 HELD = frozenset({BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN, BookingStatus.COMPLETED})
 # Facilities measured together: one query each for their facilities, closures and bookings.
 CHUNK = 500
+# Facility-days one scheduled tick writes at most (STATISTICS_DAYS_PER_TICK); the next tick goes on.
+DAYS_PER_TICK = 1000
 
 
-def snapshot(now: datetime, *, backfill_days: int = BACKFILL_DAYS, settle: timedelta = SETTLE) -> int:
-    """Write the rows of every ended, settled, not yet snapshotted day; returns how many were written."""
+def snapshot(
+    now: datetime,
+    *,
+    backfill_days: int = BACKFILL_DAYS,
+    settle: timedelta = SETTLE,
+    limit: int | None = None,
+) -> int:
+    """Write the rows of ended, settled, not yet snapshotted days; returns how many were written.
+
+    With `limit`, at most that many facility-days (the lowest facility ids first): the scheduler runs this
+    often with a limit, so each tick stays short and the night's rows are all written within a few ticks.
+    """
     due = _due_days(now, backfill_days, settle)
+    if limit is not None:
+        due = _first(due, limit)
     resource_ids = list(due)
     written = 0
     for first in range(0, len(resource_ids), CHUNK):
         chunk = resource_ids[first : first + CHUNK]
         written += _write(_measure({resource_id: due[resource_id] for resource_id in chunk}, now))
     return written
+
+
+def _first(due: dict[int, list[date]], limit: int) -> dict[int, list[date]]:
+    """The first `limit` facility-days of `due`, in its order (facility, then day)."""
+    kept: dict[int, list[date]] = {}
+    for resource_id, days in due.items():
+        if limit <= 0:
+            break
+        kept[resource_id] = days[:limit]
+        limit -= len(kept[resource_id])
+    return kept
 
 
 def _due_days(now: datetime, backfill_days: int, settle: timedelta) -> dict[int, list[date]]:

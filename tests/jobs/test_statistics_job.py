@@ -78,6 +78,25 @@ def test_each_day_is_written_once_however_often_the_job_runs(app: Flask) -> None
     assert rows()[-1].resource_id == court.id
 
 
+def test_a_tick_writes_a_bounded_slice_and_the_next_ticks_write_the_rest(app: Flask) -> None:
+    courts = [make_resource(created_at=CREATED) for _ in range(3)]
+    # 3 facilities x 7 days due; 10 facility-days a tick: the first facility's week and 3 days of the next.
+    assert statistics.snapshot(NOW, limit=10) == 10
+    written = Counter(r.resource_id for r in rows())
+    assert written == {courts[0].id: 7, courts[1].id: 3}
+    assert statistics.snapshot(NOW, limit=10) == 10
+    assert statistics.snapshot(NOW, limit=10) == 1
+    assert statistics.snapshot(NOW, limit=10) == 0
+    assert Counter(r.resource_id for r in rows()) == {court.id: 7 for court in courts}
+
+
+def test_the_scheduled_job_takes_its_slice_size_from_the_configuration(app: Flask, monkeypatch) -> None:
+    for _ in range(2):
+        make_resource(created_at=CREATED)
+    monkeypatch.setitem(app.config, "STATISTICS_DAYS_PER_TICK", 5)
+    assert [tasks.snapshot_statistics(NOW) for _ in range(4)] == [5, 5, 4, 0]
+
+
 def test_today_is_not_snapshotted_until_it_has_ended_and_settled(app: Flask) -> None:
     make_resource(created_at=CREATED)
     just_after_midnight = local(25, 0, 30)
