@@ -1,4 +1,5 @@
-"""A resident's journeys: book a badminton court from the week grid, cancel it; be refused over the quota."""
+"""A resident's journeys: book a badminton court from the week grid, move it, cancel it; be refused over the
+quota."""
 
 import re
 from datetime import date, timedelta
@@ -67,11 +68,39 @@ def test_resident_registers_books_a_badminton_court_downloads_it_and_cancels(new
     page.goto(week)
     expect(free_cell_link(page, slot)).to_have_count(0)
 
+    # Plans change: move it to a free hour a day later. Same booking, same calendar event, a higher SEQUENCE.
+    later = find_free_cell(page, earliest=slot.start.date() + timedelta(days=1))
+    later_week = page.url
+    page.goto(booking_page)
+    page.get_by_role("link", name="改期").click()
+    expect(page.get_by_label("日期", exact=True)).to_have_value(slot.start.date().isoformat())
+    expect(page.get_by_label("开始时间", exact=True)).to_have_value(slot.start.strftime("%H:%M"))
+    expect_chinese(page)
+    page.get_by_label("日期", exact=True).fill(later.start.date().isoformat())
+    page.get_by_label("开始时间", exact=True).fill(later.start.strftime("%H:%M"))
+    page.get_by_label("结束时间", exact=True).fill((later.start + timedelta(hours=1)).strftime("%H:%M"))
+    page.get_by_role("button", name="确认改期").click()
+    expect(page.get_by_role("status").filter(has_text="已改到新时间")).to_be_visible()
+    expect(page.locator("#booking-status")).to_have_text("已确认")
+    assert page.url == booking_page
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="添加到日历").click()
+    (moved,) = icalendar.Calendar.from_ical(Path(download.value.path()).read_bytes()).walk("VEVENT")
+    assert str(moved["UID"]) == str(event["UID"])
+    assert int(moved["SEQUENCE"]) > int(event["SEQUENCE"])
+    assert moved.decoded("DTSTART").replace(tzinfo=None) == later.start
+
+    page.goto(week)
+    expect(free_cell_link(page, slot)).to_be_visible()  # the old hour is free again
+    page.goto(later_week)
+    expect(free_cell_link(page, later)).to_have_count(0)
+
     page.goto(booking_page)
     page.get_by_role("button", name="取消预约").click()
     expect(page.locator("#booking-status")).to_have_text("已取消")
-    page.goto(week)
-    expect(free_cell_link(page, slot)).to_be_visible()
+    page.goto(later_week)
+    expect(free_cell_link(page, later)).to_be_visible()
 
 
 def test_resident_over_the_weekly_quota_is_refused_next_to_the_form_and_nothing_is_booked(new_page):
