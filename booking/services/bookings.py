@@ -6,7 +6,7 @@ writes nothing.
 """
 
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
@@ -119,11 +119,11 @@ _FACILITY = (
     .options(joinedload(Resource.university), joinedload(Resource.hours), lazyload(Resource.tags))
     .execution_options(populate_existing=True)
 )
-_LOCKED_FACILITY = _FACILITY.with_for_update(of=Resource)
+_LOCKED_FACILITY = _FACILITY.with_for_update(of=Resource, key_share=True)
 _LOCKED_PERSON = (
     sa.select(User)
     .where(User.id == sa.bindparam("user_id"))
-    .with_for_update()
+    .with_for_update(key_share=True)
     .execution_options(populate_existing=True)
 )
 
@@ -531,7 +531,7 @@ def cancel(
 ) -> list[Booking]:
     """Cancel a booking, or it and every later active occurrence of its series. Returns the cancelled ones."""
     with write_transaction():
-        booking, _locked = _lock_booking(user, booking_id)
+        booking, _locked = _lock_booking(user, booking_id, lambda b: _cancel_refusal(user, b, now))
         targets = [booking]
         if following and booking.series_id is not None:
             targets += db.session.scalars(
@@ -545,9 +545,6 @@ def cancel(
                 .with_for_update(of=Booking)
                 .execution_options(populate_existing=True)
             ).all()
-        refusal = _cancel_refusal(user, booking, now)
-        if refusal is not None:
-            raise BookingRefused([refusal])
         by_manager = booking.user_id != user.id
         for target in targets:
             if not can_cancel(user, target, now):
@@ -695,10 +692,7 @@ def move(actor: User, booking_id: int, start: datetime, end: datetime, *, now: d
     BookingRefused and changes nothing.
     """
     with write_transaction() as fresh:
-        booking, locked = _lock_booking(actor, booking_id)
-        refusal = move_refusal(actor, booking, now)
-        if refusal is not None:
-            raise BookingRefused([refusal])
+        booking, locked = _lock_booking(actor, booking_id, lambda b: move_refusal(actor, b, now))
         resource = locked.resource
         request = engine.BookingRequest(start, end, booking.party_size)
         context = _load_context(
@@ -806,18 +800,31 @@ def _tell_moved(
 # --- reading ----------------------------------------------------------------------------------------
 
 
-def _lock_booking(actor: User, booking_id: int) -> tuple[Booking, _Locked]:
+def _lock_booking(
+    actor: User, booking_id: int, refuse: Callable[[Booking], Violation | None]
+) -> tuple[Booking, _Locked]:
     """A booking `actor` may see, locked for a change, with its holder and facility read under their locks.
 
     The holder's organization, the holder and the facility are locked first, in lock_rows' fixed order as a
     new request takes them, then the booking itself, read afresh: a cancel, move or decision committed
     meanwhile is seen, and two changes to one booking (a cancel racing a move) take turns instead of
     deadlocking or overwriting each other's SEQUENCE.
+
+    `refuse` says why the change is not possible, if it is not; it is asked before the locks too, so a
+    change that is refused anyway (a booking that has started, say, which the no-show sweep may hold while
+    it updates the holder) never waits for them.
     """
     booking = get_visible_booking(actor, booking_id)
+    _raise_refusal(refuse(booking))
     locked = _lock_for(_Booker.of(booking.user), booking.resource_id)
     booking = db.session.execute(_LOCKED_BOOKING, {"booking_id": booking_id}).scalar_one()
+    _raise_refusal(refuse(booking))
     return booking, locked
+
+
+def _raise_refusal(refusal: Violation | None) -> None:
+    if refusal is not None:
+        raise BookingRefused([refusal])
 
 
 def get_visible_booking(user: User, booking_id: int) -> Booking:

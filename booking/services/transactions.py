@@ -82,10 +82,17 @@ def lock_rows(
     user_ids: Iterable[int | None] = (),
     resource_ids: Iterable[int] = (),
 ) -> None:
-    """Lock rows with SELECT ... FOR UPDATE in one fixed order: organizations, users, resources, by id.
+    """Lock rows with SELECT ... FOR NO KEY UPDATE in one fixed order: organizations, users, resources, by id.
 
     Every booking transaction takes its locks in this order, so two of them can never wait on each
     other in a cycle. SQLite ignores FOR UPDATE; BEGIN IMMEDIATE already serialised the writers.
+
+    NO KEY UPDATE, not UPDATE: these locks serialise booking transactions among themselves (each takes
+    the same lock), but must not stop other transactions from inserting rows that merely reference the
+    locked ones. A foreign key check takes FOR KEY SHARE on the referenced row, which FOR UPDATE blocks:
+    a check-in holding its booking and writing an audit event that references the university would wait
+    for a move holding the university, which waits for the booking, a deadlock. The same mode is used
+    wherever these rows are locked (`bookings._LOCKED_PERSON`, `_LOCKED_FACILITY`).
     """
     if db.session.get_bind().dialect.name != "postgresql":
         return
@@ -93,5 +100,8 @@ def lock_rows(
         wanted = sorted({i for i in ids if i is not None})
         if wanted:
             db.session.execute(
-                sa.select(model.id).where(model.id.in_(wanted)).order_by(model.id).with_for_update()
+                sa.select(model.id)
+                .where(model.id.in_(wanted))
+                .order_by(model.id)
+                .with_for_update(key_share=True)
             ).all()

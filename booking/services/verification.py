@@ -206,7 +206,7 @@ def enterprise(admin: User, organization_id: int) -> tuple[Organization, list[Us
 def _members(organization_id: int, *, lock: bool = False) -> list[User]:
     query = sa.select(User).where(User.organization_id == organization_id).order_by(User.id)
     if lock:
-        query = query.with_for_update()
+        query = query.with_for_update(key_share=True)  # FOR NO KEY UPDATE: see transactions.lock_rows
     return list(db.session.scalars(query))
 
 

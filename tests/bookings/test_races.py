@@ -11,11 +11,11 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from booking.services import bookings
+from booking.services import bookings, checkin
 from models import ACTIVE_STATUSES, AuditEvent, Booking, BookingStatus, Category, Mode, QuotaPeriod, User, db
 from tests.concurrency import race, run_at_once
 from tests.conftest import RACERS
-from tests.factories import make_manager, make_quota, make_resource, make_university, make_user
+from tests.factories import make_booking, make_manager, make_quota, make_resource, make_university, make_user
 
 pytestmark = pytest.mark.slow
 
@@ -193,3 +193,41 @@ def test_changes_racing_on_one_booking_take_turns_and_each_raises_its_sequence(
         ).all()
         assert events.count("booking.moved") == len(moves)
         assert events[-1] == "booking.cancelled"
+
+
+def test_a_check_in_racing_a_managers_move_never_deadlocks(app: Flask, race_app: Flask) -> None:
+    # Check-in locks the booking, then writes an audit event that references the university's row; a move
+    # locks the holder's university, the holder and the facility, then the booking. Row locks that forbid
+    # those references would make the two wait on each other in a cycle.
+    university = make_university()
+    managers = [make_manager(university).id for _ in range(2)]
+    for round_ in range(ROUNDS):
+        court = make_resource(university, policy={"checkin_required": True})
+        student = make_user(Category.STUDENT, organization_id=university.id)
+        start = NOW + timedelta(minutes=10)  # the check-in window opened five minutes ago
+        booking = make_booking(court, student, start, checkin_code="135790")
+        moved_to = NOW + timedelta(days=1, hours=round_)
+        attempts = [
+            attempt_move(managers[0], booking.id, moved_to, moved_to + timedelta(hours=1)),
+            attempt_check_in(managers[1], booking.id),
+            attempt_check_in(student.id, booking.id, code="135790"),
+        ]
+        winners, refusals = run_at_once(race_app, attempts)
+        db.session.expire_all()
+        final = db.session.get(Booking, booking.id)
+        # Whoever came first decided: moved (then too early to check in), or checked in (then not movable).
+        if final.status == BookingStatus.CHECKED_IN:
+            assert final.start_at == start
+        else:
+            assert final.start_at == moved_to and final.status == BookingStatus.CONFIRMED
+        assert len(winners) >= 1 and len(winners) + len(refusals) == len(attempts)
+
+
+def attempt_check_in(user_id: int, booking_id: int, code: str | None = None):
+    def go() -> Booking:
+        user = db.session.get(User, user_id)
+        if code is None:
+            return checkin.check_in_by_manager(user, booking_id, now=NOW)
+        return checkin.check_in(user, booking_id, code, now=NOW)
+
+    return go
