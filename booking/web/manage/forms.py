@@ -29,6 +29,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from booking.services import facilities
+from booking.web.bookings.forms import TimeSpanForm
 from booking.web.labels import CATEGORY_LABELS, KIND_LABELS, MODE_LABELS, WEEKDAY_NAMES
 from models import Category, Mode, QuotaPeriod, QuotaScope, ResourceKind
 
@@ -465,12 +466,11 @@ class ClosureForm(FlaskForm):
 # --- booking on someone's behalf ---------------------------------------------------------------------
 
 
-class OnBehalfForm(FlaskForm):
+class OnBehalfForm(TimeSpanForm):
+    """A booking a manager makes for someone: the day and times (TimeSpanForm), where, and why."""
+
     user_id = HiddenField(validators=[InputRequired(_l("Find and choose the person first."))])
     resource_id = SelectField(_l("Facility"), coerce=_optional_int, validate_choice=False)
-    day = DateField(_l("Date"), validators=[InputRequired(_l("Choose a date."))])
-    start_time = TimeField(_l("From"), validators=[InputRequired(_l("Choose a start time."))])
-    end_time = TimeField(_l("Until"), validators=[InputRequired(_l("Choose an end time."))])
     party_size = IntegerField(
         _l("Number of people"),
         default=1,
@@ -492,15 +492,6 @@ class OnBehalfForm(FlaskForm):
         if field.data is None:
             raise ValidationError(_l("Choose a facility."))
 
-    def validate_end_time(self, field: TimeField) -> None:
-        if (
-            self.start_time.data
-            and field.data
-            and field.data <= self.start_time.data
-            and field.data != time(0)
-        ):
-            raise ValidationError(_l("The end must be after the start."))
-
     def validate_reason(self, field: TextAreaField) -> None:
         if not (field.data or "").strip():
             raise ValidationError(_l("Give the reason; it is kept in the audit log."))
@@ -508,10 +499,3 @@ class OnBehalfForm(FlaskForm):
     def person_id(self) -> int | None:
         value = (self.user_id.data or "").strip()
         return int(value) if value.isdigit() else None
-
-    def local_start(self) -> datetime:
-        return datetime.combine(self.day.data, self.start_time.data)
-
-    def local_end(self) -> datetime:
-        end_day = self.day.data + timedelta(days=1) if self.end_time.data == time(0) else self.day.data
-        return datetime.combine(end_day, self.end_time.data)
