@@ -27,6 +27,13 @@ from models import (
 )
 
 PASSWORD = "correct horse 42"
+
+
+def local(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
+    """A Jiaozuo wall-clock time in 2026 (November unless `month` says otherwise) as UTC."""
+    return datetime(2026, month, day, hour, minute, tzinfo=UTC) - timedelta(hours=8)
+
+
 _seq = itertools.count(1)
 # Hashing once keeps factories fast; the login form still checks it for real.
 _PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")

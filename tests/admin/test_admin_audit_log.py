@@ -8,13 +8,9 @@ from flask.testing import FlaskClient
 
 from booking.services import audit, bookings, verification
 from models import Category, ResourceKind, Verification, db
-from tests.factories import make_admin, make_manager, make_resource, make_university, make_user
+from tests.factories import local, make_admin, make_manager, make_resource, make_university, make_user
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
-
-
-def local(day: int, hour: int) -> datetime:
-    return datetime(2026, 11, day, hour, tzinfo=UTC) - timedelta(hours=8)
 
 
 @pytest.fixture

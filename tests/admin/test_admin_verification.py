@@ -1,6 +1,6 @@
 """Verifying students (their university's managers) and enterprises (the city office), at once."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 from booking.services import bookings, verification
 from models import AuditEvent, Category, Notification, Organization, ResourceKind, User, Verification, db
 from tests.factories import (
+    local,
     make_admin,
     make_enterprise,
     make_manager,
@@ -19,10 +20,6 @@ from tests.factories import (
 )
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
-
-
-def local(day: int, hour: int) -> datetime:
-    return datetime(2026, 11, day, hour, tzinfo=UTC) - timedelta(hours=8)
 
 
 def fresh(model, id_: int):

@@ -22,6 +22,7 @@ from models import (
     db,
 )
 from tests.factories import (
+    local,
     make_booking,
     make_closure,
     make_manager,
@@ -34,11 +35,6 @@ from tests.readback import told
 
 # Tuesday 24 November 2026, 09:00 in Jiaozuo.
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
-
-
-def local(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
-    """A Jiaozuo wall-clock time in November 2026 as UTC."""
-    return datetime(2026, month, day, hour, minute, tzinfo=UTC) - timedelta(hours=8)
 
 
 def snapshot(booking: Booking) -> tuple:

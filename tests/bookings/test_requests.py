@@ -23,6 +23,7 @@ from models import (
     db,
 )
 from tests.factories import (
+    local,
     make_booking,
     make_closure,
     make_enterprise,
@@ -35,11 +36,6 @@ from tests.factories import (
 
 # Tuesday 24 November 2026, 09:00 in Jiaozuo.
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
-
-
-def local(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
-    """A Jiaozuo wall-clock time in November 2026 as UTC."""
-    return datetime(2026, month, day, hour, minute, tzinfo=UTC) - timedelta(hours=8)
 
 
 def row_counts() -> tuple[int, int]:

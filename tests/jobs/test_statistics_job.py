@@ -12,16 +12,11 @@ from flask import Flask
 from booking.jobs import tasks
 from booking.services import statistics
 from models import BookingStatus, Category, FacilityDay, Mode, Verification, db
-from tests.factories import make_booking, make_closure, make_enterprise, make_resource, make_user
+from tests.factories import local, make_booking, make_closure, make_enterprise, make_resource, make_user
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Jiaozuo
 MONDAY = date(2026, 11, 23)
 CREATED = datetime(2026, 11, 1, tzinfo=UTC)
-
-
-def local(day: int, hour: int, minute: int = 0) -> datetime:
-    """A Jiaozuo wall-clock time in November 2026 as UTC."""
-    return datetime(2026, 11, day, hour, minute, tzinfo=UTC) - timedelta(hours=8)
 
 
 @pytest.fixture(autouse=True)

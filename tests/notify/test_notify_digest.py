@@ -8,14 +8,10 @@ from flask import Flask
 from booking import notify
 from booking.services import bookings
 from models import EmailMessage, Notification, ResourceKind, db
-from tests.factories import make_manager, make_resource, make_university, make_user
+from tests.factories import local, make_manager, make_resource, make_university, make_user
 from tests.notify.conftest import Inbox
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
-
-
-def local(day: int, hour: int) -> datetime:
-    return datetime(2026, 11, day, hour, tzinfo=UTC) - timedelta(hours=8)
 
 
 def test_a_batched_manager_gets_one_digest_and_a_per_request_manager_one_email_each(

@@ -10,15 +10,11 @@ from booking import clock, mail, notify
 from booking.services import approvals, bookings
 from booking.services.transactions import write_transaction
 from models import Booking, BookingStatus, EmailMessage, EmailStatus, Notification, ResourceKind, db
-from tests.factories import make_manager, make_resource, make_university, make_user
+from tests.factories import local, make_manager, make_resource, make_university, make_user
 from tests.notify.conftest import Inbox, start_smtp
 
 # Tuesday 24 November 2026, 09:00 in Jiaozuo.
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
-
-
-def local(day: int, hour: int) -> datetime:
-    return datetime(2026, 11, day, hour, tzinfo=UTC) - timedelta(hours=8)
 
 
 def make_lab(**fields):

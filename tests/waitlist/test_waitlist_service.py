@@ -23,15 +23,18 @@ from models import (
     WaitlistStatus,
     db,
 )
-from tests.factories import make_booking, make_manager, make_quota, make_resource, make_university, make_user
+from tests.factories import (
+    local,
+    make_booking,
+    make_manager,
+    make_quota,
+    make_resource,
+    make_university,
+    make_user,
+)
 from tests.readback import told
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Jiaozuo
-
-
-def local(day: int, hour: int, minute: int = 0) -> datetime:
-    """A Jiaozuo wall-clock time in November 2026 as UTC."""
-    return datetime(2026, 11, day, hour, minute, tzinfo=UTC) - timedelta(hours=8)
 
 
 SLOT = (local(25, 10), local(25, 11))
