@@ -1,7 +1,7 @@
 """`flask` commands: seed-demo, create-admin."""
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 
 from booking import clock
 
@@ -13,15 +13,18 @@ def register_commands(app: Flask) -> None:
         """Load Jiaozuo's universities, facilities, enterprises and one demo account per role."""
         from booking import demo
 
+        try:
+            demo.refuse_in_production()
+        except demo.DemoRefused as refused:
+            raise click.ClickException(str(refused)) from None
         if if_empty and not demo.database_is_empty():
             click.echo("Database already has data; demo data not loaded.")
             return
         result = demo.seed_demo(clock.now())
         click.echo(result.summary())
-        if current_app.config["ENV_NAME"] != "production":
-            click.echo("\nDemo accounts (development only):")
-            for login in result.logins:
-                click.echo(f"  {login.role:<22} {login.email:<36} {login.password}")
+        click.echo("\nDemo accounts (development only):")
+        for login in result.logins:
+            click.echo(f"  {login.role:<22} {login.email:<36} {login.password}")
 
     from booking import scale_cli, scheduler_cli
 

@@ -7,6 +7,7 @@ Demo bookings are placed only while the demo accounts have none, and only where 
 them (opening hours, closures, booking window, slot grid, capacity, quotas), drawn from a fixed random seed.
 """
 
+import os
 import random
 import secrets
 from collections import Counter
@@ -1195,8 +1196,22 @@ def database_is_empty() -> bool:
     return db.session.scalar(sa.select(Organization.id).limit(1)) is None
 
 
+class DemoRefused(Exception):
+    """Demo data was asked for where it must never be: its logins' passwords are published in this file."""
+
+
+def refuse_in_production() -> None:
+    """Raise DemoRefused under the production configuration or with APP_ENV=production."""
+    if current_app.config["ENV_NAME"] == "production" or os.environ.get("APP_ENV") == "production":
+        raise DemoRefused(
+            "Refusing to load demo data in production: its accounts (an administrator among them) have "
+            "passwords published in the source. Create the first administrator with `flask create-admin`."
+        )
+
+
 def seed_demo(now: datetime) -> DemoResult:
     """Load the demo data that is missing, in one transaction, and say what was created."""
+    refuse_in_production()
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("seed_demo needs a timezone-aware `now`")
     now = now.astimezone(UTC)

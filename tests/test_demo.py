@@ -392,3 +392,37 @@ def test_cli_if_empty_skips_a_seeded_database(runner: FlaskCliRunner) -> None:
     assert result.exit_code == 0, result.output
     assert "not loaded" in result.output
     assert _row_counts() == counts
+
+
+@pytest.mark.parametrize("if_empty", [False, True], ids=["always", "if-empty"])
+def test_cli_refuses_demo_data_in_production(app: Flask, if_empty: bool) -> None:
+    """The demo logins' passwords are in the source: production never gets them."""
+    app.config["ENV_NAME"] = "production"
+    try:
+        result = app.test_cli_runner().invoke(args=["seed-demo", *(["--if-empty"] if if_empty else [])])
+    finally:
+        app.config["ENV_NAME"] = "testing"
+    assert result.exit_code != 0
+    assert "production" in result.output and "admin@demo.jz" not in result.output
+    assert demo.database_is_empty()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+def test_cli_refuses_demo_data_when_app_env_is_production(
+    runner: FlaskCliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("APP_ENV", "production")
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code != 0
+    assert "production" in result.output
+    assert demo.database_is_empty()
+
+
+def test_seeding_in_production_is_refused_below_the_cli_too(app: Flask) -> None:
+    app.config["ENV_NAME"] = "production"
+    try:
+        with pytest.raises(demo.DemoRefused):
+            demo.seed_demo(NOW)
+    finally:
+        app.config["ENV_NAME"] = "testing"
+    assert demo.database_is_empty()
