@@ -7,7 +7,9 @@ claimed a batch at a time with one conditional UPDATE ... RETURNING in its own s
 two senders never send one message twice; the batch goes over one SMTP connection, outside any
 transaction, so a slow server holds no lock; then every outcome is recorded in one more transaction.
 Each message has its own outcome: a failed send is logged and retried with backoff, the others of its
-batch are marked sent, and nothing touches the change that queued it.
+batch are marked sent, and nothing touches the change that queued it. A message that cannot be made into
+an email at all (an address with a line break, say) fails at once with its error, never to be claimed
+again, and never stops the rest of its batch.
 
 Settings (booking.config): MAIL_SERVER (empty: write messages to the log, for development),
 MAIL_PORT, MAIL_USE_TLS (STARTTLS), MAIL_USE_SSL, MAIL_USERNAME, MAIL_PASSWORD, MAIL_DEFAULT_SENDER,
@@ -15,10 +17,12 @@ MAIL_TIMEOUT (seconds), MAIL_MAX_ATTEMPTS, MAIL_DELIVER_AFTER_COMMIT.
 """
 
 import email.encoders
+import email.errors
 import email.message
 import email.utils
 import functools
 import logging
+import re
 import smtplib
 import socket
 import ssl
@@ -57,6 +61,16 @@ _FLUSHED_IDS = "outbox_flushed_ids"
 _COMMITTED_IDS = "outbox_committed_ids"
 
 
+# Line breaks and other control characters: a header value must be one line of text.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+# What the email package raises for a message it cannot build or write out.
+_COMPOSITION_ERRORS = (ValueError, TypeError, UnicodeError, LookupError, email.errors.MessageError)
+
+
+class Uncomposable(Exception):
+    """An outbox row that no retry can turn into an email; it fails at once with this error."""
+
+
 @dataclass(frozen=True)
 class DeliveryReport:
     sent: int = 0
@@ -70,7 +84,30 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def compose(row: Mapping[str, Any], sender: str) -> email.message.Message:
-    """The MIME message for one outbox row: plain text, UTF-8, the .ics attached when present."""
+    """The MIME message for one outbox row: plain text, UTF-8, the .ics attached when present.
+
+    Whatever the row holds: a subject with line breaks (a facility's name may have them) is sent on one
+    line; a row that cannot make an email (an address with a line break) raises Uncomposable.
+    """
+    if _CONTROL.search(row["to_address"]) or _CONTROL.search(sender):
+        raise Uncomposable(
+            "the message cannot be composed: its address contains a line break or control character"
+        )
+    row = {**row, "subject": _CONTROL.sub(" ", row["subject"]).strip()}
+    try:
+        return _compose(row, sender)
+    except _COMPOSITION_ERRORS as error:
+        raise _uncomposable(error) from error
+
+
+def _uncomposable(error: Exception) -> Uncomposable:
+    # The error may quote the bad header: one line, so the log and the stored error stay readable.
+    return Uncomposable(
+        f"the message cannot be composed: {type(error).__name__}: {_CONTROL.sub(' ', str(error))}"
+    )
+
+
+def _compose(row: Mapping[str, Any], sender: str) -> email.message.Message:
     if not (sender.isascii() and row["to_address"].isascii()):
         return _compose_international(row, sender)
     # The legacy MIME classes: the same message as EmailMessage would make, about twenty times faster,
@@ -172,6 +209,9 @@ class Outgoing:
             self.unreachable = False
         try:
             self._smtp.send_message(message)
+        except _COMPOSITION_ERRORS as error:
+            # smtplib writes the message out before it starts the mail transaction: the session is intact.
+            raise _uncomposable(error) from error
         except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused):
             # The server refused this message (a recipient, its size) but the session goes on; RSET
             # clears the half-done transaction for the next message, or a fresh connection takes over.
@@ -298,6 +338,7 @@ def _send_claimed(rows: Sequence[Mapping[str, Any]], now: datetime, outgoing: Ou
     began = time.monotonic()
     sent: list[int] = []
     failures: list[tuple[Mapping[str, Any], Exception]] = []
+    unsendable: list[tuple[Mapping[str, Any], Exception]] = []
     connection_error: Exception | None = None
     tried = 0
     try:
@@ -310,6 +351,8 @@ def _send_claimed(rows: Sequence[Mapping[str, Any]], now: datetime, outgoing: Ou
                 continue
             try:
                 outgoing.send(compose(row, config["MAIL_DEFAULT_SENDER"]))
+            except Uncomposable as error:
+                unsendable.append((row, error))
             except (smtplib.SMTPException, OSError) as error:
                 failures.append((row, error))
                 if outgoing.unreachable:
@@ -317,11 +360,11 @@ def _send_claimed(rows: Sequence[Mapping[str, Any]], now: datetime, outgoing: Ou
             else:
                 sent.append(row["id"])
     finally:
-        gave_up = _record(sent, failures, [row["id"] for row in rows[tried:]], now, max_attempts)
+        gave_up = _record(sent, failures, unsendable, [row["id"] for row in rows[tried:]], now, max_attempts)
     return _BatchReport(
         sent=len(sent),
         retrying=len(failures) - gave_up,
-        failed=gave_up,
+        failed=gave_up + len(unsendable),
         connection_failed=connection_error is not None,
     )
 
@@ -329,14 +372,26 @@ def _send_claimed(rows: Sequence[Mapping[str, Any]], now: datetime, outgoing: Ou
 def _record(
     sent: Sequence[int],
     failures: Sequence[tuple[Mapping[str, Any], Exception]],
+    unsendable: Sequence[tuple[Mapping[str, Any], Exception]],
     untried: Sequence[int],
     now: datetime,
     max_attempts: int,
 ) -> int:
-    """Mark `sent` sent, queue each failure again with backoff (or give it up after `max_attempts`), and
-    hand `untried` back unclaimed, in one transaction; returns how many were given up."""
+    """Mark `sent` sent, queue each failure again with backoff (or give it up after `max_attempts`), fail
+    each `unsendable` message for good, and hand `untried` back unclaimed, in one transaction; returns how
+    many failures were given up."""
     changes = []
     gave_up = 0
+    for row, error in unsendable:
+        log.error("email %s (%s) cannot be composed; it is marked failed: %s", row["id"], row["kind"], error)
+        changes.append(
+            {
+                "message_id": row["id"],
+                "new_status": EmailStatus.FAILED.value,
+                "retry_at": now,
+                "error": f"{type(error).__name__}: {error}"[:500],
+            }
+        )
     for row, error in failures:
         attempts = row["attempts"]
         given_up = attempts >= max_attempts
