@@ -376,39 +376,6 @@ def _tell_requesters(decided: list[Booking], *, approving: bool, note: str, now:
         notify.notify(first.user_id, kind, at=now, booking=first, **params)
 
 
-# --- the person a manager books for ------------------------------------------------------------------
-
-
-def find_people(text: str, *, limit: int = 20) -> list[User]:
-    """Active accounts whose e-mail or name contains `text` (any case), to book on their behalf."""
-    words = text.strip().lower()
-    if len(words) < 2:
-        return []
-    pattern = "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .where(
-                User.active.is_(True),
-                sa.or_(
-                    User.email.like(pattern, escape="\\"),
-                    sa.func.lower(User.display_name).like(pattern, escape="\\"),
-                ),
-            )
-            .options(selectinload(User.organization))
-            .order_by(User.display_name, User.id)
-            .limit(limit)
-        )
-    )
-
-
-def get_person(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None or not user.active:
-        raise NotFound
-    return user
-
-
 __all__ = [
     "QUEUE_LIMIT",
     "Outcome",
@@ -418,8 +385,6 @@ __all__ = [
     "approve",
     "approve_many",
     "approve_series",
-    "find_people",
-    "get_person",
     "get_request",
     "get_series",
     "not_pending",

@@ -9,7 +9,9 @@ from flask import Flask
 from flask_babel import format_date, format_datetime, format_time, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
+from booking.services.people import mask_email
 from models import BookingStatus, Category, Mode, QuotaPeriod, ResourceKind, Verification
 
 KIND_LABELS = {
@@ -245,6 +247,13 @@ def event_label(event: Any) -> str:
     return str(EVENT_LABELS.get(event.action, event.action))
 
 
+def email_shown(email: str) -> str:
+    """An address on a manager's page: in full for the city office, masked for a university's managers,
+    whose tasks there (choosing whom to book for, reading the audit log, lifting a suspension) need the
+    person recognised, not their mailbox (booking.services.people)."""
+    return email if current_user.is_authenticated and current_user.is_admin else mask_email(email)
+
+
 def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         KIND_LABELS=KIND_LABELS,
@@ -259,5 +268,6 @@ def register(app: Flask) -> None:
         locale_code=locale_code,
         render_violation=render_violation,
         event_label=event_label,
+        email_shown=email_shown,
         timedelta_day=timedelta(days=1),
     )

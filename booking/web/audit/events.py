@@ -1,7 +1,10 @@
 """Reading the audit log for its page: who may see which events, the filters, and readable descriptions.
 
 Read-only, so it lives with its one page. Managers see their university's events
-(`AuditEvent.university_id`), the admin sees every event; nobody else sees any.
+(`AuditEvent.university_id`), the admin sees every event; nobody else sees any. A manager sees people
+named only within their scope (booking.services.people), with masked addresses; anyone else in their
+events appears by role (the city office, someone outside the university), and the person filter finds
+only people in scope.
 """
 
 from collections import defaultdict
@@ -18,9 +21,10 @@ from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import selectinload
 
+from booking.services import people
 from booking.services.errors import NotAllowed
 from booking.services.verification import like
-from booking.web.labels import format_local, localized
+from booking.web.labels import email_shown, format_local, localized
 from models import AuditEvent, Booking, Closure, Organization, Quota, Resource, Series, User, db
 
 PER_PAGE = 50
@@ -77,6 +81,8 @@ class EventView:
 
     event: AuditEvent
     action: str
+    actor: str = ""  # empty: the system
+    actor_detail: str = ""
     target: str = ""
     target_url: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -137,10 +143,11 @@ def search(reader: User, filters: Filters, page: int = 1) -> Pagination:
     if filters.person.strip():
         pattern = like(filters.person)
         actors = sa.select(User.id).where(
+            people.in_scope(reader),
             sa.or_(
                 User.email.like(pattern, escape="\\"),
                 sa.func.lower(User.display_name).like(pattern, escape="\\"),
-            )
+            ),
         )
         query = query.where(AuditEvent.actor_id.in_(actors))
     if filters.action:
@@ -156,10 +163,28 @@ def search(reader: User, filters: Filters, page: int = 1) -> Pagination:
 # --- descriptions ------------------------------------------------------------------------------------
 
 
-def describe(events: Sequence[AuditEvent]) -> list[EventView]:
+def describe(reader: User, events: Sequence[AuditEvent]) -> list[EventView]:
     """Readable lines for a page of events; their targets are loaded with one query per kind."""
     targets = _load_targets(events)
-    return [_view(event, targets.get((event.target_type, event.target_id))) for event in events]
+    user_ids = [e.actor_id for e in events if e.actor_id is not None]
+    user_ids += [t.id for t in targets.values() if isinstance(t, User)]
+    named = people.visible(reader, user_ids)
+    views = []
+    for event in events:
+        view = _view(event, targets.get((event.target_type, event.target_id)), named)
+        if event.actor is not None:
+            view.actor, view.actor_detail = _person(event.actor, named)
+        views.append(view)
+    return views
+
+
+def _person(user: User, named: set[int]) -> tuple[str, str]:
+    """A person's name and address as the reader may see them, or their role only."""
+    if user.id in named:
+        return user.display_name, email_shown(user.email)
+    if user.is_admin:
+        return _("City office"), ""
+    return _("Someone outside your university"), ""
 
 
 _TARGET_MODELS: dict[str, Any] = {
@@ -188,7 +213,7 @@ def _load_targets(events: Iterable[AuditEvent]) -> dict[tuple[str, int], Any]:
     return found
 
 
-def _view(event: AuditEvent, target: Any) -> EventView:
+def _view(event: AuditEvent, target: Any, named: set[int]) -> EventView:
     view = EventView(event=event, action=_action_text(event))
     if isinstance(target, Booking):
         when = format_local(target.start_at, target.resource.timezone, "yyyy-MM-dd HH:mm")
@@ -197,7 +222,8 @@ def _view(event: AuditEvent, target: Any) -> EventView:
     elif isinstance(target, Resource):
         view.target = localized(target)
     elif isinstance(target, User):
-        view.target = f"{target.display_name} <{target.email}>"
+        name, address = _person(target, named)
+        view.target = f"{name} <{address}>" if address else name
     elif isinstance(target, Organization):
         view.target = localized(target)
     elif isinstance(target, Closure):

@@ -57,7 +57,7 @@ def index() -> tuple[str, int] | str:
         "audit/index.html",
         form=form,
         pagination=pagination,
-        rows=events.describe(pagination.items),
+        rows=events.describe(current_user, pagination.items),
         args=args,
         timezone=filters.timezone,
     )

@@ -6,7 +6,7 @@ university the viewer does not manage is a 404, whether asked for by URL or by a
 
 from datetime import datetime
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 
 from booking import clock
 from booking.engine.localtime import to_local, to_utc, zone
-from booking.services import approvals, bookings, facilities
+from booking.services import approvals, bookings, facilities, people
 from booking.services.approvals import Outcome
 from booking.web.errors import or_404
 from booking.web.labels import KIND_LABELS, is_chinese, localized, render_violation
@@ -488,14 +488,38 @@ def _bookable_choices() -> list[tuple[int, str]]:
     return choices
 
 
+# The people this manager identified by their exact email or phone (booking.services.people), so they
+# can then be chosen; bound to the manager, and only the last few.
+_IDENTIFIED = "identified_people"
+_IDENTIFIED_KEPT = 20
+
+
+def _identified() -> list[int]:
+    remembered = session.get(_IDENTIFIED) or {}
+    return list(remembered.get("ids", [])) if remembered.get("by") == current_user.id else []
+
+
+def _remember_identified(user: User) -> None:
+    ids = [i for i in _identified() if i != user.id] + [user.id]
+    session[_IDENTIFIED] = {"by": current_user.id, "ids": ids[-_IDENTIFIED_KEPT:]}
+
+
 @bp.route("/book", methods=["GET", "POST"])
 def book_on_behalf() -> Page:
     form = OnBehalfForm()
     form.resource_id.choices = [("", _("Choose a facility")), *_bookable_choices()]
     search = (request.args.get("q") or "").strip()[:100]
     person_id = request.args.get("user", type=int) if request.method == "GET" else form.person_id()
-    person = or_404(lambda: approvals.get_person(person_id)) if person_id else None
-    people = approvals.find_people(search) if search and person is None else []
+    person = (
+        or_404(lambda: people.person(current_user, person_id, identified=_identified()))
+        if person_id
+        else None
+    )
+    found: list[User] = []
+    if search and person is None:
+        found, identified = people.find(current_user, search)
+        if identified is not None:
+            _remember_identified(identified)
     violations: tuple = ()
     if request.method == "GET":
         if person is not None:
@@ -519,7 +543,7 @@ def book_on_behalf() -> Page:
             )
             return redirect(url_for("bookings.detail", booking_id=booking.id))
     page = render_template(
-        "manage/book.html", form=form, person=person, people=people, search=search, violations=violations
+        "manage/book.html", form=form, person=person, people=found, search=search, violations=violations
     )
     return (page, 422) if request.method == "POST" else page
 
