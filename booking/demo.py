@@ -23,6 +23,7 @@ from werkzeug.security import generate_password_hash
 
 from booking import engine
 from booking.credit_code import check_character
+from booking.mailbox import checked_email
 from booking.services import specs
 from models import (
     ACTIVE_STATUSES,
@@ -1281,7 +1282,7 @@ class _Seeder:
     def _accounts(self) -> None:
         method = current_app.config["PASSWORD_HASH_METHOD"]
         for spec in (*DEMO_ACCOUNTS, *COMMUNITY_ACCOUNTS):
-            email = spec.email.lower()
+            email = checked_email(spec.email)
             user = db.session.scalar(sa.select(User).filter_by(email=email))
             created = user is None
             if user is None:

@@ -16,7 +16,7 @@ class User(UserMixin, db.Model):
     __tablename__ = "user_account"  # "user" is reserved in PostgreSQL
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Stored lower-cased so uniqueness is case-insensitive on both engines.
+    # Stored in its normalised form (booking.mailbox), so the unique constraint is one account per mailbox.
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     display_name: Mapped[str] = mapped_column(sa.String(100))

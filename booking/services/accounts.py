@@ -4,13 +4,13 @@ from datetime import datetime
 from functools import cache
 
 import sqlalchemy as sa
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from booking import clock, credit_code
+from booking.mailbox import InvalidAddress, checked_email, normalize_email
 from booking.services import audit
 from booking.services.errors import FieldError
 from models import Category, Organization, OrganizationKind, User, Verification, db
@@ -24,9 +24,12 @@ class AccountError(FieldError):
     """A refused account change."""
 
 
-def normalize_email(email: str) -> str:
-    """Emails are stored stripped and lower-cased, which makes their uniqueness case-insensitive."""
-    return email.strip().lower()
+def _address(email: str) -> str:
+    """The normalised address to store (booking.mailbox), or the form's message."""
+    try:
+        return checked_email(email)
+    except InvalidAddress:
+        raise AccountError(_l("Enter a valid email address."), field="email") from None
 
 
 def universities() -> list[Organization]:
@@ -53,7 +56,7 @@ def register(
     Students and enterprise members start with verification pending. An enterprise member joins the
     company with that unified social credit code, or registers it (unverified) if it is new here.
     """
-    email = normalize_email(email)
+    email = _address(email)
     _check_password(password)
     # Two tries: a concurrent registration may create the same company between our check and our insert;
     # the second try then joins it.
@@ -232,10 +235,7 @@ def set_locale(user: User, locale: str) -> None:
 
 def create_admin(email: str, display_name: str, password: str, *, now: datetime | None = None) -> User:
     """A city-office administrator (used by `flask create-admin`)."""
-    try:
-        email = normalize_email(validate_email(email.strip(), check_deliverability=False).normalized)
-    except EmailNotValidError:
-        raise AccountError(_l("Enter a valid email address."), field="email") from None
+    email = _address(email)
     if not display_name.strip():
         raise AccountError(_l("Enter a name."), field="display_name")
     _check_password(password)

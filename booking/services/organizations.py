@@ -6,8 +6,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
+from booking.mailbox import normalize_email
 from booking.services import audit
-from booking.services.accounts import normalize_email
 from booking.services.errors import FieldError, NotAllowed, NotFound
 from booking.services.transactions import lock_rows, write_transaction
 from models import Organization, OrganizationKind, Resource, User, db

@@ -15,7 +15,7 @@ from collections.abc import Collection, Iterable
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from booking.services.accounts import normalize_email
+from booking.mailbox import normalize_email
 from booking.services.errors import NotAllowed, NotFound
 from models import Booking, Resource, User, WaitlistEntry, db
 
