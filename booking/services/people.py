@@ -80,6 +80,11 @@ def search(manager: User, text: str, *, limit: int = 20) -> list[User]:
     return list(db.session.scalars(query))
 
 
+def _ordinary() -> sa.ColumnElement[bool]:
+    """Accounts without rights: no administrator, no manager of any university."""
+    return sa.and_(User.is_admin.is_(False), User.manages_id.is_(None))
+
+
 def _phone_forms(text: str) -> set[str]:
     """The ways one phone number may have been typed: as given, and as bare digits (with '+')."""
     compact = re.sub(r"[\s()./-]", "", text)
@@ -98,10 +103,9 @@ def identify(manager: User, text: str) -> User | None:
         match = User.phone.in_(sorted(_phone_forms(text)))
     else:
         return None
-    ordinary = sa.and_(User.is_admin.is_(False), User.manages_id.is_(None))
     query = (
         sa.select(User)
-        .where(User.active.is_(True), match, sa.or_(in_scope(manager), ordinary))
+        .where(User.active.is_(True), match, sa.or_(in_scope(manager), _ordinary()))
         .options(selectinload(User.organization))
         .order_by(User.id)
         .limit(2)
@@ -124,7 +128,9 @@ def person(manager: User, user_id: int, *, identified: Collection[int] = ()) -> 
     """An active person the manager may act for: in scope, or identified exactly by this manager before
     (`identified`: their ids). NotFound otherwise, whether or not the account exists."""
     query = sa.select(User).where(User.id == user_id, User.active.is_(True))
-    if user_id not in identified:
+    if user_id in identified:
+        query = query.where(sa.or_(in_scope(manager), _ordinary()))
+    else:
         query = query.where(in_scope(manager))
     user = db.session.scalar(query.options(selectinload(User.organization)))
     if user is None:

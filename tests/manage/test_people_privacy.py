@@ -212,3 +212,17 @@ def test_the_admin_reads_the_audit_log_in_full(client, auth, uni_a, city):
     )
     auth.login(city["admin"])
     assert "ivy.admin@demo.jz" in page(client, "/audit?person=Ivy")
+
+
+def test_a_phone_number_typed_with_spaces_identifies_its_owner(client, auth, city):
+    auth.login(city["manager_a"])
+    assert shown(page(client, "/manage/book?q=138 0000 0002")) == {"Otto Outsider"}
+
+
+def test_an_identified_person_who_gains_rights_elsewhere_can_no_longer_be_chosen(client, auth, uni_b, city):
+    outsider = city["outsider"]
+    auth.login(city["manager_a"])
+    page(client, f"/manage/book?q={outsider.email}")
+    outsider.manages_id = uni_b.id
+    db.session.commit()
+    assert client.get(f"/manage/book?user={outsider.id}").status_code == 404
