@@ -1,11 +1,9 @@
 """Campus–City Booking: the Flask application factory."""
 
 import functools
-import hmac
 import logging
 from typing import Any
 
-import sqlalchemy as sa
 from babel import Locale
 from flask import Flask, has_request_context, request, session
 from flask_babel import lazy_gettext
@@ -126,21 +124,9 @@ def _init_extensions(app: Flask) -> None:
         referrer_policy="same-origin",
     )
 
-    from models import User
+    from booking.web.auth import sessions
 
-    # Built once, with its SQL cache key: every signed-in request runs it.
-    user_by_id = sa.select(User).where(User.id == sa.bindparam("user_id"))
-
-    @login_manager.user_loader
-    def load_user(session_id: str) -> User | None:
-        user_id, _, marker = session_id.partition(".")
-        if not user_id.isdigit():
-            return None
-        user = db.session.execute(user_by_id, {"user_id": int(user_id)}).scalar_one_or_none()
-        # A password change alters the marker, signing out every other session and remember-me cookie.
-        if user is None or not hmac.compare_digest(marker, user.session_marker):
-            return None
-        return user
+    sessions.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

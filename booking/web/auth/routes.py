@@ -3,11 +3,12 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
 
 from booking.extensions import limiter
 from booking.services import accounts
+from booking.web.auth import sessions
 from booking.web.auth.forms import LoginForm, PasswordChangeForm, ProfileForm, RegistrationForm
 from booking.web.forms import show_error
 from booking.web.labels import locale_code, localized
@@ -44,15 +45,6 @@ def _home_or_next(target: str | None) -> Response:
     return redirect(safe_next_url(target) or url_for("main.home"))
 
 
-def _begin_session(user: User, remember: bool) -> None:
-    """Log in on a fresh session (no fixation), keeping only the language the visitor chose."""
-    locale = session.get("locale")
-    session.clear()
-    if locale:
-        session["locale"] = locale
-    login_user(user, remember=remember)
-
-
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(_register_limit, methods=["POST"], exempt_when=_limits_off, error_message=_too_many_attempts)
 def register() -> str | Response:
@@ -66,7 +58,7 @@ def register() -> str | Response:
         except accounts.AccountError as error:
             show_error(form, error)
         else:
-            _begin_session(user, remember=False)
+            sessions.begin(user, remember=False)
             flash(_welcome(user), "success")
             return redirect(url_for("main.home"))
     return render_template("auth/register.html", form=form)
@@ -111,13 +103,15 @@ def login() -> str | Response:
         elif not user.is_active:
             form.form_errors.append(_("This account has been deactivated. Please contact the city office."))
         else:
-            _begin_session(user, remember=form.remember.data)
+            sessions.begin(user, remember=form.remember.data)
             return _home_or_next(form.next.data or request.args.get("next"))
     return render_template("auth/login.html", form=form)
 
 
 @bp.post("/logout")
 def logout() -> Response:
+    if current_user.is_authenticated:
+        accounts.end_sessions(current_user.id)  # copies of this login (and the person's others) end too
     # Clear first: logout_user() then marks a remember-me cookie for deletion in the emptied session.
     session.clear()
     logout_user()
@@ -161,6 +155,9 @@ def change_password() -> str | Response:
         except accounts.AccountError as error:
             show_error(form, error)
         else:
+            # The change ended every login of this person; this browser, which proved the password, stays.
+            remembered = current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies
+            sessions.begin(current_user._get_current_object(), remember=remembered)
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("auth.profile"))
     return render_template("auth/change_password.html", form=form)
