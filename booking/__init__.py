@@ -8,6 +8,7 @@ from babel import Locale
 from flask import Flask, has_request_context, request, session
 from flask_babel import lazy_gettext
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from booking.config import ROOT, Config, config_from_environment
 from booking.database import configure_engine, end_session
@@ -33,6 +34,12 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
         )
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "booking" / "translations"))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    if app.config["TRUSTED_PROXIES"]:
+        # The client's address and scheme as the last N proxies saw them; a client's own X-Forwarded-For
+        # entries lie further left and are ignored.
+        proxies = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
     _init_extensions(app)
     _register_blueprints(app)

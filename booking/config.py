@@ -47,8 +47,17 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # a form left open for hours should still submit
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
-    RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_LIMIT = os.environ.get("LOGIN_LIMIT", "10 per minute;50 per hour")
+    # Every limit is checked, so a refusal's Retry-After is the latest reset of all it breaks; the error page
+    # sets that header itself (booking/web/errors.py), rounded up.
+    RATELIMIT_FAIL_ON_FIRST_BREACH = False
+    RATELIMIT_HEADERS_ENABLED = False
+    # Failed logins (successful ones are never counted) per (account, address), per address, and per account
+    # from browsers that have never signed in to it (booking/web/auth/routes.py explains the choice).
+    LOGIN_LIMIT = os.environ.get("LOGIN_LIMIT", "5 per minute;20 per hour")
+    LOGIN_ADDRESS_LIMIT = os.environ.get("LOGIN_ADDRESS_LIMIT", "20 per minute;200 per hour")
+    LOGIN_ACCOUNT_LIMIT = os.environ.get("LOGIN_ACCOUNT_LIMIT", "30 per hour;100 per day")
+    # How many reverse proxies (nginx: 1) stand in front; their X-Forwarded-For/-Proto are believed. 0: none.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
     REGISTER_LIMIT = os.environ.get("REGISTER_LIMIT", "5 per minute;30 per hour")
     PASSWORD_HASH_METHOD = "scrypt"
     FORCE_HTTPS = False

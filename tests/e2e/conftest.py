@@ -91,6 +91,8 @@ def _server_environment(database_url: str, base_url: str) -> dict[str, str]:
         DEFAULT_LOCALE="zh_CN",
         RATELIMIT_STORAGE_URI="memory://",
         LOGIN_LIMIT="1000 per minute",
+        LOGIN_ADDRESS_LIMIT="1000 per minute",
+        LOGIN_ACCOUNT_LIMIT="1000 per minute",
         REGISTER_LIMIT="1000 per minute",
         SCHEDULER_IN_PROCESS="0",
         PYTHONUNBUFFERED="1",

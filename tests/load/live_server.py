@@ -106,6 +106,8 @@ class LiveServer:
             BASE_URL=self.base_url,
             RATELIMIT_STORAGE_URI="memory://",
             LOGIN_LIMIT="100000 per minute",
+            LOGIN_ADDRESS_LIMIT="100000 per minute",
+            LOGIN_ACCOUNT_LIMIT="100000 per minute",
             SCHEDULER_IN_PROCESS="0",
             PYTHONUNBUFFERED="1",
         )

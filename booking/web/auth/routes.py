@@ -3,12 +3,13 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
 
 from booking.extensions import limiter
 from booking.services import accounts
-from booking.web.auth import sessions
+from booking.web.auth import devices, sessions
 from booking.web.auth.forms import LoginForm, PasswordChangeForm, ProfileForm, RegistrationForm
 from booking.web.forms import show_error
 from booking.web.labels import locale_code, localized
@@ -18,22 +19,54 @@ from models import Category, User
 bp = Blueprint("auth", __name__)
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_LIMIT"]
-
-
 def _register_limit() -> str:
     return current_app.config["REGISTER_LIMIT"]
 
 
-def _submitted_account() -> str:
-    """The per-account throttle key: guessing one account's password from many addresses is slowed too."""
-    return "account:" + accounts.normalize_email(request.form.get("email", ""))
+# Login throttling counts failed attempts only (a wrong email or password), never successful ones, under
+# three keys: the (account, address) pair, the address, and the account. The owner is never slowed by
+# someone else's failures: not from another address (a pair of its own), and not through the account's
+# count either if their browser has signed in to the account before (devices.py). The address is the
+# client's as the trusted proxies report it (TRUSTED_PROXIES), not the proxy's.
+
+
+def _pair_limit() -> str:
+    return current_app.config["LOGIN_LIMIT"]
+
+
+def _address_limit() -> str:
+    return current_app.config["LOGIN_ADDRESS_LIMIT"]
+
+
+def _account_limit() -> str:
+    return current_app.config["LOGIN_ACCOUNT_LIMIT"]
+
+
+def _submitted_email() -> str:
+    return accounts.normalize_email(request.form.get("email", ""))
+
+
+def _account_and_address() -> str:
+    return f"pair:{_submitted_email()}|{get_remote_address()}"
+
+
+def _account() -> str:
+    return "account:" + _submitted_email()
+
+
+def _failed_login(response: Response) -> bool:
+    # A failed login shows the form again (200); a successful one redirects, a refused one is a 429.
+    return response.status_code == 200
+
+
+def _known_browser_or_limits_off() -> bool:
+    return _limits_off() or devices.is_known(_submitted_email())
 
 
 def _too_many_attempts() -> str:
-    # Without this the limiter would describe the 429 with the bare limit ("10 per 1 minute").
-    return _("Too many attempts in a short time. Please wait a minute and try again.")
+    # Without this the limiter would describe the 429 with the bare limit ("10 per 1 minute"); the error
+    # page says how long to wait.
+    return _("Too many attempts in a short time.")
 
 
 def _limits_off() -> bool:
@@ -82,12 +115,27 @@ def _welcome(user: User) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], exempt_when=_limits_off, error_message=_too_many_attempts)
 @limiter.limit(
-    _login_limit,
+    _pair_limit,
     methods=["POST"],
-    key_func=_submitted_account,
+    key_func=_account_and_address,
+    deduct_when=_failed_login,
     exempt_when=_limits_off,
+    error_message=_too_many_attempts,
+)
+@limiter.limit(
+    _address_limit,
+    methods=["POST"],
+    deduct_when=_failed_login,
+    exempt_when=_limits_off,
+    error_message=_too_many_attempts,
+)
+@limiter.limit(
+    _account_limit,
+    methods=["POST"],
+    key_func=_account,
+    deduct_when=_failed_login,
+    exempt_when=_known_browser_or_limits_off,
     error_message=_too_many_attempts,
 )
 def login() -> str | Response:
@@ -104,7 +152,9 @@ def login() -> str | Response:
             form.form_errors.append(_("This account has been deactivated. Please contact the city office."))
         else:
             sessions.begin(user, remember=form.remember.data)
-            return _home_or_next(form.next.data or request.args.get("next"))
+            response = _home_or_next(form.next.data or request.args.get("next"))
+            devices.remember(response, _submitted_email())
+            return response
     return render_template("auth/login.html", form=form)
 
 
