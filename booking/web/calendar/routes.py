@@ -33,7 +33,8 @@ bp = Blueprint("calendar", __name__)
 
 # Changing what a feed looks like? Raise this, so every client's cached copy is replaced.
 FEED_FORMAT = 1
-PERSONAL_CACHE = "private, max-age=300"
+# Opened by a secret token and full of personal data: no cache keeps a copy (ETag/304 still answer polls).
+PERSONAL_CACHE = "private, no-store"
 PUBLIC_CACHE = "public, max-age=300"
 # The preview of an import travels through the browser, signed; after this long it must be uploaded again.
 PLAN_MAX_AGE = 3600
