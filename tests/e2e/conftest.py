@@ -125,7 +125,8 @@ def live_server(chromium_present: None, tmp_path_factory: pytest.TempPathFactory
     environment = _server_environment(f"sqlite:///{database}", base_url)
     log = ARTIFACTS / "server.log"
     flask = [sys.executable, "-m", "flask", "--app", "booking"]
-    gunicorn = [sys.executable, "-m", "gunicorn", "--workers", "2", "--log-level", "warning"]
+    gunicorn = [sys.executable, "-m", "gunicorn", "--config", str(ROOT / "gunicorn.conf.py")]
+    gunicorn += ["--workers", "2", "--log-level", "warning"]
     with log.open("ab") as out:
         for command in (["db", "upgrade"], ["seed-demo"]):
             subprocess.run([*flask, *command], cwd=ROOT, env=environment, stdout=out, stderr=out, check=True)
