@@ -3,8 +3,8 @@
 The access log goes to standard output, one line per request, with the token of every calendar feed path
 replaced by "[redacted].ics" (the error log too):
 
-    <peer> "<X-Forwarded-For>" [<time>] "<method> <path?query> <protocol>" <status> <bytes> <ms>ms "<agent>"
-    127.0.0.1 "203.0.113.7" [07/Dec/2026:12:00:00 +0800] "GET /calendar/[redacted].ics HTTP/1.0" 200 51 3ms "iOS"
+  <peer> "<X-Forwarded-For>" [<time>] "<method> <path?query> <protocol>" <status> <bytes> <ms>ms "<agent>"
+  127.0.0.1 "203.0.113.7" [07/Dec/2026:12:00:00 +0800] "GET /calendar/[redacted].ics HTTP/1.0" 200 51 3ms "-"
 
 No referrer is logged. Options given on the command line (-w, -b, --access-logfile, ...) win over these.
 """

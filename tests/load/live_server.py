@@ -6,7 +6,8 @@
 - `LiveServer(database_url, workers=, log_path=)`: `start()` runs gunicorn on a free loopback port with the
   production configuration (FORCE_HTTPS off, a random SECRET_KEY, in-memory rate-limit counters with limits
   high enough for a crowd logging in from one address) and the project's gunicorn.conf.py (its access log,
-  feed tokens redacted, goes to `log_path`), and waits until every worker answers; `stop()` ends it. `worker_pids()` reads the master's children from /proc, `peak_rss_kib(pid)` a worker's VmHWM.
+  feed tokens redacted, goes to `log_path`), and waits until every worker answers; `stop()` ends it.
+  `worker_pids()` reads the master's children from /proc, `peak_rss_kib(pid)` a worker's VmHWM.
 
 The benchmark (bench/run.py) drives the same server.
 """
