@@ -46,6 +46,18 @@ def test_a_copied_remember_me_cookie_stops_working_after_logout(app, client, aut
     assert not signed_in(thief)
 
 
+def test_logging_out_ends_the_persons_logins_on_other_devices_too(app, client, auth):
+    """One session version per person: logout cannot tell a copied cookie from another device's."""
+    user = make_user()
+    other_device = app.test_client()
+    other_device.post("/login", data={"email": user.email, "password": PASSWORD})
+    auth.login(user)
+
+    auth.logout()
+
+    assert not signed_in(other_device)
+
+
 def test_logging_in_again_after_logout_works(client, auth):
     user = make_user()
     auth.login(user)
