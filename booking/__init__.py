@@ -1,15 +1,14 @@
 """Campus–City Booking: the Flask application factory."""
 
 import functools
-import hmac
 import logging
 from typing import Any
 
-import sqlalchemy as sa
 from babel import Locale
 from flask import Flask, has_request_context, request, session
 from flask_babel import lazy_gettext
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from booking.config import ROOT, Config, config_from_environment
 from booking.database import configure_engine, end_session
@@ -35,6 +34,12 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
         )
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "booking" / "translations"))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    if app.config["TRUSTED_PROXIES"]:
+        # The client's address and scheme as the last N proxies saw them; a client's own X-Forwarded-For
+        # entries lie further left and are ignored.
+        proxies = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
     _init_extensions(app)
     _register_blueprints(app)
@@ -126,21 +131,9 @@ def _init_extensions(app: Flask) -> None:
         referrer_policy="same-origin",
     )
 
-    from models import User
+    from booking.web.auth import sessions
 
-    # Built once, with its SQL cache key: every signed-in request runs it.
-    user_by_id = sa.select(User).where(User.id == sa.bindparam("user_id"))
-
-    @login_manager.user_loader
-    def load_user(session_id: str) -> User | None:
-        user_id, _, marker = session_id.partition(".")
-        if not user_id.isdigit():
-            return None
-        user = db.session.execute(user_by_id, {"user_id": int(user_id)}).scalar_one_or_none()
-        # A password change alters the marker, signing out every other session and remember-me cookie.
-        if user is None or not hmac.compare_digest(marker, user.session_marker):
-            return None
-        return user
+    sessions.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,13 +37,27 @@ class Config:
     BOOTSTRAP_SERVE_LOCAL = True
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_NAME = "remember_token"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # A login ends after this long without a request (Flask refuses an older session cookie) ...
+    PERMANENT_SESSION_LIFETIME = timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "120")))
+    # ... and, remember-me included, this many days after the password was typed, however often it is used.
+    SESSION_MAX_DAYS = int(os.environ.get("SESSION_MAX_DAYS", "14"))
     WTF_CSRF_TIME_LIMIT = None  # a form left open for hours should still submit
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
-    RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_LIMIT = os.environ.get("LOGIN_LIMIT", "10 per minute;50 per hour")
+    # Every limit is checked, so a refusal's Retry-After is the latest reset of all it breaks; the error page
+    # sets that header itself (booking/web/errors.py), rounded up.
+    RATELIMIT_FAIL_ON_FIRST_BREACH = False
+    RATELIMIT_HEADERS_ENABLED = False
+    # Failed logins (successful ones are never counted) per (account, address), per address, and per account
+    # from browsers that have never signed in to it (booking/web/auth/routes.py explains the choice).
+    LOGIN_LIMIT = os.environ.get("LOGIN_LIMIT", "5 per minute;20 per hour")
+    LOGIN_ADDRESS_LIMIT = os.environ.get("LOGIN_ADDRESS_LIMIT", "20 per minute;200 per hour")
+    LOGIN_ACCOUNT_LIMIT = os.environ.get("LOGIN_ACCOUNT_LIMIT", "30 per hour;100 per day")
+    # How many reverse proxies (nginx: 1) stand in front; their X-Forwarded-For/-Proto are believed. 0: none.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
     REGISTER_LIMIT = os.environ.get("REGISTER_LIMIT", "5 per minute;30 per hour")
     PASSWORD_HASH_METHOD = "scrypt"
     FORCE_HTTPS = False

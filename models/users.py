@@ -33,6 +33,8 @@ class User(UserMixin, db.Model):
     # Managers: True gets new requests in one digest email per scheduled run instead of one email each.
     notify_digest: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     feed_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    # Raised by logout and by a password change: every login issued before stops working (session_marker).
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -46,10 +48,11 @@ class User(UserMixin, db.Model):
 
     @property
     def session_marker(self) -> str:
-        """Changes with the password, so old sessions and remember-me cookies stop working."""
-        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+        """Changes with the session version and the password, so older sessions and remember-me cookies
+        stop working."""
+        return hashlib.sha256(f"{self.session_version}.{self.password_hash}".encode()).hexdigest()[:16]
 
-    def get_id(self) -> str:  # Flask-Login stores this in the session and the remember cookie
+    def get_id(self) -> str:  # Flask-Login's identity; the web layer adds when the login was issued
         return f"{self.id}.{self.session_marker}"
 
     @property

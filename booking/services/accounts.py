@@ -13,6 +13,7 @@ from booking import clock, credit_code
 from booking.mailbox import InvalidAddress, checked_email, normalize_email
 from booking.services import audit
 from booking.services.errors import FieldError
+from booking.services.transactions import write_transaction
 from models import Category, Organization, OrganizationKind, User, Verification, db
 
 MIN_PASSWORD_LENGTH = 8
@@ -217,6 +218,7 @@ def change_password(
         raise AccountError(_l("Your current password is not correct."), field="current_password")
     _check_password(new_password, field="new_password")
     user.password_hash = _hash(new_password)
+    user.session_version += 1  # every login issued before, on any device, ends
     audit.record(
         "account.password_changed",
         "user",
@@ -226,6 +228,14 @@ def change_password(
         at=now or clock.now(),
     )
     db.session.commit()
+
+
+def end_sessions(user_id: int) -> None:
+    """Sign the person out everywhere: every session and remember-me cookie issued so far stops working."""
+    with write_transaction():
+        db.session.execute(
+            sa.update(User).where(User.id == user_id).values(session_version=User.session_version + 1)
+        )
 
 
 def set_locale(user: User, locale: str) -> None:

@@ -2,7 +2,7 @@
 
 from flask import Flask
 
-from booking.web import errors, labels
+from booking.web import caching, errors, labels
 
 
 def register_web(app: Flask) -> None:
@@ -35,4 +35,5 @@ def register_web(app: Flask) -> None:
     ):
         app.register_blueprint(blueprint)
     errors.register(app)
+    caching.register(app)
     labels.register(app)

@@ -1,18 +1,20 @@
 """Friendly error pages in the reader's language; never a raw stack trace."""
 
 import logging
+import math
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
 from flask import Flask, abort, g, render_template
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from booking import visitor_locale
 from booking.database import end_session
-from booking.extensions import login_manager
+from booking.extensions import limiter, login_manager
 from booking.services.errors import NotFound
 from models import db
 
@@ -36,7 +38,7 @@ def register(app: Flask) -> None:
         return render_template("errors/error.html", code=400, title=_("Bad request"), message=message), 400
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[str, int]:
+    def http_error(error: HTTPException) -> tuple[str, int, dict[str, str]]:
         code = error.code or 500
         titles = {
             400: _("Bad request"),
@@ -52,7 +54,6 @@ def register(app: Flask) -> None:
             404: _("We could not find that page. It may have moved or never existed."),
             405: _("That action is not available here."),
             413: _("The file is too large."),
-            429: _("Too many attempts in a short time. Please wait a minute and try again."),
         }
         # A description given with abort(code, description) is specific and already translated by the view.
         # Rate-limit errors describe the limit ("10 per 1 minute"); people get the friendly sentence.
@@ -61,7 +62,12 @@ def register(app: Flask) -> None:
         else:
             message = messages.get(code, _("Something went wrong."))
         title = titles.get(code, _("Error"))
-        return render_template("errors/error.html", code=code, title=title, message=message), code
+        headers = {}
+        if code == 429:
+            wait = _seconds_until_allowed()
+            message = _too_many_attempts(wait)
+            headers["Retry-After"] = str(wait)
+        return render_template("errors/error.html", code=code, title=title, message=message), code, headers
 
     @app.errorhandler(500)
     def server_error(error: Exception) -> tuple[str, int]:
@@ -80,6 +86,20 @@ def register(app: Flask) -> None:
             g.database_unavailable = True
             with force_locale(visitor_locale()):
                 return _server_error_page(), 500
+
+
+def _seconds_until_allowed() -> int:
+    """How long until every limit this request broke lets it through again, rounded up."""
+    resets = [limit.reset_at for limit in limiter.current_limits if limit.breached]
+    return max(1, math.ceil(max(resets, default=0) - time.time()))
+
+
+def _too_many_attempts(seconds: int) -> str:
+    if seconds < 120:
+        wait = ngettext("%(num)d second", "%(num)d seconds", seconds)
+    else:
+        wait = ngettext("%(num)d minute", "%(num)d minutes", math.ceil(seconds / 60))
+    return _("Too many attempts in a short time. Please try again in %(wait)s.", wait=wait)
 
 
 def _server_error_page() -> str:

@@ -1,4 +1,5 @@
-"""Throttling of login and registration attempts, per address and per account, in apps that enable it."""
+"""Throttling of failed logins (per account and address, per address, per account) and of registrations,
+in apps that enable it."""
 
 from collections.abc import Iterator
 
@@ -18,7 +19,12 @@ def limited_app(database_url: str) -> Iterator[Flask]:
     # The limiter is one object shared by every app in the process; put its switch back afterwards.
     was_enabled = limiter.enabled
     app = make_app(
-        database_url, RATELIMIT_ENABLED=True, LOGIN_LIMIT="3 per minute", REGISTER_LIMIT="3 per minute"
+        database_url,
+        RATELIMIT_ENABLED=True,
+        LOGIN_LIMIT="3 per minute",
+        LOGIN_ADDRESS_LIMIT="5 per minute",
+        LOGIN_ACCOUNT_LIMIT="4 per minute",
+        REGISTER_LIMIT="3 per minute",
     )
     try:
         with app.app_context():
@@ -43,16 +49,24 @@ def attempt(
     )
 
 
-def test_fourth_login_attempt_in_a_minute_gets_the_friendly_429_page(limited_app):
+def test_fourth_failed_login_to_one_account_from_one_address_gets_the_friendly_429_page(limited_app):
     client = limited_app.test_client()
 
-    responses = [attempt(client, email=f"person{n}@example.com") for n in range(4)]
+    responses = [attempt(client) for _ in range(4)]
 
     assert [r.status_code for r in responses] == [200, 200, 200, 429]
     page = responses[3].get_data(as_text=True)
     assert "Too many attempts" in page
-    assert "Please wait a minute and try again." in page
+    assert "Please try again in" in page
     assert "per 1 minute" not in page
+
+
+def test_one_address_guessing_many_accounts_is_throttled(limited_app):
+    client = limited_app.test_client()
+
+    codes = [attempt(client, email=f"person{n}@example.com").status_code for n in range(6)]
+
+    assert codes == [200] * 5 + [429]
 
 
 def test_even_the_right_password_waits_once_the_limit_is_reached(limited_app):
@@ -69,10 +83,10 @@ def test_one_account_is_throttled_across_many_addresses(limited_app):
     client = limited_app.test_client()
 
     codes = [
-        attempt(client, email=" Li.Ming@example.com ", address=f"10.0.1.{n}").status_code for n in range(4)
+        attempt(client, email=" Li.Ming@example.com ", address=f"10.0.1.{n}").status_code for n in range(5)
     ]
 
-    assert codes == [200, 200, 200, 429]
+    assert codes == [200, 200, 200, 200, 429]
 
 
 def test_another_address_and_account_are_not_affected(limited_app):

@@ -12,6 +12,7 @@ from flask import Flask
 from booking.extensions import limiter
 from models import User, db
 from tests.conftest import make_app
+from tests.factories import PASSWORD, make_user
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 # One prefix for the whole run: the limiter is a process-wide singleton that keeps the first app's prefix.
@@ -29,6 +30,8 @@ def redis_app(database_url: str) -> Iterator[tuple[Flask, str]]:
         RATELIMIT_STORAGE_URI=REDIS_URL,
         RATELIMIT_KEY_PREFIX=prefix,
         LOGIN_LIMIT="3 per minute",
+        LOGIN_ADDRESS_LIMIT="3 per minute",
+        LOGIN_ACCOUNT_LIMIT="5 per minute",
     )
     try:
         with app.app_context():
@@ -45,6 +48,12 @@ def redis_app(database_url: str) -> Iterator[tuple[Flask, str]]:
             server.delete(key)
 
 
+def sign_in(client, email: str, password: str, address: str):
+    return client.post(
+        "/login", data={"email": email, "password": password}, environ_base={"REMOTE_ADDR": address}
+    )
+
+
 def test_login_attempts_are_counted_in_redis_and_the_fourth_is_refused(redis_app) -> None:
     app, prefix = redis_app
     client = app.test_client()
@@ -58,3 +67,15 @@ def test_login_attempts_are_counted_in_redis_and_the_fourth_is_refused(redis_app
     ]
     assert statuses == [200, 200, 200, 429]
     assert any(redis.Redis.from_url(REDIS_URL).scan_iter(f"*{prefix}*"))
+
+
+def test_the_owner_logs_in_while_an_attacker_fails_from_another_address(redis_app) -> None:
+    app, _prefix = redis_app
+    owner = make_user(email="owner@example.com")
+    attacker = app.test_client()
+
+    codes = [sign_in(attacker, owner.email, f"guess {n}", "10.66.0.1").status_code for n in range(6)]
+
+    assert codes == [200, 200, 200, 429, 429, 429]
+    # A browser that never signed in to the account, from the owner's own address.
+    assert sign_in(app.test_client(), owner.email, PASSWORD, "10.8.0.1").status_code == 302

@@ -65,7 +65,7 @@ def test_the_personal_feed_holds_my_bookings_from_30_days_back_to_a_year_ahead(
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
     assert response.headers["Content-Disposition"] == 'attachment; filename="my-bookings.ics"'
-    assert response.headers["Cache-Control"] == "private, max-age=300"
+    assert response.headers["Cache-Control"] == "private, no-store"
     assert response.headers["ETag"].startswith('W/"')
     assert response.headers["Last-Modified"]
     calendar = Calendar.from_ical(response.data)
@@ -270,7 +270,7 @@ def test_the_subscribe_page_shows_the_links_once(client: FlaskClient, auth, owne
     response = client.post("/profile/calendar/reset", headers={"Accept-Language": "en"})
 
     assert response.status_code == 200
-    assert response.headers["Cache-Control"] == "no-store"
+    assert "no-store" in response.headers["Cache-Control"]
     page = response.get_data(as_text=True)
     (token,) = set(TOKEN_IN_HTML.findall(page))
     assert f"webcal://localhost/calendar/{token}.ics" in page
@@ -472,7 +472,7 @@ def test_the_university_feed_holds_every_booking_of_its_facilities_for_its_manag
     response = client.get(f"/calendar/university/{token}.ics")
 
     assert response.status_code == 200
-    assert response.headers["Cache-Control"] == "private, max-age=300"
+    assert response.headers["Cache-Control"] == "private, no-store"
     assert Calendar.from_ical(response.data).calendar_name == "Henan Polytechnic University · all bookings"
     assert {f.uid for f in parse_ics(response.data)} == {uid(b) for b in ours}
 

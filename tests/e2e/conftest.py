@@ -91,6 +91,8 @@ def _server_environment(database_url: str, base_url: str) -> dict[str, str]:
         DEFAULT_LOCALE="zh_CN",
         RATELIMIT_STORAGE_URI="memory://",
         LOGIN_LIMIT="1000 per minute",
+        LOGIN_ADDRESS_LIMIT="1000 per minute",
+        LOGIN_ACCOUNT_LIMIT="1000 per minute",
         REGISTER_LIMIT="1000 per minute",
         SCHEDULER_IN_PROCESS="0",
         PYTHONUNBUFFERED="1",
@@ -123,7 +125,8 @@ def live_server(chromium_present: None, tmp_path_factory: pytest.TempPathFactory
     environment = _server_environment(f"sqlite:///{database}", base_url)
     log = ARTIFACTS / "server.log"
     flask = [sys.executable, "-m", "flask", "--app", "booking"]
-    gunicorn = [sys.executable, "-m", "gunicorn", "--workers", "2", "--log-level", "warning"]
+    gunicorn = [sys.executable, "-m", "gunicorn", "--config", str(ROOT / "gunicorn.conf.py")]
+    gunicorn += ["--workers", "2", "--log-level", "warning"]
     with log.open("ab") as out:
         for command in (["db", "upgrade"], ["seed-demo"]):
             subprocess.run([*flask, *command], cwd=ROOT, env=environment, stdout=out, stderr=out, check=True)

@@ -4,9 +4,10 @@
   made the way tests/conftest.py makes them (a uniquely named PostgreSQL database dropped afterwards, or a
   SQLite file in `directory`).
 - `LiveServer(database_url, workers=, log_path=)`: `start()` runs gunicorn on a free loopback port with the
-  production configuration (FORCE_HTTPS off, a random SECRET_KEY, in-memory rate-limit counters with a limit
-  high enough for a crowd logging in from one address) and waits until every worker answers; `stop()` ends
-  it. `worker_pids()` reads the master's children from /proc, `peak_rss_kib(pid)` a worker's VmHWM.
+  production configuration (FORCE_HTTPS off, a random SECRET_KEY, in-memory rate-limit counters with limits
+  high enough for a crowd logging in from one address) and the project's gunicorn.conf.py (its access log,
+  feed tokens redacted, goes to `log_path`), and waits until every worker answers; `stop()` ends it.
+  `worker_pids()` reads the master's children from /proc, `peak_rss_kib(pid)` a worker's VmHWM.
 
 The benchmark (bench/run.py) drives the same server.
 """
@@ -106,6 +107,8 @@ class LiveServer:
             BASE_URL=self.base_url,
             RATELIMIT_STORAGE_URI="memory://",
             LOGIN_LIMIT="100000 per minute",
+            LOGIN_ADDRESS_LIMIT="100000 per minute",
+            LOGIN_ACCOUNT_LIMIT="100000 per minute",
             SCHEDULER_IN_PROCESS="0",
             PYTHONUNBUFFERED="1",
         )
@@ -115,6 +118,7 @@ class LiveServer:
     def start(self, timeout: float = 60) -> None:
         command = [
             sys.executable, "-m", "gunicorn",
+            "--config", str(ROOT / "gunicorn.conf.py"),  # the access log, with feed tokens redacted
             "--workers", str(self.workers),
             "--bind", f"127.0.0.1:{self.port}",
             "--timeout", "60",

@@ -1,13 +1,17 @@
 """Account pages: register, log in, log out, profile and password change."""
 
+import hashlib
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
 
 from booking.extensions import limiter
 from booking.services import accounts
+from booking.web.auth import devices, sessions
 from booking.web.auth.forms import LoginForm, PasswordChangeForm, ProfileForm, RegistrationForm
 from booking.web.forms import show_error
 from booking.web.labels import locale_code, localized
@@ -17,22 +21,59 @@ from models import Category, User
 bp = Blueprint("auth", __name__)
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_LIMIT"]
-
-
 def _register_limit() -> str:
     return current_app.config["REGISTER_LIMIT"]
 
 
-def _submitted_account() -> str:
-    """The per-account throttle key: guessing one account's password from many addresses is slowed too."""
-    return "account:" + accounts.normalize_email(request.form.get("email", ""))
+# Login throttling counts failed attempts only (a wrong email or password), never successful ones, under
+# three keys: the (account, address) pair, the address, and the account. The owner is never slowed by
+# someone else's failures: not from another address (a pair of its own), and not through the account's
+# count either if their browser has signed in to the account before (devices.py). The address is the
+# client's as the trusted proxies report it (TRUSTED_PROXIES), not the proxy's.
+
+
+def _pair_limit() -> str:
+    return current_app.config["LOGIN_LIMIT"]
+
+
+def _address_limit() -> str:
+    return current_app.config["LOGIN_ADDRESS_LIMIT"]
+
+
+def _account_limit() -> str:
+    return current_app.config["LOGIN_ACCOUNT_LIMIT"]
+
+
+def _submitted_email() -> str:
+    return accounts.normalize_email(request.form.get("email", ""))
+
+
+def _account_key() -> str:
+    # A digest: counters name no address in Redis, and a huge "email" makes no huge key.
+    return hashlib.sha256(_submitted_email().encode()).hexdigest()[:32]
+
+
+def _account_and_address() -> str:
+    return f"pair:{_account_key()}|{get_remote_address()}"
+
+
+def _account() -> str:
+    return "account:" + _account_key()
+
+
+def _failed_login(response: Response) -> bool:
+    # A failed login shows the form again (200); a successful one redirects, a refused one is a 429.
+    return response.status_code == 200
+
+
+def _known_browser_or_limits_off() -> bool:
+    return _limits_off() or devices.is_known(_submitted_email())
 
 
 def _too_many_attempts() -> str:
-    # Without this the limiter would describe the 429 with the bare limit ("10 per 1 minute").
-    return _("Too many attempts in a short time. Please wait a minute and try again.")
+    # Without this the limiter would describe the 429 with the bare limit ("10 per 1 minute"); the error
+    # page says how long to wait.
+    return _("Too many attempts in a short time.")
 
 
 def _limits_off() -> bool:
@@ -42,15 +83,6 @@ def _limits_off() -> bool:
 
 def _home_or_next(target: str | None) -> Response:
     return redirect(safe_next_url(target) or url_for("main.home"))
-
-
-def _begin_session(user: User, remember: bool) -> None:
-    """Log in on a fresh session (no fixation), keeping only the language the visitor chose."""
-    locale = session.get("locale")
-    session.clear()
-    if locale:
-        session["locale"] = locale
-    login_user(user, remember=remember)
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -66,7 +98,7 @@ def register() -> str | Response:
         except accounts.AccountError as error:
             show_error(form, error)
         else:
-            _begin_session(user, remember=False)
+            sessions.begin(user, remember=False)
             flash(_welcome(user), "success")
             return redirect(url_for("main.home"))
     return render_template("auth/register.html", form=form)
@@ -90,12 +122,27 @@ def _welcome(user: User) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], exempt_when=_limits_off, error_message=_too_many_attempts)
 @limiter.limit(
-    _login_limit,
+    _pair_limit,
     methods=["POST"],
-    key_func=_submitted_account,
+    key_func=_account_and_address,
+    deduct_when=_failed_login,
     exempt_when=_limits_off,
+    error_message=_too_many_attempts,
+)
+@limiter.limit(
+    _address_limit,
+    methods=["POST"],
+    deduct_when=_failed_login,
+    exempt_when=_limits_off,
+    error_message=_too_many_attempts,
+)
+@limiter.limit(
+    _account_limit,
+    methods=["POST"],
+    key_func=_account,
+    deduct_when=_failed_login,
+    exempt_when=_known_browser_or_limits_off,
     error_message=_too_many_attempts,
 )
 def login() -> str | Response:
@@ -111,13 +158,17 @@ def login() -> str | Response:
         elif not user.is_active:
             form.form_errors.append(_("This account has been deactivated. Please contact the city office."))
         else:
-            _begin_session(user, remember=form.remember.data)
-            return _home_or_next(form.next.data or request.args.get("next"))
+            sessions.begin(user, remember=form.remember.data)
+            response = _home_or_next(form.next.data or request.args.get("next"))
+            devices.remember(response, _submitted_email())
+            return response
     return render_template("auth/login.html", form=form)
 
 
 @bp.post("/logout")
 def logout() -> Response:
+    if current_user.is_authenticated:
+        accounts.end_sessions(current_user.id)  # copies of this login (and the person's others) end too
     # Clear first: logout_user() then marks a remember-me cookie for deletion in the emptied session.
     session.clear()
     logout_user()
@@ -161,6 +212,9 @@ def change_password() -> str | Response:
         except accounts.AccountError as error:
             show_error(form, error)
         else:
+            # The change ended every login of this person; this browser, which proved the password, stays.
+            remembered = current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies
+            sessions.begin(current_user._get_current_object(), remember=remembered)
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("auth.profile"))
     return render_template("auth/change_password.html", form=form)

@@ -2,7 +2,7 @@
 academic-calendar closure import.
 
 Feeds are fetched by calendar clients without cookies: the personal and university feeds are opened by a
-secret token in the path (never logged, see `RedactFeedTokens`), the facility feed is public. All carry a
+secret token in the path (never logged, see booking/redaction.py), the facility feed is public. All carry a
 weak ETag from a one-query aggregate and answer a matching If-None-Match with 304 before loading a row.
 """
 
@@ -25,6 +25,7 @@ from wtforms import HiddenField, SelectField, SelectMultipleField, SubmitField
 
 from booking import babel_locale, clock, ics
 from booking.extensions import csrf
+from booking.redaction import REDACT_FEED_TOKENS
 from booking.services import bookings
 from booking.services import calendar as feeds
 from booking.web.labels import locale_code, localized
@@ -33,7 +34,8 @@ bp = Blueprint("calendar", __name__)
 
 # Changing what a feed looks like? Raise this, so every client's cached copy is replaced.
 FEED_FORMAT = 1
-PERSONAL_CACHE = "private, max-age=300"
+# Opened by a secret token and full of personal data: no cache keeps a copy (ETag/304 still answer polls).
+PERSONAL_CACHE = "private, no-store"
 PUBLIC_CACHE = "public, max-age=300"
 # The preview of an import travels through the browser, signed; after this long it must be uploaded again.
 PLAN_MAX_AGE = 3600
@@ -44,25 +46,6 @@ CONFIRM_FORM_LIMIT = 4 * 1024 * 1024
 
 
 # --- keeping tokens out of logs -------------------------------------------------------------------
-
-_TOKEN_IN_PATH = re.compile(r"(?<!/profile)(/calendar/(?:university/)?)[^/\s?\"']+")
-
-
-class RedactFeedTokens(logging.Filter):
-    """Replace the token in /calendar/<token>.ics paths of log messages (werkzeug prints every path)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except (TypeError, ValueError):
-            return True
-        if "/calendar/" in message:
-            record.msg = _TOKEN_IN_PATH.sub(r"\1[redacted].ics", message)
-            record.args = None
-        return True
-
-
-REDACT_FEED_TOKENS = RedactFeedTokens()
 
 
 @bp.record_once

@@ -1,0 +1,71 @@
+"""Signed-in sessions: the login kept in the cookies, how long it lasts, and how it is revoked.
+
+The session and remember-me cookies are signed, so they cannot be forged, but a signed cookie cannot be
+taken back by itself. Each login therefore carries "<user id>.<issued at>.<marker>":
+
+- the marker changes when the person's session version (raised by logout and by a password change) or
+  password changes, so every copy of every earlier login stops working at the next request;
+- "issued at" bounds a login, remember-me included, to SESSION_MAX_DAYS however often it is used;
+- the session cookie is signed anew on every signed-in request, and Flask refuses one whose signature is
+  older than PERMANENT_SESSION_LIFETIME: the idle limit (SESSION_IDLE_MINUTES).
+"""
+
+import hmac
+from collections.abc import Callable
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import Flask, current_app, session
+from flask_login import login_user, user_loaded_from_cookie
+
+from booking import clock
+from booking.extensions import db, login_manager
+from models import User
+
+
+def begin(user: User, *, remember: bool) -> None:
+    """Log in on a fresh session (no fixation), keeping only the language the visitor chose."""
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    login_user(user, remember=remember)
+    # Flask-Login keeps this string in the session and, with remember-me, in the remember cookie.
+    session["_user_id"] = f"{user.id}.{int(clock.now().timestamp())}.{user.session_marker}"
+
+
+def init_app(app: Flask) -> None:
+    app.config["REMEMBER_COOKIE_DURATION"] = timedelta(days=app.config["SESSION_MAX_DAYS"])
+    login_manager.user_loader(_loader())
+    user_loaded_from_cookie.connect(_bind_restored_session, app)
+
+
+def _loader() -> Callable[[str], User | None]:
+    # Built once, with its SQL cache key: every signed-in request runs it, and nothing else.
+    user_by_id = sa.select(User).where(User.id == sa.bindparam("user_id"))
+
+    def load_user(login: str) -> User | None:
+        user_id, _, rest = login.partition(".")
+        issued, _, marker = rest.partition(".")
+        if not (user_id.isdigit() and issued.isdigit()):
+            return None
+        max_age = current_app.config["SESSION_MAX_DAYS"] * 86400
+        if clock.now().timestamp() - int(issued) > max_age:
+            return None
+        user = db.session.execute(user_by_id, {"user_id": int(user_id)}).scalar_one_or_none()
+        if user is None or not hmac.compare_digest(marker, user.session_marker):
+            return None
+        # Signed anew with this request's time, so the idle limit counts from the last request.
+        session.modified = True
+        return user
+
+    return load_user
+
+
+def _bind_restored_session(app: Flask, user: User) -> None:
+    """A remember-me cookie restored the login: tie the new session to this browser as a login would.
+
+    Flask-Login does not, and its "strong" protection would then end the restored session at the next
+    request and delete the remember cookie with it.
+    """
+    session["_id"] = login_manager._session_identifier_generator()

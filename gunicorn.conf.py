@@ -1,0 +1,29 @@
+"""gunicorn settings for Campus–City Booking: `gunicorn -c gunicorn.conf.py 'booking:create_app()'`.
+
+The access log goes to standard output, one line per request, with the token of every calendar feed path
+replaced by "[redacted].ics" (the error log too):
+
+  <peer> "<X-Forwarded-For>" [<time>] "<method> <path?query> <protocol>" <status> <bytes> <ms>ms "<agent>"
+  127.0.0.1 "203.0.113.7" [07/Dec/2026:12:00:00 +0800] "GET /calendar/[redacted].ics HTTP/1.0" 200 51 3ms "-"
+
+No referrer is logged. Options given on the command line (-w, -b, --access-logfile, ...) win over these.
+"""
+
+from gunicorn.glogging import Logger
+
+from booking.redaction import REDACT_FEED_TOKENS
+
+accesslog = "-"
+access_log_format = '%(h)s "%({x-forwarded-for}i)s" %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+
+
+class RedactingLogger(Logger):
+    """gunicorn's logger, with feed tokens redacted from its access and error logs."""
+
+    def setup(self, cfg: object) -> None:
+        super().setup(cfg)
+        for log in (self.access_log, self.error_log):
+            log.addFilter(REDACT_FEED_TOKENS)
+
+
+logger_class = RedactingLogger
