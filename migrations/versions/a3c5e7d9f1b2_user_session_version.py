@@ -4,7 +4,7 @@ user_account.session_version: raised by logout and by a password change, so ever
 remember-me cookie issued before stops working (server-side revocation of signed cookies).
 
 Revision ID: a3c5e7d9f1b2
-Revises: 319554ff634c
+Revises: a7c3e9d2b415
 Create Date: 2026-12-07 04:40:00.000000
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a3c5e7d9f1b2'
-down_revision = '319554ff634c'
+down_revision = 'a7c3e9d2b415'
 branch_labels = None
 depends_on = None
 
