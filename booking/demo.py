@@ -23,6 +23,7 @@ from werkzeug.security import generate_password_hash
 from booking import engine
 from booking.credit_code import check_character
 from booking.services import specs
+from booking.services.transactions import write_transaction
 from models import (
     ACTIVE_STATUSES,
     QUOTA_STATUSES,
@@ -1200,13 +1201,8 @@ def seed_demo(now: datetime) -> DemoResult:
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("seed_demo needs a timezone-aware `now`")
     now = now.astimezone(UTC)
-    try:
-        result = _Seeder(now).run()
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
-    return result
+    with write_transaction():
+        return _Seeder(now).run()
 
 
 class _Seeder:

@@ -1,0 +1,54 @@
+"""On SQLite every write takes the write lock as its transaction begins, or is refused as a programming error.
+
+A transaction that reads first and writes later asks for the lock at its first write; in WAL mode, when
+another connection wrote meanwhile, SQLite answers "database is locked" at once, whatever the busy timeout.
+So a write path that forgot `write_transaction` must fail its first test, not a crowd of users.
+"""
+
+import sqlite3
+
+import pytest
+from flask import Flask
+
+from booking.database import DeferredWriteError
+from booking.services.transactions import write_transaction
+from models import User, db
+from tests.factories import make_user
+
+
+@pytest.fixture
+def sqlite_only(backend: str) -> None:
+    if backend != "sqlite":
+        pytest.skip("PostgreSQL locks rows, not the database")
+
+
+@pytest.mark.usefixtures("sqlite_only")
+def test_a_request_that_writes_outside_write_transaction_is_refused(app: Flask) -> None:
+    user_id = make_user(display_name="Before").id
+
+    with app.test_request_context("/profile", method="POST"):
+        db.session.rollback()
+        db.session.get(User, user_id).display_name = "After"
+        with pytest.raises(DeferredWriteError):
+            db.session.commit()
+        db.session.rollback()
+
+    assert db.session.get(User, user_id).display_name == "Before"
+
+
+@pytest.mark.usefixtures("sqlite_only")
+def test_write_transaction_holds_the_write_lock_from_its_first_read(app: Flask) -> None:
+    user_id = make_user(display_name="Before").id
+    other = sqlite3.connect(db.engine.url.database, timeout=0, isolation_level=None)
+
+    with app.test_request_context("/profile", method="POST"):
+        db.session.rollback()
+        with write_transaction():
+            user = db.session.get(User, user_id)
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+            user.display_name = "After"
+    other.close()
+
+    db.session.rollback()
+    assert db.session.get(User, user_id).display_name == "After"
