@@ -3,6 +3,9 @@ session whose connection the server dropped."""
 
 import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,6 +19,7 @@ log = logging.getLogger(__name__)
 IMMEDIATE = "sqlite_begin_immediate"
 # Whether the connection's current transaction began IMMEDIATE (kept in the connection's `info`).
 _BEGAN_IMMEDIATE = "ccb_began_immediate"
+_CHECKED = ContextVar("ccb_sqlite_writes_checked", default=False)
 _WRITE_STATEMENT = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
 
 
@@ -35,7 +39,8 @@ def configure_engine(engine: Engine, *, test_setup_writes: bool = False) -> None
     Every write must run in a transaction that began IMMEDIATE, or it raises `DeferredWriteError`, so a write
     path that forgot fails its first test instead of failing under concurrency. `test_setup_writes` (the test
     suite's app) lets code outside a request write without it: the tests' factories set up their rows
-    directly; requests, whose writes are what the tests check, stay strict there too.
+    directly; requests and scheduled jobs (`checked_writes`), whose writes are what the tests check, stay
+    strict there too.
     """
     if engine.dialect.name != "sqlite":
         return
@@ -70,11 +75,21 @@ def configure_engine(engine: Engine, *, test_setup_writes: bool = False) -> None
     ) -> None:
         if connection.info.get(_BEGAN_IMMEDIATE) or not _is_write(statement, context):
             return
-        if test_setup_writes and not has_request_context():
+        if test_setup_writes and not (has_request_context() or _CHECKED.get()):
             return
         raise DeferredWriteError(
             f"SQLite write in a transaction not begun IMMEDIATE (use write_transaction): {statement[:50]}"
         )
+
+
+@contextmanager
+def checked_writes() -> Iterator[None]:
+    """Check every write within, like a request's, even in the test suite's app (scheduled jobs run here)."""
+    token = _CHECKED.set(True)
+    try:
+        yield
+    finally:
+        _CHECKED.reset(token)
 
 
 def _is_write(statement: str, context: ExecutionContext | None) -> bool:
