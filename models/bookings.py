@@ -81,7 +81,8 @@ class Booking(db.Model):
         # Serves conflict checks, grids and availability search: one facility's bookings by time.
         sa.Index("ix_booking_resource_span", "resource_id", "start_at", "blocked_until"),
         sa.Index("ix_booking_status_start", "status", "start_at"),
-        sa.UniqueConstraint("submission_key", "user_id"),
+        # A unique index, not a constraint: SQLite adds it without rebuilding the table.
+        sa.Index("uq_booking_submission_key", "submission_key", "user_id", unique=True),
     )
 
     @property

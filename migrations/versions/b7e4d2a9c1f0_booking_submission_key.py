@@ -1,7 +1,7 @@
 """booking submission key
 
 booking.submission_key: the one-time key of the form that made the booking; unique per person
-(uq_booking_submission_key on submission_key, user_id), so a form sent twice books once.
+(unique index uq_booking_submission_key on submission_key, user_id), so a form sent twice books once.
 
 Revision ID: b7e4d2a9c1f0
 Revises: 319554ff634c
@@ -20,14 +20,14 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('booking', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('submission_key', sa.String(length=64), nullable=True))
-        batch_op.create_unique_constraint(
-            batch_op.f('uq_booking_submission_key'), ['submission_key', 'user_id']
-        )
+    # Both are native ALTERs on SQLite: no batch rebuild of a table that other tables reference.
+    op.add_column('booking', sa.Column('submission_key', sa.String(length=64), nullable=True))
+    op.create_index('uq_booking_submission_key', 'booking', ['submission_key', 'user_id'], unique=True)
 
 
 def downgrade():
-    with op.batch_alter_table('booking', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('uq_booking_submission_key'), type_='unique')
-        batch_op.drop_column('submission_key')
+    op.drop_index('uq_booking_submission_key', table_name='booking')
+    if op.get_bind().dialect.name == 'sqlite':
+        op.execute('ALTER TABLE booking DROP COLUMN submission_key')  # SQLite 3.35+, no rebuild
+    else:
+        op.drop_column('booking', 'submission_key')
