@@ -210,21 +210,21 @@ def change_password(
     user: User, *, current_password: str, new_password: str, now: datetime | None = None
 ) -> None:
     # Both hashes are slow on purpose, so they are computed before the write lock is taken.
-    checked_hash = user.password_hash
+    user_id, checked_hash = user.id, user.password_hash
     if not check_password_hash(checked_hash, current_password):
         raise AccountError(_l("Your current password is not correct."), field="current_password")
     _check_password(new_password, field="new_password")
     new_hash = _hash(new_password)
     with write_transaction():
-        lock_rows(user_ids=[user.id])
+        lock_rows(user_ids=[user_id])
         if user.password_hash != checked_hash:  # changed meanwhile: what was typed is no longer current
             raise AccountError(_l("Your current password is not correct."), field="current_password")
         user.password_hash = new_hash
         audit.record(
             "account.password_changed",
             "user",
-            user.id,
-            actor_id=user.id,
+            user_id,
+            actor_id=user_id,
             university_id=None,
             at=now or clock.now(),
         )
