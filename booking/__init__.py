@@ -97,7 +97,7 @@ def visitor_locale() -> str:
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
-        configure_engine(db.engine)
+        configure_engine(db.engine, test_setup_writes=app.testing)
     # Runs before Flask-SQLAlchemy's teardown (last registered, first run), which then has nothing to close.
     app.teardown_appcontext(lambda _exc: end_session(db.session))
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)

@@ -1,20 +1,47 @@
-"""Engine set-up per database: SQLite's WAL, busy timeout and BEGIN IMMEDIATE for booking writes; ending a
+"""Engine set-up per database: SQLite's WAL, busy timeout and BEGIN IMMEDIATE for every write; ending a
 session whose connection the server dropped."""
 
 import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from flask import has_request_context
+from sqlalchemy.engine import Connection, Engine, ExecutionContext
 from sqlalchemy.orm import scoped_session
 
 log = logging.getLogger(__name__)
 
 # Execution option a service sets on its connection to ask SQLite for a write lock up front.
 IMMEDIATE = "sqlite_begin_immediate"
+# Whether the connection's current transaction began IMMEDIATE (kept in the connection's `info`).
+_BEGAN_IMMEDIATE = "ccb_began_immediate"
+_CHECKED = ContextVar("ccb_sqlite_writes_checked", default=False)
+_WRITE_STATEMENT = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
 
 
-def configure_engine(engine: Engine) -> None:
+class DeferredWriteError(RuntimeError):
+    """A write on SQLite in a transaction that did not take the write lock when it began: a programming error.
+
+    Such a transaction reads first and asks for the write lock only at its first write; in WAL mode, when
+    another connection writes meanwhile, SQLite refuses it at once ("database is locked"), whatever the busy
+    timeout. Write through `booking.services.transactions.write_transaction` (or a connection with the
+    `IMMEDIATE` execution option) instead.
+    """
+
+
+def configure_engine(engine: Engine, *, test_setup_writes: bool = False) -> None:
+    """SQLite: foreign keys, busy timeout, WAL; BEGIN IMMEDIATE where asked, and no write without it.
+
+    Every write must run in a transaction that began IMMEDIATE, or it raises `DeferredWriteError`, so a write
+    path that forgot fails its first test instead of failing under concurrency. `test_setup_writes` (the test
+    suite's app) lets code outside a request write without it: the tests' factories set up their rows
+    directly; requests and scheduled jobs (`checked_writes`), whose writes are what the tests check, stay
+    strict there too.
+    """
     if engine.dialect.name != "sqlite":
         return
 
@@ -33,10 +60,42 @@ def configure_engine(engine: Engine) -> None:
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
         # Booking writes serialize here: a second writer waits (busy timeout) instead of reading stale data.
-        if connection.get_execution_options().get(IMMEDIATE):
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
-            connection.exec_driver_sql("BEGIN")
+        immediate = bool(connection.get_execution_options().get(IMMEDIATE))
+        connection.info[_BEGAN_IMMEDIATE] = immediate
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def _refuse_deferred_write(
+        connection: Connection,
+        _cursor: Any,
+        statement: str,
+        _parameters: Any,
+        context: ExecutionContext | None,
+        _executemany: bool,
+    ) -> None:
+        if connection.info.get(_BEGAN_IMMEDIATE) or not _is_write(statement, context):
+            return
+        if test_setup_writes and not (has_request_context() or _CHECKED.get()):
+            return
+        raise DeferredWriteError(
+            f"SQLite write in a transaction not begun IMMEDIATE (use write_transaction): {statement[:50]}"
+        )
+
+
+@contextmanager
+def checked_writes() -> Iterator[None]:
+    """Check every write within, like a request's, even in the test suite's app (scheduled jobs run here)."""
+    token = _CHECKED.set(True)
+    try:
+        yield
+    finally:
+        _CHECKED.reset(token)
+
+
+def _is_write(statement: str, context: ExecutionContext | None) -> bool:
+    if context is not None and (context.isinsert or context.isupdate or context.isdelete):
+        return True
+    return _WRITE_STATEMENT.match(statement) is not None
 
 
 def end_session(session: scoped_session) -> None:

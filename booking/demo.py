@@ -25,6 +25,7 @@ from booking import engine
 from booking.credit_code import check_character
 from booking.mailbox import checked_email
 from booking.services import specs
+from booking.services.transactions import write_transaction
 from models import (
     ACTIVE_STATUSES,
     QUOTA_STATUSES,
@@ -1216,13 +1217,8 @@ def seed_demo(now: datetime) -> DemoResult:
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("seed_demo needs a timezone-aware `now`")
     now = now.astimezone(UTC)
-    try:
-        result = _Seeder(now).run()
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
-    return result
+    with write_transaction():
+        return _Seeder(now).run()
 
 
 class _Seeder:

@@ -34,6 +34,7 @@ from werkzeug.security import generate_password_hash
 
 from booking import demo
 from booking.credit_code import check_character
+from booking.services.transactions import write_transaction
 from models import (
     ACTIVE_STATUSES,
     BookingStatus,
@@ -291,7 +292,7 @@ def seed_scale(
         raise ValueError("seed_scale needs a timezone-aware `now`")
     began = timer.perf_counter()
     rng = random.Random(seed)
-    try:
+    with write_transaction():
         writer = _Writer()
         marker = sa.text("SELECT count(*) FROM user_account WHERE email LIKE :domain")
         if writer.connection.execute(marker, {"domain": f"%@{EMAIL_DOMAIN}"}).scalar():
@@ -314,10 +315,6 @@ def seed_scale(
             )
         )
         result = _seed_bookings(writer, bookings, rng, now.astimezone(UTC), resource_ids, user_ids, audit)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     result.facilities = len(resource_ids)
     result.users = len(user_ids)
     result.resource_ids = resource_ids
@@ -662,7 +659,7 @@ def seed_bookings(
     first deletes them with their series, their audit events and every row that points at them.
     """
     began = timer.perf_counter()
-    try:
+    with write_transaction():
         writer = _Writer()
         if resource_ids is None:
             resource_ids = list(
@@ -682,10 +679,6 @@ def seed_bookings(
         result = _seed_bookings(
             writer, bookings, rng, now.astimezone(UTC), list(resource_ids), list(user_ids), audit
         )
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
     result.seconds = timer.perf_counter() - began
     return result
 

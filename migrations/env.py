@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from booking.database import IMMEDIATE
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -102,6 +104,8 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        # SQLite: a migration takes the write lock when it begins, as every write does (booking/database.py).
+        connection.execution_options(**{IMMEDIATE: True})
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

@@ -63,6 +63,9 @@ class Booking(db.Model):
     sequence: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The one-time key of the form that made it (the first booking of a series): a form sent again finds
+    # this booking instead of making another. Unique per person, so two sends at once cannot both insert.
+    submission_key: Mapped[str | None] = mapped_column(sa.String(64))
 
     resource: Mapped[Resource] = relationship()
     user: Mapped[User] = relationship(foreign_keys=[user_id])
@@ -78,6 +81,8 @@ class Booking(db.Model):
         # Serves conflict checks, grids and availability search: one facility's bookings by time.
         sa.Index("ix_booking_resource_span", "resource_id", "start_at", "blocked_until"),
         sa.Index("ix_booking_status_start", "status", "start_at"),
+        # A unique index, not a constraint: SQLite adds it without rebuilding the table.
+        sa.Index("uq_booking_submission_key", "submission_key", "user_id", unique=True),
     )
 
     @property

@@ -76,6 +76,7 @@ def evaluate(
     found += party
     if request.end > request.start:
         found += _room(request, resource, existing, party_checked=not party)
+        found += _duplicate(request, requester, existing)
         found += check_quotas(request, resource, requester, quotas, usage, now)
     needs_person = (
         requester.category in resource.policy.approval_categories or resource.mode is Mode.PLACEMENT
@@ -193,6 +194,16 @@ def _party(request: BookingRequest, resource: ResourceSpec) -> list[Violation]:
         return []
     beyond_structure = structural is not None and size > structural
     return [v.party_size_too_large(min(limits), size, overridable=not beyond_structure)]
+
+
+def _duplicate(
+    request: BookingRequest, requester: RequesterSpec, existing: Sequence[Occupancy]
+) -> list[Violation]:
+    """One person may not hold two active bookings of one facility from the same start to the same end."""
+    for booking in existing:
+        if (booking.user_id, booking.start, booking.end) == (requester.user_id, request.start, request.end):
+            return [v.duplicate()]
+    return []
 
 
 def _room(

@@ -113,12 +113,18 @@ class BookingRequest:
 
 @dataclass(frozen=True)
 class Occupancy:
-    """An active booking on the same facility; `blocked_until` is its end plus its buffer."""
+    """An active booking on the same facility; `blocked_until` is its end plus its buffer.
+
+    `user_id` and `end` (the booking's own end, without the buffer) say whose it is and exactly when, so the
+    engine can refuse the same person the same booking twice; left out, they take part in no such check.
+    """
 
     start: datetime
     blocked_until: datetime
     party_size: int
     booking_id: int | None = None
+    user_id: int | None = None
+    end: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ language. Parameter values are only int, float, str, local (naive) date/time/dat
 |                       |                                                          | limit broke |
 | conflict              | start, until (local datetime: the taken span, buffer in) | no          |
 | capacity              | left (int), asked (int)                                  | no          |
+| duplicate             | (none): the person already holds this very booking       | no          |
 | quota_bookings        | quota_id, used, limit (int), subject (QuotaSubject),     | yes         |
 |                       | window (PeriodWindow; absent for "active at once")       |             |
 | quota_hours           | quota_id (int), used, limit, asked (float hours),        | yes         |
@@ -37,7 +38,9 @@ language. Parameter values are only int, float, str, local (naive) date/time/dat
 |                       | plus that field's value where it has one                 |             |
 
 Durations in too_short/too_long are elapsed minutes; for placements, whole local days x 1440.
-Conflicts and capacity are never overridable (DESIGN.md); neither are malformed requests (end before start,
+Conflicts and capacity are never overridable (DESIGN.md); nor is a duplicate (a second active booking of the
+same person, facility, start and end: a form sent twice, which a larger party size would express); nor are
+malformed requests (end before start,
 fewer than one person, more people than the facility holds), which no override can make meaningful.
 """
 
@@ -73,6 +76,7 @@ class ViolationCode(StrEnum):
     PARTY_SIZE_TOO_LARGE = "party_size_too_large"
     CONFLICT = "conflict"
     CAPACITY = "capacity"
+    DUPLICATE = "duplicate"
     QUOTA_BOOKINGS = "quota_bookings"
     QUOTA_HOURS = "quota_hours"
     SERIES_TOO_LONG = "series_too_long"
@@ -247,6 +251,14 @@ def capacity(left: int, asked: int) -> Violation:
         message = N_("Only %(left)s places are left at that time; you asked for %(asked)s.")
     return Violation(
         ViolationCode.CAPACITY, message, {"left": max(0, left), "asked": asked}, overridable=False
+    )
+
+
+def duplicate() -> Violation:
+    return Violation(
+        ViolationCode.DUPLICATE,
+        N_("You already have this booking: the same facility at the same time."),
+        overridable=False,
     )
 
 

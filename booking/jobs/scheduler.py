@@ -27,6 +27,7 @@ from flask import Flask
 from flask.helpers import get_debug_flag
 
 from booking import clock
+from booking.database import checked_writes
 from booking.jobs.tasks import JOBS, Job
 from models import db
 
@@ -48,7 +49,7 @@ def interval(app: Flask, job: Job, override: int | None = None) -> int:
 def run_job(app: Flask, job: Job) -> int:
     """Run one job now in a fresh app context (so its own session and connection); log its row count."""
     started = time.monotonic()
-    with app.app_context():
+    with app.app_context(), checked_writes():
         try:
             count = job.run(clock.now())
         finally:

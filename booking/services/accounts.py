@@ -13,7 +13,7 @@ from booking import clock, credit_code
 from booking.mailbox import InvalidAddress, checked_email, normalize_email
 from booking.services import audit
 from booking.services.errors import FieldError
-from booking.services.transactions import write_transaction
+from booking.services.transactions import lock_rows, write_transaction
 from models import Category, Organization, OrganizationKind, User, Verification, db
 
 MIN_PASSWORD_LENGTH = 8
@@ -59,28 +59,26 @@ def register(
     """
     email = _address(email)
     _check_password(password)
+    password_hash = _hash(password)  # slow on purpose: before the write lock, not while holding it
     # Two tries: a concurrent registration may create the same company between our check and our insert;
     # the second try then joins it.
     for attempt in (1, 2):
         try:
-            user = _insert_account(
-                email=email,
-                password=password,
-                display_name=display_name.strip(),
-                category=category,
-                phone=phone or None,
-                university_id=university_id,
-                student_number=student_number,
-                company_code=company_code,
-                company_name=company_name,
-                now=now or clock.now(),
-            )
-            db.session.commit()
-        except AccountError:
-            db.session.rollback()
-            raise
+            with write_transaction() as fresh:
+                user = _insert_account(
+                    email=email,
+                    password_hash=password_hash,
+                    display_name=display_name.strip(),
+                    category=category,
+                    phone=phone or None,
+                    university_id=university_id,
+                    student_number=student_number,
+                    company_code=company_code,
+                    company_name=company_name,
+                    now=now or clock.now(),
+                )
+                fresh.append(user)
         except IntegrityError:
-            db.session.rollback()
             if _email_taken(email):
                 raise AccountError(EMAIL_TAKEN, field="email") from None
             if attempt == 2:
@@ -93,7 +91,7 @@ def register(
 def _insert_account(
     *,
     email: str,
-    password: str,
+    password_hash: str,
     display_name: str,
     category: Category,
     phone: str | None,
@@ -109,7 +107,7 @@ def _insert_account(
         raise AccountError(EMAIL_TAKEN, field="email")
     user = User(
         email=email,
-        password_hash=_hash(password),
+        password_hash=password_hash,
         display_name=display_name,
         phone=phone,
         category=category,
@@ -195,39 +193,45 @@ def update_profile(
     if locale not in current_app.config["LANGUAGES"]:
         raise AccountError(_l("Choose a language from the list."), field="locale")
     values = {"display_name": display_name.strip(), "phone": phone or None, "locale": locale}
-    changed = sorted(name for name, value in values.items() if getattr(user, name) != value)
-    for name, value in values.items():
-        setattr(user, name, value)
-    if changed:
-        audit.record(
-            "account.profile_updated",
-            "user",
-            user.id,
-            actor_id=user.id,
-            university_id=None,
-            at=now or clock.now(),
-            fields=changed,
-        )
-    db.session.commit()
+    with write_transaction():
+        changed = sorted(name for name, value in values.items() if getattr(user, name) != value)
+        for name, value in values.items():
+            setattr(user, name, value)
+        if changed:
+            audit.record(
+                "account.profile_updated",
+                "user",
+                user.id,
+                actor_id=user.id,
+                university_id=None,
+                at=now or clock.now(),
+                fields=changed,
+            )
 
 
 def change_password(
     user: User, *, current_password: str, new_password: str, now: datetime | None = None
 ) -> None:
-    if not check_password_hash(user.password_hash, current_password):
+    # Both hashes are slow on purpose, so they are computed before the write lock is taken.
+    user_id, checked_hash = user.id, user.password_hash
+    if not check_password_hash(checked_hash, current_password):
         raise AccountError(_l("Your current password is not correct."), field="current_password")
     _check_password(new_password, field="new_password")
-    user.password_hash = _hash(new_password)
-    user.session_version += 1  # every login issued before, on any device, ends
-    audit.record(
-        "account.password_changed",
-        "user",
-        user.id,
-        actor_id=user.id,
-        university_id=None,
-        at=now or clock.now(),
-    )
-    db.session.commit()
+    new_hash = _hash(new_password)
+    with write_transaction():
+        lock_rows(user_ids=[user_id])
+        if user.password_hash != checked_hash:  # changed meanwhile: what was typed is no longer current
+            raise AccountError(_l("Your current password is not correct."), field="current_password")
+        user.password_hash = new_hash
+        user.session_version += 1  # every login issued before, on any device, ends
+        audit.record(
+            "account.password_changed",
+            "user",
+            user_id,
+            actor_id=user_id,
+            university_id=None,
+            at=now or clock.now(),
+        )
 
 
 def end_sessions(user_id: int) -> None:
@@ -239,8 +243,8 @@ def end_sessions(user_id: int) -> None:
 
 
 def set_locale(user: User, locale: str) -> None:
-    user.locale = locale
-    db.session.commit()
+    with write_transaction():
+        user.locale = locale
 
 
 def create_admin(email: str, display_name: str, password: str, *, now: datetime | None = None) -> User:
@@ -249,25 +253,31 @@ def create_admin(email: str, display_name: str, password: str, *, now: datetime 
     if not display_name.strip():
         raise AccountError(_l("Enter a name."), field="display_name")
     _check_password(password)
-    if _email_taken(email):
-        raise AccountError(EMAIL_TAKEN, field="email")
-    user = User(
-        email=email,
-        password_hash=_hash(password),
-        display_name=display_name.strip(),
-        category=Category.RESIDENT,
-        verification=Verification.NONE,
-        is_admin=True,
-    )
-    db.session.add(user)
+    password_hash = _hash(password)
     try:
-        db.session.flush()
-        audit.record(
-            "account.admin_created", "user", user.id, actor_id=None, university_id=None, at=now or clock.now()
-        )
-        db.session.commit()
+        with write_transaction() as fresh:
+            if _email_taken(email):
+                raise AccountError(EMAIL_TAKEN, field="email")
+            user = User(
+                email=email,
+                password_hash=password_hash,
+                display_name=display_name.strip(),
+                category=Category.RESIDENT,
+                verification=Verification.NONE,
+                is_admin=True,
+            )
+            db.session.add(user)
+            db.session.flush()
+            audit.record(
+                "account.admin_created",
+                "user",
+                user.id,
+                actor_id=None,
+                university_id=None,
+                at=now or clock.now(),
+            )
+            fresh.append(user)
     except IntegrityError:
-        db.session.rollback()
         raise AccountError(EMAIL_TAKEN, field="email") from None
     return user
 

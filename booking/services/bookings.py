@@ -6,7 +6,8 @@ writes nothing.
 """
 
 import secrets
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
@@ -71,7 +72,7 @@ class Occurrence:
 
 @dataclass(frozen=True)
 class SeriesResult:
-    series: Series
+    series: Series | None  # None only when a single booking's form was sent again as a series
     booked: list[Booking]
     skipped: list[Occurrence]
 
@@ -235,6 +236,7 @@ def _new_booking(
     series: Series | None = None,
     booked_by: User | None = None,
     override_reason: str | None = None,
+    submission_key: str | None = None,
 ) -> Booking:
     resource = context.resource
     policy = resource.policy
@@ -256,6 +258,7 @@ def _new_booking(
         checkin_code=f"{secrets.randbelow(10**6):06d}" if policy.checkin_required else None,
         created_at=now,
         updated_at=now,
+        submission_key=submission_key,
     )
     db.session.add(booking)
     return booking
@@ -292,27 +295,74 @@ def request_booking(
     *,
     party_size: int = 1,
     purpose: str = "",
+    submission_key: str | None = None,
     now: datetime,
 ) -> Booking:
-    """Book one interval for `user`: confirmed, or pending where a manager must approve."""
+    """Book one interval for `user`: confirmed, or pending where a manager must approve.
+
+    A form sent again with the same `submission_key` books nothing and returns what the first send booked.
+    """
     request = engine.BookingRequest(start, end, party_size)
     booker = _Booker.of(user)
-    with write_transaction() as fresh:
-        locked = _lock_for(booker, resource_id)
-        context = _load_context(resource_id, user, engine.Interval(start, end), now, resource=locked.resource)
-        decision = _evaluate(context, request, now)
-        if not decision.ok:
-            raise BookingRefused(decision.violations)
-        booking = _new_booking(context, user, request, decision, purpose=purpose, now=now)
-        _flush_or_taken()
-        _audit_created(booking, user, now)
-        if booking.status == BookingStatus.PENDING:
-            _tell_managers(booking, user, now)
-        else:
-            tell_confirmed(booking, now)
-        # What the page reads next (the booking to redirect to, the person's language) is as committed.
-        fresh += [booking, *locked]
-    return booking
+    with _sent_once(booker, submission_key) as first:
+        with write_transaction() as fresh:
+            locked = _lock_for(booker, resource_id)
+            context = _load_context(
+                resource_id, user, engine.Interval(start, end), now, resource=locked.resource
+            )
+            decision = _evaluate(context, request, now)
+            if not decision.ok:
+                raise BookingRefused(decision.violations)
+            booking = _new_booking(
+                context, user, request, decision, purpose=purpose, now=now, submission_key=submission_key
+            )
+            _flush_or_taken()
+            _audit_created(booking, user, now)
+            if booking.status == BookingStatus.PENDING:
+                _tell_managers(booking, user, now)
+            else:
+                tell_confirmed(booking, now)
+            # What the page reads next (the booking to redirect to, the person's language) is as committed.
+            fresh += [booking, *locked]
+        return booking
+    return first.booking
+
+
+_SUBMITTED = (
+    sa.select(Booking)
+    .where(Booking.user_id == sa.bindparam("user_id"), Booking.submission_key == sa.bindparam("key"))
+    .options(selectinload(Booking.series))
+)
+
+
+@dataclass
+class _FirstSend:
+    """What an earlier send of the same form booked, found when this one was refused."""
+
+    booking: Booking | None = None
+
+
+@contextmanager
+def _sent_once(booker: _Booker, submission_key: str | None) -> Iterator[_FirstSend]:
+    """Turn the refusal of a form sent again into the booking its first send made.
+
+    A second send either finds the first one's booking in the way (the engine's `duplicate` rule, a
+    conflict, a full room: both sends lock the person, so the second judges after the first committed) or,
+    whatever it asked, cannot insert the person's key a second time (the unique constraint). Either way,
+    if a booking with this key exists, it is the answer, and nothing was written. The happy path costs no
+    statement: the key is looked up only after a refusal.
+    """
+    first = _FirstSend()
+    try:
+        yield first
+    except (BookingRefused, sa.exc.IntegrityError):
+        if not submission_key:
+            raise
+        first.booking = db.session.execute(
+            _SUBMITTED, {"user_id": booker.id, "key": submission_key}
+        ).scalar_one_or_none()
+        if first.booking is None:
+            raise
 
 
 def tell_confirmed(booking: Booking, now: datetime) -> None:
@@ -439,16 +489,53 @@ def request_series(
     party_size: int = 1,
     purpose: str = "",
     only_available: bool = True,
+    submission_key: str | None = None,
     now: datetime,
 ) -> SeriesResult:
     """Book a repeating series: every date, or (only_available) the dates that pass every rule.
 
-    The verdicts are computed again under the locks, so a preview that went stale cannot overbook.
+    The verdicts are computed again under the locks, so a preview that went stale cannot overbook. A form
+    sent again with the same `submission_key` books nothing and returns the series the first send booked.
     """
     resource = get_resource(resource_id)
     intervals = expand_series(resource, rule, first_local_start, duration)
-    span = engine.Interval(intervals[0].start, intervals[-1].end)
     booker = _Booker.of(user)
+    with _sent_once(booker, submission_key) as first:
+        return _book_series(
+            user,
+            booker,
+            resource_id,
+            rule,
+            first_local_start,
+            duration,
+            intervals,
+            party_size=party_size,
+            purpose=purpose,
+            only_available=only_available,
+            submission_key=submission_key,
+            now=now,
+        )
+    series = first.booking.series
+    booked = list(series.bookings) if series else [first.booking]
+    return SeriesResult(series=series, booked=booked, skipped=[])
+
+
+def _book_series(
+    user: User,
+    booker: _Booker,
+    resource_id: int,
+    rule: engine.RecurrenceRule,
+    first_local_start: datetime,
+    duration: timedelta,
+    intervals: list[engine.Interval],
+    *,
+    party_size: int,
+    purpose: str,
+    only_available: bool,
+    submission_key: str | None,
+    now: datetime,
+) -> SeriesResult:
+    span = engine.Interval(intervals[0].start, intervals[-1].end)
     with write_transaction():
         locked = _lock_for(booker, resource_id)
         context = _load_context(resource_id, user, span, now, resource=locked.resource)
@@ -478,9 +565,9 @@ def request_series(
                 purpose=purpose,
                 now=now,
                 series=series,
+                submission_key=submission_key if n == 0 else None,
             )
-            for o in occurrences
-            if o.ok
+            for n, o in enumerate(o for o in occurrences if o.ok)
         ]
         _flush_or_taken()
         for booking in booked:

@@ -148,7 +148,13 @@ _CLOSURES = (
     .order_by(Closure.start_at, Closure.id)
 )
 _OCCUPANCY = sa.select(
-    Booking.id, Booking.resource_id, Booking.start_at, Booking.blocked_until, Booking.party_size
+    Booking.id,
+    Booking.resource_id,
+    Booking.start_at,
+    Booking.end_at,
+    Booking.blocked_until,
+    Booking.party_size,
+    Booking.user_id,
 ).where(
     Booking.resource_id.in_(sa.bindparam("resource_ids", expanding=True)),
     Booking.status.in_(sorted(ACTIVE_STATUSES)),
@@ -214,6 +220,8 @@ def load_occupancy(
                 blocked_until=row.blocked_until,
                 party_size=row.party_size,
                 booking_id=row.id,
+                user_id=row.user_id,
+                end=row.end_at,
             )
         )
     return result

@@ -487,6 +487,50 @@ def test_shared_buffer_keeps_the_places_after_a_booking():
     assert decide(request(TUESDAY, "11:30", "12:30"), facility, existing=taken).ok
 
 
+# The same booking twice
+
+
+def held_by(user_id: int, day: date, start: str, end: str, buffer: int = 0) -> Occupancy:
+    return Occupancy(
+        at(day, start), at(day, end) + timedelta(minutes=buffer), 1, user_id=user_id, end=at(day, end)
+    )
+
+
+def test_the_same_person_cannot_hold_the_same_booking_twice():
+    taken = [held_by(100, TUESDAY, "10:00", "11:00", buffer=30)]
+
+    decision = decide(
+        request(TUESDAY, "10:00", "11:00"),
+        reading_room(policy={"buffer_minutes": 30}),
+        requester(),
+        existing=taken,
+    )
+
+    assert codes(decision) == ["duplicate"]
+    assert not decision.violations[0].overridable
+    assert decision.blocking(override=True) == decision.violations
+
+
+def test_someone_else_in_the_same_slot_or_the_same_person_at_another_time_is_no_duplicate():
+    room = reading_room()
+
+    assert decide(
+        request(TUESDAY, "10:00", "11:00"), room, existing=[held_by(101, TUESDAY, "10:00", "11:00")]
+    ).ok
+    assert decide(
+        request(TUESDAY, "10:00", "11:30"), room, existing=[held_by(100, TUESDAY, "10:00", "11:00")]
+    ).ok
+    assert decide(
+        request(TUESDAY, "10:30", "11:00"), room, existing=[held_by(100, TUESDAY, "10:00", "11:00")]
+    ).ok
+
+
+def test_the_same_booking_twice_on_an_exclusive_facility_is_both_taken_and_a_duplicate():
+    taken = [held_by(100, TUESDAY, "10:00", "11:00")]
+
+    assert codes(decide(request(TUESDAY, "10:00", "11:00"), existing=taken)) == ["conflict", "duplicate"]
+
+
 # Placement
 
 

@@ -1,5 +1,7 @@
 """Booking forms: one booking or a repeating series, a new time for one, and a placement application."""
 
+import re
+import secrets
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -32,6 +34,22 @@ WEEKDAY_CHOICES = [
     (6, _l("Sun")),
 ]
 MAX_OCCURRENCES = 100
+_SUBMISSION_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def new_submission_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def _rendered_key_or_new(value: object) -> str:
+    """The key as the form rendered it; anything else (missing, altered) is a fresh one, i.e. no replay."""
+    return value if isinstance(value, str) and _SUBMISSION_KEY.fullmatch(value) else new_submission_key()
+
+
+def submission_key_field() -> HiddenField:
+    """A one-time key rendered with the form: sending the form twice books once (`bookings._sent_once`)."""
+    # An explicit label, like `action`'s, spares WTForms translating a default one.
+    return HiddenField("submission_key", default=new_submission_key, filters=[_rendered_key_or_new])
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -111,6 +129,7 @@ class BookingForm(TimeSpanForm):
     # Never shown (the pressed button sends `action`). An explicit label spares WTForms translating a default
     # one, which would load its message catalogue from disk on every request.
     action = HiddenField("action", default="book")
+    submission_key = submission_key_field()
 
     def validate_count(self, field: IntegerField) -> None:
         if self.repeat.data and self.ends.data == "count" and field.data is None:
@@ -147,6 +166,7 @@ class PlacementForm(FlaskForm):
             Length(min=20, max=2000, message=_l("Write between 20 and 2000 characters.")),
         ],
     )
+    submission_key = submission_key_field()
 
     def validate_last_day(self, field: DateField) -> None:
         if self.first_day.data and field.data and field.data < self.first_day.data:

@@ -57,6 +57,7 @@ def new(resource_id: int) -> Response | str | tuple[str, int]:
             end,
             party_size=form.party_size.data,
             purpose=form.purpose.data or "",
+            submission_key=form.submission_key.data,
             now=now,
         )
     except bookings.BookingRefused as refused:
@@ -105,6 +106,7 @@ def _series(resource: Resource, form: BookingForm, now: datetime) -> Response | 
         party_size=form.party_size.data,
         purpose=form.purpose.data or "",
         only_available=True,
+        submission_key=form.submission_key.data,
         now=now,
     )
     booked = len(result.booked)
@@ -143,6 +145,7 @@ def _apply_for_placement(resource: Resource) -> Response | str | tuple[str, int]
             end,
             party_size=1,
             purpose=form.statement.data.strip(),
+            submission_key=form.submission_key.data,
             now=clock.now(),
         )
     except bookings.BookingRefused as refused:
