@@ -8,6 +8,7 @@ aggregate query (for ETag/304) and one row query, whatever their size.
 import hashlib
 import re
 import secrets
+import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -18,16 +19,39 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale, gettext
 from icalendar import Calendar, vBroken
-from sqlalchemy.orm import lazyload
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased, lazyload
 
-from booking import babel_locale
+from booking import babel_locale, ics
 from booking.engine.localtime import day_start_utc, to_utc, zone
 from booking.engine.violations import N_
-from booking.ics import WITHDRAWN, BookingRow, Links, Texts, booking_file
+from booking.ics import (
+    CANCEL,
+    REQUEST,
+    WITHDRAWN,
+    Attendee,
+    BookingRow,
+    FeedAssembler,
+    Links,
+    Texts,
+    booking_file,
+    feed_file,
+)
 from booking.services import audit
 from booking.services.errors import NotFound
 from booking.services.transactions import lock_rows, write_transaction
-from models import Booking, BookingStatus, Closure, Mode, Organization, OrganizationKind, Resource, User, db
+from models import (
+    Booking,
+    BookingStatus,
+    CalendarEvent,
+    Closure,
+    Mode,
+    Organization,
+    OrganizationKind,
+    Resource,
+    User,
+    db,
+)
 
 FEED_PAST = timedelta(days=30)
 FEED_AHEAD = timedelta(days=365)
@@ -36,7 +60,7 @@ WITHDRAWN_KEPT = timedelta(days=30)
 # A safety limit for the feed of a very busy university: beyond it the latest events are left out (about
 # 2 s and 6 MB of iCalendar already; calendar clients struggle with more).
 FEED_MAX_EVENTS = 10_000
-DEFAULT_TIMEZONE = "Asia/Shanghai"
+DEFAULT_TIMEZONE = ics.DEFAULT_TIMEZONE
 
 # secrets.token_urlsafe(32): 256 random bits in 43 URL-safe characters.
 _TOKEN_BYTES = 32
@@ -108,7 +132,14 @@ class FeedState:
 
 
 def feed_window(now: datetime) -> tuple[datetime, datetime]:
-    return now - FEED_PAST, now + FEED_AHEAD
+    """From 30 days before today to a year after it, whole UTC days: within a day the feed's rows change
+    only when a booking (or its facility or university) does, which is what Last-Modified can tell."""
+    today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return today - FEED_PAST, today + FEED_AHEAD + timedelta(days=1)
+
+
+def _later(*instants: datetime | None) -> datetime:
+    return max(i for i in instants if i is not None)
 
 
 _ROW_COLUMNS = (
@@ -121,6 +152,8 @@ _ROW_COLUMNS = (
     Booking.updated_at,
     Booking.purpose,
     Resource.mode,
+    Resource.capacity,
+    Booking.party_size,
     Resource.id,
     Resource.timezone,
     Resource.name_zh,
@@ -130,44 +163,81 @@ _ROW_COLUMNS = (
     Resource.longitude,
     Organization.name_zh,
     Organization.name_en,
+    Resource.calendar_version,
+    Resource.calendar_updated_at,
+    Organization.calendar_version,
+    Organization.calendar_updated_at,
 )
+# Where the event-defining columns end; cached VEVENT columns may follow.
+_ROW_WIDTH = len(_ROW_COLUMNS)
 
 
 def _feed_query(columns: Sequence[Any], scope: FeedScope, now: datetime) -> sa.Select:
     start, end = feed_window(now)
+    today = start + FEED_PAST
     if scope.user_id is not None:
         owner = Booking.user_id == scope.user_id
     elif scope.university_id is not None:
         owner = Resource.university_id == scope.university_id
     else:
         owner = Booking.resource_id == scope.resource_id
+    if scope.resource_id is not None:
+        # The public busy times: only what holds places now, never a request still waiting for a decision
+        # (a facility has no setting to show those) nor anything withdrawn.
+        shown = Booking.status.not_in([*WITHDRAWN, BookingStatus.PENDING])
+    else:
+        shown = sa.or_(Booking.status.not_in(WITHDRAWN), Booking.updated_at >= today - WITHDRAWN_KEPT)
     return (
         sa.select(*columns)
         .select_from(Booking)
         .join(Resource, Resource.id == Booking.resource_id)
         .join(Organization, Organization.id == Resource.university_id)
-        .where(
-            owner,
-            Booking.end_at > start,
-            Booking.start_at < end,
-            sa.or_(Booking.status.not_in(WITHDRAWN), Booking.updated_at >= now - WITHDRAWN_KEPT),
-        )
+        .where(owner, Booking.end_at > start, Booking.start_at < end, shown)
     )
 
 
 def feed_state(scope: FeedScope, now: datetime) -> FeedState:
     """Count, latest change and total SEQUENCE of the feed's rows, in one aggregate query.
 
-    The SEQUENCE total catches a change made within the same instant as the previous one.
+    A change to a facility or university shown in the events counts as a change of each of its bookings.
+    The SEQUENCE total catches a change made within the same instant as the previous one. The feed's
+    window moves at midnight UTC, so the start of today is a change too.
     """
-    count, last, sequences = db.session.execute(
+    count, *latest, sequences = db.session.execute(
         _feed_query(
-            (sa.func.count(Booking.id), sa.func.max(Booking.updated_at), sa.func.sum(Booking.sequence)),
+            (
+                sa.func.count(Booking.id),
+                sa.func.max(Booking.updated_at),
+                sa.func.max(Resource.calendar_updated_at),
+                sa.func.max(Organization.calendar_updated_at),
+                sa.func.sum(Booking.sequence + Resource.calendar_version + Organization.calendar_version),
+            ),
             scope,
             now,
         )
     ).one()
-    return FeedState(count=count, last_modified=last, sequence_total=int(sequences or 0))
+    today = feed_window(now)[0] + FEED_PAST
+    return FeedState(count=count, last_modified=_later(today, *latest), sequence_total=int(sequences or 0))
+
+
+def _booking_row(row: Sequence[Any]) -> BookingRow:
+    (id_, uuid, start, end, status, sequence, updated, purpose, mode, capacity, party) = row[:11]
+    resource_version, resource_changed, university_version, university_changed = row[20:24]
+    return BookingRow(
+        id_,
+        uuid,
+        start,
+        end,
+        status,
+        sequence + resource_version + university_version,
+        _later(updated, resource_changed, university_changed),
+        purpose,
+        mode == Mode.PLACEMENT,
+        *row[11:20],
+        shared=mode != Mode.EXCLUSIVE,
+        capacity=capacity,
+        party_size=party,
+    )
 
 
 def feed_rows(scope: FeedScope, now: datetime) -> list[BookingRow]:
@@ -176,8 +246,89 @@ def feed_rows(scope: FeedScope, now: datetime) -> list[BookingRow]:
     query = (
         _feed_query(_ROW_COLUMNS, scope, now).order_by(Booking.start_at, Booking.id).limit(FEED_MAX_EVENTS)
     )
-    placement = Mode.PLACEMENT
-    return [BookingRow(*row[:8], row[8] == placement, *row[9:]) for row in db.session.execute(query)]
+    return [_booking_row(row) for row in db.session.execute(query)]
+
+
+# --- feeds assembled from kept events ----------------------------------------------------------------
+
+# Raise it when what a VEVENT holds changes: every kept event is then made again.
+EVENT_FORMAT = 1
+
+
+def _context_digest(texts: Texts, links: Links) -> str:
+    """Everything besides the row that a private VEVENT is made from: the words and the links."""
+    words = (
+        texts.locale,
+        *sorted((status.value, label) for status, label in texts.status_labels.items()),
+        texts.purpose,
+        texts.status,
+    )
+    return hashlib.sha256(repr((EVENT_FORMAT, words, links.digest_parts())).encode()).hexdigest()[:16]
+
+
+def _event_version(context: str, row: BookingRow) -> str:
+    # Services raise SEQUENCE and stamp updated_at on every change; times, status and purpose are
+    # included all the same, so an event can never be kept past a change that forgot to.
+    return (
+        f"{context}:{row.sequence}:{row.updated_at.timestamp():.6f}:{row.status.value}"
+        f":{row.start_at.timestamp():.0f}:{row.end_at.timestamp():.0f}:{zlib.crc32(row.purpose.encode()):x}"
+    )
+
+
+def private_feed(scope: FeedScope, now: datetime, texts: Texts, links: Links, *, name: str) -> bytes:
+    """A personal or university feed, assembled from each booking's VEVENT as kept for its version; the
+    events that are missing or stale are made now and kept for the next time (by any worker)."""
+    kept = aliased(CalendarEvent)
+    variant = f"private:{texts.locale}"
+    query = (
+        _feed_query((*_ROW_COLUMNS, kept.version, kept.vevent), scope, now)
+        .outerjoin(kept, sa.and_(kept.booking_id == Booking.id, kept.variant == variant))
+        .order_by(Booking.start_at, Booking.id)
+        .limit(FEED_MAX_EVENTS)
+    )
+    assembler = FeedAssembler(texts, links)
+    context = _context_digest(texts, links)
+    rows: list[BookingRow] = []
+    events: list[str] = []
+    made: list[dict[str, Any]] = []
+    for record in db.session.execute(query):
+        row = _booking_row(record)
+        version = _event_version(context, row)
+        text = record[_ROW_WIDTH + 1]
+        if record[_ROW_WIDTH] != version or text is None:
+            text = assembler.event_text(row)
+            made.append({"booking_id": row.id, "variant": variant, "version": version, "vevent": text})
+        rows.append(row)
+        events.append(text)
+    body = assembler.file(rows, events, name=name, today=now.astimezone(UTC).date())
+    if made:
+        _keep_events(made)
+    return body
+
+
+def _keep_events(made: list[dict[str, Any]]) -> None:
+    """Store made events for reuse, replacing stale ones; in booking-id order, so that two workers
+    storing the same events at once take their row locks in the same order."""
+    made.sort(key=lambda m: m["booking_id"])
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(CalendarEvent)
+    statement = statement.on_conflict_do_update(
+        index_elements=[CalendarEvent.booking_id, CalendarEvent.variant],
+        set_={"version": statement.excluded.version, "vevent": statement.excluded.vevent},
+    )
+    try:
+        with write_transaction():
+            for chunk in range(0, len(made), 1000):
+                db.session.execute(statement, made[chunk : chunk + 1000])
+    except (sa.exc.IntegrityError, sa.exc.OperationalError):
+        # A booking deleted meanwhile, or the database busy: the feed was made all the same, and the
+        # events will be kept by the next request.
+        current_app.logger.warning("calendar events not kept for reuse", exc_info=True)
+
+
+def public_feed(scope: FeedScope, now: datetime, texts: Texts, links: Links, *, name: str) -> bytes:
+    return feed_file(feed_rows(scope, now), texts, links, name=name, public=True, today=now.date())
 
 
 # --- words and links of a calendar, outside any request (feeds, downloads and emails alike) ---------
@@ -209,6 +360,14 @@ def calendar_texts(locale: str) -> Texts:
             purpose=gettext("Purpose"),
             status=gettext("Status"),
             booked=gettext("Booked"),
+            full=gettext("Fully booked"),
+            # %%-templates filled in per event: escaped here so that gettext leaves them alone.
+            places_left=gettext(
+                "%(free)s of %(capacity)s places left", free="%(free)d", capacity="%(capacity)d"
+            ),
+            seats_left=gettext(
+                "%(free)s of %(capacity)s seats left", free="%(free)d", capacity="%(capacity)d"
+            ),
         )
 
 
@@ -240,24 +399,53 @@ def calendar_links(*, booking_pages: bool = False, facility_pages: bool = False)
 
 
 def booking_calendar(booking: Booking, locale: str) -> bytes:
-    """One booking's .ics in `locale`: the download, and the attachment of a confirmation email."""
+    """One booking's .ics in `locale`, to download and import (METHOD:PUBLISH)."""
     return booking_file(booking_row(booking), calendar_texts(locale), calendar_links(booking_pages=True))
+
+
+def invitation(bookings: Booking | Sequence[Booking], holder: User) -> bytes:
+    """The .ics an email carries to the booking's holder, in their language: REQUEST while the bookings
+    hold their slots (a new, approved or moved booking; a series' bookings), CANCEL once they no longer
+    do. Same UIDs as every other file and feed; SEQUENCE has risen with each change."""
+    chosen = [bookings] if isinstance(bookings, Booking) else list(bookings)
+    withdrawn = all(b.status in WITHDRAWN for b in chosen)
+    return booking_file(
+        [booking_row(b) for b in chosen],
+        calendar_texts(owner_locale(holder)),
+        calendar_links(booking_pages=True),
+        method=CANCEL if withdrawn else REQUEST,
+        attendee=Attendee(holder.email, holder.display_name),
+    )
+
+
+def booking_version(booking: Booking) -> tuple[int, datetime]:
+    """The SEQUENCE and last change of a booking's event: its own, its facility's and its university's."""
+    resource = booking.resource
+    university = resource.university
+    return (
+        booking.sequence + resource.calendar_version + university.calendar_version,
+        _later(booking.updated_at, resource.calendar_updated_at, university.calendar_updated_at),
+    )
 
 
 def booking_row(booking: Booking) -> BookingRow:
     """The same values as a feed row, for one booking already loaded."""
     resource = booking.resource
     university = resource.university
+    sequence, changed = booking_version(booking)
     return BookingRow(
         id=booking.id,
         uuid=booking.uuid,
         start_at=booking.start_at,
         end_at=booking.end_at,
         status=booking.status,
-        sequence=booking.sequence,
-        updated_at=booking.updated_at,
+        sequence=sequence,
+        updated_at=changed,
         purpose=booking.purpose,
         all_day=resource.mode == Mode.PLACEMENT,
+        shared=resource.mode != Mode.EXCLUSIVE,
+        capacity=resource.capacity,
+        party_size=booking.party_size,
         resource_id=resource.id,
         timezone=resource.timezone,
         resource_zh=resource.name_zh,

@@ -127,6 +127,15 @@ def _etag(*parts: object) -> str:
     return hashlib.sha256("|".join(str(p) for p in (FEED_FORMAT, *parts)).encode()).hexdigest()[:32]
 
 
+def _not_modified(etag: str, last_modified: datetime | None) -> bool:
+    """Whether the client's copy is current: If-None-Match when sent (it wins, RFC 9110 13.2.2), else
+    If-Modified-Since against the last change (whole seconds, as the header carries them)."""
+    if request.if_none_match:
+        return request.if_none_match.contains_weak(etag)
+    since = request.if_modified_since
+    return since is not None and last_modified is not None and last_modified.replace(microsecond=0) <= since
+
+
 def _feed(
     scope: feeds.FeedScope,
     *,
@@ -144,10 +153,11 @@ def _feed(
     etag = _etag(
         scope, state.count, state.last_modified, state.sequence_total, locale, generation, now.date()
     )
-    if request.if_none_match.contains_weak(etag):
+    if _not_modified(etag, state.last_modified):
         return _calendar_response(None, filename, etag=etag, last_modified=state.last_modified, cache=cache)
-    rows = feeds.feed_rows(scope, now)
-    body = ics.feed_file(rows, feeds.calendar_texts(locale), links, name=name, public=public)
+    texts = feeds.calendar_texts(locale)
+    make = feeds.public_feed if public else feeds.private_feed
+    body = make(scope, now, texts, links, name=name)
     return _calendar_response(body, filename, etag=etag, last_modified=state.last_modified, cache=cache)
 
 
@@ -163,18 +173,13 @@ def booking_ics(booking_id: int) -> Response:
     except bookings.NotFound:
         abort(404)
     locale = locale_code()
-    etag = _etag("booking", booking.uuid, booking.sequence, booking.updated_at, locale)
-    if request.if_none_match.contains_weak(etag):
-        return _calendar_response(
-            None, "", etag=etag, last_modified=booking.updated_at, cache="private, no-cache"
-        )
+    sequence, changed = feeds.booking_version(booking)
+    etag = _etag("booking", booking.uuid, sequence, changed, locale)
+    if _not_modified(etag, changed):
+        return _calendar_response(None, "", etag=etag, last_modified=changed, cache="private, no-cache")
     body = feeds.booking_calendar(booking, locale)
     return _calendar_response(
-        body,
-        f"booking-{booking.id}.ics",
-        etag=etag,
-        last_modified=booking.updated_at,
-        cache="private, no-cache",
+        body, f"booking-{booking.id}.ics", etag=etag, last_modified=changed, cache="private, no-cache"
     )
 
 
