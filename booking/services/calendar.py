@@ -5,16 +5,18 @@ row opens no feed, and a lookup compares digests, never the secret itself. Feeds
 aggregate query (for ETag/304) and one row query, whatever their size.
 """
 
+import copy
 import hashlib
 import re
 import secrets
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+import recurring_ical_events
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale, gettext
@@ -517,10 +519,15 @@ def refusal(code: str) -> CalendarFileRefused:
             "The calendar has more than %(limit)s events. Please split it into smaller files."
         ),
         "no_events": N_("The calendar contains no events."),
+        "too_many_dates": N_(
+            "The calendar's events, with every date of its repeating events, are more than %(limit)s. "
+            "Please shorten the repeating events or split the file."
+        ),
     }
     params = {
         "too_large": {"limit": MAX_IMPORT_BYTES // (1024 * 1024)},
         "too_many_events": {"limit": MAX_IMPORT_EVENTS},
+        "too_many_dates": {"limit": MAX_IMPORT_EVENTS},
     }
     return CalendarFileRefused(code, messages[code], **params.get(code, {}))
 
@@ -553,7 +560,9 @@ SKIP_MESSAGES = {
     "unreadable": N_("Its dates could not be read."),
     "no_end": N_("It has no end."),
     "ends_before_start": N_("It ends before it starts."),
-    "repeating": N_("Repeating events are not imported."),
+    "too_frequent": N_("It repeats more often than every hour."),
+    "orphan_override": N_("It changes one date of a repeating event that is not in the file."),
+    "bad_rule": N_("Its repeat rule could not be read."),
     "cancelled": N_("It is marked as cancelled."),
     "out_of_range": N_("Its dates are outside 2000–2100."),
     "too_long": N_("It lasts longer than a year."),
@@ -600,10 +609,72 @@ def read_calendar_file(data: bytes, timezone: str) -> tuple[list[PlannedClosure]
         raise refusal("no_events")
     planned: list[PlannedClosure] = []
     skipped: list[SkippedEvent] = []
-    for event in events:
-        outcome = _closure_of(event, timezone)
+    for outcome in _outcomes(calendar, events, timezone):
         (planned if isinstance(outcome, PlannedClosure) else skipped).append(outcome)
+        if len(planned) > MAX_IMPORT_EVENTS:
+            raise refusal("too_many_dates")
     return planned, skipped
+
+
+# Rules this frequent would make thousands of dates a day; an academic calendar has none of them.
+_TOO_FREQUENT = frozenset({"SECONDLY", "MINUTELY"})
+_EXPAND_FROM = date(EARLIEST_YEAR, 1, 1)
+
+
+def _outcomes(calendar: Calendar, events: list[Any], tz_name: str) -> Iterator[PlannedClosure | SkippedEvent]:
+    """Each single event as a closure (or why not); each repeating event as a closure per date, its
+    exceptions (EXDATE) left out and its changed dates (RECURRENCE-ID) applied, by recurring-ical-events.
+    A changed date whose repeating event is not in the file is not imported on its own."""
+    series: dict[str, list[Any]] = {}
+    for event in events:
+        series.setdefault(str(event.get("UID", "")), []).append(event)
+    for event in events:
+        if "RECURRENCE-ID" in event:
+            if not any("RECURRENCE-ID" not in e for e in series[str(event.get("UID", ""))]):
+                yield SkippedEvent(_summary(event), "orphan_override")
+            continue
+        if "RRULE" not in event and "RDATE" not in event:
+            yield _closure_of(event, tz_name)
+            continue
+        yield from _occurrences(calendar, series[str(event.get("UID", ""))], event, tz_name)
+
+
+def _occurrences(
+    calendar: Calendar, components: list[Any], master: Any, tz_name: str
+) -> Iterator[PlannedClosure | SkippedEvent]:
+    summary = _summary(master)
+    found = master.get("RRULE", [])
+    rules = found if isinstance(found, list) else [found]
+    if any(isinstance(rule, vBroken) for rule in rules):
+        yield SkippedEvent(summary, "bad_rule")
+        return
+    frequencies = {str(f).upper() for rule in rules for f in rule.get("FREQ", [])}
+    if frequencies & _TOO_FREQUENT:
+        yield SkippedEvent(summary, "too_frequent")
+        return
+    first = copy.copy(master)
+    for name in ("RRULE", "RDATE", "EXDATE"):
+        first.pop(name, None)
+    checked = _closure_of(first, tz_name)
+    if isinstance(checked, SkippedEvent):
+        yield checked  # what is wrong with its first date is wrong with every date
+        return
+    one = Calendar()
+    one.subcomponents = [*calendar.walk("VTIMEZONE"), *components]
+    dates: list[PlannedClosure | SkippedEvent] = []
+    try:
+        for occurrence in recurring_ical_events.of(one).after(_EXPAND_FROM):
+            start = getattr(occurrence.get("DTSTART"), "dt", None)
+            if start is None or start.year > LATEST_YEAR or len(dates) > MAX_IMPORT_EVENTS:
+                break  # beyond the range, or already too many: the caller refuses the file
+            dates.append(_closure_of(occurrence, tz_name))
+    except (ValueError, TypeError, KeyError, OverflowError):  # recurring_ical_events.InvalidCalendar is one
+        dates = [SkippedEvent(summary, "bad_rule")]
+    yield from dates
+
+
+def _summary(event: Any) -> str:
+    return " ".join(str(event.get("SUMMARY", "")).split())[:MAX_REASON]
 
 
 def _parse(data: bytes) -> Calendar:
@@ -652,7 +723,7 @@ _BROKEN = object()
 
 
 def _closure_of(event: Any, tz_name: str) -> PlannedClosure | SkippedEvent:
-    summary = " ".join(str(event.get("SUMMARY", "")).split())[:MAX_REASON]
+    summary = _summary(event)
     start_value = _value(event, "DTSTART")
     end_value = _value(event, "DTEND")
     duration = _value(event, "DURATION")
@@ -666,8 +737,6 @@ def _closure_of(event: Any, tz_name: str) -> PlannedClosure | SkippedEvent:
     start = _instant(start_value, tz_name)
     if start is None:
         return SkippedEvent(summary, "no_start")
-    if "RRULE" in event or "RDATE" in event:
-        return SkippedEvent(summary, "repeating")
     if str(event.get("STATUS", "")).upper() == "CANCELLED":
         return SkippedEvent(summary, "cancelled")
     all_day = not isinstance(start_value, datetime)
