@@ -18,5 +18,5 @@ class CalendarEvent(db.Model):
 
     booking_id: Mapped[int] = mapped_column(sa.ForeignKey("booking.id", ondelete="CASCADE"), primary_key=True)
     variant: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
-    version: Mapped[str] = mapped_column(sa.String(64))
+    version: Mapped[str] = mapped_column(sa.String(128))
     vevent: Mapped[str] = mapped_column(sa.Text)

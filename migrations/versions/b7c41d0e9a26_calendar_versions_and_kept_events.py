@@ -31,7 +31,7 @@ def upgrade():
         'calendar_event',
         sa.Column('booking_id', sa.Integer(), nullable=False),
         sa.Column('variant', sa.String(length=32), nullable=False),
-        sa.Column('version', sa.String(length=64), nullable=False),
+        sa.Column('version', sa.String(length=128), nullable=False),
         sa.Column('vevent', sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
             ['booking_id'], ['booking.id'],
