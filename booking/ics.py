@@ -175,18 +175,12 @@ class FeedAssembler:
         event, _span = self._maker.event(row)
         return event.to_ical(sorted=False).decode("utf-8")
 
-    def file(self, rows: Sequence[BookingRow], events: Iterable[str], *, name: str, today: date) -> bytes:
-        """The feed of `rows`, whose VEVENT texts `events` are in the same order."""
+    def file(
+        self, events: Sequence[str], *, spans: Mapping[str, tuple[datetime, datetime]], name: str, today: date
+    ) -> bytes:
+        """The feed of the VEVENT texts `events`, in order; `spans` holds, for each time zone of the timed
+        events, their earliest start and latest end (UTC): what the VTIMEZONEs must cover."""
         calendar = _calendar(name=name)
-        spans: dict[str, tuple[datetime, datetime]] = {}
-        for row in rows:
-            if row.all_day:
-                continue
-            span = spans.get(row.timezone)
-            if span is None:
-                spans[row.timezone] = (row.start_at, row.end_at)
-            elif row.start_at < span[0] or row.end_at > span[1]:
-                spans[row.timezone] = (min(span[0], row.start_at), max(span[1], row.end_at))
         first: date | None = None
         last: date | None = None
         tzids: set[str] = set()
@@ -197,7 +191,7 @@ class FeedAssembler:
             last = max(last or date.min, end.astimezone(tz).date())
             if (tzid := _tzid(timezone)) is not None:
                 tzids.add(tzid)
-        _add_timezones(calendar, tzids, first, last, today=today, empty=not rows)
+        _add_timezones(calendar, tzids, first, last, today=today, empty=not events)
         header = calendar.to_ical(sorted=False)
         closing = b"END:VCALENDAR\r\n"
         return header[: -len(closing)] + "".join(events).encode("utf-8") + closing

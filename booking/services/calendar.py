@@ -9,7 +9,6 @@ import copy
 import hashlib
 import re
 import secrets
-import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -268,44 +267,61 @@ def _context_digest(texts: Texts, links: Links) -> str:
     return hashlib.sha256(repr((EVENT_FORMAT, words, links.digest_parts())).encode()).hexdigest()[:16]
 
 
-def _event_version(context: str, row: BookingRow) -> str:
-    # Services raise SEQUENCE and stamp updated_at on every change; times, status and purpose are
-    # included all the same, so an event can never be kept past a change that forgot to.
-    return (
-        f"{context}:{row.sequence}:{row.updated_at.timestamp():.6f}:{row.status.value}"
-        f":{row.start_at.timestamp():.0f}:{row.end_at.timestamp():.0f}:{zlib.crc32(row.purpose.encode()):x}"
-    )
-
-
 def private_feed(scope: FeedScope, now: datetime, texts: Texts, links: Links, *, name: str) -> bytes:
     """A personal or university feed, assembled from each booking's VEVENT as kept for its version; the
-    events that are missing or stale are made now and kept for the next time (by any worker)."""
+    events that are missing or stale are made now and kept for the next time (by any worker).
+
+    The query itself tells which kept events are current, so that for them only the text is read: the
+    rows of the others are loaded again, in full, to make their events.
+    """
     kept = aliased(CalendarEvent)
     variant = f"private:{texts.locale}"
-    query = (
-        _feed_query((*_ROW_COLUMNS, kept.version, kept.vevent), scope, now)
+    context = _context_digest(texts, links)
+    sequence = Booking.sequence + Resource.calendar_version + Organization.calendar_version
+    current = sa.and_(kept.context == context, kept.sequence == sequence, kept.stamp == Booking.updated_at)
+    listed = (
+        _feed_query((Booking.id, sa.case((current, kept.vevent), else_=None)), scope, now)
         .outerjoin(kept, sa.and_(kept.booking_id == Booking.id, kept.variant == variant))
         .order_by(Booking.start_at, Booking.id)
         .limit(FEED_MAX_EVENTS)
     )
+    events: list[tuple[int, str | None]] = [tuple(r) for r in db.session.execute(listed)]  # type: ignore[misc]
+    missing = [booking_id for booking_id, text in events if text is None]
     assembler = FeedAssembler(texts, links)
-    context = _context_digest(texts, links)
-    rows: list[BookingRow] = []
-    events: list[str] = []
-    made: list[dict[str, Any]] = []
-    for record in db.session.execute(query):
-        row = _booking_row(record)
-        version = _event_version(context, row)
-        text = record[_ROW_WIDTH + 1]
-        if record[_ROW_WIDTH] != version or text is None:
-            text = assembler.event_text(row)
-            made.append({"booking_id": row.id, "variant": variant, "version": version, "vevent": text})
-        rows.append(row)
-        events.append(text)
-    body = assembler.file(rows, events, name=name, today=now.astimezone(UTC).date())
+    made: dict[int, dict[str, Any]] = {}
+    for chunk in range(0, len(missing), 1000):
+        query = _feed_query(_ROW_COLUMNS, scope, now).where(Booking.id.in_(missing[chunk : chunk + 1000]))
+        for record in db.session.execute(query):
+            row = _booking_row(record)
+            made[row.id] = {
+                "booking_id": row.id,
+                "variant": variant,
+                "context": context,
+                "sequence": row.sequence,
+                "stamp": record[6],  # the booking's own updated_at, as the query compares it
+                "vevent": assembler.event_text(row),
+            }
+    texts_in_order = [text if text is not None else made[booking_id]["vevent"] for booking_id, text in events]
+    body = assembler.file(
+        texts_in_order, spans=_timed_spans(scope, now), name=name, today=now.astimezone(UTC).date()
+    )
     if made:
-        _keep_events(made)
+        _keep_events(list(made.values()))
     return body
+
+
+def _timed_spans(scope: FeedScope, now: datetime) -> dict[str, tuple[datetime, datetime]]:
+    """For each zone of the feed's timed events, the earliest start and latest end: what its VTIMEZONE
+    must cover (placements are whole days, without one)."""
+    limited = (
+        _feed_query((Booking.start_at, Booking.end_at, Resource.timezone, Resource.mode), scope, now)
+        .order_by(Booking.start_at, Booking.id)
+        .limit(FEED_MAX_EVENTS)
+        .subquery()
+    )
+    spans = sa.select(limited.c.timezone, sa.func.min(limited.c.start_at), sa.func.max(limited.c.end_at))
+    spans = spans.where(limited.c.mode != Mode.PLACEMENT).group_by(limited.c.timezone)
+    return {zone: (start, end) for zone, start, end in db.session.execute(spans)}
 
 
 def _keep_events(made: list[dict[str, Any]]) -> None:
@@ -317,7 +333,7 @@ def _keep_events(made: list[dict[str, Any]]) -> None:
     statement = insert(CalendarEvent)
     statement = statement.on_conflict_do_update(
         index_elements=[CalendarEvent.booking_id, CalendarEvent.variant],
-        set_={"version": statement.excluded.version, "vevent": statement.excluded.vevent},
+        set_={name: statement.excluded[name] for name in ("context", "sequence", "stamp", "vevent")},
     )
     try:
         with write_transaction():

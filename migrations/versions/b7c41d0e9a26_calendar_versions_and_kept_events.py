@@ -3,8 +3,9 @@
 resource.calendar_version/calendar_updated_at and organization.calendar_version/calendar_updated_at:
 raised and stamped when something a booking's calendar event shows changes (a facility's name, address,
 coordinates, zone or mode; a university's name), so feeds, ETags, SEQUENCE and DTSTAMP follow.
-calendar_event: each booking's VEVENT text per feed variant, kept with the version it was made from, so
-that a large feed is assembled rather than rebuilt.
+calendar_event: each booking's VEVENT text per feed variant, kept with the version it was made from
+(context digest, combined sequence, the booking's updated_at), so that a large feed is assembled rather
+than rebuilt.
 
 Revision ID: b7c41d0e9a26
 Revises: 319554ff634c
@@ -31,7 +32,9 @@ def upgrade():
         'calendar_event',
         sa.Column('booking_id', sa.Integer(), nullable=False),
         sa.Column('variant', sa.String(length=32), nullable=False),
-        sa.Column('version', sa.String(length=128), nullable=False),
+        sa.Column('context', sa.String(length=32), nullable=False),
+        sa.Column('sequence', sa.Integer(), nullable=False),
+        sa.Column('stamp', sa.DateTime(timezone=True), nullable=False),
         sa.Column('vevent', sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
             ['booking_id'], ['booking.id'],
