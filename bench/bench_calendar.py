@@ -208,10 +208,11 @@ def bench(label: str, url: str) -> bool:
             return feeds.private_feed(scope, NOW, texts, links, name=name)
 
         first_wall, _cpu, first_body = timed(assembled)
-        assembled_times = []
+        assembled_times, assembled_cpu = [], []
         for _ in range(ASSEMBLED_RUNS):
-            wall, _cpu, assembled_body = timed(assembled)
+            wall, cpu, assembled_body = timed(assembled)
             assembled_times.append(wall)
+            assembled_cpu.append(cpu)
         assert assembled_body == first_body == ics.feed_file(rows, texts, links, name=name, today=NOW.date())
 
         if PROFILE:
@@ -246,20 +247,19 @@ def bench(label: str, url: str) -> bool:
         f"  {'repeated poll (304, no rows)':34} {not_modified_time * 1000:7.0f} ms"
         f"   status {again.status_code}"
     )
-    p50 = statistics.median(assembled_times)
-    p95 = statistics.quantiles(assembled_times, n=20)[-1]
-    print(
-        f"  {'assembled from kept events (served)':34} {p50 * 1000:7.0f} ms p50  {p95 * 1000:5.0f} ms p95"
-        f"  ({ASSEMBLED_RUNS} runs)"
-    )
+    p50, p95 = statistics.median(assembled_times), statistics.quantiles(assembled_times, n=20)[-1]
+    cpu50, cpu95 = statistics.median(assembled_cpu), statistics.quantiles(assembled_cpu, n=20)[-1]
+    print(f"  {'assembled from kept events (served)':34} {p50 * 1000:7.0f} ms  {cpu50 * 1000:7.0f} ms   p50")
+    print(f"  {'':34} {p95 * 1000:7.0f} ms  {cpu95 * 1000:7.0f} ms   p95 of {ASSEMBLED_RUNS} runs")
     print(f"  {'  its first run (makes and keeps)':34} {first_wall * 1000:7.0f} ms")
     print(
-        f"  {'  speed-up over building it whole':34} {wall_of['ours'] / p50:7.1f}x (p50), "
-        f"{wall_of['ours'] / p95:.1f}x (p95)"
+        f"  {'  ratio to building it whole (p50)':34} {p50 / wall_of['ours']:7.3f}x  "
+        f"{cpu50 / cpu_of['ours']:7.3f}x   ({wall_of['ours'] / p50:.0f}x faster)"
     )
+    verdict = {True: "met", False: "MISSED"}
     print(
-        f"  target assembled p95 < {TARGET_ASSEMBLED_P95 * 1000:.0f} ms: "
-        f"{'met' if p95 < TARGET_ASSEMBLED_P95 else 'MISSED'}"
+        f"  target assembled p95 < {TARGET_ASSEMBLED_P95 * 1000:.0f} ms: wall "
+        f"{verdict[p95 < TARGET_ASSEMBLED_P95]}, CPU {verdict[cpu95 < TARGET_ASSEMBLED_P95]}"
     )
     ok = wall_of["ours"] < TARGET_SECONDS and ratio < TARGET_RATIO and p95 < TARGET_ASSEMBLED_P95
     cpu_ok = cpu_of["ours"] < TARGET_SECONDS and cpu_ratio < TARGET_RATIO
