@@ -285,7 +285,7 @@ def private_feed(scope: FeedScope, now: datetime, texts: Texts, links: Links, *,
         .order_by(Booking.start_at, Booking.id)
         .limit(FEED_MAX_EVENTS)
     )
-    events: list[tuple[int, str | None]] = [tuple(r) for r in db.session.execute(listed)]  # type: ignore[misc]
+    events = db.session.execute(listed).all()  # (booking id, its current kept text or None)
     missing = [booking_id for booking_id, text in events if text is None]
     assembler = FeedAssembler(texts, links)
     made: dict[int, dict[str, Any]] = {}
