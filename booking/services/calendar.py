@@ -2,7 +2,9 @@
 
 Feed tokens are shown to their owner once; only their SHA-256 digest is stored, so a leaked database
 row opens no feed, and a lookup compares digests, never the secret itself. Feeds are read with one
-aggregate query (for ETag/304) and one row query, whatever their size.
+aggregate query (for ETag/304) and a few more whatever their size: a personal or university feed reads
+the VEVENTs kept for each booking's current version and the span of its time zones, and loads the rows of
+only the bookings whose events must be made again (`private_feed`).
 """
 
 import copy
@@ -15,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+import icalendar
 import recurring_ical_events
 import sqlalchemy as sa
 from flask import current_app
@@ -264,7 +267,9 @@ def _context_digest(texts: Texts, links: Links) -> str:
         texts.purpose,
         texts.status,
     )
-    return hashlib.sha256(repr((EVENT_FORMAT, words, links.digest_parts())).encode()).hexdigest()[:16]
+    # icalendar's version too: another release may write the same event differently.
+    made_by = (EVENT_FORMAT, icalendar.__version__)
+    return hashlib.sha256(repr((made_by, words, links.digest_parts())).encode()).hexdigest()[:16]
 
 
 def private_feed(scope: FeedScope, now: datetime, texts: Texts, links: Links, *, name: str) -> bytes:
@@ -301,7 +306,12 @@ def private_feed(scope: FeedScope, now: datetime, texts: Texts, links: Links, *,
                 "stamp": record[6],  # the booking's own updated_at, as the query compares it
                 "vevent": assembler.event_text(row),
             }
-    texts_in_order = [text if text is not None else made[booking_id]["vevent"] for booking_id, text in events]
+    # A booking changed since the list was read (READ COMMITTED) may have left the feed: it is left out.
+    texts_in_order = [
+        text if text is not None else made[booking_id]["vevent"]
+        for booking_id, text in events
+        if text is not None or booking_id in made
+    ]
     body = assembler.file(
         texts_in_order, spans=_timed_spans(scope, now), name=name, today=now.astimezone(UTC).date()
     )

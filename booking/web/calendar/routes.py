@@ -3,7 +3,8 @@ academic-calendar closure import.
 
 Feeds are fetched by calendar clients without cookies: the personal and university feeds are opened by a
 secret token in the path (never logged, see `RedactFeedTokens`), the facility feed is public. All carry a
-weak ETag from a one-query aggregate and answer a matching If-None-Match with 304 before loading a row.
+weak ETag and a Last-Modified from a one-query aggregate and answer a matching If-None-Match (or, without
+one, an If-Modified-Since no older than the last change) with 304 before loading a row.
 """
 
 import hashlib
