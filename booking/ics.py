@@ -176,11 +176,18 @@ class FeedAssembler:
         return event.to_ical(sorted=False).decode("utf-8")
 
     def file(
-        self, events: Sequence[str], *, spans: Mapping[str, tuple[datetime, datetime]], name: str, today: date
+        self,
+        events: Sequence[str],
+        *,
+        spans: Mapping[str, tuple[datetime, datetime]],
+        name: str | None,
+        today: date,
+        method: str | None = PUBLISH,
     ) -> bytes:
         """The feed of the VEVENT texts `events`, in order; `spans` holds, for each time zone of the timed
-        events, their earliest start and latest end (UTC): what the VTIMEZONEs must cover."""
-        calendar = _calendar(name=name)
+        events, their earliest start and latest end (UTC): what the VTIMEZONEs must cover. Without a
+        `name` or `method`: a calendar object resource of CalDAV (RFC 4791 forbids METHOD there)."""
+        calendar = _calendar(name=name, method=method)
         first: date | None = None
         last: date | None = None
         tzids: set[str] = set()
@@ -197,7 +204,7 @@ class FeedAssembler:
         return header[: -len(closing)] + "".join(events).encode("utf-8") + closing
 
 
-def _calendar(name: str | None, method: str = PUBLISH) -> Calendar:
+def _calendar(name: str | None, method: str | None = PUBLISH) -> Calendar:
     feed = name is not None
     calendar = Calendar.new(prodid=PRODID, method=method)
     # Calendar.new invents a random calendar UID; a file that changes on every request only confuses caches.

@@ -272,9 +272,26 @@ def _context_digest(texts: Texts, links: Links) -> str:
     return hashlib.sha256(repr((made_by, words, links.digest_parts())).encode()).hexdigest()[:16]
 
 
+@dataclass(frozen=True)
+class KeptEvents:
+    """A private feed's events as kept: (booking uuid, VEVENT text) in the feed's order, and for each time
+    zone of its timed events the earliest start and latest end (what its VTIMEZONEs must cover)."""
+
+    events: list[tuple[str, str]]
+    spans: dict[str, tuple[datetime, datetime]]
+
+
 def private_feed(scope: FeedScope, now: datetime, texts: Texts, links: Links, *, name: str) -> bytes:
-    """A personal or university feed, assembled from each booking's VEVENT as kept for its version; the
-    events that are missing or stale are made now and kept for the next time (by any worker).
+    """A personal or university feed, assembled from each booking's VEVENT as kept for its version."""
+    kept = kept_events(scope, now, texts, links)
+    return FeedAssembler(texts, links).file(
+        [text for _uuid, text in kept.events], spans=kept.spans, name=name, today=now.astimezone(UTC).date()
+    )
+
+
+def kept_events(scope: FeedScope, now: datetime, texts: Texts, links: Links) -> KeptEvents:
+    """Each booking's VEVENT of a private feed as kept for its version; the events that are missing or
+    stale are made now and kept for the next time (by any worker).
 
     The query itself tells which kept events are current, so that for them only the text is read: the
     rows of the others are loaded again, in full, to make their events.
@@ -285,13 +302,13 @@ def private_feed(scope: FeedScope, now: datetime, texts: Texts, links: Links, *,
     sequence = Booking.sequence + Resource.calendar_version + Organization.calendar_version
     current = sa.and_(kept.context == context, kept.sequence == sequence, kept.stamp == Booking.updated_at)
     listed = (
-        _feed_query((Booking.id, sa.case((current, kept.vevent), else_=None)), scope, now)
+        _feed_query((Booking.id, Booking.uuid, sa.case((current, kept.vevent), else_=None)), scope, now)
         .outerjoin(kept, sa.and_(kept.booking_id == Booking.id, kept.variant == variant))
         .order_by(Booking.start_at, Booking.id)
         .limit(FEED_MAX_EVENTS)
     )
-    events = db.session.execute(listed).all()  # (booking id, its current kept text or None)
-    missing = [booking_id for booking_id, text in events if text is None]
+    events = db.session.execute(listed).all()  # (booking id, uuid, its current kept text or None)
+    missing = [booking_id for booking_id, _uuid, text in events if text is None]
     assembler = FeedAssembler(texts, links)
     made: dict[int, dict[str, Any]] = {}
     for chunk in range(0, len(missing), 1000):
@@ -307,17 +324,15 @@ def private_feed(scope: FeedScope, now: datetime, texts: Texts, links: Links, *,
                 "vevent": assembler.event_text(row),
             }
     # A booking changed since the list was read (READ COMMITTED) may have left the feed: it is left out.
-    texts_in_order = [
-        text if text is not None else made[booking_id]["vevent"]
-        for booking_id, text in events
+    in_order = [
+        (uuid, text if text is not None else made[booking_id]["vevent"])
+        for booking_id, uuid, text in events
         if text is not None or booking_id in made
     ]
-    body = assembler.file(
-        texts_in_order, spans=_timed_spans(scope, now), name=name, today=now.astimezone(UTC).date()
-    )
+    spans = _timed_spans(scope, now)
     if made:
         _keep_events(list(made.values()))
-    return body
+    return KeptEvents(in_order, spans)
 
 
 def _timed_spans(scope: FeedScope, now: datetime) -> dict[str, tuple[datetime, datetime]]:
