@@ -46,7 +46,7 @@ CONFIRM_FORM_LIMIT = 4 * 1024 * 1024
 
 # --- keeping tokens out of logs -------------------------------------------------------------------
 
-_TOKEN_IN_PATH = re.compile(r"(?<!/profile)(/calendar/(?:university/)?)[^/\s?\"']+")
+_TOKEN_IN_PATH = re.compile(r"(?<!/profile)(/calendar/(?:university/)?|/caldav/)[^/\s?\"']+")
 
 
 class RedactFeedTokens(logging.Filter):
@@ -57,10 +57,14 @@ class RedactFeedTokens(logging.Filter):
             message = record.getMessage()
         except (TypeError, ValueError):
             return True
-        if "/calendar/" in message:
-            record.msg = _TOKEN_IN_PATH.sub(r"\1[redacted].ics", message)
+        if "/calendar/" in message or "/caldav/" in message:
+            record.msg = _TOKEN_IN_PATH.sub(_redacted, message)
             record.args = None
         return True
+
+
+def _redacted(found: re.Match[str]) -> str:
+    return found.group(1) + ("[redacted]" if found.group(1) == "/caldav/" else "[redacted].ics")
 
 
 REDACT_FEED_TOKENS = RedactFeedTokens()
