@@ -87,3 +87,24 @@ def parse_both(body: bytes) -> list[EventFacts]:
 @pytest.fixture
 def parse_ics() -> Callable[[bytes], list[EventFacts]]:
     return parse_both
+
+
+@pytest.fixture(autouse=True)
+def every_file_read_three_ways(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every calendar file the calendar tests make (downloads, feeds, emails, CalDAV) is read by all three
+    parsers, which must agree on it."""
+    from booking import ics
+    from booking.services import calendar as feeds
+
+    def checked(make: Callable[..., bytes]) -> Callable[..., bytes]:
+        def make_and_check(*args: object, **kwargs: object) -> bytes:
+            body = make(*args, **kwargs)
+            parse_both(body)
+            return body
+
+        return make_and_check
+
+    for module in (ics, feeds):  # the service imported the names themselves
+        monkeypatch.setattr(module, "booking_file", checked(ics.booking_file))
+        monkeypatch.setattr(module, "feed_file", checked(ics.feed_file))
+    monkeypatch.setattr(ics.FeedAssembler, "file", checked(ics.FeedAssembler.file))
