@@ -115,13 +115,17 @@ def _compose(row: Mapping[str, Any], sender: str) -> email.message.Message:
     text = MIMEText(row["body"], "plain", "utf-8")
     message: email.message.Message = text
     if row["ics"]:
+        # As calendar servers send invitations: the text and the calendar as alternatives (Outlook acts
+        # only on an inline text/calendar part), and the same file attached for clients that import it.
+        ics = bytes(row["ics"])
+        body = MIMEMultipart("alternative")
+        body.attach(text)
+        body.attach(_calendar_part(ics))
         message = MIMEMultipart()
-        message.attach(text)
-        calendar = MIMEBase("text", "calendar", method="PUBLISH")
-        calendar.set_payload(bytes(row["ics"]))
-        email.encoders.encode_base64(calendar)
-        calendar.add_header("Content-Disposition", "attachment", filename="booking.ics")
-        message.attach(calendar)
+        message.attach(body)
+        attachment = _calendar_part(ics)
+        attachment.add_header("Content-Disposition", "attachment", filename=ICS_FILENAME)
+        message.attach(attachment)
     message["From"] = sender
     message["To"] = row["to_address"]
     message["Subject"] = Header(row["subject"], "utf-8")
@@ -140,14 +144,28 @@ def _compose_international(row: Mapping[str, Any], sender: str) -> email.message
     message["Message-ID"] = _message_id(row["id"])
     message.set_content(row["body"])
     if row["ics"]:
-        message.add_attachment(
-            bytes(row["ics"]),
-            maintype="text",
-            subtype="calendar",
-            filename="booking.ics",
-            params={"method": "PUBLISH"},
-        )
+        ics = bytes(row["ics"])
+        params = {"charset": "utf-8", "method": calendar_method(ics)}
+        message.add_alternative(ics, maintype="text", subtype="calendar", params=params)
+        message.add_attachment(ics, maintype="text", subtype="calendar", filename=ICS_FILENAME, params=params)
     return message
+
+
+ICS_FILENAME = "booking.ics"
+_METHOD_LINE = re.compile(rb"^METHOD:([A-Za-z-]+)\r?$", re.MULTILINE)
+
+
+def calendar_method(ics: bytes) -> str:
+    """The METHOD of an iCalendar file, which its MIME part must repeat (Outlook refuses a mismatch)."""
+    found = _METHOD_LINE.search(ics)
+    return found.group(1).decode().upper() if found else "PUBLISH"
+
+
+def _calendar_part(ics: bytes) -> MIMEBase:
+    part = MIMEBase("text", "calendar", charset="utf-8", method=calendar_method(ics))
+    part.set_payload(ics)
+    email.encoders.encode_base64(part)
+    return part
 
 
 @functools.cache

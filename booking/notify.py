@@ -37,6 +37,8 @@ MESSAGES: dict[str, str] = {
     "booking_rejected": N_("Your booking of %(resource)s on %(when)s was declined: %(note)s"),
     "series_approved": N_("Your %(dates)s bookings of %(resource)s from %(when)s were approved."),
     "series_rejected": N_("Your %(dates)s requests for %(resource)s from %(when)s were declined: %(note)s"),
+    "booking_cancelled": N_("You cancelled your booking of %(resource)s on %(when)s."),
+    "series_cancelled": N_("You cancelled %(dates)s bookings of %(resource)s from %(when)s."),
     "booking_cancelled_by_manager": N_(
         "Your booking of %(resource)s on %(when)s was cancelled by the facility: %(note)s"
     ),
@@ -71,6 +73,8 @@ SUBJECTS: dict[str, str] = {
     "booking_rejected": N_("Booking declined: %(resource)s"),
     "series_approved": N_("Bookings approved: %(resource)s"),
     "series_rejected": N_("Requests declined: %(resource)s"),
+    "booking_cancelled": N_("Booking cancelled: %(resource)s"),
+    "series_cancelled": N_("Bookings cancelled: %(resource)s"),
     "booking_cancelled_by_manager": N_("Booking cancelled: %(resource)s"),
     "booking_cancelled_by_closure": N_("Booking cancelled, facility closed: %(resource)s"),
     "booking_expired": N_("Request expired: %(resource)s"),

@@ -1,4 +1,4 @@
-"""Secrets kept out of log lines: the token in calendar feed paths becomes "[redacted]".
+"""Secrets kept out of log lines: the token in calendar feed and CalDAV paths becomes "[redacted]".
 
 Used by the app's own loggers (werkzeug's request lines, "Exception on /calendar/..." errors) and by
 gunicorn's access and error logs (gunicorn.conf.py), so no log line we write holds a feed token.
@@ -7,16 +7,20 @@ gunicorn's access and error logs (gunicorn.conf.py), so no log line we write hol
 import logging
 import re
 
-# /calendar/<token>.ics and /calendar/university/<token>.ics; not /profile/calendar/reset.
-_TOKEN_IN_PATH = re.compile(r"(?<!/profile)(/calendar/(?:university/)?)[^/\s?\"']+")
+# /calendar/<token>.ics, /calendar/university/<token>.ics and /caldav/<token>/...; not /profile/calendar/reset.
+_TOKEN_IN_PATH = re.compile(r"(?<!/profile)(/calendar/(?:university/)?|/caldav/)[^/\s?\"']+")
 PLACEHOLDER = "[redacted].ics"
 
 
 def redact(text: str) -> str:
-    """`text` with every feed token in a calendar path replaced by the placeholder."""
-    if "/calendar/" not in text:
+    """`text` with every token in a calendar feed or CalDAV path replaced by a placeholder."""
+    if "/calendar/" not in text and "/caldav/" not in text:
         return text
-    return _TOKEN_IN_PATH.sub(rf"\1{PLACEHOLDER}", text)
+    return _TOKEN_IN_PATH.sub(_placeholder, text)
+
+
+def _placeholder(found: re.Match[str]) -> str:
+    return found.group(1) + ("[redacted]" if found.group(1) == "/caldav/" else PLACEHOLDER)
 
 
 class RedactFeedTokens(logging.Filter):
@@ -27,7 +31,7 @@ class RedactFeedTokens(logging.Filter):
             message = record.getMessage()
         except (TypeError, ValueError):
             return True
-        if "/calendar/" in message:
+        if "/calendar/" in message or "/caldav/" in message:
             record.msg = redact(message)
             record.args = None
         return True

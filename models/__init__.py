@@ -3,6 +3,7 @@
 from models.activity import AuditEvent, Notification
 from models.base import NAMING_CONVENTION, UTCDateTime, db, utcnow
 from models.bookings import Booking, Series, WaitlistEntry
+from models.calendar import CalendarEvent
 from models.enums import (
     ACTIVE_STATUSES,
     QUOTA_STATUSES,
@@ -31,6 +32,7 @@ __all__ = [
     "AuditEvent",
     "Booking",
     "BookingStatus",
+    "CalendarEvent",
     "Category",
     "Closure",
     "EmailMessage",

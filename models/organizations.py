@@ -12,6 +12,8 @@ from models.enums import OrganizationKind
 class Organization(db.Model):
     __tablename__ = "organization"
 
+    CALENDAR_FIELDS = ("name_zh", "name_en")
+
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[OrganizationKind] = mapped_column(enum_column(OrganizationKind), index=True)
     name_zh: Mapped[str] = mapped_column(sa.String(200))
@@ -21,6 +23,9 @@ class Organization(db.Model):
     industry: Mapped[str | None] = mapped_column(sa.String(100))
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Raised (and stamped) whenever its name, which calendar events show, changes: CALENDAR_FIELDS.
+    calendar_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    calendar_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     resources = relationship("Resource", back_populates="university", lazy="raise_on_sql")
 

@@ -13,6 +13,9 @@ from models.organizations import Organization
 class Resource(db.Model):
     __tablename__ = "resource"
 
+    # What a booking's calendar event shows of its facility (summary, location, geo, zone, all-day or not).
+    CALENDAR_FIELDS = ("name_zh", "name_en", "address", "latitude", "longitude", "timezone", "mode")
+
     id: Mapped[int] = mapped_column(primary_key=True)
     university_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id"), index=True)
     kind: Mapped[ResourceKind] = mapped_column(enum_column(ResourceKind, 30), index=True)
@@ -31,6 +34,9 @@ class Resource(db.Model):
     image_path: Mapped[str | None] = mapped_column(sa.String(300))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Raised (and stamped) whenever something its bookings' calendar events show changes: CALENDAR_FIELDS.
+    calendar_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    calendar_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     university: Mapped[Organization] = relationship(back_populates="resources")
     tags: Mapped[list["ResourceTag"]] = relationship(

@@ -371,8 +371,10 @@ def _tell_requesters(decided: list[Booking], *, approving: bool, note: str, now:
             params["dates"] = len(bookings_of_one)
         else:
             kind = "booking_approved" if approving else "booking_rejected"
-            if approving:
-                params["ics"] = calendar.booking_calendar(first, calendar.owner_locale(first.user))
+        if approving:
+            # Every approved date of the series, as one invitation file.
+            ordered = sorted(bookings_of_one, key=lambda b: (b.start_at, b.id))
+            params["ics"] = calendar.invitation(ordered, first.user)
         notify.notify(first.user_id, kind, at=now, booking=first, **params)
 
 

@@ -370,8 +370,9 @@ def tell_confirmed(booking: Booking, now: datetime) -> None:
     from booking.services import calendar
 
     owner = db.session.get(User, booking.user_id)
-    ics = calendar.booking_calendar(booking, calendar.owner_locale(owner))
-    notify.notify(booking.user_id, "booking_confirmed", at=now, booking=booking, ics=ics)
+    notify.notify(
+        booking.user_id, "booking_confirmed", at=now, booking=booking, ics=calendar.invitation(booking, owner)
+    )
 
 
 def _tell_managers(booking: Booking, requester: User, now: datetime, *, dates: int = 1) -> None:
@@ -577,7 +578,16 @@ def _book_series(
             _tell_managers(pending[0], user, now, dates=len(pending))
         confirmed = [b for b in booked if b.status == BookingStatus.CONFIRMED]
         if confirmed:
-            notify.notify(user.id, "series_confirmed", at=now, booking=confirmed[0], dates=len(confirmed))
+            from booking.services import calendar
+
+            notify.notify(
+                user.id,
+                "series_confirmed",
+                at=now,
+                booking=confirmed[0],
+                dates=len(confirmed),
+                ics=calendar.invitation(confirmed, user),
+            )
     return SeriesResult(series=series, booked=booked, skipped=refused)
 
 
@@ -644,6 +654,8 @@ def cancel(
                 notice="booking_cancelled_by_manager" if by_manager else None,
             )
         cancelled = [t for t in targets if t.status == BookingStatus.CANCELLED]
+        if cancelled and not by_manager:
+            _tell_cancelled(user, cancelled, now)
     # The freed places go to the waitlist right after the commit, each promotion in its own transaction:
     # it must take its locks in the fixed order (person, then facility), which this transaction, already
     # holding the booking rows, cannot; and a promotion that fails must not undo the cancellation.
@@ -651,6 +663,23 @@ def cancel(
 
     waitlist.promote_freed(cancelled, now=now)
     return cancelled
+
+
+def _tell_cancelled(holder: User, cancelled: list[Booking], now: datetime) -> None:
+    """The holder's own cancellation, confirmed by email with a METHOD:CANCEL file, so that the events
+    imported from earlier emails leave their calendar too."""
+    from booking.services import calendar
+
+    first = min(cancelled, key=lambda b: b.start_at)
+    many = {"dates": len(cancelled)} if len(cancelled) > 1 else {}
+    notify.notify(
+        holder.id,
+        "series_cancelled" if many else "booking_cancelled",
+        at=now,
+        booking=first,
+        ics=calendar.invitation(cancelled, holder),
+        **many,
+    )
 
 
 def record_cancellation(
@@ -667,8 +696,12 @@ def record_cancellation(
     reason = reason.strip()
     transition(booking, BookingStatus.CANCELLED, at=now)
     if notice is not None:
+        from booking.services import calendar
+
         booking.decision_note = reason[:500] or None
-        notify.notify(booking.user_id, notice, at=now, booking=booking, note=reason or "-")
+        holder = db.session.get(User, booking.user_id)
+        cancel_file = calendar.invitation(booking, holder)
+        notify.notify(booking.user_id, notice, at=now, booking=booking, note=reason or "-", ics=cancel_file)
     audit.record(
         "booking.cancelled",
         "booking",
@@ -870,13 +903,12 @@ def _tell_moved(
     from booking.services import calendar
 
     tz = engine.localtime.zone(booking.resource.timezone)
-    ics = calendar.booking_calendar(booking, calendar.owner_locale(holder))
     notify.notify(
         booking.user_id,
         "booking_moved",
         at=now,
         booking=booking,
-        ics=ics,
+        ics=calendar.invitation(booking, holder),
         previous=engine.localtime.to_local(old_start, tz).strftime("%Y-%m-%d %H:%M"),
         pending=booking.status == BookingStatus.PENDING,
     )

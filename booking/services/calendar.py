@@ -2,32 +2,60 @@
 
 Feed tokens are shown to their owner once; only their SHA-256 digest is stored, so a leaked database
 row opens no feed, and a lookup compares digests, never the secret itself. Feeds are read with one
-aggregate query (for ETag/304) and one row query, whatever their size.
+aggregate query (for ETag/304) and a few more whatever their size: a personal or university feed reads
+the VEVENTs kept for each booking's current version and the span of its time zones, and loads the rows of
+only the bookings whose events must be made again (`private_feed`).
 """
 
+import copy
 import hashlib
 import re
 import secrets
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+import icalendar
+import recurring_ical_events
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale, gettext
 from icalendar import Calendar, vBroken
-from sqlalchemy.orm import lazyload
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased, lazyload
 
-from booking import babel_locale
+from booking import babel_locale, ics
 from booking.engine.localtime import day_start_utc, to_utc, zone
 from booking.engine.violations import N_
-from booking.ics import WITHDRAWN, BookingRow, Links, Texts, booking_file
+from booking.ics import (
+    CANCEL,
+    REQUEST,
+    WITHDRAWN,
+    Attendee,
+    BookingRow,
+    FeedAssembler,
+    Links,
+    Texts,
+    booking_file,
+    feed_file,
+)
 from booking.services import audit
 from booking.services.errors import NotFound
 from booking.services.transactions import lock_rows, write_transaction
-from models import Booking, BookingStatus, Closure, Mode, Organization, OrganizationKind, Resource, User, db
+from models import (
+    Booking,
+    BookingStatus,
+    CalendarEvent,
+    Closure,
+    Mode,
+    Organization,
+    OrganizationKind,
+    Resource,
+    User,
+    db,
+)
 
 FEED_PAST = timedelta(days=30)
 FEED_AHEAD = timedelta(days=365)
@@ -36,7 +64,7 @@ WITHDRAWN_KEPT = timedelta(days=30)
 # A safety limit for the feed of a very busy university: beyond it the latest events are left out (about
 # 2 s and 6 MB of iCalendar already; calendar clients struggle with more).
 FEED_MAX_EVENTS = 10_000
-DEFAULT_TIMEZONE = "Asia/Shanghai"
+DEFAULT_TIMEZONE = ics.DEFAULT_TIMEZONE
 
 # secrets.token_urlsafe(32): 256 random bits in 43 URL-safe characters.
 _TOKEN_BYTES = 32
@@ -108,7 +136,14 @@ class FeedState:
 
 
 def feed_window(now: datetime) -> tuple[datetime, datetime]:
-    return now - FEED_PAST, now + FEED_AHEAD
+    """From 30 days before today to a year after it, whole UTC days: within a day the feed's rows change
+    only when a booking (or its facility or university) does, which is what Last-Modified can tell."""
+    today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return today - FEED_PAST, today + FEED_AHEAD + timedelta(days=1)
+
+
+def _later(*instants: datetime | None) -> datetime:
+    return max(i for i in instants if i is not None)
 
 
 _ROW_COLUMNS = (
@@ -121,6 +156,8 @@ _ROW_COLUMNS = (
     Booking.updated_at,
     Booking.purpose,
     Resource.mode,
+    Resource.capacity,
+    Booking.party_size,
     Resource.id,
     Resource.timezone,
     Resource.name_zh,
@@ -130,44 +167,81 @@ _ROW_COLUMNS = (
     Resource.longitude,
     Organization.name_zh,
     Organization.name_en,
+    Resource.calendar_version,
+    Resource.calendar_updated_at,
+    Organization.calendar_version,
+    Organization.calendar_updated_at,
 )
+# Where the event-defining columns end; cached VEVENT columns may follow.
+_ROW_WIDTH = len(_ROW_COLUMNS)
 
 
 def _feed_query(columns: Sequence[Any], scope: FeedScope, now: datetime) -> sa.Select:
     start, end = feed_window(now)
+    today = start + FEED_PAST
     if scope.user_id is not None:
         owner = Booking.user_id == scope.user_id
     elif scope.university_id is not None:
         owner = Resource.university_id == scope.university_id
     else:
         owner = Booking.resource_id == scope.resource_id
+    if scope.resource_id is not None:
+        # The public busy times: only what holds places now, never a request still waiting for a decision
+        # (a facility has no setting to show those) nor anything withdrawn.
+        shown = Booking.status.not_in([*WITHDRAWN, BookingStatus.PENDING])
+    else:
+        shown = sa.or_(Booking.status.not_in(WITHDRAWN), Booking.updated_at >= today - WITHDRAWN_KEPT)
     return (
         sa.select(*columns)
         .select_from(Booking)
         .join(Resource, Resource.id == Booking.resource_id)
         .join(Organization, Organization.id == Resource.university_id)
-        .where(
-            owner,
-            Booking.end_at > start,
-            Booking.start_at < end,
-            sa.or_(Booking.status.not_in(WITHDRAWN), Booking.updated_at >= now - WITHDRAWN_KEPT),
-        )
+        .where(owner, Booking.end_at > start, Booking.start_at < end, shown)
     )
 
 
 def feed_state(scope: FeedScope, now: datetime) -> FeedState:
     """Count, latest change and total SEQUENCE of the feed's rows, in one aggregate query.
 
-    The SEQUENCE total catches a change made within the same instant as the previous one.
+    A change to a facility or university shown in the events counts as a change of each of its bookings.
+    The SEQUENCE total catches a change made within the same instant as the previous one. The feed's
+    window moves at midnight UTC, so the start of today is a change too.
     """
-    count, last, sequences = db.session.execute(
+    count, *latest, sequences = db.session.execute(
         _feed_query(
-            (sa.func.count(Booking.id), sa.func.max(Booking.updated_at), sa.func.sum(Booking.sequence)),
+            (
+                sa.func.count(Booking.id),
+                sa.func.max(Booking.updated_at),
+                sa.func.max(Resource.calendar_updated_at),
+                sa.func.max(Organization.calendar_updated_at),
+                sa.func.sum(Booking.sequence + Resource.calendar_version + Organization.calendar_version),
+            ),
             scope,
             now,
         )
     ).one()
-    return FeedState(count=count, last_modified=last, sequence_total=int(sequences or 0))
+    today = feed_window(now)[0] + FEED_PAST
+    return FeedState(count=count, last_modified=_later(today, *latest), sequence_total=int(sequences or 0))
+
+
+def _booking_row(row: Sequence[Any]) -> BookingRow:
+    (id_, uuid, start, end, status, sequence, updated, purpose, mode, capacity, party) = row[:11]
+    resource_version, resource_changed, university_version, university_changed = row[20:24]
+    return BookingRow(
+        id_,
+        uuid,
+        start,
+        end,
+        status,
+        sequence + resource_version + university_version,
+        _later(updated, resource_changed, university_changed),
+        purpose,
+        mode == Mode.PLACEMENT,
+        *row[11:20],
+        shared=mode != Mode.EXCLUSIVE,
+        capacity=capacity,
+        party_size=party,
+    )
 
 
 def feed_rows(scope: FeedScope, now: datetime) -> list[BookingRow]:
@@ -176,8 +250,128 @@ def feed_rows(scope: FeedScope, now: datetime) -> list[BookingRow]:
     query = (
         _feed_query(_ROW_COLUMNS, scope, now).order_by(Booking.start_at, Booking.id).limit(FEED_MAX_EVENTS)
     )
-    placement = Mode.PLACEMENT
-    return [BookingRow(*row[:8], row[8] == placement, *row[9:]) for row in db.session.execute(query)]
+    return [_booking_row(row) for row in db.session.execute(query)]
+
+
+# --- feeds assembled from kept events ----------------------------------------------------------------
+
+# Raise it when what a VEVENT holds changes: every kept event is then made again.
+EVENT_FORMAT = 1
+
+
+def _context_digest(texts: Texts, links: Links) -> str:
+    """Everything besides the row that a private VEVENT is made from: the words and the links."""
+    words = (
+        texts.locale,
+        *sorted((status.value, label) for status, label in texts.status_labels.items()),
+        texts.purpose,
+        texts.status,
+    )
+    # icalendar's version too: another release may write the same event differently.
+    made_by = (EVENT_FORMAT, icalendar.__version__)
+    return hashlib.sha256(repr((made_by, words, links.digest_parts())).encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class KeptEvents:
+    """A private feed's events as kept: (booking uuid, VEVENT text) in the feed's order, and for each time
+    zone of its timed events the earliest start and latest end (what its VTIMEZONEs must cover)."""
+
+    events: list[tuple[str, str]]
+    spans: dict[str, tuple[datetime, datetime]]
+
+
+def private_feed(scope: FeedScope, now: datetime, texts: Texts, links: Links, *, name: str) -> bytes:
+    """A personal or university feed, assembled from each booking's VEVENT as kept for its version."""
+    kept = kept_events(scope, now, texts, links)
+    return FeedAssembler(texts, links).file(
+        [text for _uuid, text in kept.events], spans=kept.spans, name=name, today=now.astimezone(UTC).date()
+    )
+
+
+def kept_events(scope: FeedScope, now: datetime, texts: Texts, links: Links) -> KeptEvents:
+    """Each booking's VEVENT of a private feed as kept for its version; the events that are missing or
+    stale are made now and kept for the next time (by any worker).
+
+    The query itself tells which kept events are current, so that for them only the text is read: the
+    rows of the others are loaded again, in full, to make their events.
+    """
+    kept = aliased(CalendarEvent)
+    variant = f"private:{texts.locale}"
+    context = _context_digest(texts, links)
+    sequence = Booking.sequence + Resource.calendar_version + Organization.calendar_version
+    current = sa.and_(kept.context == context, kept.sequence == sequence, kept.stamp == Booking.updated_at)
+    listed = (
+        _feed_query((Booking.id, Booking.uuid, sa.case((current, kept.vevent), else_=None)), scope, now)
+        .outerjoin(kept, sa.and_(kept.booking_id == Booking.id, kept.variant == variant))
+        .order_by(Booking.start_at, Booking.id)
+        .limit(FEED_MAX_EVENTS)
+    )
+    events = db.session.execute(listed).all()  # (booking id, uuid, its current kept text or None)
+    missing = [booking_id for booking_id, _uuid, text in events if text is None]
+    assembler = FeedAssembler(texts, links)
+    made: dict[int, dict[str, Any]] = {}
+    for chunk in range(0, len(missing), 1000):
+        query = _feed_query(_ROW_COLUMNS, scope, now).where(Booking.id.in_(missing[chunk : chunk + 1000]))
+        for record in db.session.execute(query):
+            row = _booking_row(record)
+            made[row.id] = {
+                "booking_id": row.id,
+                "variant": variant,
+                "context": context,
+                "sequence": row.sequence,
+                "stamp": record[6],  # the booking's own updated_at, as the query compares it
+                "vevent": assembler.event_text(row),
+            }
+    # A booking changed since the list was read (READ COMMITTED) may have left the feed: it is left out.
+    in_order = [
+        (uuid, text if text is not None else made[booking_id]["vevent"])
+        for booking_id, uuid, text in events
+        if text is not None or booking_id in made
+    ]
+    spans = _timed_spans(scope, now)
+    if made:
+        _keep_events(list(made.values()))
+    return KeptEvents(in_order, spans)
+
+
+def _timed_spans(scope: FeedScope, now: datetime) -> dict[str, tuple[datetime, datetime]]:
+    """For each zone of the feed's timed events, the earliest start and latest end: what its VTIMEZONE
+    must cover (placements are whole days, without one)."""
+    limited = (
+        _feed_query((Booking.start_at, Booking.end_at, Resource.timezone, Resource.mode), scope, now)
+        .order_by(Booking.start_at, Booking.id)
+        .limit(FEED_MAX_EVENTS)
+        .subquery()
+    )
+    spans = sa.select(limited.c.timezone, sa.func.min(limited.c.start_at), sa.func.max(limited.c.end_at))
+    spans = spans.where(limited.c.mode != Mode.PLACEMENT).group_by(limited.c.timezone)
+    return {zone: (start, end) for zone, start, end in db.session.execute(spans)}
+
+
+def _keep_events(made: list[dict[str, Any]]) -> None:
+    """Store made events for reuse, replacing stale ones; in booking-id order, so that two workers
+    storing the same events at once take their row locks in the same order."""
+    made.sort(key=lambda m: m["booking_id"])
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(CalendarEvent)
+    statement = statement.on_conflict_do_update(
+        index_elements=[CalendarEvent.booking_id, CalendarEvent.variant],
+        set_={name: statement.excluded[name] for name in ("context", "sequence", "stamp", "vevent")},
+    )
+    try:
+        with write_transaction():
+            for chunk in range(0, len(made), 1000):
+                db.session.execute(statement, made[chunk : chunk + 1000])
+    except (sa.exc.IntegrityError, sa.exc.OperationalError):
+        # A booking deleted meanwhile, or the database busy: the feed was made all the same, and the
+        # events will be kept by the next request.
+        current_app.logger.warning("calendar events not kept for reuse", exc_info=True)
+
+
+def public_feed(scope: FeedScope, now: datetime, texts: Texts, links: Links, *, name: str) -> bytes:
+    return feed_file(feed_rows(scope, now), texts, links, name=name, public=True, today=now.date())
 
 
 # --- words and links of a calendar, outside any request (feeds, downloads and emails alike) ---------
@@ -209,6 +403,14 @@ def calendar_texts(locale: str) -> Texts:
             purpose=gettext("Purpose"),
             status=gettext("Status"),
             booked=gettext("Booked"),
+            full=gettext("Fully booked"),
+            # %%-templates filled in per event: escaped here so that gettext leaves them alone.
+            places_left=gettext(
+                "%(free)s of %(capacity)s places left", free="%(free)d", capacity="%(capacity)d"
+            ),
+            seats_left=gettext(
+                "%(free)s of %(capacity)s seats left", free="%(free)d", capacity="%(capacity)d"
+            ),
         )
 
 
@@ -240,24 +442,53 @@ def calendar_links(*, booking_pages: bool = False, facility_pages: bool = False)
 
 
 def booking_calendar(booking: Booking, locale: str) -> bytes:
-    """One booking's .ics in `locale`: the download, and the attachment of a confirmation email."""
+    """One booking's .ics in `locale`, to download and import (METHOD:PUBLISH)."""
     return booking_file(booking_row(booking), calendar_texts(locale), calendar_links(booking_pages=True))
+
+
+def invitation(bookings: Booking | Sequence[Booking], holder: User) -> bytes:
+    """The .ics an email carries to the booking's holder, in their language: REQUEST while the bookings
+    hold their slots (a new, approved or moved booking; a series' bookings), CANCEL once they no longer
+    do. Same UIDs as every other file and feed; SEQUENCE has risen with each change."""
+    chosen = [bookings] if isinstance(bookings, Booking) else list(bookings)
+    withdrawn = all(b.status in WITHDRAWN for b in chosen)
+    return booking_file(
+        [booking_row(b) for b in chosen],
+        calendar_texts(owner_locale(holder)),
+        calendar_links(booking_pages=True),
+        method=CANCEL if withdrawn else REQUEST,
+        attendee=Attendee(holder.email, holder.display_name),
+    )
+
+
+def booking_version(booking: Booking) -> tuple[int, datetime]:
+    """The SEQUENCE and last change of a booking's event: its own, its facility's and its university's."""
+    resource = booking.resource
+    university = resource.university
+    return (
+        booking.sequence + resource.calendar_version + university.calendar_version,
+        _later(booking.updated_at, resource.calendar_updated_at, university.calendar_updated_at),
+    )
 
 
 def booking_row(booking: Booking) -> BookingRow:
     """The same values as a feed row, for one booking already loaded."""
     resource = booking.resource
     university = resource.university
+    sequence, changed = booking_version(booking)
     return BookingRow(
         id=booking.id,
         uuid=booking.uuid,
         start_at=booking.start_at,
         end_at=booking.end_at,
         status=booking.status,
-        sequence=booking.sequence,
-        updated_at=booking.updated_at,
+        sequence=sequence,
+        updated_at=changed,
         purpose=booking.purpose,
         all_day=resource.mode == Mode.PLACEMENT,
+        shared=resource.mode != Mode.EXCLUSIVE,
+        capacity=resource.capacity,
+        party_size=booking.party_size,
         resource_id=resource.id,
         timezone=resource.timezone,
         resource_zh=resource.name_zh,
@@ -329,10 +560,15 @@ def refusal(code: str) -> CalendarFileRefused:
             "The calendar has more than %(limit)s events. Please split it into smaller files."
         ),
         "no_events": N_("The calendar contains no events."),
+        "too_many_dates": N_(
+            "The calendar's events, with every date of its repeating events, are more than %(limit)s. "
+            "Please shorten the repeating events or split the file."
+        ),
     }
     params = {
         "too_large": {"limit": MAX_IMPORT_BYTES // (1024 * 1024)},
         "too_many_events": {"limit": MAX_IMPORT_EVENTS},
+        "too_many_dates": {"limit": MAX_IMPORT_EVENTS},
     }
     return CalendarFileRefused(code, messages[code], **params.get(code, {}))
 
@@ -365,7 +601,9 @@ SKIP_MESSAGES = {
     "unreadable": N_("Its dates could not be read."),
     "no_end": N_("It has no end."),
     "ends_before_start": N_("It ends before it starts."),
-    "repeating": N_("Repeating events are not imported."),
+    "too_frequent": N_("It repeats more often than every hour."),
+    "orphan_override": N_("It changes one date of a repeating event that is not in the file."),
+    "bad_rule": N_("Its repeat rule could not be read."),
     "cancelled": N_("It is marked as cancelled."),
     "out_of_range": N_("Its dates are outside 2000–2100."),
     "too_long": N_("It lasts longer than a year."),
@@ -412,10 +650,72 @@ def read_calendar_file(data: bytes, timezone: str) -> tuple[list[PlannedClosure]
         raise refusal("no_events")
     planned: list[PlannedClosure] = []
     skipped: list[SkippedEvent] = []
-    for event in events:
-        outcome = _closure_of(event, timezone)
+    for outcome in _outcomes(calendar, events, timezone):
         (planned if isinstance(outcome, PlannedClosure) else skipped).append(outcome)
+        if len(planned) > MAX_IMPORT_EVENTS:
+            raise refusal("too_many_dates")
     return planned, skipped
+
+
+# Rules this frequent would make thousands of dates a day; an academic calendar has none of them.
+_TOO_FREQUENT = frozenset({"SECONDLY", "MINUTELY"})
+_EXPAND_FROM = date(EARLIEST_YEAR, 1, 1)
+
+
+def _outcomes(calendar: Calendar, events: list[Any], tz_name: str) -> Iterator[PlannedClosure | SkippedEvent]:
+    """Each single event as a closure (or why not); each repeating event as a closure per date, its
+    exceptions (EXDATE) left out and its changed dates (RECURRENCE-ID) applied, by recurring-ical-events.
+    A changed date whose repeating event is not in the file is not imported on its own."""
+    series: dict[str, list[Any]] = {}
+    for event in events:
+        series.setdefault(str(event.get("UID", "")), []).append(event)
+    for event in events:
+        if "RECURRENCE-ID" in event:
+            if not any("RECURRENCE-ID" not in e for e in series[str(event.get("UID", ""))]):
+                yield SkippedEvent(_summary(event), "orphan_override")
+            continue
+        if "RRULE" not in event and "RDATE" not in event:
+            yield _closure_of(event, tz_name)
+            continue
+        yield from _occurrences(calendar, series[str(event.get("UID", ""))], event, tz_name)
+
+
+def _occurrences(
+    calendar: Calendar, components: list[Any], master: Any, tz_name: str
+) -> Iterator[PlannedClosure | SkippedEvent]:
+    summary = _summary(master)
+    found = master.get("RRULE", [])
+    rules = found if isinstance(found, list) else [found]
+    if any(isinstance(rule, vBroken) for rule in rules):
+        yield SkippedEvent(summary, "bad_rule")
+        return
+    frequencies = {str(f).upper() for rule in rules for f in rule.get("FREQ", [])}
+    if frequencies & _TOO_FREQUENT:
+        yield SkippedEvent(summary, "too_frequent")
+        return
+    first = copy.copy(master)
+    for name in ("RRULE", "RDATE", "EXDATE"):
+        first.pop(name, None)
+    checked = _closure_of(first, tz_name)
+    if isinstance(checked, SkippedEvent):
+        yield checked  # what is wrong with its first date is wrong with every date
+        return
+    one = Calendar()
+    one.subcomponents = [*calendar.walk("VTIMEZONE"), *components]
+    dates: list[PlannedClosure | SkippedEvent] = []
+    try:
+        for occurrence in recurring_ical_events.of(one).after(_EXPAND_FROM):
+            start = getattr(occurrence.get("DTSTART"), "dt", None)
+            if start is None or start.year > LATEST_YEAR or len(dates) > MAX_IMPORT_EVENTS:
+                break  # beyond the range, or already too many: the caller refuses the file
+            dates.append(_closure_of(occurrence, tz_name))
+    except (ValueError, TypeError, KeyError, OverflowError):  # recurring_ical_events.InvalidCalendar is one
+        dates = [SkippedEvent(summary, "bad_rule")]
+    yield from dates
+
+
+def _summary(event: Any) -> str:
+    return " ".join(str(event.get("SUMMARY", "")).split())[:MAX_REASON]
 
 
 def _parse(data: bytes) -> Calendar:
@@ -464,7 +764,7 @@ _BROKEN = object()
 
 
 def _closure_of(event: Any, tz_name: str) -> PlannedClosure | SkippedEvent:
-    summary = " ".join(str(event.get("SUMMARY", "")).split())[:MAX_REASON]
+    summary = _summary(event)
     start_value = _value(event, "DTSTART")
     end_value = _value(event, "DTEND")
     duration = _value(event, "DURATION")
@@ -478,8 +778,6 @@ def _closure_of(event: Any, tz_name: str) -> PlannedClosure | SkippedEvent:
     start = _instant(start_value, tz_name)
     if start is None:
         return SkippedEvent(summary, "no_start")
-    if "RRULE" in event or "RDATE" in event:
-        return SkippedEvent(summary, "repeating")
     if str(event.get("STATUS", "")).upper() == "CANCELLED":
         return SkippedEvent(summary, "cancelled")
     all_day = not isinstance(start_value, datetime)

@@ -400,6 +400,10 @@ def update_facility(actor: User, resource_id: int, draft: FacilityDraft, *, now:
         if draft.mode != resource.mode and _has_active_bookings(resource.id, now):
             raise Invalid({"mode": N_("The mode cannot change while the facility has bookings to come.")})
         changes = _apply(resource, draft)
+        if changes.keys() & set(Resource.CALENDAR_FIELDS):
+            # Every event of its bookings shows these: feeds, ETags and SEQUENCE must move on.
+            resource.calendar_version += 1
+            resource.calendar_updated_at = now
         if changes:
             audit.record(
                 "facility.updated",

@@ -115,6 +115,10 @@ def update_university(
             }
             for field, value in values.items():
                 setattr(university, field, value)
+            if changes.keys() & set(Organization.CALENDAR_FIELDS):
+                # Every event at its facilities names the university: feeds and SEQUENCE must move on.
+                university.calendar_version += 1
+                university.calendar_updated_at = now
             if changes:
                 audit.record(
                     "university.updated",

@@ -10,6 +10,7 @@ def register_web(app: Flask) -> None:
     from booking.web.audit.routes import bp as audit_bp
     from booking.web.auth.routes import bp as auth_bp
     from booking.web.bookings.routes import bp as bookings_bp
+    from booking.web.calendar.dav import bp as caldav_bp
     from booking.web.calendar.routes import bp as calendar_bp
     from booking.web.catalog.routes import bp as catalog_bp
     from booking.web.checkin.routes import bp as checkin_bp
@@ -25,6 +26,7 @@ def register_web(app: Flask) -> None:
         catalog_bp,
         bookings_bp,
         calendar_bp,
+        caldav_bp,
         checkin_bp,
         waitlist_bp,
         manage_bp,

@@ -1,10 +1,12 @@
-"""Calendar fixtures: a frozen clock, a university with a court, and two parsers that must agree on a file."""
+"""Calendar fixtures: a frozen clock, a university with a court, and three parsers that must agree on a file
+(icalendar, vobject, and recurring-ical-events, which reads events as a calendar client shows them)."""
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import pytest
+import recurring_ical_events
 import time_machine
 import vobject
 from flask import Flask
@@ -55,7 +57,8 @@ def _instant(value: datetime | date) -> datetime | date:
 
 
 def parse_both(body: bytes) -> list[EventFacts]:
-    """Read an .ics with icalendar and with vobject; they must agree on every event. Sorted by UID."""
+    """Read an .ics with icalendar, vobject and recurring-ical-events; they must agree on every event.
+    Sorted by UID."""
     ours = Calendar.from_ical(body)
     theirs = vobject.readOne(body.decode("utf-8"))
     first = sorted(
@@ -72,10 +75,36 @@ def parse_both(body: bytes) -> list[EventFacts]:
         ),
         key=lambda f: f.uid,
     )
-    assert first == second
+    shown = recurring_ical_events.of(Calendar.from_ical(body)).between(date(2000, 1, 1), date(2100, 1, 1))
+    third = sorted(
+        (EventFacts(str(e["UID"]), _instant(e.start), _instant(e.end), str(e["STATUS"])) for e in shown),
+        key=lambda f: f.uid,
+    )
+    assert first == second == third
     return first
 
 
 @pytest.fixture
 def parse_ics() -> Callable[[bytes], list[EventFacts]]:
     return parse_both
+
+
+@pytest.fixture(autouse=True)
+def every_file_read_three_ways(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every calendar file the calendar tests make (downloads, feeds, emails, CalDAV) is read by all three
+    parsers, which must agree on it."""
+    from booking import ics
+    from booking.services import calendar as feeds
+
+    def checked(make: Callable[..., bytes]) -> Callable[..., bytes]:
+        def make_and_check(*args: object, **kwargs: object) -> bytes:
+            body = make(*args, **kwargs)
+            parse_both(body)
+            return body
+
+        return make_and_check
+
+    for module in (ics, feeds):  # the service imported the names themselves
+        monkeypatch.setattr(module, "booking_file", checked(ics.booking_file))
+        monkeypatch.setattr(module, "feed_file", checked(ics.feed_file))
+    monkeypatch.setattr(ics.FeedAssembler, "file", checked(ics.FeedAssembler.file))

@@ -60,11 +60,15 @@ def shanghai_midnight(year: int, month: int, day: int) -> datetime:
     return datetime(year, month, day, tzinfo=UTC) - timedelta(hours=8)
 
 
+WEEKLY_MEETINGS = {
+    ("每周例会", start, start + timedelta(hours=1))
+    for start in (datetime(2026, 9, 7, 1, tzinfo=UTC) + timedelta(weeks=n) for n in range(16))
+}
 EXPECTED = {
     ("期末考试周", shanghai_midnight(2027, 1, 4), shanghai_midnight(2027, 1, 9)),
     ("寒假 Winter holiday", shanghai_midnight(2027, 1, 16), shanghai_midnight(2027, 2, 27)),
     ("校运会开幕式", datetime(2026, 12, 5, 0, tzinfo=UTC), datetime(2026, 12, 5, 4, tzinfo=UTC)),
-}
+} | WEEKLY_MEETINGS
 
 
 @pytest.fixture
@@ -108,11 +112,11 @@ def test_an_academic_calendar_previews_then_creates_its_closures(client: FlaskCl
 
     assert preview.status_code == 200
     page = preview.get_data(as_text=True)
-    assert "3 closures will be created." in page
+    assert "19 closures will be created." in page  # three single events and 16 weekly meetings
     assert "2027-01-16 – 2027-02-26" in page  # the last day of the holiday, not the exclusive end
     assert "2026-12-05 08:00 – 2026-12-05 12:00" in page
-    assert page.count('data-result="new"') == 3 and page.count('data-result="skipped"') == 2
-    assert "It has no start." in page and "Repeating events are not imported." in page
+    assert page.count('data-result="new"') == 19 and page.count('data-result="skipped"') == 1
+    assert "It has no start." in page
     assert closures() == set()  # a preview writes nothing
 
     done = confirm(client, page)
@@ -126,25 +130,25 @@ def test_an_academic_calendar_previews_then_creates_its_closures(client: FlaskCl
     assert {c.created_by_id for c in created} == {manager.id}
     audits = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "closure.created")).all()
     assert sorted(a.target_id for a in audits) == sorted(c.id for c in created)
-    assert "3 closures created." in client.get(done.headers["Location"], headers=EN).get_data(as_text=True)
+    assert "19 closures created." in client.get(done.headers["Location"], headers=EN).get_data(as_text=True)
 
 
 def test_importing_the_same_calendar_again_skips_what_exists(client: FlaskClient, hpu, manager):
     confirm(client, upload(client, hpu.id, ACADEMIC_CALENDAR.encode()).get_data(as_text=True))
     again = upload(client, hpu.id, ACADEMIC_CALENDAR.encode()).get_data(as_text=True)
     assert "0 closures will be created." in again
-    assert again.count('data-result="duplicate"') == 3
-    assert len(closures()) == 3
+    assert again.count('data-result="duplicate"') == 19
+    assert len(closures()) == 19
 
 
 def test_a_preview_confirmed_twice_creates_each_closure_once(client: FlaskClient, hpu, manager):
     page = upload(client, hpu.id, ACADEMIC_CALENDAR.encode()).get_data(as_text=True)
     confirm(client, page)
     second = confirm(client, page)
-    assert "0 closures created. 3 already existed and were skipped." in client.get(
+    assert "0 closures created. 19 already existed and were skipped." in client.get(
         second.headers["Location"], headers=EN
     ).get_data(as_text=True)
-    assert len(closures()) == 3
+    assert len(closures()) == 19
 
 
 def test_only_the_ticked_closures_are_created(client: FlaskClient, hpu, manager):
@@ -300,4 +304,118 @@ def test_the_upload_and_the_confirmation_check_the_form_token(session_app, datab
             client.post("/manage/closures/import/confirm", data={**forged, "csrf_token": token}).status_code
             == 302
         )
-    assert len(closures()) == 3
+    assert len(closures()) == 19
+
+
+# --- repeating events -------------------------------------------------------------------------------------
+
+
+def calendar_of(*events: str) -> bytes:
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\n" + "".join(events) + "END:VCALENDAR\r\n"
+    ).encode()
+
+
+def vevent(*lines: str) -> str:
+    return (
+        "BEGIN:VEVENT\r\nDTSTAMP:20260901T000000Z\r\n"
+        + "".join(f"{line}\r\n" for line in lines)
+        + "END:VEVENT\r\n"
+    )
+
+
+SEMINARS = vevent(
+    "UID:seminar@hpu.edu.cn",
+    "SUMMARY:学术报告",
+    "DTSTART;TZID=Asia/Shanghai:20260907T090000",
+    "DTEND;TZID=Asia/Shanghai:20260907T100000",
+    "RRULE:FREQ=WEEKLY;COUNT=5",
+    "EXDATE;TZID=Asia/Shanghai:20260914T090000",
+)
+MOVED = vevent(
+    "UID:seminar@hpu.edu.cn",
+    "RECURRENCE-ID;TZID=Asia/Shanghai:20260921T090000",
+    "SUMMARY:学术报告 (改期)",
+    "DTSTART;TZID=Asia/Shanghai:20260922T140000",
+    "DTEND;TZID=Asia/Shanghai:20260922T160000",
+)
+CALLED_OFF = vevent(
+    "UID:seminar@hpu.edu.cn",
+    "RECURRENCE-ID;TZID=Asia/Shanghai:20260928T090000",
+    "STATUS:CANCELLED",
+    "SUMMARY:学术报告",
+    "DTSTART;TZID=Asia/Shanghai:20260928T090000",
+    "DTEND;TZID=Asia/Shanghai:20260928T100000",
+)
+
+
+def shanghai(month: int, day: int, hour: int) -> datetime:
+    return datetime(2026, month, day, hour, tzinfo=UTC) - timedelta(hours=8)
+
+
+def test_a_repeating_event_closes_each_of_its_dates_with_its_exceptions_and_changes(
+    client: FlaskClient, hpu, manager
+):
+    page = upload(client, hpu.id, calendar_of(SEMINARS, MOVED, CALLED_OFF)).get_data(as_text=True)
+
+    assert "3 closures will be created." in page
+    assert "It is marked as cancelled." in page  # 28 September
+    confirm(client, page)
+    assert closures() == {
+        ("学术报告", shanghai(9, 7, 9), shanghai(9, 7, 10)),  # 14 September is an exception (EXDATE)
+        ("学术报告 (改期)", shanghai(9, 22, 14), shanghai(9, 22, 16)),  # moved from the 21st
+        ("学术报告", shanghai(10, 5, 9), shanghai(10, 5, 10)),
+    }
+
+
+def test_a_changed_date_of_a_series_missing_from_the_file_is_not_imported_alone(
+    client: FlaskClient, hpu, manager
+):
+    page = upload(client, hpu.id, calendar_of(MOVED, ACADEMIC_CALENDAR_EXAM)).get_data(as_text=True)
+
+    assert "1 closure will be created." in page
+    assert "It changes one date of a repeating event that is not in the file." in page
+    confirm(client, page)
+    assert {reason for reason, _start, _end in closures()} == {"期末考试周"}
+
+
+ACADEMIC_CALENDAR_EXAM = vevent(
+    "UID:exam-2027@hpu.edu.cn",
+    "SUMMARY:期末考试周",
+    "DTSTART;VALUE=DATE:20270104",
+    "DTEND;VALUE=DATE:20270109",
+)
+
+
+def test_an_endless_repeating_event_is_refused_with_a_clear_message_and_creates_nothing(
+    client: FlaskClient, hpu, manager
+):
+    daily = vevent("UID:daily@x", "SUMMARY:Every day", "DTSTART;VALUE=DATE:20260907", "RRULE:FREQ=DAILY")
+
+    response = upload(client, hpu.id, calendar_of(daily))
+
+    assert response.status_code == 422
+    assert "with every date of its repeating events, are more than 1000" in response.get_data(as_text=True)
+    assert closures() == set()
+
+
+def test_an_event_repeating_every_minute_is_skipped_without_expanding_it(client: FlaskClient, hpu, manager):
+    minutely = vevent(
+        "UID:m@x", "SUMMARY:Tick", "DTSTART:20260907T010000Z", "DTEND:20260907T010100Z", "RRULE:FREQ=MINUTELY"
+    )
+
+    page = upload(client, hpu.id, calendar_of(minutely, ACADEMIC_CALENDAR_EXAM)).get_data(as_text=True)
+
+    assert "1 closure will be created." in page
+    assert "It repeats more often than every hour." in page
+
+
+def test_an_unreadable_repeat_rule_is_skipped_with_a_clear_reason(client: FlaskClient, hpu, manager):
+    broken = vevent(
+        "UID:b@x", "SUMMARY:Broken", "DTSTART;VALUE=DATE:20260907", "RRULE:FREQ=WEEKLY;BYDAY=XX;COUNT=3"
+    )
+
+    page = upload(client, hpu.id, calendar_of(broken, ACADEMIC_CALENDAR_EXAM)).get_data(as_text=True)
+
+    assert "1 closure will be created." in page
+    assert "Its repeat rule could not be read." in page

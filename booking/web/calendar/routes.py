@@ -3,7 +3,8 @@ academic-calendar closure import.
 
 Feeds are fetched by calendar clients without cookies: the personal and university feeds are opened by a
 secret token in the path (never logged, see booking/redaction.py), the facility feed is public. All carry a
-weak ETag from a one-query aggregate and answer a matching If-None-Match with 304 before loading a row.
+weak ETag and a Last-Modified from a one-query aggregate and answer a matching If-None-Match (or, without
+one, an If-Modified-Since no older than the last change) with 304 before loading a row.
 """
 
 import hashlib
@@ -110,6 +111,15 @@ def _etag(*parts: object) -> str:
     return hashlib.sha256("|".join(str(p) for p in (FEED_FORMAT, *parts)).encode()).hexdigest()[:32]
 
 
+def _not_modified(etag: str, last_modified: datetime | None) -> bool:
+    """Whether the client's copy is current: If-None-Match when sent (it wins, RFC 9110 13.2.2), else
+    If-Modified-Since against the last change (whole seconds, as the header carries them)."""
+    if request.if_none_match:
+        return request.if_none_match.contains_weak(etag)
+    since = request.if_modified_since
+    return since is not None and last_modified is not None and last_modified.replace(microsecond=0) <= since
+
+
 def _feed(
     scope: feeds.FeedScope,
     *,
@@ -127,10 +137,11 @@ def _feed(
     etag = _etag(
         scope, state.count, state.last_modified, state.sequence_total, locale, generation, now.date()
     )
-    if request.if_none_match.contains_weak(etag):
+    if _not_modified(etag, state.last_modified):
         return _calendar_response(None, filename, etag=etag, last_modified=state.last_modified, cache=cache)
-    rows = feeds.feed_rows(scope, now)
-    body = ics.feed_file(rows, feeds.calendar_texts(locale), links, name=name, public=public)
+    texts = feeds.calendar_texts(locale)
+    make = feeds.public_feed if public else feeds.private_feed
+    body = make(scope, now, texts, links, name=name)
     return _calendar_response(body, filename, etag=etag, last_modified=state.last_modified, cache=cache)
 
 
@@ -146,18 +157,13 @@ def booking_ics(booking_id: int) -> Response:
     except bookings.NotFound:
         abort(404)
     locale = locale_code()
-    etag = _etag("booking", booking.uuid, booking.sequence, booking.updated_at, locale)
-    if request.if_none_match.contains_weak(etag):
-        return _calendar_response(
-            None, "", etag=etag, last_modified=booking.updated_at, cache="private, no-cache"
-        )
+    sequence, changed = feeds.booking_version(booking)
+    etag = _etag("booking", booking.uuid, sequence, changed, locale)
+    if _not_modified(etag, changed):
+        return _calendar_response(None, "", etag=etag, last_modified=changed, cache="private, no-cache")
     body = feeds.booking_calendar(booking, locale)
     return _calendar_response(
-        body,
-        f"booking-{booking.id}.ics",
-        etag=etag,
-        last_modified=booking.updated_at,
-        cache="private, no-cache",
+        body, f"booking-{booking.id}.ics", etag=etag, last_modified=changed, cache="private, no-cache"
     )
 
 
