@@ -21,7 +21,7 @@ from models.enums import (
 from models.organizations import Organization
 from models.outbox import EmailMessage
 from models.resources import Closure, OpeningHours, Policy, Quota, Resource, ResourceTag
-from models.statistics import FacilityDay
+from models.statistics import FacilityDay, OpennessTarget, RefusalCount
 from models.users import User
 
 __all__ = [
@@ -40,12 +40,14 @@ __all__ = [
     "Mode",
     "Notification",
     "OpeningHours",
+    "OpennessTarget",
     "Organization",
     "OrganizationKind",
     "Policy",
     "Quota",
     "QuotaPeriod",
     "QuotaScope",
+    "RefusalCount",
     "Resource",
     "ResourceKind",
     "ResourceTag",
