@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 TRANSLATIONS := booking/translations
 
-.PHONY: run test lint format install translations extract-messages update-messages bench bench-quick e2e clean
+.PHONY: run test lint format install translations extract-messages update-messages bench bench-quick e2e clean vendor-js
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,3 +60,9 @@ bench-quick: translations
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# Chart.js for the reports, from npm, served from static/ (the app works offline; the CSP allows no CDN).
+vendor-js:
+	npm install --no-audit --no-fund
+	mkdir -p static/vendor/chart.js
+	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/LICENSE.md static/vendor/chart.js/

@@ -13,9 +13,10 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from booking.engine import measures
-from booking.services.errors import NotFound
+from booking.services.errors import FieldError, NotFound
 from booking.services.transactions import write_transaction
 from models import (
     Category,
@@ -418,11 +419,44 @@ def _trend(facilities: dict[int, Facility], filters: Filters) -> list[Row]:
     return [Row(day, unit, f) for (day, unit), f in sorted(buckets.items())]
 
 
+@dataclass
+class PublicLine:
+    """One university on the public transparency page: sums only, no facility or person."""
+
+    university: Organization
+    hours: Figures
+    by_month: list[Row]
+    target: int | None
+
+
+@dataclass
+class PublicSummary:
+    period: Period
+    lines: list[PublicLine]
+
+
+def public_summary(yesterday: date) -> PublicSummary:
+    """The last twelve months (this one so far and the eleven before), per university, hours only."""
+    first = yesterday.replace(day=1)
+    for _ in range(11):
+        first = (first - timedelta(days=1)).replace(day=1)
+    period = Period(first, yesterday, PeriodKind.CUSTOM)
+    lines = []
+    for university in visible_universities(None):
+        report = build(None, Filters(period, university_id=university.id))
+        hours = next((r.figures for r in report.totals if r.unit is Unit.HOURS), Figures())
+        lines.append(
+            PublicLine(
+                university,
+                hours,
+                [r for r in report.trend if r.unit is Unit.HOURS],
+                report.targets.get(university.id),
+            )
+        )
+    return PublicSummary(period, lines)
+
+
 # --- openness targets ----------------------------------------------------------------------------------
-
-
-class TargetError(Exception):
-    pass
 
 
 def targets(university_ids: Sequence[int] | None = None) -> dict[int, int]:
@@ -440,7 +474,7 @@ def set_target(actor: User, university_id: int, percent: int | None, *, now: dat
     if not actor.is_admin:
         raise NotFound
     if percent is not None and not 0 <= percent <= 100:
-        raise TargetError("percent")
+        raise FieldError(_l("Enter a whole number from 0 to 100."), "percent")
     with write_transaction():
         university = db.session.get(Organization, university_id)
         if university is None or university.kind != OrganizationKind.UNIVERSITY:
