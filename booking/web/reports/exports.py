@@ -38,7 +38,7 @@ def to_xlsx(table: Table, heading: list[tuple[str, str]]) -> bytes:
         sheet.append([label, value])
     sheet.append([])
     sheet.append([c.label for c in table.columns])
-    sheet.freeze_panes = sheet.cell(row=sheet.max_row + 1, column=1)
+    sheet.freeze_panes = f"A{sheet.max_row + 1}"
     for row in table.rows:
         sheet.append([None if v is None else v for v in row])
     out = io.BytesIO()

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField
-from wtforms.validators import NumberRange, Optional, ValidationError
+from wtforms.validators import NumberRange, Optional
 
 from booking.services import reports
 from booking.services.reports import PeriodKind
@@ -43,15 +43,25 @@ class ReportFilterForm(FlaskForm):
         validators=[Optional()],
     )
 
-    def validate_date_to(self, field: DateField) -> None:
-        if self.period.data != PeriodKind.CUSTOM.value:
-            return
-        if not (self.date_from.data and field.data):
-            raise ValidationError(_l("Custom dates need a first and a last day."))
-        if field.data < self.date_from.data:
-            raise ValidationError(_l("The end date is before the start date."))
-        if (field.data - self.date_from.data).days >= reports.MAX_DAYS:
-            raise ValidationError(_l("A report covers at most two years."))
+    def validate(self, extra_validators: dict | None = None) -> bool:
+        # Checked here, not in a field validator: Optional() stops a field's chain when it is empty.
+        valid = super().validate(extra_validators)
+        if valid and self.period.data == PeriodKind.CUSTOM.value:
+            problem = self._custom_dates_problem()
+            if problem is not None:
+                self.date_to.errors = [*self.date_to.errors, problem]
+                valid = False
+        return valid
+
+    def _custom_dates_problem(self) -> str | None:
+        first, last = self.date_from.data, self.date_to.data
+        if not (first and last):
+            return str(_l("Custom dates need a first and a last day."))
+        if last < first:
+            return str(_l("The end date is before the start date."))
+        if (last - first).days >= reports.MAX_DAYS:
+            return str(_l("A report covers at most two years."))
+        return None
 
     def chosen_period(self, yesterday: date) -> reports.Period:
         """The period asked for; by default the term that holds yesterday (the last day measured)."""

@@ -32,6 +32,9 @@ def _filter_form() -> ReportFilterForm:
     universities = reports.visible_universities(current_user)
     form.university.choices = [SelectChoice("", _("All universities"))] if len(universities) > 1 else []
     form.university.choices += [SelectChoice(str(u.id), localized(u)) for u in universities]
+    asked = request.args.get("university", "")
+    if asked and asked not in {str(u.id) for u in universities}:
+        abort(404)  # another university's figures are not found, as its objects are
     form.kind.choices = [SelectChoice("", _("All kinds"))] + [
         SelectChoice(k.value, str(label)) for k, label in KIND_LABELS.items()
     ]
