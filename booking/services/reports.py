@@ -332,7 +332,7 @@ def _figures(row: sa.Row, category: Category | None) -> Figures:
 
 def _per_facility(facilities: dict[int, Facility], filters: Filters) -> dict[int, Figures]:
     """Each facility's sums over the period: one grouped query, one for the approval lead times (only
-    the days with requests), one for the refusals."""
+    the days with decisions), one for the refusals."""
     if not facilities:
         return {}
     conditions = _days(filters, facilities)
@@ -344,7 +344,7 @@ def _per_facility(facilities: dict[int, Facility], filters: Filters) -> dict[int
             result[row.resource_id] = _figures(row, filters.category)
     for row in db.session.execute(
         sa.select(FacilityDay.resource_id, FacilityDay.lead_minutes).where(
-            *conditions, FacilityDay.requests > 0
+            *conditions, FacilityDay.requests > 0, sa.cast(FacilityDay.lead_minutes, sa.Text) != "[]"
         )
     ):
         if row.resource_id in result and row.lead_minutes:
