@@ -215,7 +215,8 @@ def main() -> int:
                 verdict = "ok" if high < target else "OVER"
                 failed |= high >= target
                 print(
-                    f"{backend:<10} {name:<14} median {median:7.0f} ms   p95 {high:7.0f} ms   target {target} ms  {verdict}"
+                    f"{backend:<10} {name:<14} median {median:7.0f} ms   p95 {high:7.0f} ms"
+                    f"   target {target} ms  {verdict}"
                 )
     return 1 if failed and os.environ.get("BENCH_STRICT") else 0
 
