@@ -25,6 +25,7 @@ from models import (
     OpennessTarget,
     Organization,
     OrganizationKind,
+    Policy,
     RefusalCount,
     Resource,
     ResourceKind,
@@ -215,8 +216,9 @@ def visible_universities(user: User | None) -> list[Organization]:
     return list(db.session.scalars(query.order_by(Organization.id)))
 
 
-def build(user: User | None, filters: Filters) -> Report:
-    """The report for `filters` over the universities `user` may see (None: the public, all of them).
+def build(user: User | None, filters: Filters, *, open_to_city: bool = False) -> Report:
+    """The report for `filters` over the universities `user` may see (None: the public, all of them);
+    with `open_to_city`, only over the facilities residents or enterprise members may book.
 
     A university outside the person's scope is NotFound."""
     universities = visible_universities(user)
@@ -225,8 +227,9 @@ def build(user: User | None, filters: Filters) -> Report:
         if filters.university_id not in allowed:
             raise NotFound
         allowed = [filters.university_id]
-    facilities = _facilities(allowed, filters.kind)
-    per_facility = _per_facility(facilities, filters)
+    facilities = _facilities(allowed, filters.kind, open_to_city=open_to_city)
+    subset = filters.kind is not None or open_to_city
+    per_facility = _per_facility(facilities, filters, subset)
     by_university: dict[tuple[int, Unit], Figures] = {}
     by_kind: dict[tuple[ResourceKind, Unit], Figures] = {}
     totals: dict[Unit, Figures] = {}
@@ -260,23 +263,34 @@ def build(user: User | None, filters: Filters) -> Report:
             )
         ],
         facilities=facilities,
-        trend=_trend(facilities, filters),
+        trend=_trend(facilities, filters, subset),
         refusals=_refusals(facilities, filters),
         targets=targets([u.id for u in universities]),
     )
 
 
-def _facilities(university_ids: Sequence[int], kind: ResourceKind | None) -> dict[int, Facility]:
-    query = sa.select(
-        Resource.id,
-        Resource.university_id,
-        Resource.kind,
-        Resource.mode,
-        Resource.name_zh,
-        Resource.name_en,
-    ).where(Resource.university_id.in_(list(university_ids)))
+def _facilities(
+    university_ids: Sequence[int], kind: ResourceKind | None, *, open_to_city: bool = False
+) -> dict[int, Facility]:
+    query = (
+        sa.select(
+            Resource.id,
+            Resource.university_id,
+            Resource.kind,
+            Resource.mode,
+            Resource.name_zh,
+            Resource.name_en,
+            Policy.allowed_categories,
+        )
+        .outerjoin(Policy, Policy.resource_id == Resource.id)
+        .where(Resource.university_id.in_(list(university_ids)))
+    )
     if kind is not None:
         query = query.where(Resource.kind == kind)
+    rows = db.session.execute(query).all()
+    if open_to_city:
+        city = {c.value for c in measures.CITY}
+        rows = [row for row in rows if city & set(row.allowed_categories or ())]
     return {
         row.id: Facility(
             row.id,
@@ -286,16 +300,17 @@ def _facilities(university_ids: Sequence[int], kind: ResourceKind | None) -> dic
             row.name_zh,
             row.name_en,
         )
-        for row in db.session.execute(query)
+        for row in rows
     }
 
 
-def _days(filters: Filters, facilities: dict[int, Facility]) -> list[sa.ColumnElement[bool]]:
-    """facility_day's rows of the period and the facilities (by university and kind, as indexed)."""
+def _days(filters: Filters, facilities: dict[int, Facility], subset: bool) -> list[sa.ColumnElement[bool]]:
+    """facility_day's rows of the period and the facilities: by university (as indexed), and by facility
+    only where some of the universities' facilities are left out (`subset`)."""
     conditions = [FacilityDay.day.between(filters.period.first, filters.period.last)]
     universities = sorted({f.university_id for f in facilities.values()})
     conditions.append(FacilityDay.university_id.in_(universities))
-    if filters.kind is not None:
+    if subset:
         conditions.append(FacilityDay.resource_id.in_(sorted(facilities)))
     return conditions
 
@@ -330,12 +345,12 @@ def _figures(row: sa.Row, category: Category | None) -> Figures:
     )
 
 
-def _per_facility(facilities: dict[int, Facility], filters: Filters) -> dict[int, Figures]:
+def _per_facility(facilities: dict[int, Facility], filters: Filters, subset: bool) -> dict[int, Figures]:
     """Each facility's sums over the period: one grouped query, one for the approval lead times (only
     the days with decisions), one for the refusals."""
     if not facilities:
         return {}
-    conditions = _days(filters, facilities)
+    conditions = _days(filters, facilities, subset)
     result: dict[int, Figures] = {}
     for row in db.session.execute(
         sa.select(FacilityDay.resource_id, *_SUMS).where(*conditions).group_by(FacilityDay.resource_id)
@@ -398,7 +413,7 @@ def bucket_of(day: date, step: str) -> date:
     return day
 
 
-def _trend(facilities: dict[int, Facility], filters: Filters) -> list[Row]:
+def _trend(facilities: dict[int, Facility], filters: Filters, subset: bool) -> list[Row]:
     """Sums per step of the period (day, week or month) and unit, in order."""
     if not facilities:
         return []
@@ -407,7 +422,7 @@ def _trend(facilities: dict[int, Facility], filters: Filters) -> list[Row]:
     query = (
         sa.select(FacilityDay.day, unit.label("unit"), *_SUMS)
         .join(Resource, Resource.id == FacilityDay.resource_id)
-        .where(*_days(filters, facilities))
+        .where(*_days(filters, facilities, subset))
         .group_by(FacilityDay.day, unit)
     )
     if filters.kind is not None:
@@ -425,6 +440,8 @@ class PublicLine:
 
     university: Organization
     hours: Figures
+    # Hours offered by the facilities that residents or enterprise members may book.
+    offered_to_city: float
     by_month: list[Row]
     target: int | None
 
@@ -445,10 +462,13 @@ def public_summary(yesterday: date) -> PublicSummary:
     for university in visible_universities(None):
         report = build(None, Filters(period, university_id=university.id))
         hours = next((r.figures for r in report.totals if r.unit is Unit.HOURS), Figures())
+        city = build(None, Filters(period, university_id=university.id), open_to_city=True)
+        offered = next((r.figures.offered for r in city.totals if r.unit is Unit.HOURS), 0.0)
         lines.append(
             PublicLine(
                 university,
                 hours,
+                offered,
                 [r for r in report.trend if r.unit is Unit.HOURS],
                 report.targets.get(university.id),
             )

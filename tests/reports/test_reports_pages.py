@@ -4,7 +4,7 @@ and the city's targets."""
 import csv
 import io
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 
 import openpyxl
@@ -224,3 +224,17 @@ def test_the_default_period_is_the_term_so_far(client: FlaskClient, auth, world:
     auth.login(world["admin"])
     html = client.get("/reports").get_data(as_text=True)
     assert "Sep 1, 2026 – Jan 31, 2027" in html
+
+
+def test_hours_offered_to_the_city_leave_out_facilities_the_city_may_not_book(
+    app: Flask, world: dict
+) -> None:
+    from booking.services import reports
+
+    make_resource(world["a"], policy={"allowed_categories": ["student"]}, created_at=CREATED)
+    statistics.backfill(NOW, 30, recompute=True)
+    summary = reports.public_summary(date(2026, 11, 23))
+    line = next(line for line in summary.lines if line.university.id == world["a"].id)
+    # Two facilities open 14 hours a day to everyone, over the 30 days measured; the third is students'.
+    assert line.hours.offered == pytest.approx(3 * 14 * 30)
+    assert line.offered_to_city == pytest.approx(2 * 14 * 30)
