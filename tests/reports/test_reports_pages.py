@@ -238,3 +238,23 @@ def test_hours_offered_to_the_city_leave_out_facilities_the_city_may_not_book(
     # Two facilities open 14 hours a day to everyone, over the 30 days measured; the third is students'.
     assert line.hours.offered == pytest.approx(3 * 14 * 30)
     assert line.offered_to_city == pytest.approx(2 * 14 * 30)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "period=fortnight",
+        "on=yesterday",
+        "kind=castle",
+        "category=alien",
+        "date_from=2026-13-01&period=custom",
+    ],
+)
+def test_nonsense_filters_get_a_message_never_an_error_page(
+    client: FlaskClient, auth, world: dict, query: str
+) -> None:
+    auth.login(world["admin"])
+    response = client.get(f"/reports?{query}")
+    assert response.status_code == 422
+    assert 'class="invalid-feedback"' in response.get_data(as_text=True)
+    assert client.get(f"/reports/kinds.csv?{query}").status_code == 400

@@ -66,13 +66,13 @@ def dashboard() -> str | tuple[str, int] | Response:
     if denied is not None:
         return denied
     form = _filter_form()
+    status = 200
     if not form.validate():
-        form.period.data, form.date_from.data, form.date_to.data = "term", None, None
-        report = _report(form)
+        # The errors are shown beside the fields; the figures are the default report's.
+        form.period.data, form.on.data, form.date_from.data, form.date_to.data = "term", None, None, None
+        form.kind.data, form.category.data, form.rank.data = "", "", "utilisation"
         status = 422
-    else:
-        report = _report(form)
-        status = 200
+    report = _report(form)
     tables = build_tables(report, form.rank.data or "utilisation")
     args = {k: v for k, v in request.args.items() if v}
     page = render_template(
