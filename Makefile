@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 TRANSLATIONS := booking/translations
 
-.PHONY: run test lint format install translations extract-messages update-messages bench bench-quick e2e clean
+.PHONY: run test lint format install translations extract-messages update-messages bench bench-quick e2e clean vendor-js
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,7 @@ bench: translations
 	$(BIN)/python -c 'import httpx' 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/run.py
 	if [ -f bench/bench_calendar.py ]; then $(BIN)/python bench/bench_calendar.py; fi
+	$(BIN)/python bench/bench_reports.py
 
 bench-quick: translations
 	$(BIN)/python -c 'import httpx' 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[test,bench]'
@@ -60,3 +61,9 @@ bench-quick: translations
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# Chart.js for the reports, from npm, served from static/ (the app works offline; the CSP allows no CDN).
+vendor-js:
+	npm install --no-audit --no-fund
+	mkdir -p static/vendor/chart.js
+	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/LICENSE.md static/vendor/chart.js/

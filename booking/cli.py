@@ -1,4 +1,4 @@
-"""`flask` commands: seed-demo, create-admin."""
+"""`flask` commands: seed-demo, create-admin, statistics-backfill."""
 
 import click
 from flask import Flask
@@ -30,6 +30,22 @@ def register_commands(app: Flask) -> None:
 
     scheduler_cli.register(app)
     scale_cli.register(app)
+
+    @app.cli.command("statistics-backfill")
+    @click.option(
+        "--days",
+        type=click.IntRange(1, 3660),
+        default=None,
+        help="How many past days to measure (default: STATISTICS_BACKFILL_DAYS).",
+    )
+    @click.option("--recompute", is_flag=True, help="Measure days already measured again.")
+    def statistics_backfill_command(days: int | None, recompute: bool) -> None:
+        """Write the reports' statistics for the last N ended days of every facility."""
+        from booking.services import statistics
+
+        days = days or int(current_app.config.get("STATISTICS_BACKFILL_DAYS", statistics.BACKFILL_DAYS))
+        written = statistics.backfill(clock.now(), days, recompute=recompute)
+        click.echo(f"{written} facility-days written.")
 
     @app.cli.command("create-admin")
     @click.option("--email", prompt=True)

@@ -10,7 +10,7 @@ them (opening hours, closures, booking window, slot grid, capacity, quotas), dra
 import os
 import random
 import secrets
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -42,12 +42,15 @@ from models import (
     Quota,
     QuotaPeriod,
     QuotaScope,
+    RefusalCount,
     Resource,
     ResourceKind,
     ResourceTag,
     Series,
     User,
     Verification,
+    WaitlistEntry,
+    WaitlistStatus,
     db,
 )
 
@@ -55,6 +58,8 @@ TIMEZONE = "Asia/Shanghai"
 MIDNIGHT = time(0, 0)
 # Bookings are spread over this many days from `now`, so the grids look lived in.
 HORIZON_DAYS = 14
+# Days of past bookings behind the reports: about a term so far.
+HISTORY_DAYS = 98
 SEED = 2026
 
 ALL = (Category.RESIDENT, Category.STUDENT, Category.ENTERPRISE)
@@ -1160,6 +1165,7 @@ TALLY_LABELS = (
     ("quotas", "quotas"),
     ("series", "booking series"),
     ("bookings", "bookings"),
+    ("history", "past bookings"),
 )
 
 
@@ -1218,7 +1224,13 @@ def seed_demo(now: datetime) -> DemoResult:
         raise ValueError("seed_demo needs a timezone-aware `now`")
     now = now.astimezone(UTC)
     with write_transaction():
-        return _Seeder(now).run()
+        result = _Seeder(now).run()
+    if result.created["history"]:
+        # The reports read the nightly statistics: measure the history now rather than tonight.
+        from booking.services import statistics
+
+        statistics.backfill(now, HISTORY_DAYS + 1)
+    return result
 
 
 class _Seeder:
@@ -1348,7 +1360,7 @@ class _Seeder:
             timezone=TIMEZONE,
             slot_minutes=spec.slot_minutes,
             active=True,
-            created_at=self.now - timedelta(days=60),
+            created_at=self.now - timedelta(days=HISTORY_DAYS + 30),
         )
         resource.hours = [OpeningHours(weekday=w, opens=o, closes=c) for w, o, c in spec.hours]
         resource.tags = [ResourceTag(tag=t) for t in sorted(set(spec.tags))]
@@ -1819,6 +1831,7 @@ class _BookingSeeder:
         for crowd in CROWD:
             self._crowd(crowd)
         self.result.created["bookings"] += self.created
+        _History(self).run()
 
     def _study_series(self) -> None:
         """李娜 revises for the postgraduate exam in the reading room every morning: a daily series."""
@@ -1965,4 +1978,131 @@ class _BookingSeeder:
             booking.checkin_code = f"{self.rng.randrange(10**6):06d}"
         db.session.add(booking)
         self.planner.hold(booking, resource)
+        self.created += 1
+
+
+class _History:
+    """A term of past bookings for the reports: the same crowds on the days behind us, most completed,
+    some cancelled or missed, approvals decided; and the demand that was turned away (refusals by rule,
+    waitlist entries never served), counted as the booking service counts it.
+
+    Checked here, not by the engine (which refuses the past): opening hours, closures, who may book, and
+    no overlap or overfull room."""
+
+    def __init__(self, seeder: _BookingSeeder) -> None:
+        self.seeder = seeder
+        self.rng = random.Random(SEED + 1)
+        self.taken: dict[int, list[tuple[datetime, datetime, int]]] = defaultdict(list)
+        self.refused: Counter[tuple[int, int, date, str]] = Counter()
+        self.closures = list(db.session.scalars(sa.select(Closure)))
+        self.created = 0
+
+    def run(self) -> None:
+        for crowd in CROWD:
+            for _ in range(crowd.attempts * HISTORY_DAYS // HORIZON_DAYS * 2):
+                self._attempt(crowd)
+        for (resource_id, university_id, day, code), count in sorted(self.refused.items()):
+            db.session.add(
+                RefusalCount(
+                    resource_id=resource_id, university_id=university_id, day=day, code=code, count=count
+                )
+            )
+        self.seeder.result.created["history"] += self.created
+
+    def _attempt(self, crowd: _Crowd) -> None:
+        seeder, rng = self.seeder, self.rng
+        resource = seeder.facilities[rng.choice(crowd.facilities)]
+        user = seeder.users[rng.choice(crowd.people)]
+        day = seeder.today - timedelta(days=rng.randint(1, HISTORY_DAYS))
+        minutes = rng.choice(crowd.minutes)
+        starts = seeder._starts(resource, day, minutes)
+        if not starts or user.effective_category.value not in resource.policy.allowed_categories:
+            return
+        start = rng.choices(starts, [seeder._weight(s, crowd.leisure) for s in starts])[0]
+        end = start + timedelta(minutes=minutes)
+        party = min(rng.randint(*crowd.party), resource.policy.max_party_size or 99, resource.capacity)
+        if any(
+            c.university_id == resource.university_id
+            and c.resource_id in (None, resource.id)
+            and c.start_at < end
+            and start < c.end_at
+            for c in self.closures
+        ):
+            return
+        asked = (start - timedelta(days=1)).astimezone(seeder.tz).date()
+        blocked = end + timedelta(minutes=resource.policy.buffer_minutes)
+        overlapping = [t for t in self.taken[resource.id] if t[0] < blocked and start < t[1]]
+        full = (
+            bool(overlapping)
+            if resource.mode == Mode.EXCLUSIVE
+            else sum(t[2] for t in overlapping) + party > resource.capacity
+        )
+        if full:
+            code = "conflict" if resource.mode == Mode.EXCLUSIVE else "capacity"
+            self.refused[(resource.id, resource.university_id, asked, code)] += 1
+            if rng.random() < 0.4:
+                db.session.add(
+                    WaitlistEntry(
+                        resource_id=resource.id,
+                        user_id=user.id,
+                        start_at=start,
+                        end_at=end,
+                        party_size=party,
+                        status=WaitlistStatus.LEFT if rng.random() < 0.5 else WaitlistStatus.WAITING,
+                        created_at=start - timedelta(days=1),
+                    )
+                )
+            return
+        if rng.random() < 0.06:
+            # Someone over their weekly allowance: turned away by the quota, not by the room.
+            self.refused[(resource.id, resource.university_id, asked, "quota_bookings")] += 1
+            return
+        self._book(resource, user, start, end, blocked, party, rng.choice(crowd.purposes))
+
+    def _book(
+        self,
+        resource: Resource,
+        user: User,
+        start: datetime,
+        end: datetime,
+        blocked: datetime,
+        party: int,
+        purpose: str,
+    ) -> None:
+        rng = self.rng
+        created_at = start - timedelta(minutes=rng.randrange(120, 7 * 1440))
+        booking = Booking(
+            resource_id=resource.id,
+            user_id=user.id,
+            organization_id=user.organization_id,
+            start_at=start,
+            end_at=end,
+            blocked_until=blocked,
+            exclusive=resource.mode == Mode.EXCLUSIVE,
+            party_size=party,
+            purpose=purpose,
+            status=BookingStatus.COMPLETED,
+            booked_by_id=user.id,
+            created_at=created_at,
+            updated_at=end,
+        )
+        if user.effective_category in resource.policy.approval or resource.mode == Mode.PLACEMENT:
+            decider = self.seeder.deciders.get(resource.university_id)
+            booking.decided_by_id = decider.id if decider else None
+            booking.decided_at = min(
+                start - timedelta(minutes=30), created_at + timedelta(minutes=rng.randrange(20, 2880))
+            )
+            if rng.random() < 0.1:
+                booking.status = BookingStatus.REJECTED
+        roll = rng.random()
+        if booking.status == BookingStatus.COMPLETED and roll < 0.08:
+            booking.status = BookingStatus.CANCELLED
+            booking.updated_at = created_at + (start - created_at) / 2
+        elif booking.status == BookingStatus.COMPLETED and roll < 0.13:
+            booking.status = BookingStatus.NO_SHOW
+        elif booking.status == BookingStatus.COMPLETED and resource.policy.checkin_required:
+            booking.checked_in_at = start
+        if booking.status in (BookingStatus.COMPLETED, BookingStatus.NO_SHOW):
+            self.taken[resource.id].append((start, blocked, party))
+        db.session.add(booking)
         self.created += 1

@@ -22,7 +22,7 @@ from models.enums import (
 from models.organizations import Organization
 from models.outbox import EmailMessage
 from models.resources import Closure, OpeningHours, Policy, Quota, Resource, ResourceTag
-from models.statistics import FacilityDay
+from models.statistics import FacilityDay, OpennessTarget, RefusalCount
 from models.users import User
 
 __all__ = [
@@ -42,12 +42,14 @@ __all__ = [
     "Mode",
     "Notification",
     "OpeningHours",
+    "OpennessTarget",
     "Organization",
     "OrganizationKind",
     "Policy",
     "Quota",
     "QuotaPeriod",
     "QuotaScope",
+    "RefusalCount",
     "Resource",
     "ResourceKind",
     "ResourceTag",

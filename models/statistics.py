@@ -35,6 +35,20 @@ class FacilityDay(db.Model):
     bookings_by_category: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     # Bookings that started that day and ended as no-shows.
     no_shows: Mapped[int] = mapped_column()
+    # The reports' measures (booking.services.reports defines them). Offered: open hours, or for placements
+    # seats x open days (seat-days). Booked: hours of that day held by bookings that went ahead or were
+    # missed, weighted by party size / capacity for shared rooms (seat-days for placements), by category.
+    offered: Mapped[float] = mapped_column(sa.Float, default=0.0, server_default="0")
+    booked_resident: Mapped[float] = mapped_column(sa.Float, default=0.0, server_default="0")
+    booked_student: Mapped[float] = mapped_column(sa.Float, default=0.0, server_default="0")
+    booked_enterprise: Mapped[float] = mapped_column(sa.Float, default=0.0, server_default="0")
+    # Bookings for that day in any status (what was asked for), and how many of those were cancelled.
+    requests: Mapped[int] = mapped_column(default=0, server_default="0")
+    cancelled: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Minutes from request to a manager's decision, one entry per decided booking for that day.
+    lead_minutes: Mapped[list[int]] = mapped_column(sa.JSON, default=list, server_default="[]")
+    # Waitlist entries for that day that were never turned into a booking.
+    waitlist_unserved: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     resource: Mapped[Resource] = relationship()
@@ -47,3 +61,37 @@ class FacilityDay(db.Model):
 
     def __repr__(self) -> str:
         return f"<FacilityDay {self.resource_id} {self.day}>"
+
+
+class RefusalCount(db.Model):
+    """How many requests for a facility a rule turned away on one local day, by violation code.
+
+    Only counts: who asked, and for what, is not kept. Written by the booking service when it refuses.
+    """
+
+    __tablename__ = "refusal_count"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resource_id: Mapped[int] = mapped_column(sa.ForeignKey("resource.id", ondelete="CASCADE"))
+    university_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id"), index=True)
+    day: Mapped[date] = mapped_column(sa.Date)
+    code: Mapped[str] = mapped_column(sa.String(40))
+    count: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (
+        sa.UniqueConstraint("day", "resource_id", "code", name="uq_refusal_count_day_resource_code"),
+    )
+
+
+class OpennessTarget(db.Model):
+    """The city's target for one university: at least `percent` of its booked hours used by the city."""
+
+    __tablename__ = "openness_target"
+
+    university_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organization.id", ondelete="CASCADE"), primary_key=True
+    )
+    percent: Mapped[int] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    __table_args__ = (sa.CheckConstraint("percent BETWEEN 0 AND 100", name="percent_range"),)

@@ -1,7 +1,7 @@
 """Demo data: Jiaozuo's universities, facilities, enterprises and accounts, seeded once and only once."""
 
 from collections import defaultdict
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
@@ -44,6 +44,10 @@ def seeded(app: Flask) -> demo.DemoResult:
     return demo.seed_demo(NOW)
 
 
+# What past demo bookings may be: the history behind the reports.
+FINISHED = {BookingStatus.COMPLETED, BookingStatus.CANCELLED, BookingStatus.NO_SHOW, BookingStatus.REJECTED}
+
+
 def _row_counts() -> dict[str, int]:
     return {
         table.name: db.session.scalar(sa.select(sa.func.count()).select_from(table))
@@ -51,8 +55,12 @@ def _row_counts() -> dict[str, int]:
     }
 
 
-def _bookings() -> list[Booking]:
-    return list(db.session.scalars(sa.select(Booking).order_by(Booking.resource_id, Booking.start_at)))
+def _bookings(after: datetime | None = None) -> list[Booking]:
+    """Every demo booking, or (after) those ahead of that time: the past ones are the reports' history."""
+    query = sa.select(Booking).order_by(Booking.resource_id, Booking.start_at)
+    if after is not None:
+        query = query.where(Booking.start_at > after)
+    return list(db.session.scalars(query))
 
 
 def _active_by_resource() -> dict[Resource, list[Booking]]:
@@ -257,7 +265,7 @@ def test_quotas_limit_residents_enterprises_and_placements(seeded: demo.DemoResu
 
 
 def test_demo_bookings_fill_the_next_two_weeks(seeded: demo.DemoResult) -> None:
-    bookings = _bookings()
+    bookings = _bookings(after=NOW)
     assert 40 <= len(bookings) <= 80
     assert {b.status for b in bookings} == {
         BookingStatus.PENDING,
@@ -345,12 +353,32 @@ def test_demo_bookings_lie_within_opening_hours_and_outside_closures(seeded: dem
 )
 def test_demo_bookings_follow_the_rules_whenever_seeded(app: Flask, now: datetime) -> None:
     demo.seed_demo(now)
-    bookings = _bookings()
+    bookings = _bookings(after=now)
     assert bookings
-    assert all(b.start_at >= now for b in bookings)
+    assert all(b.status in FINISHED for b in _bookings() if b.start_at < now)
     _assert_no_overlap_on_exclusive_facilities()
     _assert_capacity_holds_on_shared_facilities()
     _assert_inside_opening_hours_and_outside_closures()
+
+
+def test_a_term_of_history_gives_the_reports_meaningful_figures(seeded: demo.DemoResult, app: Flask) -> None:
+    from booking.services import reports
+
+    past = [b for b in _bookings() if b.start_at < NOW]
+    assert len(past) > 300
+    assert {b.status for b in past} >= {
+        BookingStatus.COMPLETED,
+        BookingStatus.CANCELLED,
+        BookingStatus.NO_SHOW,
+    }
+    term = reports.period_of(reports.PeriodKind.TERM, date(2026, 11, 23))
+    report = reports.build(None, reports.Filters(term))
+    hours = next(r.figures for r in report.totals if r.unit is reports.Unit.HOURS)
+    assert 0.02 < hours.utilisation < 0.9
+    assert 0.2 < hours.openness < 0.9
+    assert hours.no_show_rate and hours.cancellation_rate and hours.lead_median
+    assert report.refusals and hours.waitlist_unserved
+    assert len({r.key for r in report.by_university if r.figures.booked}) == 4
 
 
 def test_the_demo_resident_can_still_book_a_court_this_week(seeded: demo.DemoResult) -> None:

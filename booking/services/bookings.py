@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from booking import engine, notify
 from booking.engine.violations import N_, Violation
-from booking.services import audit, specs
+from booking.services import audit, refusals, specs
 from booking.services.errors import NotFound
 from booking.services.lifecycle import transition
 from booking.services.transactions import lock_rows, write_transaction
@@ -301,7 +301,34 @@ def request_booking(
     """Book one interval for `user`: confirmed, or pending where a manager must approve.
 
     A form sent again with the same `submission_key` books nothing and returns what the first send booked.
-    """
+    A refusal is counted by rule for the reports (booking.services.refusals) before it is raised."""
+    try:
+        return _request_booking(
+            user,
+            resource_id,
+            start,
+            end,
+            party_size=party_size,
+            purpose=purpose,
+            submission_key=submission_key,
+            now=now,
+        )
+    except BookingRefused as refused:
+        refusals.record(resource_id, refused.codes, now)
+        raise
+
+
+def _request_booking(
+    user: User,
+    resource_id: int,
+    start: datetime,
+    end: datetime,
+    *,
+    party_size: int,
+    purpose: str,
+    submission_key: str | None,
+    now: datetime,
+) -> Booking:
     request = engine.BookingRequest(start, end, party_size)
     booker = _Booker.of(user)
     with _sent_once(booker, submission_key) as first:
@@ -496,8 +523,40 @@ def request_series(
     """Book a repeating series: every date, or (only_available) the dates that pass every rule.
 
     The verdicts are computed again under the locks, so a preview that went stale cannot overbook. A form
-    sent again with the same `submission_key` books nothing and returns the series the first send booked.
+    sent again with the same `submission_key` books nothing and returns the series the first send booked. A
+    refused series is counted by rule, once per rule, like a refused single request.
     """
+    try:
+        return _request_series(
+            user,
+            resource_id,
+            rule,
+            first_local_start,
+            duration,
+            party_size=party_size,
+            purpose=purpose,
+            only_available=only_available,
+            submission_key=submission_key,
+            now=now,
+        )
+    except BookingRefused as refused:
+        refusals.record(resource_id, refused.codes, now)
+        raise
+
+
+def _request_series(
+    user: User,
+    resource_id: int,
+    rule: engine.RecurrenceRule,
+    first_local_start: datetime,
+    duration: timedelta,
+    *,
+    party_size: int,
+    purpose: str,
+    only_available: bool,
+    submission_key: str | None,
+    now: datetime,
+) -> SeriesResult:
     resource = get_resource(resource_id)
     intervals = expand_series(resource, rule, first_local_start, duration)
     booker = _Booker.of(user)

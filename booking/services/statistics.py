@@ -1,9 +1,10 @@
 """Usage statistics: the nightly snapshot of each facility's day for the city's reports.
 
 A facility's local day is snapshotted once it has ended and an hour has passed (so the status sweeps have
-settled its bookings), and is never recomputed. Days missed while no scheduler ran are filled in, up to a
-week back. Rows are inserted with ON CONFLICT DO NOTHING on the unique (facility, day) pair, so a second
-scheduler, or the same job run twice, writes each row once.
+settled its bookings), and is not recomputed unless asked (`backfill(..., recompute=True)`, after a change
+to what is measured). booking.engine.measures defines how each booking counts. Days missed while no
+scheduler ran are filled in, up to a week back. Rows are inserted with ON CONFLICT DO NOTHING on the
+unique (facility, day) pair, so a second scheduler, or the same job run twice, writes each row once.
 """
 
 import functools
@@ -17,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from booking import engine
+from booking.engine import measures
 from booking.engine.localtime import day_start_utc, to_local, zone
 from booking.services.transactions import write_transaction
 from models import (
@@ -34,6 +36,8 @@ from models import (
     User,
     UTCDateTime,
     Verification,
+    WaitlistEntry,
+    WaitlistStatus,
     db,
 )
 
@@ -68,6 +72,21 @@ def snapshot(
         chunk = resource_ids[first : first + CHUNK]
         written += _write(_measure({resource_id: due[resource_id] for resource_id in chunk}, now))
     return written
+
+
+def backfill(now: datetime, days: int, *, recompute: bool = False, settle: timedelta = SETTLE) -> int:
+    """Snapshot the last `days` ended days of every facility (history, or what the scheduler missed).
+
+    With `recompute`, rows already written for those days are replaced: after a change to what is
+    measured, the history is measured again the new way.
+    """
+    if recompute:
+        zones = db.session.scalars(sa.select(Resource.timezone).distinct()).all()
+        if zones:
+            first = max(to_local(now - settle, zone(name)).date() - timedelta(days=days) for name in zones)
+            with write_transaction():
+                db.session.execute(sa.delete(FacilityDay).where(FacilityDay.day >= first))
+    return snapshot(now, backfill_days=days, settle=settle)
 
 
 def _first(due: dict[int, list[date]], limit: int) -> dict[int, list[date]]:
@@ -133,7 +152,9 @@ def _measure(due: dict[int, list[date]], now: datetime) -> list[dict[str, Any]]:
     facilities = {
         row.id: row
         for row in db.session.execute(
-            sa.select(Resource.id, Resource.university_id, Resource.timezone, Resource.mode)
+            sa.select(
+                Resource.id, Resource.university_id, Resource.timezone, Resource.mode, Resource.capacity
+            )
             .where(Resource.id.between(first_id, last_id))
             .order_by(Resource.id)
         )
@@ -162,6 +183,8 @@ def _measure(due: dict[int, list[date]], now: datetime) -> list[dict[str, Any]]:
             Booking.end_at,
             Booking.party_size,
             Booking.status,
+            Booking.created_at,
+            Booking.decided_at,
             User.category,
             User.verification,
             Organization.kind,
@@ -171,7 +194,6 @@ def _measure(due: dict[int, list[date]], now: datetime) -> list[dict[str, Any]]:
         .outerjoin(Organization, Organization.id == User.organization_id)
         .where(
             Booking.resource_id.between(first_id, last_id),
-            Booking.status.in_(sorted(HELD | {BookingStatus.NO_SHOW})),
             Booking.start_at < end,
             Booking.end_at > start,
             # Implied (a booking blocks at least until it ends), but in the (resource, start, blocked_until)
@@ -184,8 +206,17 @@ def _measure(due: dict[int, list[date]], now: datetime) -> list[dict[str, Any]]:
                 row.category, row.verification, row.kind, row.organization_verified
             )
             bookings[row.resource_id].append(
-                _Booked(row.start_at, row.end_at, row.party_size, row.status, category)
+                _Booked(
+                    row.start_at,
+                    row.end_at,
+                    row.party_size,
+                    row.status,
+                    category,
+                    row.created_at,
+                    row.decided_at,
+                )
             )
+    unserved = _unserved_waitlist(facilities, first_id, last_id, start, end)
     rows = []
     for facility in facilities.values():
         rows += _facility_rows(
@@ -194,9 +225,28 @@ def _measure(due: dict[int, list[date]], now: datetime) -> list[dict[str, Any]]:
             closures[facility.id],
             due[facility.id],
             bookings[facility.id],
+            unserved[facility.id],
             now,
         )
     return rows
+
+
+def _unserved_waitlist(
+    facilities: dict[int, sa.Row[Any]], first_id: int, last_id: int, start: datetime, end: datetime
+) -> dict[int, list[datetime]]:
+    """The start of each waitlist entry of the chunk, in [start, end), that never became a booking."""
+    result: dict[int, list[datetime]] = defaultdict(list)
+    for row in db.session.execute(
+        sa.select(WaitlistEntry.resource_id, WaitlistEntry.start_at).where(
+            WaitlistEntry.resource_id.between(first_id, last_id),
+            WaitlistEntry.start_at >= start,
+            WaitlistEntry.start_at < end,
+            WaitlistEntry.status != WaitlistStatus.PROMOTED,
+        )
+    ):
+        if row.resource_id in facilities:
+            result[row.resource_id].append(row.start_at)
+    return result
 
 
 class _Booked(NamedTuple):
@@ -207,6 +257,8 @@ class _Booked(NamedTuple):
     party_size: int
     status: BookingStatus
     category: Category
+    created_at: datetime
+    decided_at: datetime | None
 
 
 @functools.cache
@@ -256,27 +308,44 @@ def _facility_rows(
     closures: Sequence[engine.Interval],
     days: Sequence[date],
     bookings: Sequence[_Booked],
+    waitlisted: Sequence[datetime],
     now: datetime,
 ) -> list[dict[str, Any]]:
     held = [b for b in bookings if b.status in HELD]
     missed = [b for b in bookings if b.status == BookingStatus.NO_SHOW]
+    counted = [b for b in bookings if b.status in measures.BOOKED]
     weekly = tuple(sorted(hours, key=lambda h: (h.weekday, h.opens, h.closes)))
     rows = []
     for day in days:
         span = _day_span(facility.timezone, day)
         started = [b for b in held if span.start <= b.start_at < span.end]
         opening = _opening(facility.timezone, facility.mode, weekly, day)
+        open_hours = _hours(_without(opening, closures, span))
+        asked = [b for b in bookings if span.start <= b.start_at < span.end]
+        by_category = dict.fromkeys(Category, 0.0)
+        for b in counted:
+            by_category[b.category] += measures.booked(
+                facility.mode, facility.capacity, b.party_size, _overlap_hours(b, span)
+            )
         rows.append(
             {
                 "resource_id": facility.id,
                 "university_id": facility.university_id,
                 "day": day,
-                "open_hours": _hours(_without(opening, closures, span)),
+                "open_hours": open_hours,
                 "booked_hours": round(sum(_overlap_hours(b, span) for b in held), 2),
                 "place_hours": round(sum(_overlap_hours(b, span) * b.party_size for b in held), 2),
                 "bookings": len(started),
                 "bookings_by_category": dict(sorted(Counter(b.category.value for b in started).items())),
                 "no_shows": sum(1 for b in missed if span.start <= b.start_at < span.end),
+                "offered": round(measures.offered(facility.mode, facility.capacity, open_hours), 4),
+                "booked_resident": round(by_category[Category.RESIDENT], 4),
+                "booked_student": round(by_category[Category.STUDENT], 4),
+                "booked_enterprise": round(by_category[Category.ENTERPRISE], 4),
+                "requests": len(asked),
+                "cancelled": sum(1 for b in asked if b.status == BookingStatus.CANCELLED),
+                "lead_minutes": sorted(_lead_minutes(b) for b in asked if b.decided_at is not None),
+                "waitlist_unserved": sum(1 for at in waitlisted if span.start <= at < span.end),
                 "created_at": now,
             }
         )
@@ -349,6 +418,12 @@ def _hours(intervals: Iterable[engine.Interval]) -> float:
     return round(sum(i.duration.total_seconds() for i in intervals) / 3600, 2)
 
 
+def _lead_minutes(booking: _Booked) -> int:
+    """Whole minutes from the request to the manager's decision."""
+    assert booking.decided_at is not None
+    return max(0, int((booking.decided_at - booking.created_at).total_seconds() // 60))
+
+
 def _overlap_hours(booking: _Booked, span: engine.Interval) -> float:
     start, end = max(booking.start_at, span.start), min(booking.end_at, span.end)
     return max(0.0, (end - start).total_seconds() / 3600)
@@ -386,15 +461,27 @@ _COLUMNS: dict[str, sa.types.TypeEngine[Any]] = {
     "bookings": sa.Integer(),
     "bookings_by_category": sa.Text(),
     "no_shows": sa.Integer(),
+    "offered": sa.Float(),
+    "booked_resident": sa.Float(),
+    "booked_student": sa.Float(),
+    "booked_enterprise": sa.Float(),
+    "requests": sa.Integer(),
+    "cancelled": sa.Integer(),
+    "lead_minutes": sa.Text(),
+    "waitlist_unserved": sa.Integer(),
 }
+
+
+_BOOKED_COLUMNS = ("booked_resident", "booked_student", "booked_enterprise")
 
 
 def _unnest(rows: list[dict[str, Any]]) -> sa.Select[Any]:
     """The rows as one SELECT over unnest(arrays): a few parameters instead of ten a row, which is what
     made the many-VALUES insert slow on PostgreSQL."""
     values = {name: [row[name] for row in rows] for name in _COLUMNS}
-    values["bookings_by_category"] = [json.dumps(v) for v in values["bookings_by_category"]]
-    for name in ("open_hours", "booked_hours", "place_hours"):
+    for name in ("bookings_by_category", "lead_minutes"):
+        values[name] = [json.dumps(v) for v in values[name]]
+    for name in ("open_hours", "booked_hours", "place_hours", *_BOOKED_COLUMNS, "offered"):
         values[name] = [float(v) for v in values[name]]  # an array is of one type: 0 is 0.0
     arrays = [
         sa.bindparam(name, values[name], type_=postgresql.ARRAY(kind)) for name, kind in _COLUMNS.items()
@@ -402,7 +489,6 @@ def _unnest(rows: list[dict[str, Any]]) -> sa.Select[Any]:
     unnested = sa.func.unnest(*arrays).table_valued(*_COLUMNS).render_derived()
     (created_at,) = {row["created_at"] for row in rows}
     columns = [unnested.c[name] for name in _COLUMNS]
-    columns[list(_COLUMNS).index("bookings_by_category")] = sa.cast(
-        unnested.c.bookings_by_category, sa.JSON()
-    )
+    for name in ("bookings_by_category", "lead_minutes"):
+        columns[list(_COLUMNS).index(name)] = sa.cast(unnested.c[name], sa.JSON())
     return sa.select(*columns, sa.literal(created_at, UTCDateTime()))

@@ -18,6 +18,7 @@ def register_web(app: Flask) -> None:
     from booking.web.main.routes import bp as main_bp
     from booking.web.manage.routes import bp as manage_bp
     from booking.web.people.routes import bp as people_bp
+    from booking.web.reports.routes import bp as reports_bp
     from booking.web.waitlist.routes import bp as waitlist_bp
 
     for blueprint in (
@@ -33,6 +34,7 @@ def register_web(app: Flask) -> None:
         people_bp,
         inbox_bp,
         audit_bp,
+        reports_bp,
         admin_bp,
     ):
         app.register_blueprint(blueprint)

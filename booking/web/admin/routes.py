@@ -8,10 +8,11 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from booking import clock
-from booking.services import organizations, verification
+from booking.services import organizations, reports, verification
 from booking.web.admin.forms import ButtonForm, GrantManagerForm, ReasonForm, UniversityForm
 from booking.web.forms import show_error
 from booking.web.labels import localized
+from booking.web.reports.forms import TargetForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -221,3 +222,36 @@ def reject_enterprise(organization_id: int) -> Response | tuple[str, int]:
             "success",
         )
     return redirect(url_for("admin.enterprise", organization_id=organization_id))
+
+
+# --- openness targets --------------------------------------------------------------------------------
+
+
+def _targets_page(failed: tuple[int, TargetForm] | None = None) -> str:
+    current = reports.targets()
+    rows = []
+    for university in reports.visible_universities(current_user):
+        if failed is not None and failed[0] == university.id:
+            form = failed[1]
+        else:
+            form = TargetForm(formdata=None, percent=current.get(university.id))
+        rows.append((university, form))
+    return render_template("admin/targets.html", rows=rows)
+
+
+@bp.get("/targets")
+def targets() -> str:
+    return _targets_page()
+
+
+@bp.post("/targets/<int:university_id>")
+def set_target(university_id: int) -> Response | tuple[str, int]:
+    form = TargetForm()
+    if not form.validate_on_submit():
+        return _targets_page((university_id, form)), 422
+    try:
+        reports.set_target(current_user, university_id, form.percent.data, now=clock.now())
+    except reports.NotFound:
+        abort(404)
+    flash(_("Saved."), "success")
+    return redirect(url_for("admin.targets"))

@@ -1,0 +1,46 @@
+"""A report table as a file: CSV (UTF-8 with a byte-order mark, so Excel reads Chinese) or XLSX."""
+
+import csv
+import io
+
+from openpyxl import Workbook
+
+from booking.web.reports.tables import Table
+
+CSV_TYPE = "text/csv; charset=utf-8"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _cells(value: object) -> object:
+    return "" if value is None else value
+
+
+def to_csv(table: Table, heading: list[tuple[str, str]]) -> bytes:
+    """The header lines say what the table covers; then one header row and the rows."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([table.title])
+    for label, value in heading:
+        writer.writerow([label, value])
+    writer.writerow([])
+    writer.writerow([c.label for c in table.columns])
+    for row in table.rows:
+        writer.writerow([_cells(v) for v in row])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def to_xlsx(table: Table, heading: list[tuple[str, str]]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = table.name
+    sheet.append([table.title])
+    for label, value in heading:
+        sheet.append([label, value])
+    sheet.append([])
+    sheet.append([c.label for c in table.columns])
+    sheet.freeze_panes = f"A{sheet.max_row + 1}"
+    for row in table.rows:
+        sheet.append([None if v is None else v for v in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
