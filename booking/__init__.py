@@ -134,7 +134,7 @@ def _init_extensions(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(session_id: str) -> User | None:
         user_id, _, marker = session_id.partition(".")
-        if not user_id.isdigit():
+        if not (user_id.isascii() and user_id.isdecimal() and len(user_id) <= 10 and int(user_id) < 2**31):
             return None
         user = db.session.execute(user_by_id, {"user_id": int(user_id)}).scalar_one_or_none()
         # A password change alters the marker, signing out every other session and remember-me cookie.

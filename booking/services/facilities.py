@@ -55,6 +55,26 @@ MAX_TAGS = 20
 MAX_CAPACITY = 100_000
 MAX_ADVANCE_DAYS = 3650
 DAY_MINUTES = 24 * 60
+YEAR_MINUTES = 366 * DAY_MINUTES
+MAX_QUOTA_BOOKINGS = 10_000
+MIN_QUOTA_HOURS, MAX_QUOTA_HOURS = 0.5, 10_000
+# Every number of a facility's rules has a range: a booking engine fed a buffer of 10^10 minutes fails on
+# every booking of that facility, and PostgreSQL's integer ends at 2^31.
+POLICY_RANGES: dict[str, tuple[int, int, str]] = {
+    "min_minutes": (1, YEAR_MINUTES, N_("The shortest booking is 1 to 527040 minutes (366 days).")),
+    "max_minutes": (
+        1,
+        YEAR_MINUTES,
+        N_("The longest booking is 1 to 527040 minutes (366 days); leave it empty for no limit."),
+    ),
+    "min_notice_minutes": (0, YEAR_MINUTES, N_("Enter 0 to 527040 minutes (366 days).")),
+    "max_advance_days": (1, MAX_ADVANCE_DAYS, N_("Bookings open 1 to 3650 days ahead.")),
+    "buffer_minutes": (0, DAY_MINUTES, N_("A changeover lasts 0 to 1440 minutes (one day).")),
+    "max_party_size": (1, MAX_CAPACITY, N_("A group is 1 to 100000 people; leave it empty for no limit.")),
+    "cancel_deadline_minutes": (0, YEAR_MINUTES, N_("Enter 0 to 527040 minutes (366 days).")),
+    "checkin_opens_minutes": (0, DAY_MINUTES, N_("Enter 0 to 1440 minutes (one day).")),
+    "checkin_closes_minutes": (0, DAY_MINUTES, N_("Enter 0 to 1440 minutes (one day).")),
+}
 
 
 class Invalid(Exception):
@@ -201,29 +221,16 @@ def policy_problems(draft: PolicyDraft) -> dict[str, str]:
         )
     if not draft.approval_categories <= draft.allowed_categories:
         problems["approval_categories"] = N_("Approval can only be asked of groups who may book.")
-    if draft.min_minutes < 1:
-        problems["min_minutes"] = N_("The shortest booking is at least 1 minute.")
-    if draft.max_minutes is not None:
-        if draft.max_minutes < 1:
-            problems["max_minutes"] = N_(
-                "The longest booking is at least 1 minute; leave it empty for no limit."
-            )
-        elif draft.max_minutes < draft.min_minutes:
-            problems["max_minutes"] = N_("The longest booking cannot be shorter than the shortest.")
-    non_negative = {
-        "min_notice_minutes": draft.min_notice_minutes,
-        "buffer_minutes": draft.buffer_minutes,
-        "cancel_deadline_minutes": draft.cancel_deadline_minutes,
-        "checkin_opens_minutes": draft.checkin_opens_minutes,
-        "checkin_closes_minutes": draft.checkin_closes_minutes,
-    }
-    for name, value in non_negative.items():
-        if value < 0:
-            problems[name] = N_("Enter 0 or more minutes; durations cannot be negative.")
-    if not 1 <= draft.max_advance_days <= MAX_ADVANCE_DAYS:
-        problems["max_advance_days"] = N_("Bookings open 1 to 3650 days ahead.")
-    if draft.max_party_size is not None and draft.max_party_size < 1:
-        problems["max_party_size"] = N_("A group is at least 1 person; leave it empty for no limit.")
+    for name, (low, high, message) in POLICY_RANGES.items():
+        value = getattr(draft, name)
+        if value is not None and not low <= value <= high:
+            problems[name] = message
+    if (
+        "max_minutes" not in problems
+        and draft.max_minutes is not None
+        and draft.max_minutes < draft.min_minutes
+    ):
+        problems["max_minutes"] = N_("The longest booking cannot be shorter than the shortest.")
     return problems
 
 
@@ -231,10 +238,11 @@ def quota_problems(draft: QuotaDraft) -> dict[str, str]:
     problems: dict[str, str] = {}
     if draft.max_bookings is None and draft.max_hours is None:
         problems["max_bookings"] = N_("Give a limit in bookings, in hours, or both.")
-    if draft.max_bookings is not None and draft.max_bookings < 1:
-        problems["max_bookings"] = N_("Allow at least 1 booking.")
-    if draft.max_hours is not None and draft.max_hours <= 0:
-        problems["max_hours"] = N_("Allow more than 0 hours.")
+    if draft.max_bookings is not None and not 1 <= draft.max_bookings <= MAX_QUOTA_BOOKINGS:
+        problems["max_bookings"] = N_("Enter a number from 1 to 10000 bookings.")
+    # Written so that nan fails too: every comparison with nan is false.
+    if draft.max_hours is not None and not MIN_QUOTA_HOURS <= draft.max_hours <= MAX_QUOTA_HOURS:
+        problems["max_hours"] = N_("Enter a number from 0.5 to 10000 hours.")
     if draft.resource_kind is not None and draft.resource_id is not None:
         problems["applies_to"] = N_("Choose a kind of facility or one facility, not both.")
     return problems

@@ -3,7 +3,6 @@
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -20,6 +19,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from booking import engine
+from booking.web.forms import Form
 from models import Frequency
 
 WEEKDAY_CHOICES = [
@@ -39,7 +39,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class TimeSpanForm(FlaskForm):
+class TimeSpanForm(Form):
     """One date with a start and an end time, in the facility's local wall-clock time."""
 
     day = DateField(_l("Date"), validators=[InputRequired(_l("Choose a date."))])
@@ -135,7 +135,7 @@ class BookingForm(TimeSpanForm):
         )
 
 
-class PlacementForm(FlaskForm):
+class PlacementForm(Form):
     """An application for one seat at a training base over whole days."""
 
     first_day = DateField(_l("First day"), validators=[InputRequired(_l("Choose the first day."))])
@@ -159,7 +159,7 @@ class MoveForm(TimeSpanForm):
     """A new time for an existing booking, in the facility's local wall-clock time."""
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     following = BooleanField(_l("Also cancel the later dates of this series"))
 
 

@@ -17,6 +17,7 @@ from booking.engine.localtime import to_local, to_utc, zone
 from booking.services import approvals, bookings, facilities
 from booking.services.approvals import Outcome
 from booking.web.errors import or_404
+from booking.web.input import query_int
 from booking.web.labels import KIND_LABELS, is_chinese, localized, render_violation
 from booking.web.manage.forms import (
     ApproveForm,
@@ -49,7 +50,7 @@ def _managers_only() -> Response | None:
 
 
 def _university_arg() -> int | None:
-    return request.args.get("university", type=int)
+    return request.args.get("university", type=query_int)
 
 
 def _university() -> Organization:
@@ -493,7 +494,7 @@ def book_on_behalf() -> Page:
     form = OnBehalfForm()
     form.resource_id.choices = [("", _("Choose a facility")), *_bookable_choices()]
     search = (request.args.get("q") or "").strip()[:100]
-    person_id = request.args.get("user", type=int) if request.method == "GET" else form.person_id()
+    person_id = request.args.get("user", type=query_int) if request.method == "GET" else form.person_id()
     person = or_404(lambda: approvals.get_person(person_id)) if person_id else None
     people = approvals.find_people(search) if search and person is None else []
     violations: tuple = ()
