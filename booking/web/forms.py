@@ -2,8 +2,9 @@
 and a service's FieldError shown next to the field it names.
 
 Every form derives from `Form`, never from FlaskForm directly, so a new field gets the same defaults:
-- text (StringField and its kinds, HiddenField): no control characters, no text-direction overrides, not only
-  invisible characters; one line unless it is a TextAreaField (passwords are hashed, never shown: untouched);
+- text (StringField and its kinds): no control characters, no text-direction overrides, not only invisible
+  characters; one line unless it is a TextAreaField. Passwords (hashed, never shown) and hidden fields (never
+  typed; each view parses its own: ids with `parse_id`, `next` with `safe_next_url`) are left alone;
 - IntegerField: within PostgreSQL's integer unless the form sets its own NumberRange;
 - FloatField/DecimalField: a finite number;
 - DateField/DateTimeField: a date between 2000 and 2100;
@@ -80,11 +81,11 @@ def _int_range(form: FlaskForm, field: Field) -> None:
 
 def default_validators(field: Field) -> list[Validator]:
     """The validators every field of this type gets, run before the form's own."""
-    if isinstance(field, PasswordField):
+    if isinstance(field, PasswordField | HiddenField):
         return []
     if isinstance(field, TextAreaField):
         return [_text(multiline=True)]
-    if isinstance(field, StringField | HiddenField):
+    if isinstance(field, StringField):
         return [_text(multiline=False)]
     if isinstance(field, IntegerField):
         return [] if any(isinstance(v, NumberRange) for v in field.validators) else [_int_range]

@@ -48,7 +48,7 @@ def test_fourth_login_attempt_in_a_minute_gets_the_friendly_429_page(limited_app
 
     responses = [attempt(client, email=f"person{n}@example.com") for n in range(4)]
 
-    assert [r.status_code for r in responses] == [200, 200, 200, 429]
+    assert [r.status_code for r in responses] == [422, 422, 422, 429]
     page = responses[3].get_data(as_text=True)
     assert "Too many attempts" in page
     assert "Please wait a minute and try again." in page
@@ -72,7 +72,7 @@ def test_one_account_is_throttled_across_many_addresses(limited_app):
         attempt(client, email=" Li.Ming@example.com ", address=f"10.0.1.{n}").status_code for n in range(4)
     ]
 
-    assert codes == [200, 200, 200, 429]
+    assert codes == [422, 422, 422, 429]
 
 
 def test_another_address_and_account_are_not_affected(limited_app):
@@ -80,7 +80,7 @@ def test_another_address_and_account_are_not_affected(limited_app):
     for _ in range(4):
         attempt(client)
 
-    assert attempt(client, email="someone.else@example.com", address="10.0.2.1").status_code == 200
+    assert attempt(client, email="someone.else@example.com", address="10.0.2.1").status_code == 422
 
 
 def test_showing_the_login_page_does_not_count(limited_app):
@@ -88,7 +88,7 @@ def test_showing_the_login_page_does_not_count(limited_app):
     for _ in range(5):
         assert client.get("/login", environ_base={"REMOTE_ADDR": "10.0.0.1"}).status_code == 200
 
-    assert [attempt(client).status_code for _ in range(3)] == [200, 200, 200]
+    assert [attempt(client).status_code for _ in range(3)] == [422, 422, 422]
 
 
 def test_fourth_registration_attempt_from_one_address_gets_429(limited_app):
@@ -103,7 +103,7 @@ def test_fourth_registration_attempt_from_one_address_gets_429(limited_app):
         for n in range(4)
     ]
 
-    assert codes == [200, 200, 200, 429]
+    assert codes == [422, 422, 422, 429]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
 
 
@@ -112,4 +112,4 @@ def test_apps_that_disable_throttling_stay_unthrottled_beside_one_that_enables_i
     client = session_app.test_client()
 
     # More attempts than any limit configured anywhere (the default is 10 a minute).
-    assert [attempt(client).status_code for _ in range(12)] == [200] * 12
+    assert [attempt(client).status_code for _ in range(12)] == [422] * 12
