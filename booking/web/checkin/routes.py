@@ -222,7 +222,9 @@ def suspensions() -> str:
 def lift_suspension(user_id: int) -> Response:
     form = LiftForm()
     if not form.validate_on_submit():
-        abort(400)
+        for message in form.note.errors:
+            flash(message, "error")
+        return _back(url_for("checkin.suspensions"))
     try:
         person: User = strikes.lift_suspension(
             current_user, user_id, clock.now(), note=form.note.data or "", rules=_strike_rules()

@@ -73,7 +73,9 @@ def settings() -> Response:
         abort(403)
     form = DigestForm()
     if not form.validate_on_submit():
-        abort(400)
+        for message in form.emails.errors:
+            flash(message, "error")
+        return redirect(url_for("inbox.index"))
     inbox.set_digest(current_user, form.emails.data == "digest")
     if form.emails.data == "digest":
         flash(_("New requests will come in one summary email per scheduled run."), "success")
