@@ -242,9 +242,10 @@ class Sweep:
 
     def send(self, client: FlaskClient, method: str, url: str, *, data=None, where: str = "", form=None):
         before = row_counts()
-        response = client.open(url, method=method, data=data)
-        self.requests += 1
         where = where or f"{method} {url[:120]}"
+        response = self.open(client, method, url, data=data, where=where)
+        if response is None:
+            return None
         if response.status_code >= 500:
             self.findings.append(Finding(where, f"answered {response.status_code}"))
             return response
@@ -255,6 +256,16 @@ class Sweep:
             if after != before:
                 self.findings.append(Finding(where, f"wrote rows ({response.status_code})"))
         return response
+
+    def open(self, client: FlaskClient, method: str, url: str, *, where: str, **kwargs):
+        """The response, or None with a finding when the app raised (tests propagate exceptions: a 500)."""
+        self.requests += 1
+        try:
+            return client.open(url, method=method, **kwargs)
+        except Exception as exc:  # any exception here is the 500 the sweep looks for
+            db.session.rollback()
+            self.findings.append(Finding(where, f"raised {type(exc).__name__}: {str(exc)[:100]}"))
+            return None
 
     def check_refusal(self, response, where: str) -> None:
         if response.status_code == 200:
@@ -345,10 +356,10 @@ def sweep_queries(sweep: Sweep, client: FlaskClient, world: World, params: dict[
         done.add(endpoint)
         for hostile in QUERY_HOSTILE:
             query = dict.fromkeys(names, hostile.value)
-            response = client.get(path, query_string=query)
-            sweep.requests += 1
-            if response.status_code >= 500:
-                sweep.findings.append(Finding(f"GET {endpoint} ?{','.join(sorted(names))}", hostile.name))
+            where = f"GET {endpoint} ?{','.join(sorted(names))}={hostile.name}"
+            response = sweep.open(client, "GET", path, query_string=query, where=where)
+            if response is not None and response.status_code >= 500:
+                sweep.findings.append(Finding(where, f"answered {response.status_code}"))
 
 
 def sweep_form(sweep: Sweep, client: FlaskClient, form: PageForm) -> None:
