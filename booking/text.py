@@ -42,7 +42,7 @@ def text_problem(text: str, *, multiline: bool = False) -> str | None:
     for ch in text:
         if multiline and ch in MULTILINE_ALLOWED:
             continue
-        if ch in LINE_BREAKS:
+        if not multiline and ch in LINE_BREAKS:
             return LINE_BREAK_MESSAGE
         if _is_control(ch):
             return CONTROL_MESSAGE

@@ -300,6 +300,16 @@ def test_a_booking_at_the_ends_of_the_calendar_is_refused(app: Flask, world: Wor
     assert count(Booking) == before
 
 
+@pytest.mark.parametrize("start", ["9999-12-31T23:59", "0001-01-01T00:00"])
+def test_a_grid_link_at_the_ends_of_the_calendar_opens_the_form_at_today(
+    app: Flask, world: World, start: str
+) -> None:
+    client = signed_in(app, world, "resident")
+    response = client.get(f"/facilities/{world.ids['resource']}/book?start={start}")
+    assert response.status_code == 200
+    assert 'value="2026-11-24"' in response.get_data(as_text=True)
+
+
 @pytest.mark.parametrize(
     "fields",
     [

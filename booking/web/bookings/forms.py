@@ -20,6 +20,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from booking import engine
 from booking.web.forms import Form
+from booking.web.input import EARLIEST_DATE, LATEST_DATE
 from models import Frequency
 
 WEEKDAY_CHOICES = [
@@ -164,12 +165,16 @@ class CancelForm(Form):
 
 
 def default_day(value: str | None, today: date) -> tuple[date, time | None]:
-    """Parse a `start` query parameter (local ISO datetime from a grid cell); fall back to today."""
+    """Parse a `start` query parameter (local ISO datetime from a grid cell); fall back to today.
+
+    A date outside 2000–2100 falls back too: the form would refuse it, and the end prefilled after it could
+    run past the year 9999.
+    """
     if value:
         try:
             parsed = datetime.fromisoformat(value)
         except ValueError:
             return today, None
-        if parsed.tzinfo is None:
+        if parsed.tzinfo is None and EARLIEST_DATE <= parsed.date() <= LATEST_DATE:
             return parsed.date(), parsed.time()
     return today, None
