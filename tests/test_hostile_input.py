@@ -484,3 +484,19 @@ def test_a_multi_line_statement_keeps_its_line_breaks(app: Flask, world: World) 
     assert text_problem("First line.\nSecond line.", multiline=True) is None
     assert text_problem("First\x00line", multiline=True) is not None
     assert text_problem("First line.\nSecond line.") is not None
+
+
+def test_the_facility_service_refuses_hostile_names_whoever_calls_it(world: World) -> None:
+    from booking.services import facilities
+    from models import Mode, ResourceKind
+
+    draft = facilities.FacilityDraft(
+        kind=ResourceKind.LAB,
+        mode=Mode.EXCLUSIVE,
+        name_zh="实验室\x00",
+        name_en="Lab\r\nBcc: x@example.com",
+        description_en="First line.\nSecond line.",
+    )
+    problems = facilities.facility_problems(draft)
+    assert set(problems) == {"name_zh", "name_en"}
+    assert "control characters" in problems["name_zh"] and "one line" in problems["name_en"]

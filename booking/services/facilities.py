@@ -27,6 +27,7 @@ from booking.services import audit, bookings, specs, waitlist
 from booking.services.errors import NotFound
 from booking.services.lifecycle import can_transition
 from booking.services.transactions import lock_rows, write_transaction
+from booking.text import text_problem
 from models import (
     ACTIVE_STATUSES,
     Booking,
@@ -161,19 +162,37 @@ def timezone_problem(name: str) -> str | None:
     return None
 
 
+def _text_problems(lines: dict[str, str], paragraphs: dict[str, str] | None = None) -> dict[str, str]:
+    """Control characters, direction overrides, invisible-only text; line breaks where one line is shown
+    (names go into email subjects)."""
+    problems = {name: text_problem(value) for name, value in lines.items()}
+    problems |= {name: text_problem(value, multiline=True) for name, value in (paragraphs or {}).items()}
+    return {name: problem for name, problem in problems.items() if problem is not None}
+
+
 def facility_problems(draft: FacilityDraft) -> dict[str, str]:
-    problems: dict[str, str] = {}
+    problems: dict[str, str] = _text_problems(
+        {
+            "name_zh": draft.name_zh,
+            "name_en": draft.name_en,
+            "campus": draft.campus,
+            "address": draft.address,
+            "timezone": draft.timezone,
+            "tags": ", ".join(draft.tags),
+        },
+        {"description_zh": draft.description_zh, "description_en": draft.description_en},
+    )
     if not draft.name_zh.strip():
-        problems["name_zh"] = N_("Give the facility a Chinese name.")
+        problems.setdefault("name_zh", N_("Give the facility a Chinese name."))
     if not draft.name_en.strip():
-        problems["name_en"] = N_("Give the facility an English name.")
+        problems.setdefault("name_en", N_("Give the facility an English name."))
     if not 1 <= draft.capacity <= MAX_CAPACITY:
         problems["capacity"] = N_("The capacity is at least 1 (and at most 100000).")
     if not 5 <= draft.slot_minutes <= DAY_MINUTES:
         problems["slot_minutes"] = N_("Time slots are 5 to 1440 minutes long.")
     zone_problem = timezone_problem(draft.timezone)
     if zone_problem:
-        problems["timezone"] = zone_problem
+        problems.setdefault("timezone", zone_problem)
     if draft.latitude is not None and not -90 <= draft.latitude <= 90:
         problems["latitude"] = N_("A latitude lies between -90 and 90.")
     if draft.longitude is not None and not -180 <= draft.longitude <= 180:
@@ -249,11 +268,11 @@ def quota_problems(draft: QuotaDraft) -> dict[str, str]:
 
 
 def closure_problems(draft: ClosureDraft) -> dict[str, str]:
-    problems: dict[str, str] = {}
+    problems = _text_problems({"reason_zh": draft.reason_zh, "reason_en": draft.reason_en})
     if draft.local_end <= draft.local_start:
         problems["end_day"] = N_("The end must be after the start.")
     if not (draft.reason_zh.strip() or draft.reason_en.strip()):
-        problems["reason_zh"] = N_("Give the reason people will read, in Chinese, English or both.")
+        problems.setdefault("reason_zh", N_("Give the reason people will read, in Chinese, English or both."))
     return problems
 
 
