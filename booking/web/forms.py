@@ -14,6 +14,7 @@ A form re-rendered with errors answers 422 (or 400 for a GET filter form), set o
 
 import math
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from flask import Flask, has_request_context, request
@@ -56,7 +57,11 @@ def _text(multiline: bool) -> Validator:
 
 
 def _finite(form: FlaskForm, field: Field) -> None:
-    if field.data is not None and not math.isfinite(field.data):
+    data = field.data
+    if data is None:
+        return
+    # Decimal("sNaN") cannot even be turned into a float to ask.
+    if not (data.is_finite() if isinstance(data, Decimal) else math.isfinite(data)):
         raise StopValidation(_("Enter a number, such as 2 or 2.5."))
 
 
@@ -76,7 +81,7 @@ def _chosen_numbers_in_range(form: FlaskForm, field: Field) -> None:
 def _int_range(form: FlaskForm, field: Field) -> None:
     # A value that did not parse already says so; NumberRange would add a second message.
     if field.data is not None and not INT_MIN <= field.data <= INT_MAX:
-        raise StopValidation(_("This number is too large."))
+        raise StopValidation(_("This number is too large or too small."))
 
 
 def default_validators(field: Field) -> list[Validator]:
