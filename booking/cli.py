@@ -1,7 +1,7 @@
 """`flask` commands: seed-demo, create-admin, statistics-backfill."""
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 
 from booking import clock
 

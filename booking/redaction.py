@@ -7,7 +7,7 @@ gunicorn's access and error logs (gunicorn.conf.py), so no log line we write hol
 import logging
 import re
 
-# /calendar/<token>.ics, /calendar/university/<token>.ics and /caldav/<token>/...; not /profile/calendar/reset.
+# /calendar/<token>.ics, /calendar/university/<token>.ics, /caldav/<token>/...; not /profile/calendar/reset.
 _TOKEN_IN_PATH = re.compile(r"(?<!/profile)(/calendar/(?:university/)?|/caldav/)[^/\s?\"']+")
 PLACEHOLDER = "[redacted].ics"
 

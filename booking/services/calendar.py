@@ -44,6 +44,7 @@ from booking.ics import (
 from booking.services import audit
 from booking.services.errors import NotFound
 from booking.services.transactions import lock_rows, write_transaction
+from booking.text import one_line
 from models import (
     Booking,
     BookingStatus,
@@ -715,7 +716,7 @@ def _occurrences(
 
 
 def _summary(event: Any) -> str:
-    return " ".join(str(event.get("SUMMARY", "")).split())[:MAX_REASON]
+    return one_line(str(event.get("SUMMARY", "")))[:MAX_REASON]
 
 
 def _parse(data: bytes) -> Calendar:
@@ -781,14 +782,10 @@ def _closure_of(event: Any, tz_name: str) -> PlannedClosure | SkippedEvent:
     if str(event.get("STATUS", "")).upper() == "CANCELLED":
         return SkippedEvent(summary, "cancelled")
     all_day = not isinstance(start_value, datetime)
-    if end_value is not None:
-        end = _instant(end_value, tz_name)
-    elif isinstance(duration, timedelta):
-        end = day_start_utc(start_value + duration, zone(tz_name)) if all_day else start + duration
-    elif all_day:
-        end = day_start_utc(start_value + timedelta(days=1), zone(tz_name))
-    else:
-        end = None
+    try:
+        end = _end(start, start_value, end_value, duration, all_day, tz_name)
+    except OverflowError:  # a DURATION of millions of weeks runs past the year 9999
+        return SkippedEvent(summary, "out_of_range")
     if end is None:
         return SkippedEvent(summary, "no_end")
     if end <= start:
@@ -796,6 +793,18 @@ def _closure_of(event: Any, tz_name: str) -> PlannedClosure | SkippedEvent:
     if end - start > MAX_CLOSURE:
         return SkippedEvent(summary, "too_long")
     return PlannedClosure(start, end, summary or FALLBACK_REASON, all_day)
+
+
+def _end(
+    start: datetime, start_value: Any, end_value: Any, duration: Any, all_day: bool, tz_name: str
+) -> datetime | None:
+    if end_value is not None:
+        return _instant(end_value, tz_name)
+    if isinstance(duration, timedelta):
+        return day_start_utc(start_value + duration, zone(tz_name)) if all_day else start + duration
+    if all_day:
+        return day_start_utc(start_value + timedelta(days=1), zone(tz_name))
+    return None
 
 
 def _existing_keys(
@@ -892,7 +901,7 @@ def _checked(closure: PlannedClosure) -> PlannedClosure:
     start, end = closure.start_at, closure.end_at
     if start.tzinfo is None or end.tzinfo is None:
         raise ValueError("closure times must be timezone-aware")
-    reason = " ".join(closure.reason.split())[:MAX_REASON] or FALLBACK_REASON
+    reason = one_line(closure.reason)[:MAX_REASON] or FALLBACK_REASON
     if not (timedelta(0) < end - start <= MAX_CLOSURE):
         raise ValueError("closure span out of range")
     if not (start.year >= EARLIEST_YEAR and end.year <= LATEST_YEAR):

@@ -27,6 +27,7 @@ from booking.services import audit, bookings, specs, waitlist
 from booking.services.errors import NotFound
 from booking.services.lifecycle import can_transition
 from booking.services.transactions import lock_rows, write_transaction
+from booking.text import text_problem
 from models import (
     ACTIVE_STATUSES,
     Booking,
@@ -55,6 +56,26 @@ MAX_TAGS = 20
 MAX_CAPACITY = 100_000
 MAX_ADVANCE_DAYS = 3650
 DAY_MINUTES = 24 * 60
+YEAR_MINUTES = 366 * DAY_MINUTES
+MAX_QUOTA_BOOKINGS = 10_000
+MIN_QUOTA_HOURS, MAX_QUOTA_HOURS = 0.5, 10_000
+# Every number of a facility's rules has a range: a booking engine fed a buffer of 10^10 minutes fails on
+# every booking of that facility, and PostgreSQL's integer ends at 2^31.
+POLICY_RANGES: dict[str, tuple[int, int, str]] = {
+    "min_minutes": (1, YEAR_MINUTES, N_("The shortest booking is 1 to 527040 minutes (366 days).")),
+    "max_minutes": (
+        1,
+        YEAR_MINUTES,
+        N_("The longest booking is 1 to 527040 minutes (366 days); leave it empty for no limit."),
+    ),
+    "min_notice_minutes": (0, YEAR_MINUTES, N_("Enter 0 to 527040 minutes (366 days).")),
+    "max_advance_days": (1, MAX_ADVANCE_DAYS, N_("Bookings open 1 to 3650 days ahead.")),
+    "buffer_minutes": (0, DAY_MINUTES, N_("A changeover lasts 0 to 1440 minutes (one day).")),
+    "max_party_size": (1, MAX_CAPACITY, N_("A group is 1 to 100000 people; leave it empty for no limit.")),
+    "cancel_deadline_minutes": (0, YEAR_MINUTES, N_("Enter 0 to 527040 minutes (366 days).")),
+    "checkin_opens_minutes": (0, DAY_MINUTES, N_("Enter 0 to 1440 minutes (one day).")),
+    "checkin_closes_minutes": (0, DAY_MINUTES, N_("Enter 0 to 1440 minutes (one day).")),
+}
 
 
 class Invalid(Exception):
@@ -141,19 +162,37 @@ def timezone_problem(name: str) -> str | None:
     return None
 
 
+def _text_problems(lines: dict[str, str], paragraphs: dict[str, str] | None = None) -> dict[str, str]:
+    """Control characters, direction overrides, invisible-only text; line breaks where one line is shown
+    (names go into email subjects)."""
+    problems = {name: text_problem(value) for name, value in lines.items()}
+    problems |= {name: text_problem(value, multiline=True) for name, value in (paragraphs or {}).items()}
+    return {name: problem for name, problem in problems.items() if problem is not None}
+
+
 def facility_problems(draft: FacilityDraft) -> dict[str, str]:
-    problems: dict[str, str] = {}
+    problems: dict[str, str] = _text_problems(
+        {
+            "name_zh": draft.name_zh,
+            "name_en": draft.name_en,
+            "campus": draft.campus,
+            "address": draft.address,
+            "timezone": draft.timezone,
+            "tags": ", ".join(draft.tags),
+        },
+        {"description_zh": draft.description_zh, "description_en": draft.description_en},
+    )
     if not draft.name_zh.strip():
-        problems["name_zh"] = N_("Give the facility a Chinese name.")
+        problems.setdefault("name_zh", N_("Give the facility a Chinese name."))
     if not draft.name_en.strip():
-        problems["name_en"] = N_("Give the facility an English name.")
+        problems.setdefault("name_en", N_("Give the facility an English name."))
     if not 1 <= draft.capacity <= MAX_CAPACITY:
         problems["capacity"] = N_("The capacity is at least 1 (and at most 100000).")
     if not 5 <= draft.slot_minutes <= DAY_MINUTES:
         problems["slot_minutes"] = N_("Time slots are 5 to 1440 minutes long.")
     zone_problem = timezone_problem(draft.timezone)
     if zone_problem:
-        problems["timezone"] = zone_problem
+        problems.setdefault("timezone", zone_problem)
     if draft.latitude is not None and not -90 <= draft.latitude <= 90:
         problems["latitude"] = N_("A latitude lies between -90 and 90.")
     if draft.longitude is not None and not -180 <= draft.longitude <= 180:
@@ -201,29 +240,16 @@ def policy_problems(draft: PolicyDraft) -> dict[str, str]:
         )
     if not draft.approval_categories <= draft.allowed_categories:
         problems["approval_categories"] = N_("Approval can only be asked of groups who may book.")
-    if draft.min_minutes < 1:
-        problems["min_minutes"] = N_("The shortest booking is at least 1 minute.")
-    if draft.max_minutes is not None:
-        if draft.max_minutes < 1:
-            problems["max_minutes"] = N_(
-                "The longest booking is at least 1 minute; leave it empty for no limit."
-            )
-        elif draft.max_minutes < draft.min_minutes:
-            problems["max_minutes"] = N_("The longest booking cannot be shorter than the shortest.")
-    non_negative = {
-        "min_notice_minutes": draft.min_notice_minutes,
-        "buffer_minutes": draft.buffer_minutes,
-        "cancel_deadline_minutes": draft.cancel_deadline_minutes,
-        "checkin_opens_minutes": draft.checkin_opens_minutes,
-        "checkin_closes_minutes": draft.checkin_closes_minutes,
-    }
-    for name, value in non_negative.items():
-        if value < 0:
-            problems[name] = N_("Enter 0 or more minutes; durations cannot be negative.")
-    if not 1 <= draft.max_advance_days <= MAX_ADVANCE_DAYS:
-        problems["max_advance_days"] = N_("Bookings open 1 to 3650 days ahead.")
-    if draft.max_party_size is not None and draft.max_party_size < 1:
-        problems["max_party_size"] = N_("A group is at least 1 person; leave it empty for no limit.")
+    for name, (low, high, message) in POLICY_RANGES.items():
+        value = getattr(draft, name)
+        if value is not None and not low <= value <= high:
+            problems[name] = message
+    if (
+        "max_minutes" not in problems
+        and draft.max_minutes is not None
+        and draft.max_minutes < draft.min_minutes
+    ):
+        problems["max_minutes"] = N_("The longest booking cannot be shorter than the shortest.")
     return problems
 
 
@@ -231,21 +257,22 @@ def quota_problems(draft: QuotaDraft) -> dict[str, str]:
     problems: dict[str, str] = {}
     if draft.max_bookings is None and draft.max_hours is None:
         problems["max_bookings"] = N_("Give a limit in bookings, in hours, or both.")
-    if draft.max_bookings is not None and draft.max_bookings < 1:
-        problems["max_bookings"] = N_("Allow at least 1 booking.")
-    if draft.max_hours is not None and draft.max_hours <= 0:
-        problems["max_hours"] = N_("Allow more than 0 hours.")
+    if draft.max_bookings is not None and not 1 <= draft.max_bookings <= MAX_QUOTA_BOOKINGS:
+        problems["max_bookings"] = N_("Enter a number from 1 to 10000 bookings.")
+    # Written so that nan fails too: every comparison with nan is false.
+    if draft.max_hours is not None and not MIN_QUOTA_HOURS <= draft.max_hours <= MAX_QUOTA_HOURS:
+        problems["max_hours"] = N_("Enter a number from 0.5 to 10000 hours.")
     if draft.resource_kind is not None and draft.resource_id is not None:
         problems["applies_to"] = N_("Choose a kind of facility or one facility, not both.")
     return problems
 
 
 def closure_problems(draft: ClosureDraft) -> dict[str, str]:
-    problems: dict[str, str] = {}
+    problems = _text_problems({"reason_zh": draft.reason_zh, "reason_en": draft.reason_en})
     if draft.local_end <= draft.local_start:
         problems["end_day"] = N_("The end must be after the start.")
     if not (draft.reason_zh.strip() or draft.reason_en.strip()):
-        problems["reason_zh"] = N_("Give the reason people will read, in Chinese, English or both.")
+        problems.setdefault("reason_zh", N_("Give the reason people will read, in Chinese, English or both."))
     return problems
 
 

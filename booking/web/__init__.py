@@ -2,10 +2,11 @@
 
 from flask import Flask
 
-from booking.web import caching, errors, labels
+from booking.web import caching, errors, forms, input, labels
 
 
 def register_web(app: Flask) -> None:
+    input.register_converters(app)
     from booking.web.admin.routes import bp as admin_bp
     from booking.web.audit.routes import bp as audit_bp
     from booking.web.auth.routes import bp as auth_bp
@@ -41,3 +42,5 @@ def register_web(app: Flask) -> None:
     errors.register(app)
     caching.register(app)
     labels.register(app)
+    input.register(app)
+    forms.register(app)

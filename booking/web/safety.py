@@ -1,5 +1,6 @@
 """Guards against open redirects: only same-site relative paths are followed."""
 
+import unicodedata
 from urllib.parse import urlsplit
 
 
@@ -12,6 +13,8 @@ def safe_next_url(target: str | None) -> str | None:
     if not target:
         return None
     cleaned = "".join(ch for ch in target if ch not in "\t\r\n")
+    if any(unicodedata.category(ch) == "Cc" for ch in cleaned):
+        return None
     if not cleaned.startswith("/") or cleaned.startswith(("//", "/\\")) or "\\" in cleaned:
         return None
     parts = urlsplit(cleaned)

@@ -42,7 +42,7 @@ def test_wrong_password_and_unknown_email_get_the_same_generic_error(client, aut
     unknown_email = auth.login("nobody@example.com", PASSWORD)
 
     for response in (wrong_password, unknown_email):
-        assert response.status_code == 200
+        assert response.status_code == 422
         assert "Email or password is incorrect." in response.get_data(as_text=True)
     assert not logged_in(client)
 
@@ -52,7 +52,7 @@ def test_inactive_account_is_refused_with_a_clear_message(client, auth):
 
     response = auth.login(user)
 
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "This account has been deactivated" in response.get_data(as_text=True)
     assert not logged_in(client)
 

@@ -95,7 +95,7 @@ def test_profile_refuses_bad_values(client, auth, fields, message):
 
     response = client.post("/profile", data=profile_form(**fields))
 
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     db.session.refresh(user)
     assert user.display_name == "Kept"
@@ -148,7 +148,7 @@ def test_password_change_with_the_current_password(client, auth):
     assert response.status_code == 302
     assert response.headers["Location"] == "/profile"
     auth.logout()
-    assert auth.login(user, PASSWORD).status_code == 200  # the old password no longer works
+    assert auth.login(user, PASSWORD).status_code == 422  # the old password no longer works
     assert auth.login(user, "new secret 2026").status_code == 302
     assert db.session.scalar(sa.select(AuditEvent.action).where(AuditEvent.target_id == user.id)) == (
         "account.password_changed"
@@ -162,7 +162,7 @@ def test_password_change_with_a_wrong_current_password_is_refused(client, auth):
 
     response = client.post("/profile/password", data=password_form(current_password="guess guess"))
 
-    assert response.status_code == 200
+    assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert 'id="current_password-error"' in page
     assert "Your current password is not correct." in page

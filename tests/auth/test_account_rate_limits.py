@@ -54,7 +54,7 @@ def test_fourth_failed_login_to_one_account_from_one_address_gets_the_friendly_4
 
     responses = [attempt(client) for _ in range(4)]
 
-    assert [r.status_code for r in responses] == [200, 200, 200, 429]
+    assert [r.status_code for r in responses] == [422, 422, 422, 429]
     page = responses[3].get_data(as_text=True)
     assert "Too many attempts" in page
     assert "Please try again in" in page
@@ -66,7 +66,7 @@ def test_one_address_guessing_many_accounts_is_throttled(limited_app):
 
     codes = [attempt(client, email=f"person{n}@example.com").status_code for n in range(6)]
 
-    assert codes == [200] * 5 + [429]
+    assert codes == [422] * 5 + [429]
 
 
 def test_even_the_right_password_waits_once_the_limit_is_reached(limited_app):
@@ -86,7 +86,7 @@ def test_one_account_is_throttled_across_many_addresses(limited_app):
         attempt(client, email=" Li.Ming@example.com ", address=f"10.0.1.{n}").status_code for n in range(5)
     ]
 
-    assert codes == [200, 200, 200, 200, 429]
+    assert codes == [422, 422, 422, 422, 429]
 
 
 def test_another_address_and_account_are_not_affected(limited_app):
@@ -94,7 +94,7 @@ def test_another_address_and_account_are_not_affected(limited_app):
     for _ in range(4):
         attempt(client)
 
-    assert attempt(client, email="someone.else@example.com", address="10.0.2.1").status_code == 200
+    assert attempt(client, email="someone.else@example.com", address="10.0.2.1").status_code == 422
 
 
 def test_showing_the_login_page_does_not_count(limited_app):
@@ -102,7 +102,7 @@ def test_showing_the_login_page_does_not_count(limited_app):
     for _ in range(5):
         assert client.get("/login", environ_base={"REMOTE_ADDR": "10.0.0.1"}).status_code == 200
 
-    assert [attempt(client).status_code for _ in range(3)] == [200, 200, 200]
+    assert [attempt(client).status_code for _ in range(3)] == [422, 422, 422]
 
 
 def test_fourth_registration_attempt_from_one_address_gets_429(limited_app):
@@ -117,7 +117,7 @@ def test_fourth_registration_attempt_from_one_address_gets_429(limited_app):
         for n in range(4)
     ]
 
-    assert codes == [200, 200, 200, 429]
+    assert codes == [422, 422, 422, 429]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
 
 
@@ -126,4 +126,4 @@ def test_apps_that_disable_throttling_stay_unthrottled_beside_one_that_enables_i
     client = session_app.test_client()
 
     # More attempts than any limit configured anywhere (the default is 10 a minute).
-    assert [attempt(client).status_code for _ in range(12)] == [200] * 12
+    assert [attempt(client).status_code for _ in range(12)] == [422] * 12

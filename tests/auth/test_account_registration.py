@@ -223,7 +223,7 @@ def test_refused_registration_shows_the_error_and_writes_no_row(client, fields, 
 
     response = client.post("/register", data=form(**fields))
 
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert 'class="invalid-feedback"' in response.get_data(as_text=True)
     assert count(User) == 0
@@ -236,7 +236,7 @@ def test_duplicate_email_in_another_case_is_a_field_error(client):
 
     response = client.post("/register", data=form(email="Wang.Fang@EXAMPLE.com"))
 
-    assert response.status_code == 200
+    assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert 'id="email-error"' in page
     assert "already exists" in page
@@ -257,7 +257,7 @@ def test_race_on_the_unique_email_ends_as_the_same_field_error(client, monkeypat
 
     response = client.post("/register", data=form())
 
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "already exists" in response.get_data(as_text=True)
     assert count(User) == 1
 

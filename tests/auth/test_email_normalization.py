@@ -90,9 +90,7 @@ def test_the_database_refuses_a_second_row_for_one_mailbox(app: Flask) -> None:
     assert accounts_count() == 1
 
 
-def test_simultaneous_registrations_of_one_mailbox_make_one_account(race_app: Flask, backend: str) -> None:
-    if backend == "sqlite":
-        pytest.skip("concurrent sign-ups on SQLite are the write-lock work of issue 11 item 5")
+def test_simultaneous_registrations_of_one_mailbox_make_one_account(race_app: Flask) -> None:
     spellings = ["dup@example.com", "DUP@EXAMPLE.COM", "dup@ＥＸＡＭＰＬＥ．ＣＯＭ", "Dup@Example.com"] * 2
 
     def attempt(spelling: str):

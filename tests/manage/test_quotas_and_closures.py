@@ -85,8 +85,10 @@ def test_a_quota_for_one_facility_of_the_same_university(client, auth, uni_a, ma
     ("overrides", "message"),
     [
         ({"max_bookings": "", "max_hours": ""}, "Give a limit in bookings, in hours, or both."),
-        ({"max_bookings": "0"}, "Allow at least 1 booking."),
-        ({"max_bookings": "", "max_hours": "-2"}, "Allow more than 0 hours."),
+        ({"max_bookings": "0"}, "Enter a number from 1 to 10000 bookings."),
+        ({"max_bookings": "10001"}, "Enter a number from 1 to 10000 bookings."),
+        ({"max_bookings": "", "max_hours": "-2"}, "Enter a number from 0.5 to 10000 hours."),
+        ({"max_bookings": "", "max_hours": "1e-300"}, "Enter a number from 0.5 to 10000 hours."),
         ({"applies_to": "planet:mars"}, "Choose where the quota applies."),
         ({"period": "decade"}, "Not a valid choice"),
     ],

@@ -11,6 +11,7 @@ from booking import clock
 from booking.services import organizations, reports, verification
 from booking.web.admin.forms import ButtonForm, GrantManagerForm, ReasonForm, UniversityForm
 from booking.web.forms import show_error
+from booking.web.input import query_int
 from booking.web.labels import localized
 from booking.web.reports.forms import TargetForm
 
@@ -150,7 +151,7 @@ def enterprises() -> str:
         status = "pending"
     query = request.args.get("q", "").strip()[:100]
     pagination, rows = verification.enterprises(
-        current_user, status=status, query=query, page=request.args.get("page", 1, type=int)
+        current_user, status=status, query=query, page=request.args.get("page", 1, type=query_int)
     )
     return render_template(
         "admin/enterprises.html", pagination=pagination, rows=rows, args={"status": status, "q": query}

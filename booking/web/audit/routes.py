@@ -8,6 +8,7 @@ from wtforms import SelectChoice
 
 from booking.web.audit import events
 from booking.web.audit.forms import AuditFilterForm
+from booking.web.input import query_int
 from booking.web.labels import localized
 
 bp = Blueprint("audit", __name__)
@@ -51,7 +52,7 @@ def index() -> tuple[str, int] | str:
             date_to=form.date_to.data,
             timezone=filters.timezone,
         )
-    pagination = events.search(current_user, filters, request.args.get("page", 1, type=int))
+    pagination = events.search(current_user, filters, request.args.get("page", 1, type=query_int))
     args = {key: value for key, value in request.args.items() if key != "page" and value}
     page = render_template(
         "audit/index.html",

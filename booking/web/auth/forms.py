@@ -4,7 +4,6 @@ import re
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -20,6 +19,8 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, V
 
 from booking import credit_code
 from booking.services.accounts import MIN_PASSWORD_LENGTH
+from booking.web.forms import Form
+from booking.web.input import optional_id
 from booking.web.labels import CATEGORY_LABELS, localized
 from models import Category, Organization
 
@@ -31,15 +32,11 @@ def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
-def _optional_int(value: Any) -> int | None:
-    return None if value in (None, "", "None") else int(value)
-
-
 def _required() -> DataRequired:
     return DataRequired(message=_l("This field is required."))
 
 
-def _plausible_phone(form: FlaskForm, field: StringField) -> None:
+def _plausible_phone(form: Form, field: StringField) -> None:
     if field.data and not (5 <= len(field.data) <= 20 and _PHONE.fullmatch(field.data)):
         raise ValidationError(_l("Enter a phone number of 5 to 20 characters: digits, +, - and spaces."))
 
@@ -52,7 +49,7 @@ def _password_length() -> Length:
     )
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(Form):
     category = SelectField(
         _l("I register as"),
         choices=[SelectChoice(category.value, CATEGORY_LABELS[category]) for category in Category],
@@ -92,7 +89,7 @@ class RegistrationForm(FlaskForm):
         validators=[_required(), EqualTo("password", message=_l("The two passwords do not match."))],
     )
     # Student fields.
-    university_id = SelectField(_l("University"), coerce=_optional_int, choices=[])
+    university_id = SelectField(_l("University"), coerce=optional_id, choices=[])
     student_number = StringField(_l("Student number"), filters=[_strip], validators=[Length(max=40)])
     # Enterprise fields.
     company_code = StringField(
@@ -149,7 +146,7 @@ class RegistrationForm(FlaskForm):
         return data
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(
         _l("Email"),
         filters=[_strip],
@@ -166,7 +163,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Log in"))
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     display_name = StringField(
         _l("Name"),
         filters=[_strip],
@@ -183,7 +180,7 @@ class ProfileForm(FlaskForm):
     submit = SubmitField(_l("Save profile"))
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(Form):
     current_password = PasswordField(
         _l("Current password"), validators=[_required()], render_kw={"autocomplete": "current-password"}
     )

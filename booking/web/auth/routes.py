@@ -62,8 +62,9 @@ def _account() -> str:
 
 
 def _failed_login(response: Response) -> bool:
-    # A failed login shows the form again (200); a successful one redirects, a refused one is a 429.
-    return response.status_code == 200
+    # A failed login shows the form again with its errors (422); a successful one redirects, a refused one
+    # is a 429.
+    return response.status_code in {200, 422}
 
 
 def _known_browser_or_limits_off() -> bool:

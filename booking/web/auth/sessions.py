@@ -20,6 +20,7 @@ from flask_login import login_user, user_loaded_from_cookie
 
 from booking import clock
 from booking.extensions import db, login_manager
+from booking.web.input import parse_int
 from models import User
 
 
@@ -47,12 +48,14 @@ def _loader() -> Callable[[str], User | None]:
     def load_user(login: str) -> User | None:
         user_id, _, rest = login.partition(".")
         issued, _, marker = rest.partition(".")
-        if not (user_id.isdigit() and issued.isdigit()):
+        try:
+            user_id, issued = parse_int(user_id, low=1), parse_int(issued, low=0, high=2**40)
+        except ValueError:
             return None
         max_age = current_app.config["SESSION_MAX_DAYS"] * 86400
-        if clock.now().timestamp() - int(issued) > max_age:
+        if clock.now().timestamp() - issued > max_age:
             return None
-        user = db.session.execute(user_by_id, {"user_id": int(user_id)}).scalar_one_or_none()
+        user = db.session.execute(user_by_id, {"user_id": user_id}).scalar_one_or_none()
         if user is None or not hmac.compare_digest(marker, user.session_marker):
             return None
         # Signed anew with this request's time, so the idle limit counts from the last request.

@@ -5,7 +5,6 @@ import secrets
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -22,6 +21,8 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from booking import engine
+from booking.web.forms import Form
+from booking.web.input import EARLIEST_DATE, LATEST_DATE
 from models import Frequency
 
 WEEKDAY_CHOICES = [
@@ -57,7 +58,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class TimeSpanForm(FlaskForm):
+class TimeSpanForm(Form):
     """One date with a start and an end time, in the facility's local wall-clock time."""
 
     day = DateField(_l("Date"), validators=[InputRequired(_l("Choose a date."))])
@@ -154,7 +155,7 @@ class BookingForm(TimeSpanForm):
         )
 
 
-class PlacementForm(FlaskForm):
+class PlacementForm(Form):
     """An application for one seat at a training base over whole days."""
 
     first_day = DateField(_l("First day"), validators=[InputRequired(_l("Choose the first day."))])
@@ -179,17 +180,21 @@ class MoveForm(TimeSpanForm):
     """A new time for an existing booking, in the facility's local wall-clock time."""
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     following = BooleanField(_l("Also cancel the later dates of this series"))
 
 
 def default_day(value: str | None, today: date) -> tuple[date, time | None]:
-    """Parse a `start` query parameter (local ISO datetime from a grid cell); fall back to today."""
+    """Parse a `start` query parameter (local ISO datetime from a grid cell); fall back to today.
+
+    A date outside 2000–2100 falls back too: the form would refuse it, and the end prefilled after it could
+    run past the year 9999.
+    """
     if value:
         try:
             parsed = datetime.fromisoformat(value)
         except ValueError:
             return today, None
-        if parsed.tzinfo is None:
+        if parsed.tzinfo is None and EARLIEST_DATE <= parsed.date() <= LATEST_DATE:
             return parsed.date(), parsed.time()
     return today, None

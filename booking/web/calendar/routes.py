@@ -18,7 +18,6 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
@@ -29,6 +28,8 @@ from booking.extensions import csrf
 from booking.redaction import REDACT_FEED_TOKENS
 from booking.services import bookings
 from booking.services import calendar as feeds
+from booking.web.forms import Form
+from booking.web.input import parse_id, parse_index
 from booking.web.labels import locale_code, localized
 
 bp = Blueprint("calendar", __name__)
@@ -58,22 +59,22 @@ def _keep_tokens_out_of_logs(state: BlueprintSetupState) -> None:
 # --- forms ----------------------------------------------------------------------------------------
 
 
-class FeedLinkForm(FlaskForm):
+class FeedLinkForm(Form):
     submit = SubmitField(_l("Create a new link"))
 
 
-class ClosureUploadForm(FlaskForm):
+class ClosureUploadForm(Form):
     # Any id is accepted here; the view asks whether the user manages it (404 if not).
-    university = SelectField(_l("University"), coerce=int, validate_choice=False)
+    university = SelectField(_l("University"), coerce=parse_id, validate_choice=False)
     file = FileField(
         _l("Academic calendar (.ics file)"), validators=[FileRequired(_l("Choose an .ics file."))]
     )
     submit = SubmitField(_l("Preview"))
 
 
-class ClosureConfirmForm(FlaskForm):
+class ClosureConfirmForm(Form):
     plan = HiddenField()
-    include = SelectMultipleField(coerce=int, validate_choice=False)
+    include = SelectMultipleField(coerce=parse_index, validate_choice=False)
     submit = SubmitField(_l("Create the selected closures"))
 
 
@@ -320,7 +321,7 @@ def _refusal(error: feeds.CalendarFileRefused) -> str:
     return _(error.message, **error.params)
 
 
-# These two views check CSRF through their FlaskForm instead of CSRFProtect's before-request hook, which
+# These two views check CSRF through their Form instead of CSRFProtect's before-request hook, which
 # would read (and spool) a request body of any size before the view could set its limit.
 @csrf.exempt
 @bp.route("/manage/closures/import", methods=["GET", "POST"])

@@ -1,10 +1,9 @@
 """The catalog's filter form: query parameters parsed and validated, never trusted."""
 
 from collections.abc import Sequence
-from datetime import date, time
+from datetime import time
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     IntegerField,
@@ -17,23 +16,16 @@ from wtforms import (
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from booking.services.catalog import Filters, FreeWindow
+from booking.web.forms import Form
+from booking.web.input import optional_id
 from booking.web.labels import KIND_LABELS, localized, tag_label
 from models import Organization, ResourceKind
 
 MAX_CAPACITY = 100_000
 MAX_TAGS = 10
-# Dates further out than this cannot be booked anyway; the bound keeps date arithmetic far from its limits.
-EARLIEST_DATE = date(2000, 1, 1)
-LATEST_DATE = date(2100, 12, 31)
 
 
-def _optional_int(value: object) -> int | None:
-    if value in (None, ""):
-        return None
-    return int(str(value))
-
-
-class CatalogFilterForm(FlaskForm):
+class CatalogFilterForm(Form):
     """GET filters of /facilities/; the parameter names are the short ones shown in shared links."""
 
     class Meta:
@@ -41,7 +33,7 @@ class CatalogFilterForm(FlaskForm):
 
     q = SearchField(_l("Name or description"), validators=[Optional(), Length(max=100)])
     kind = SelectField(_l("Kind"), validators=[Optional()])
-    university = SelectField(_l("University"), coerce=_optional_int, validators=[Optional()])
+    university = SelectField(_l("University"), coerce=optional_id, validators=[Optional()])
     campus = StringField(
         _l("Campus"), validators=[Optional(), Length(max=100)], render_kw={"list": "campus-options"}
     )
@@ -74,10 +66,6 @@ class CatalogFilterForm(FlaskForm):
             raise ValidationError(_l("Choose at most %(num)d features.", num=MAX_TAGS))
         if any(len(t) > 40 for t in field.data or []):
             raise ValidationError(_l("A feature name is at most 40 characters long."))
-
-    def validate_date(self, field: DateField) -> None:
-        if field.data is not None and not EARLIEST_DATE <= field.data <= LATEST_DATE:
-            raise ValidationError(_l("Choose a date between 2000 and 2100."))
 
     def validate(self, extra_validators: object = None) -> bool:
         ok = super().validate(extra_validators)
@@ -134,14 +122,10 @@ def _end_after_start(start: time, end: time) -> bool:
     return end == time(0, 0) or end > start
 
 
-class WeekForm(FlaskForm):
+class WeekForm(Form):
     """The `week` parameter of a facility page: any date of the week to show."""
 
     class Meta:
         csrf = False
 
     week = DateField(_l("Week of"), validators=[Optional()])
-
-    def validate_week(self, field: DateField) -> None:
-        if field.data is not None and not EARLIEST_DATE <= field.data <= LATEST_DATE:
-            raise ValidationError(_l("Choose a date between 2000 and 2100."))

@@ -22,7 +22,8 @@ from werkzeug.security import safe_join
 from booking import clock
 from booking.engine import CellState, GridCell
 from booking.services import catalog
-from booking.web.catalog.forms import EARLIEST_DATE, LATEST_DATE, CatalogFilterForm, WeekForm
+from booking.web.catalog.forms import CatalogFilterForm, WeekForm
+from booking.web.input import EARLIEST_DATE, LATEST_DATE
 from booking.web.labels import CATEGORY_PLURALS, KIND_PLURALS, local_datetime, locale_code
 from models import Mode
 

@@ -1,12 +1,13 @@
 """Check-in forms: the person's code, a manager's one-click check-in, lifting a suspension."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
+from booking.web.forms import Form
 
-class CheckinForm(FlaskForm):
+
+class CheckinForm(Form):
     code = StringField(
         _l("Check-in code"),
         validators=[
@@ -17,12 +18,12 @@ class CheckinForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button with CSRF protection; `next` brings the manager back where they were."""
 
     next = HiddenField()
 
 
-class LiftForm(FlaskForm):
+class LiftForm(Form):
     note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=300)])
     next = HiddenField()

@@ -23,6 +23,7 @@ from booking.services import bookings, checkin, strikes
 from booking.services.checkin import CheckinState, CheckinStatus
 from booking.web.checkin.forms import CheckinForm, ConfirmForm, LiftForm
 from booking.web.errors import or_404
+from booking.web.input import query_int
 from booking.web.labels import render_violation
 from booking.web.safety import safe_next_url
 from models import Booking, User
@@ -144,7 +145,7 @@ def submit_check_in(booking_id: int) -> Page:
 @_managers_only
 def today() -> str:
     now = clock.now()
-    university_id = request.args.get("university", type=int)
+    university_id = request.args.get("university", type=query_int)
     timezone = current_app.config["BABEL_DEFAULT_TIMEZONE"]
     rows = or_404(lambda: checkin.today(current_user, now, timezone=timezone, university_id=university_id))
     return render_template(
@@ -221,7 +222,9 @@ def suspensions() -> str:
 def lift_suspension(user_id: int) -> Response:
     form = LiftForm()
     if not form.validate_on_submit():
-        abort(400)
+        for message in form.note.errors:
+            flash(message, "error")
+        return _back(url_for("checkin.suspensions"))
     try:
         person: User = strikes.lift_suspension(
             current_user, user_id, clock.now(), note=form.note.data or "", rules=_strike_rules()

@@ -1,15 +1,16 @@
 """Inbox forms: buttons that change something (CSRF-protected), and the manager's email setting."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice
 
+from booking.web.forms import Form
 
-class ButtonForm(FlaskForm):
+
+class ButtonForm(Form):
     """A button with nothing but the CSRF token: mark read, mark all read."""
 
 
-class DigestForm(FlaskForm):
+class DigestForm(Form):
     emails = RadioField(
         _l("New requests by email"),
         choices=[

@@ -11,6 +11,7 @@ from booking import clock
 from booking.services import inbox
 from booking.web.inbox import labels
 from booking.web.inbox.forms import ButtonForm, DigestForm
+from booking.web.input import query_int
 
 bp = Blueprint("inbox", __name__)
 
@@ -21,13 +22,13 @@ def _register_labels(state: BlueprintSetupState) -> None:
 
 
 def _back() -> Response:
-    return redirect(url_for("inbox.index", page=request.args.get("page", type=int) or None))
+    return redirect(url_for("inbox.index", page=request.args.get("page", type=query_int) or None))
 
 
 @bp.get("/notifications")
 @login_required
 def index() -> str:
-    pagination = inbox.page(current_user, request.args.get("page", 1, type=int))
+    pagination = inbox.page(current_user, request.args.get("page", 1, type=query_int))
     digest_form = None
     if current_user.is_manager:
         digest_form = DigestForm(emails="digest" if current_user.notify_digest else "each")
@@ -72,7 +73,9 @@ def settings() -> Response:
         abort(403)
     form = DigestForm()
     if not form.validate_on_submit():
-        abort(400)
+        for message in form.emails.errors:
+            flash(message, "error")
+        return redirect(url_for("inbox.index"))
     inbox.set_digest(current_user, form.emails.data == "digest")
     if form.emails.data == "digest":
         flash(_("New requests will come in one summary email per scheduled run."), "success")

@@ -11,7 +11,6 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -30,6 +29,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from booking.services import facilities
 from booking.web.bookings.forms import TimeSpanForm
+from booking.web.forms import Form
+from booking.web.input import optional_id, parse_id
 from booking.web.labels import CATEGORY_LABELS, KIND_LABELS, MODE_LABELS, WEEKDAY_NAMES
 from models import Category, Mode, QuotaPeriod, QuotaScope, ResourceKind
 
@@ -41,7 +42,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def attach(form: FlaskForm, problems: Mapping[str, str]) -> bool:
+def attach(form: Form, problems: Mapping[str, str]) -> bool:
     """Put each service message (an English template) next to its field, translated; False if any."""
     for name, message in problems.items():
         target = form._fields.get(name)
@@ -52,7 +53,7 @@ def attach(form: FlaskForm, problems: Mapping[str, str]) -> bool:
     return not problems
 
 
-def _untouched(form: FlaskForm, problems: Mapping[str, str]) -> dict[str, str]:
+def _untouched(form: Form, problems: Mapping[str, str]) -> dict[str, str]:
     """The problems of fields that parsed; a field that failed to parse already says why."""
     return {k: v for k, v in problems.items() if k not in form._fields or not form._fields[k].errors}
 
@@ -60,12 +61,12 @@ def _untouched(form: FlaskForm, problems: Mapping[str, str]) -> dict[str, str]:
 # --- deciding requests -------------------------------------------------------------------------------
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(Form):
     note = StringField(_l("Note to the requester"), validators=[Optional(), Length(max=REASON_LENGTH)])
     next = HiddenField()
 
 
-class RejectForm(FlaskForm):
+class RejectForm(Form):
     reason = TextAreaField(
         _l("Reason"),
         validators=[
@@ -80,8 +81,8 @@ class RejectForm(FlaskForm):
             raise ValidationError(_l("Give the reason for declining; the requester reads it."))
 
 
-class BulkForm(FlaskForm):
-    booking_ids = SelectMultipleField(_l("Requests"), coerce=int, validate_choice=False)
+class BulkForm(Form):
+    booking_ids = SelectMultipleField(_l("Requests"), coerce=parse_id, validate_choice=False)
     action = SelectField(
         _l("Decision"),
         choices=[("approve", _l("Approve")), ("reject", _l("Decline"))],
@@ -102,19 +103,15 @@ class BulkForm(FlaskForm):
             raise ValidationError(_l("Give the reason for declining; the requesters read it."))
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button that changes something: only the CSRF token."""
 
 
 # --- facilities --------------------------------------------------------------------------------------
 
 
-def _optional_int(value: Any) -> int | None:
-    return None if value in (None, "") else int(value)
-
-
-class FacilityForm(FlaskForm):
-    university_id = SelectField(_l("University"), coerce=_optional_int, validate_choice=False)
+class FacilityForm(Form):
+    university_id = SelectField(_l("University"), coerce=optional_id, validate_choice=False)
     name_zh = StringField(
         _l("Name in Chinese"),
         validators=[InputRequired(_l("Give the facility a Chinese name.")), Length(max=200)],
@@ -126,12 +123,26 @@ class FacilityForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=[(k.value, label) for k, label in KIND_LABELS.items()])
     mode = SelectField(_l("How it is booked"), choices=[(m.value, label) for m, label in MODE_LABELS.items()])
     capacity = IntegerField(
-        _l("Capacity"), default=1, validators=[InputRequired(_l("Say how many people or seats it holds."))]
+        _l("Capacity"),
+        default=1,
+        validators=[
+            InputRequired(_l("Say how many people or seats it holds.")),
+            NumberRange(
+                min=1,
+                max=facilities.MAX_CAPACITY,
+                message=_l("The capacity is at least 1 (and at most 100000)."),
+            ),
+        ],
     )
     slot_minutes = IntegerField(
         _l("Time slot (minutes)"),
         default=30,
-        validators=[InputRequired(_l("Give the slot length in minutes."))],
+        validators=[
+            InputRequired(_l("Give the slot length in minutes.")),
+            NumberRange(
+                min=5, max=facilities.DAY_MINUTES, message=_l("Time slots are 5 to 1440 minutes long.")
+            ),
+        ],
     )
     timezone = StringField(
         _l("Time zone"),
@@ -217,7 +228,7 @@ def format_day_hours(spans: list[tuple[time, time]]) -> str:
     return ", ".join(f"{o:%H:%M}-{c:%H:%M}" for o, c in spans)
 
 
-class HoursForm(FlaskForm):
+class HoursForm(Form):
     """One text field per weekday: '08:00-12:00, 14:00-22:00'; empty for closed."""
 
     day_0 = StringField(WEEKDAY_NAMES[0], validators=[Optional(), Length(max=300)])
@@ -265,28 +276,42 @@ _CATEGORY_CHOICES = [(c.value, label) for c, label in CATEGORY_LABELS.items()]
 _MINUTES = _l("Enter a whole number of minutes.")
 
 
-def _minutes_field(label: Any, default: int, *, required: bool = True) -> IntegerField:
+def _policy_range(name: str) -> NumberRange:
+    """The service's range for a rule, checked as the form is read so the message shows next to the field."""
+    low, high, message = facilities.POLICY_RANGES[name]
+    return NumberRange(min=low, max=high, message=_l(message))
+
+
+def _minutes_field(label: Any, name: str, default: int, *, required: bool = True) -> IntegerField:
     validators = [InputRequired(_MINUTES)] if required else [Optional()]
-    return IntegerField(label, default=default, validators=validators)
+    return IntegerField(label, default=default, validators=[*validators, _policy_range(name)])
 
 
-class PolicyForm(FlaskForm):
+class PolicyForm(Form):
     allowed_categories = MultiCheckboxField(_l("Who may book"), choices=_CATEGORY_CHOICES)
     approval_categories = MultiCheckboxField(_l("Whose requests need approval"), choices=_CATEGORY_CHOICES)
-    min_minutes = _minutes_field(_l("Shortest booking (minutes)"), 30)
-    max_minutes = _minutes_field(_l("Longest booking (minutes)"), 120, required=False)
-    min_notice_minutes = _minutes_field(_l("Minimum notice (minutes)"), 60)
+    min_minutes = _minutes_field(_l("Shortest booking (minutes)"), "min_minutes", 30)
+    max_minutes = _minutes_field(_l("Longest booking (minutes)"), "max_minutes", 120, required=False)
+    min_notice_minutes = _minutes_field(_l("Minimum notice (minutes)"), "min_notice_minutes", 60)
     max_advance_days = IntegerField(
         _l("Bookable up to (days ahead)"),
         default=14,
-        validators=[InputRequired(_l("Enter a number of days."))],
+        validators=[InputRequired(_l("Enter a number of days.")), _policy_range("max_advance_days")],
     )
-    buffer_minutes = _minutes_field(_l("Changeover after each booking (minutes)"), 0)
-    max_party_size = IntegerField(_l("Largest group"), validators=[Optional()])
-    cancel_deadline_minutes = _minutes_field(_l("Cancel at least (minutes before the start)"), 120)
+    buffer_minutes = _minutes_field(_l("Changeover after each booking (minutes)"), "buffer_minutes", 0)
+    max_party_size = IntegerField(
+        _l("Largest group"), validators=[Optional(), _policy_range("max_party_size")]
+    )
+    cancel_deadline_minutes = _minutes_field(
+        _l("Cancel at least (minutes before the start)"), "cancel_deadline_minutes", 120
+    )
     checkin_required = BooleanField(_l("Check-in required"))
-    checkin_opens_minutes = _minutes_field(_l("Check-in opens (minutes before the start)"), 15)
-    checkin_closes_minutes = _minutes_field(_l("Check-in closes (minutes after the start)"), 15)
+    checkin_opens_minutes = _minutes_field(
+        _l("Check-in opens (minutes before the start)"), "checkin_opens_minutes", 15
+    )
+    checkin_closes_minutes = _minutes_field(
+        _l("Check-in closes (minutes after the start)"), "checkin_closes_minutes", 15
+    )
 
     def draft(self) -> facilities.PolicyDraft:
         def number(field: IntegerField, fallback: int) -> int:
@@ -334,7 +359,7 @@ class PolicyForm(FlaskForm):
 # --- quotas ------------------------------------------------------------------------------------------
 
 
-class QuotaForm(FlaskForm):
+class QuotaForm(Form):
     category = SelectField(
         _l("Who"),
         choices=[("", _l("Everyone")), *_CATEGORY_CHOICES],
@@ -359,8 +384,28 @@ class QuotaForm(FlaskForm):
         ],
         default=QuotaPeriod.WEEK.value,
     )
-    max_bookings = IntegerField(_l("At most this many bookings"), validators=[Optional()])
-    max_hours = FloatField(_l("At most this many hours"), validators=[Optional()])
+    max_bookings = IntegerField(
+        _l("At most this many bookings"),
+        validators=[
+            Optional(),
+            NumberRange(
+                min=1,
+                max=facilities.MAX_QUOTA_BOOKINGS,
+                message=_l("Enter a number from 1 to 10000 bookings."),
+            ),
+        ],
+    )
+    max_hours = FloatField(
+        _l("At most this many hours"),
+        validators=[
+            Optional(),
+            NumberRange(
+                min=facilities.MIN_QUOTA_HOURS,
+                max=facilities.MAX_QUOTA_HOURS,
+                message=_l("Enter a number from 0.5 to 10000 hours."),
+            ),
+        ],
+    )
 
     def target(self) -> tuple[ResourceKind | None, int | None]:
         """(resource kind, facility id) from `applies_to`: '', 'kind:lab' or 'resource:12'."""
@@ -370,8 +415,8 @@ class QuotaForm(FlaskForm):
         prefix, _sep, rest = value.partition(":")
         if prefix == "kind" and rest in ResourceKind.__members__.values():
             return ResourceKind(rest), None
-        if prefix == "resource" and rest.isdigit():
-            return None, int(rest)
+        if prefix == "resource":
+            return None, parse_id(rest)
         raise ValueError(value)
 
     def validate_applies_to(self, field: SelectField) -> None:
@@ -404,7 +449,7 @@ class QuotaForm(FlaskForm):
 # --- closures ----------------------------------------------------------------------------------------
 
 
-class ClosureForm(FlaskForm):
+class ClosureForm(Form):
     target = SelectField(_l("What closes"), validate_choice=False)
     start_day = DateField(_l("From (date)"), validators=[InputRequired(_l("Choose the first day."))])
     start_time = TimeField(
@@ -416,7 +461,7 @@ class ClosureForm(FlaskForm):
     )
     reason_zh = StringField(_l("Reason in Chinese"), validators=[Optional(), Length(max=200)])
     reason_en = StringField(_l("Reason in English"), validators=[Optional(), Length(max=200)])
-    cancel_ids = MultiCheckboxField(_l("Cancel these bookings"), coerce=int, validate_choice=False)
+    cancel_ids = MultiCheckboxField(_l("Cancel these bookings"), coerce=parse_id, validate_choice=False)
     cancel_reason = TextAreaField(
         _l("Message to the people whose bookings are cancelled"),
         validators=[Optional(), Length(max=REASON_LENGTH, message=_l("Write at most 500 characters."))],
@@ -427,9 +472,7 @@ class ClosureForm(FlaskForm):
         value = (self.target.data or "").strip()
         if not value:
             return None
-        if not value.isdigit():
-            raise ValueError(value)
-        return int(value)
+        return parse_id(value)
 
     def validate_target(self, field: SelectField) -> None:
         try:
@@ -470,7 +513,7 @@ class OnBehalfForm(TimeSpanForm):
     """A booking a manager makes for someone: the day and times (TimeSpanForm), where, and why."""
 
     user_id = HiddenField(validators=[InputRequired(_l("Find and choose the person first."))])
-    resource_id = SelectField(_l("Facility"), coerce=_optional_int, validate_choice=False)
+    resource_id = SelectField(_l("Facility"), coerce=optional_id, validate_choice=False)
     party_size = IntegerField(
         _l("Number of people"),
         default=1,
@@ -497,5 +540,7 @@ class OnBehalfForm(TimeSpanForm):
             raise ValidationError(_l("Give the reason; it is kept in the audit log."))
 
     def person_id(self) -> int | None:
-        value = (self.user_id.data or "").strip()
-        return int(value) if value.isdigit() else None
+        try:
+            return parse_id(self.user_id.data or "")
+        except ValueError:
+            return None

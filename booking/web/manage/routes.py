@@ -17,6 +17,7 @@ from booking.engine.localtime import to_local, to_utc, zone
 from booking.services import approvals, bookings, facilities, people
 from booking.services.approvals import Outcome
 from booking.web.errors import or_404
+from booking.web.input import query_int
 from booking.web.labels import KIND_LABELS, is_chinese, localized, render_violation
 from booking.web.manage.forms import (
     ApproveForm,
@@ -49,7 +50,7 @@ def _managers_only() -> Response | None:
 
 
 def _university_arg() -> int | None:
-    return request.args.get("university", type=int)
+    return request.args.get("university", type=query_int)
 
 
 def _university() -> Organization:
@@ -509,7 +510,7 @@ def book_on_behalf() -> Page:
     form = OnBehalfForm()
     form.resource_id.choices = [("", _("Choose a facility")), *_bookable_choices()]
     search = (request.args.get("q") or "").strip()[:100]
-    person_id = request.args.get("user", type=int) if request.method == "GET" else form.person_id()
+    person_id = request.args.get("user", type=query_int) if request.method == "GET" else form.person_id()
     person = (
         or_404(lambda: people.person(current_user, person_id, identified=_identified()))
         if person_id

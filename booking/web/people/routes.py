@@ -7,6 +7,7 @@ from werkzeug.wrappers import Response
 
 from booking import clock
 from booking.services import verification
+from booking.web.input import query_int
 from booking.web.people.forms import RejectForm, VerifyForm
 
 bp = Blueprint("people", __name__, url_prefix="/manage/people")
@@ -34,7 +35,7 @@ def _list_args() -> dict[str, str]:
 def students() -> str:
     args = _list_args()
     pagination = verification.students(
-        current_user, status=args["status"], query=args["q"], page=request.args.get("page", 1, type=int)
+        current_user, status=args["status"], query=args["q"], page=request.args.get("page", 1, type=query_int)
     )
     return render_template(
         "people/students.html",

@@ -3,12 +3,12 @@
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField
 from wtforms.validators import NumberRange, Optional
 
 from booking.services import reports
 from booking.services.reports import PeriodKind
+from booking.web.forms import Form
 
 PERIOD_LABELS = {
     PeriodKind.WEEK: _l("Week"),
@@ -20,7 +20,7 @@ PERIOD_LABELS = {
 RANK_LABELS = {"utilisation": _l("Utilisation"), "openness": _l("City share")}
 
 
-class ReportFilterForm(FlaskForm):
+class ReportFilterForm(Form):
     class Meta:
         csrf = False
 
@@ -74,7 +74,7 @@ class ReportFilterForm(FlaskForm):
         return reports.period_of(kind, on)
 
 
-class TargetForm(FlaskForm):
+class TargetForm(Form):
     percent = IntegerField(
         _l("Target share of booked hours used by the city (%)"),
         validators=[

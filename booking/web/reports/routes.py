@@ -10,6 +10,7 @@ from wtforms import SelectChoice
 from booking import clock
 from booking.services import reports
 from booking.services.errors import NotFound
+from booking.web.input import optional_id
 from booking.web.labels import CATEGORY_LABELS, KIND_LABELS, localized
 from booking.web.reports import exports
 from booking.web.reports.forms import ReportFilterForm
@@ -50,7 +51,7 @@ def _report(form: ReportFilterForm) -> reports.Report:
     university = form.university.data
     filters = reports.Filters(
         form.chosen_period(yesterday),
-        university_id=int(university) if university and university.isdigit() else None,
+        university_id=optional_id(university),
         kind=ResourceKind(form.kind.data) if form.kind.data else None,
         category=Category(form.category.data) if form.category.data else None,
     )

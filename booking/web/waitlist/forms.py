@@ -3,12 +3,13 @@
 from datetime import datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, StringField, TimeField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from booking.web.forms import Form
 
-class JoinForm(FlaskForm):
+
+class JoinForm(Form):
     """The booking form's own fields, sent again from its refusal: local date and times of the facility."""
 
     day = DateField(_l("Date"), validators=[InputRequired()])
@@ -26,5 +27,5 @@ class JoinForm(FlaskForm):
         return datetime.combine(end_day, self.end_time.data)
 
 
-class LeaveForm(FlaskForm):
+class LeaveForm(Form):
     pass
