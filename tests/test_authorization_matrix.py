@@ -115,6 +115,7 @@ MATRIX: dict[str, tuple[str, str, dict[str, object]]] = {
     "bookings.mine": ("GET", "/bookings", SIGNED_IN),
     "bookings.detail": ("GET", "/bookings/{booking}", OWNER_OR_ITS_MANAGERS),
     "bookings.cancel": ("POST", "/bookings/{booking}/cancel", OWNER_OR_ITS_MANAGERS),
+    "bookings.confirm_cancel": ("GET", "/bookings/{booking}/cancel", OWNER_OR_ITS_MANAGERS),
     "bookings.move": ("GET", "/bookings/{booking}/move", OWNER_OR_ITS_MANAGERS),
     "calendar.booking_ics": ("GET", "/bookings/{booking}.ics", OWNER_OR_ITS_MANAGERS),
     "calendar.facility_feed": ("GET", "/facilities/{resource}/busy.ics", PUBLIC),

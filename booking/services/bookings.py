@@ -381,7 +381,25 @@ def book_on_behalf(
         _audit_created(
             booking, manager, now, on_behalf_of=user.id, reason=reason.strip(), overridden=overridden
         )
+        _tell_booked_for(booking, manager, reason.strip(), now)
     return booking
+
+
+def _tell_booked_for(booking: Booking, manager: User, reason: str, now: datetime) -> None:
+    """The person a manager booked for hears of it (inbox and email), with the .ics for their calendar."""
+    from booking.services import calendar
+
+    owner = db.session.get(User, booking.user_id)
+    ics = calendar.booking_calendar(booking, calendar.owner_locale(owner))
+    notify.notify(
+        booking.user_id,
+        "booking_made_for_you",
+        at=now,
+        booking=booking,
+        ics=ics,
+        manager=manager.display_name,
+        note=reason,
+    )
 
 
 def _reason_required() -> Violation:
@@ -519,6 +537,19 @@ def can_cancel(user: User, booking: Booking, now: datetime) -> bool:
     if booking.status == BookingStatus.PENDING:
         return now < booking.start_at
     return now <= cancel_deadline(booking)
+
+
+def later_in_series(booking: Booking) -> int:
+    """How many later dates of the booking's series are still pending or confirmed."""
+    if booking.series_id is None:
+        return 0
+    return db.session.scalar(
+        sa.select(sa.func.count(Booking.id)).where(
+            Booking.series_id == booking.series_id,
+            Booking.start_at > booking.start_at,
+            Booking.status.in_([BookingStatus.PENDING, BookingStatus.CONFIRMED]),
+        )
+    )
 
 
 def cancel(

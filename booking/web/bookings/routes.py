@@ -13,7 +13,7 @@ from booking.engine.localtime import to_local, to_utc, zone
 from booking.services import bookings
 from booking.web.bookings.forms import BookingForm, CancelForm, MoveForm, PlacementForm, default_day
 from booking.web.errors import or_404
-from booking.web.labels import render_violation
+from booking.web.labels import localized, render_violation
 from models import Booking, BookingStatus, Mode, Resource
 
 bp = Blueprint("bookings", __name__)
@@ -226,6 +226,22 @@ def move(booking_id: int) -> Response | str | tuple[str, int]:
     return redirect(url_for("bookings.detail", booking_id=moved.id))
 
 
+@bp.get("/bookings/<int:booking_id>/cancel")
+@login_required
+def confirm_cancel(booking_id: int) -> Response | str:
+    """Cancelling asks first: a page that names the booking, with the button that cancels it."""
+    booking = _visible_or_404(booking_id)
+    if not bookings.can_cancel(current_user, booking, clock.now()):
+        return redirect(url_for("bookings.detail", booking_id=booking.id))
+    return render_template(
+        "bookings/cancel.html",
+        booking=booking,
+        resource=booking.resource,
+        form=CancelForm(following=request.args.get("following") == "1"),
+        later=bookings.later_in_series(booking),
+    )
+
+
 @bp.post("/bookings/<int:booking_id>/cancel")
 @login_required
 def cancel(booking_id: int) -> Response:
@@ -239,5 +255,24 @@ def cancel(booking_id: int) -> Response:
         for violation in refused.violations:
             flash(render_violation(violation), "error")
         return redirect(url_for("bookings.detail", booking_id=booking_id))
-    flash(ngettext("%(num)d booking cancelled.", "%(num)d bookings cancelled.", len(cancelled)), "success")
+    if len(cancelled) == 1:
+        flash(_("Cancelled: %(booking)s.", booking=describe(cancelled[0])), "success")
+    else:
+        flash(
+            ngettext("%(num)d booking cancelled:", "%(num)d bookings cancelled:", len(cancelled))
+            + " "
+            + "; ".join(describe(b) for b in cancelled),
+            "success",
+        )
     return redirect(url_for("bookings.detail", booking_id=booking_id))
+
+
+def describe(booking: Booking) -> str:
+    """A booking in a line: the facility and its local date and times."""
+    resource = booking.resource
+    tz = zone(resource.timezone)
+    start, end = to_local(booking.start_at, tz), to_local(booking.end_at, tz)
+    if resource.mode == Mode.PLACEMENT:
+        last = end - timedelta(days=1)
+        return f"{localized(resource)}, {start:%Y-%m-%d} – {last:%Y-%m-%d}"
+    return f"{localized(resource)}, {start:%Y-%m-%d %H:%M}–{end:%H:%M}"
