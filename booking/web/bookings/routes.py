@@ -255,7 +255,13 @@ def cancel(booking_id: int) -> Response:
         for violation in refused.violations:
             flash(render_violation(violation), "error")
         return redirect(url_for("bookings.detail", booking_id=booking_id))
-    if len(cancelled) == 1:
+    if (
+        len(cancelled) == 1
+        and cancelled[0].resource.mode == Mode.PLACEMENT
+        and cancelled[0].user_id == current_user.id
+    ):
+        flash(_("Application withdrawn: %(booking)s.", booking=describe(cancelled[0])), "success")
+    elif len(cancelled) == 1:
         flash(_("Cancelled: %(booking)s.", booking=describe(cancelled[0])), "success")
     else:
         flash(
