@@ -3,6 +3,7 @@
 from flask import Flask
 
 from booking.web import errors, labels
+from booking.web.manage import sections
 
 
 def register_web(app: Flask) -> None:
@@ -36,3 +37,4 @@ def register_web(app: Flask) -> None:
         app.register_blueprint(blueprint)
     errors.register(app)
     labels.register(app)
+    sections.register(app)

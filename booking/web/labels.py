@@ -8,7 +8,7 @@ from babel.dates import format_skeleton
 from babel.lists import format_list
 from babel.units import format_unit
 from flask import Flask
-from flask_babel import format_date, format_datetime, format_time, get_locale
+from flask_babel import format_date, format_datetime, format_time, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -269,6 +269,33 @@ def render_violation(violation: Any) -> str:
             if isinstance(violation.params.get(key), int):
                 params[key] = duration_words(violation.params[key] * size)
     return _(message, **params)
+
+
+_QUOTA_PERIODS = {
+    QuotaPeriod.DAY: _l("per day"),
+    QuotaPeriod.WEEK: _l("per week"),
+    QuotaPeriod.MONTH: _l("per month"),
+    QuotaPeriod.ACTIVE: _l("at once"),
+}
+
+
+def quota_text(quota: Any) -> str:
+    """A quota in one line, as its row in the quota list reads: who, where, counted for, limit."""
+    who = str(CATEGORY_LABELS[quota.category]) if quota.category else _("Everyone")
+    if quota.resource is not None:
+        where = localized(quota.resource)
+    elif quota.resource_kind is not None:
+        where = str(KIND_LABELS[quota.resource_kind])
+    else:
+        where = _("All facilities")
+    counted = _("Each organization") if quota.scope.value == "organization" else _("Each person")
+    limits = []
+    if quota.max_bookings is not None:
+        limits.append(ngettext("%(num)d booking", "%(num)d bookings", quota.max_bookings))
+    if quota.max_hours is not None:
+        limits.append(_("%(hours)s hours", hours=f"{quota.max_hours:g}"))
+    limit = " / ".join(limits) + " " + str(_QUOTA_PERIODS[quota.period])
+    return " · ".join([who, where, counted, limit])
 
 
 def status_label(booking: Any) -> str:

@@ -31,7 +31,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from booking.services import facilities
 from booking.web.bookings.forms import TimeSpanForm
 from booking.web.labels import CATEGORY_LABELS, KIND_LABELS, MODE_LABELS, WEEKDAY_NAMES
-from models import Category, Mode, QuotaPeriod, QuotaScope, ResourceKind
+from models import Category, Mode, Quota, QuotaPeriod, QuotaScope, ResourceKind
 
 REASON_LENGTH = 500
 
@@ -392,6 +392,20 @@ class QuotaForm(FlaskForm):
             max_bookings=self.max_bookings.data,
             max_hours=self.max_hours.data,
         )
+
+    def fill(self, quota: Quota) -> None:
+        """Show a stored quota for editing."""
+        self.category.data = quota.category.value if quota.category else ""
+        if quota.resource_id is not None:
+            self.applies_to.data = f"resource:{quota.resource_id}"
+        elif quota.resource_kind is not None:
+            self.applies_to.data = f"kind:{quota.resource_kind.value}"
+        else:
+            self.applies_to.data = ""
+        self.scope.data = quota.scope.value
+        self.period.data = quota.period.value
+        self.max_bookings.data = quota.max_bookings
+        self.max_hours.data = quota.max_hours
 
     def check(self, university_id: int) -> bool:
         """validate() plus the quota rules, which need the university."""
