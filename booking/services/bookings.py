@@ -512,6 +512,23 @@ def request_series(
     return SeriesResult(series=series, booked=booked, skipped=refused)
 
 
+@dataclass(frozen=True)
+class WindowCut:
+    """The dates of a series that lie beyond the booking window, and when the first of them opens."""
+
+    dates: int
+    first_opens: datetime  # UTC: from this instant the earliest of them can be booked
+
+
+def window_cut(resource: Resource, occurrences: Sequence[Occurrence]) -> WindowCut | None:
+    """How the booking window cut a series short; None when it did not."""
+    beyond = [o for o in occurrences if any(v.code == "max_advance" for v in o.decision.violations)]
+    if not beyond:
+        return None
+    first = min(o.interval.start for o in beyond)
+    return WindowCut(len(beyond), first - timedelta(days=resource.policy.max_advance_days))
+
+
 def _distinct(violations: Iterable[Violation]) -> list[Violation]:
     seen: dict[tuple[str, str], Violation] = {}
     for v in violations:

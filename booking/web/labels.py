@@ -298,6 +298,43 @@ def quota_text(quota: Any) -> str:
     return " · ".join([who, where, counted, limit])
 
 
+def standing_text(standing: Any) -> str:
+    """One pooled quota's usage: "3 of 5 bookings of labs at HPU used in the week of 23 Nov"."""
+    from booking import engine
+
+    quota = standing.quota
+    subject = format_param(
+        engine.QuotaSubject(
+            university=quota.university_name,
+            kind=quota.resource_kind,
+            resource=quota.resource_name if quota.resource_id is not None else None,
+        )
+    )
+    window = format_param(standing.window) if standing.window is not None else _("at once")
+    parts = []
+    if quota.max_bookings is not None:
+        parts.append(
+            _(
+                "%(used)s of %(limit)s bookings of %(subject)s used %(window)s",
+                used=standing.bookings,
+                limit=quota.max_bookings,
+                subject=subject,
+                window=window,
+            )
+        )
+    if quota.max_hours is not None:
+        parts.append(
+            _(
+                "%(used)s of %(limit)s hours of %(subject)s used %(window)s",
+                used=f"{standing.hours:g}",
+                limit=f"{quota.max_hours:g}",
+                subject=subject,
+                window=window,
+            )
+        )
+    return "; ".join(parts)
+
+
 def status_label(booking: Any) -> str:
     """A booking's status; a placement application someone cancelled reads "Withdrawn"."""
     if booking.status == BookingStatus.CANCELLED and booking.resource.mode == Mode.PLACEMENT:
@@ -349,6 +386,7 @@ def register(app: Flask) -> None:
         MODE_LABELS=MODE_LABELS,
         STATUS_LABELS=STATUS_LABELS,
         status_label=status_label,
+        standing_text=standing_text,
         duration_words=duration_words,
         WEEKDAY_NAMES=WEEKDAY_NAMES,
         localized=localized,

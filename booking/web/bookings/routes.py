@@ -10,10 +10,10 @@ from werkzeug.wrappers import Response
 
 from booking import clock
 from booking.engine.localtime import to_local, to_utc, zone
-from booking.services import bookings
+from booking.services import bookings, pools
 from booking.web.bookings.forms import BookingForm, CancelForm, MoveForm, PlacementForm, default_day
 from booking.web.errors import or_404
-from booking.web.labels import localized, render_violation
+from booking.web.labels import duration_words, localized, render_violation
 from models import Booking, BookingStatus, Mode, Resource
 
 bp = Blueprint("bookings", __name__)
@@ -43,9 +43,9 @@ def new(resource_id: int) -> Response | str | tuple[str, int]:
     now = clock.now()
     if request.method == "GET":
         _prefill(form, resource, now)
-        return render_template("bookings/new.html", resource=resource, form=form)
+        return _form_page(resource, form)
     if not form.validate_on_submit():
-        return render_template("bookings/new.html", resource=resource, form=form), 422
+        return _form_page(resource, form), 422
     start, end = _utc(resource, form.local_start()), _utc(resource, form.local_end())
     try:
         if form.repeat.data:
@@ -60,10 +60,14 @@ def new(resource_id: int) -> Response | str | tuple[str, int]:
             now=now,
         )
     except bookings.BookingRefused as refused:
-        return render_template(
-            "bookings/new.html", resource=resource, form=form, violations=refused.violations
-        ), 422
+        return _form_page(resource, form, violations=refused.violations), 422
     return _done(booking)
+
+
+def _form_page(resource: Resource, form: BookingForm, **extra: object) -> str:
+    """The booking form, with the company's pooled allowance where one applies."""
+    pooled = pools.pooled_standing(current_user, clock.now(), resource=resource)
+    return render_template("bookings/new.html", resource=resource, form=form, pooled=pooled, **extra)
 
 
 def _prefill(form: BookingForm, resource: Resource, now: datetime) -> None:
@@ -95,6 +99,8 @@ def _series(resource: Resource, form: BookingForm, now: datetime) -> Response | 
             form=form,
             occurrences=occurrences,
             available=sum(1 for o in occurrences if o.ok),
+            cut=bookings.window_cut(resource, occurrences),
+            window_cut_text=window_cut_text,
         )
     result = bookings.request_series(
         current_user,
@@ -120,7 +126,23 @@ def _series(resource: Resource, form: BookingForm, now: datetime) -> Response | 
         ),
         "success",
     )
+    cut = bookings.window_cut(resource, result.skipped)
+    if cut is not None:
+        flash(window_cut_text(resource, cut), "info")
     return redirect(url_for("bookings.detail", booking_id=result.booked[0].id))
+
+
+def window_cut_text(resource: Resource, cut: bookings.WindowCut) -> str:
+    """Why a series stopped short: its later dates lie beyond the booking window, and when they open."""
+    return ngettext(
+        "%(num)d date lies beyond the booking window (%(window)s ahead) and cannot be booked yet; "
+        "it can be booked from %(opens)s.",
+        "%(num)d dates lie beyond the booking window (%(window)s ahead) and cannot be booked yet; "
+        "the first of them can be booked from %(opens)s.",
+        cut.dates,
+        window=duration_words(resource.policy.max_advance_days * 1440),
+        opens=to_local(cut.first_opens, zone(resource.timezone)).strftime("%Y-%m-%d %H:%M"),
+    )
 
 
 def _apply_for_placement(resource: Resource) -> Response | str | tuple[str, int]:
