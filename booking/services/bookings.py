@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 import sqlalchemy as sa
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from booking import engine, notify
@@ -885,8 +886,12 @@ def get_visible_booking(user: User, booking_id: int) -> Booking:
     return booking
 
 
-def my_bookings(user: User, show: str, now: datetime, *, limit: int = 200) -> list[Booking]:
-    """The user's bookings: 'upcoming' (active, not ended), 'past', or 'cancelled' (and declined)."""
+MY_BOOKINGS_PER_PAGE = 50
+
+
+def my_bookings(user: User, show: str, now: datetime, *, page: int = 1) -> Pagination:
+    """One page of the user's bookings: 'upcoming' (active, not ended), 'past', or 'cancelled' (and
+    declined); every booking is on some page, none is cut off."""
     query = sa.select(Booking).where(Booking.user_id == user.id).options(selectinload(Booking.resource))
     ended = {BookingStatus.CANCELLED, BookingStatus.REJECTED, BookingStatus.EXPIRED}
     if show == "cancelled":
@@ -899,7 +904,8 @@ def my_bookings(user: User, show: str, now: datetime, *, limit: int = 200) -> li
         query = query.where(Booking.status.in_(ACTIVE_STATUSES), Booking.end_at > now).order_by(
             Booking.start_at
         )
-    return list(db.session.scalars(query.limit(limit)))
+    query = query.order_by(Booking.id)
+    return db.paginate(query, page=max(page, 1), per_page=MY_BOOKINGS_PER_PAGE, error_out=False, count=True)
 
 
 def history(booking: Booking) -> list:

@@ -81,6 +81,8 @@ class FacilityDraft:
     description_en: str = ""
     campus: str = ""
     address: str = ""
+    campus_en: str = ""
+    address_en: str = ""
     latitude: float | None = None
     longitude: float | None = None
     tags: tuple[str, ...] = ()

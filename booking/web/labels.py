@@ -160,6 +160,12 @@ def localized(obj: Any, field: str = "name") -> str:
     return (zh or en) if is_chinese() else (en or zh)
 
 
+def place(resource: Any, field: str) -> str:
+    """A facility's campus or address: the English one on English pages where given, else the one stored."""
+    english = getattr(resource, f"{field}_en", "") or ""
+    return english if english and not is_chinese() else getattr(resource, field) or ""
+
+
 def local_datetime(value: datetime, timezone: str) -> datetime:
     return value.astimezone(ZoneInfo(timezone))
 
@@ -386,6 +392,7 @@ def register(app: Flask) -> None:
         MODE_LABELS=MODE_LABELS,
         STATUS_LABELS=STATUS_LABELS,
         status_label=status_label,
+        place=place,
         standing_text=standing_text,
         duration_words=duration_words,
         WEEKDAY_NAMES=WEEKDAY_NAMES,

@@ -114,3 +114,16 @@ def test_a_one_character_surname_finds_people_in_scope(client, auth, uni_a, mana
     auth.login(manager_a)
     html = client.get("/manage/book?q=张", headers=EN).get_data(as_text=True)
     assert "张伟" in html and "张敏" not in html
+
+
+def test_a_facility_keeps_an_english_campus_and_address(client, auth, uni_a, manager_a):
+    from tests.manage.test_facilities import facility_form
+
+    court = make_resource(uni_a)
+    auth.login(manager_a)
+    form = facility_form(
+        campus="南校区", address="世纪大道2001号", campus_en="South campus", address_en="2001 Century Ave"
+    )
+    assert client.post(f"/manage/facilities/{court.id}", data=form).status_code == 302
+    saved = fresh(Resource, court.id)
+    assert (saved.campus, saved.campus_en, saved.address_en) == ("南校区", "South campus", "2001 Century Ave")

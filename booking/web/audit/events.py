@@ -113,6 +113,8 @@ FIELD_LABELS = {
     "timezone": _l("Time zone"),
     "campus": _l("Campus"),
     "address": _l("Address"),
+    "campus_en": _l("Campus in English"),
+    "address_en": _l("Address in English"),
     "latitude": _l("Latitude"),
     "longitude": _l("Longitude"),
     "tags": _l("Tags and equipment"),

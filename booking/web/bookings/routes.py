@@ -180,8 +180,10 @@ def mine() -> str:
     show = request.args.get("show", "upcoming")
     if show not in SHOW_CHOICES:
         show = "upcoming"
-    rows = bookings.my_bookings(current_user, show, clock.now())
-    return render_template("bookings/mine.html", bookings=rows, show=show)
+    pagination = bookings.my_bookings(
+        current_user, show, clock.now(), page=request.args.get("page", 1, type=int)
+    )
+    return render_template("bookings/mine.html", bookings=pagination.items, pagination=pagination, show=show)
 
 
 def _visible_or_404(booking_id: int) -> Booking:

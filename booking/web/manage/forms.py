@@ -140,6 +140,8 @@ class FacilityForm(FlaskForm):
     )
     campus = StringField(_l("Campus"), validators=[Optional(), Length(max=100)])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
+    campus_en = StringField(_l("Campus in English"), validators=[Optional(), Length(max=100)])
+    address_en = StringField(_l("Address in English"), validators=[Optional(), Length(max=300)])
     latitude = FloatField(_l("Latitude"), validators=[Optional()])
     longitude = FloatField(_l("Longitude"), validators=[Optional()])
     tags = StringField(_l("Tags and equipment"), validators=[Optional(), Length(max=1000)])
@@ -159,6 +161,8 @@ class FacilityForm(FlaskForm):
             description_en=(self.description_en.data or "").strip(),
             campus=(self.campus.data or "").strip(),
             address=(self.address.data or "").strip(),
+            campus_en=(self.campus_en.data or "").strip(),
+            address_en=(self.address_en.data or "").strip(),
             latitude=self.latitude.data,
             longitude=self.longitude.data,
             tags=facilities.normalize_tags(self.tags.data or ""),
@@ -179,6 +183,8 @@ class FacilityForm(FlaskForm):
             "timezone",
             "campus",
             "address",
+            "campus_en",
+            "address_en",
             "latitude",
             "longitude",
             "description_zh",
