@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed
 FLASK := $(BIN)/flask --app booking
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Links in emails, .ics files, feeds and QR codes point at the server `make run` starts, unless set.
+BASE_URL ?= http://$(HOST):$(PORT)
 TRANSLATIONS := booking/translations
 
 .PHONY: run test lint format install translations extract-messages update-messages bench bench-quick e2e clean vendor-js
@@ -32,7 +34,7 @@ update-messages: extract-messages
 run: translations
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
-	$(FLASK) run --host $(HOST) --port $(PORT) --no-reload
+	BASE_URL=$(BASE_URL) $(FLASK) run --host $(HOST) --port $(PORT) --no-reload
 
 test: translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

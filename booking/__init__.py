@@ -4,15 +4,25 @@ import functools
 import logging
 from typing import Any
 
+import click
 from babel import Locale
 from flask import Flask, has_request_context, request, session
 from flask_babel import lazy_gettext
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from booking.config import ROOT, Config, config_from_environment
+from booking.config import ROOT, Config, config_from_environment, served_base_url
 from booking.database import configure_engine, end_session
 from booking.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate, talisman
+
+
+def _served_base_url() -> str | None:
+    """Under `flask run`, the address it serves (its --host and --port); None for any other command."""
+    context = click.get_current_context(silent=True)
+    if context is None or context.info_name != "run":
+        return None
+    host, port = context.params.get("host"), context.params.get("port")
+    return served_base_url(str(host or "127.0.0.1"), int(port or 5000))
 
 
 def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
@@ -33,6 +43,8 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
             "SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')."
         )
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "booking" / "translations"))
+    if app.config.get("BASE_URL_FROM_SERVER"):
+        app.config["BASE_URL"] = _served_base_url() or app.config["BASE_URL"]
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     if app.config["TRUSTED_PROXIES"]:

@@ -90,8 +90,19 @@ class Config:
     STATISTICS_DAYS_PER_TICK = int(os.environ.get("STATISTICS_DAYS_PER_TICK", "1000"))
 
 
+def served_base_url(host: str, port: int) -> str:
+    """The address `flask run --host HOST --port PORT` serves, for links when BASE_URL is not set."""
+    if host in ("", "0.0.0.0", "::"):  # every interface: this machine's loopback reaches it
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
+    # Without a BASE_URL, links in emails, .ics files, feeds and QR codes use the port `flask run` serves.
+    BASE_URL_FROM_SERVER = "BASE_URL" not in os.environ
     SECRET_KEY = os.environ.get("SECRET_KEY") or _development_secret_key()
     SCHEDULER_IN_PROCESS = _bool("SCHEDULER_IN_PROCESS", True)
 

@@ -82,6 +82,8 @@ class UniversitySpec:
     address: str
     latitude: float
     longitude: float
+    campus_en: str = ""
+    address_en: str = ""
 
 
 UNIVERSITIES = (
@@ -89,37 +91,45 @@ UNIVERSITIES = (
         "HPU",
         "河南理工大学",
         "Henan Polytechnic University",
-        "主校区 Main campus",
+        "主校区",
         "河南省焦作市高新区世纪大道2001号",
         35.1930,
         113.2705,
+        "Main campus",
+        "2001 Century Avenue, High-tech Zone, Jiaozuo, Henan",
     ),
     UniversitySpec(
         "JZU",
         "焦作大学",
         "Jiaozuo University",
-        "丰收路校区 Fengshou Road campus",
+        "丰收路校区",
         "河南省焦作市山阳区丰收路",
         35.2335,
         113.2585,
+        "Fengshou Road campus",
+        "Fengshou Road, Shanyang District, Jiaozuo, Henan",
     ),
     UniversitySpec(
         "HJU",
         "黄河交通学院",
         "Huanghe Jiaotong University",
-        "武陟校区 Wuzhi campus",
+        "武陟校区",
         "河南省焦作市武陟县",
         35.0985,
         113.4020,
+        "Wuzhi campus",
+        "Wuzhi County, Jiaozuo, Henan",
     ),
     UniversitySpec(
         "JZNC",
         "焦作师范高等专科学校",
         "Jiaozuo Normal College",
-        "解放区校区 Jiefang campus",
+        "解放区校区",
         "河南省焦作市解放区",
         35.2410,
         113.2165,
+        "Jiefang campus",
+        "Jiefang District, Jiaozuo, Henan",
     ),
 )
 
@@ -1354,6 +1364,8 @@ class _Seeder:
             description_en=spec.description_en,
             campus=campus.campus,
             address=campus.address + spec.building,
+            campus_en=campus.campus_en,
+            address_en=campus.address_en,
             latitude=round(campus.latitude + spec.offset[0], 6),
             longitude=round(campus.longitude + spec.offset[1], 6),
             capacity=spec.capacity,

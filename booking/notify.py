@@ -33,6 +33,9 @@ MESSAGES: dict[str, str] = {
     "booking_requested": N_("New request: %(resource)s, %(when)s, from %(person)s."),
     "booking_confirmed": N_("Your booking of %(resource)s on %(when)s is confirmed."),
     "series_confirmed": N_("Your %(dates)s bookings of %(resource)s from %(when)s are confirmed."),
+    "booking_made_for_you": N_(
+        "%(manager)s booked %(resource)s on %(when)s for you. It is confirmed; the reason given: %(note)s"
+    ),
     "booking_approved": N_("Your booking of %(resource)s on %(when)s was approved."),
     "booking_rejected": N_("Your booking of %(resource)s on %(when)s was declined: %(note)s"),
     "series_approved": N_("Your %(dates)s bookings of %(resource)s from %(when)s were approved."),
@@ -69,6 +72,7 @@ SUBJECTS: dict[str, str] = {
     "booking_requested": N_("New booking request: %(resource)s"),
     "booking_confirmed": N_("Booking confirmed: %(resource)s, %(when)s"),
     "series_confirmed": N_("Bookings confirmed: %(resource)s"),
+    "booking_made_for_you": N_("Booked for you: %(resource)s, %(when)s"),
     "booking_approved": N_("Booking approved: %(resource)s"),
     "booking_rejected": N_("Booking declined: %(resource)s"),
     "series_approved": N_("Bookings approved: %(resource)s"),

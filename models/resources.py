@@ -26,6 +26,9 @@ class Resource(db.Model):
     description_en: Mapped[str] = mapped_column(sa.Text, default="")
     campus: Mapped[str] = mapped_column(sa.String(100), default="")
     address: Mapped[str] = mapped_column(sa.String(300), default="")
+    # The campus and address in English, where given; English pages fall back to the ones above.
+    campus_en: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    address_en: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
     latitude: Mapped[float | None] = mapped_column(sa.Float)
     longitude: Mapped[float | None] = mapped_column(sa.Float)
     capacity: Mapped[int] = mapped_column(default=1)

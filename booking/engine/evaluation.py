@@ -129,7 +129,11 @@ def _account(resource: ResourceSpec, requester: RequesterSpec, now: datetime) ->
     if requester.suspended_until is not None and now < requester.suspended_until:
         found.append(v.account_suspended(to_local(requester.suspended_until, zone(resource.timezone))))
     if requester.category not in resource.policy.allowed_categories:
-        found.append(v.category_not_allowed(requester.category))
+        pending = requester.pending_category
+        if pending is not None and pending in resource.policy.allowed_categories:
+            found.append(v.verification_pending(requester.category, pending, requester.pending_at))
+        else:
+            found.append(v.category_not_allowed(requester.category))
     return found
 
 

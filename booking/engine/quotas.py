@@ -1,6 +1,7 @@
 """Quotas: which limits apply to a request, the period they count in, and the usage that counts."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from booking.engine import violations as v
@@ -94,6 +95,34 @@ def quota_usage(
         elif window.start <= item.start < window.end:
             counted.append(item)
     return counted
+
+
+@dataclass(frozen=True)
+class Standing:
+    """How much of a quota is used in the period holding an instant (for ACTIVE: bookings not yet over)."""
+
+    quota: QuotaSpec
+    bookings: int
+    hours: float
+    window: PeriodWindow | None
+
+
+def standing(
+    quota: QuotaSpec, requester: RequesterSpec, usage: Sequence[UsageItem], timezone: str, now: datetime
+) -> Standing:
+    """The quota's usage now, counted exactly as a request made now would count it."""
+    counted = quota_usage(quota, BookingRequest(now, now), requester, usage, timezone, now)
+    return Standing(
+        quota,
+        len(counted),
+        round(sum(_hours(item.start, item.end) for item in counted), 2),
+        _window_for_message(now, quota.period, timezone),
+    )
+
+
+def pooled(quota: QuotaSpec, requester: RequesterSpec) -> bool:
+    """Whether the quota counts the requester's organization's bookings together."""
+    return _pooled(quota, requester)
 
 
 def check_quotas(

@@ -100,6 +100,9 @@ class RequesterSpec:
     category: Category
     active: bool
     suspended_until: datetime | None
+    # The category a person claimed but is not yet verified for, and the organization that verifies it.
+    pending_category: Category | None = None
+    pending_at: LocalizedName | None = None
 
 
 @dataclass(frozen=True)

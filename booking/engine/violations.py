@@ -9,7 +9,8 @@ language. Parameter values are only int, float, str, local (naive) date/time/dat
 |-----------------------|----------------------------------------------------------|-------------|
 | account_inactive      | (none)                                                   | yes         |
 | account_suspended     | until (local datetime)                                   | yes         |
-| category_not_allowed  | category (Category)                                      | yes         |
+| category_not_allowed  | category (Category); when a claimed category awaits      | yes         |
+|                       | verification: pending (Category), organization (Name)    |             |
 | resource_inactive     | resource (LocalizedName)                                 | yes         |
 | in_past               | (none)                                                   | yes         |
 | min_notice            | minutes (int)                                            | yes         |
@@ -125,6 +126,29 @@ def category_not_allowed(category: Category) -> Violation:
         ViolationCode.CATEGORY_NOT_ALLOWED,
         N_("This facility is not open to %(category)s."),
         {"category": category},
+    )
+
+
+# A claimed category whose verification is pending would be allowed here (category_not_allowed's code).
+_VERIFICATION_PENDING = {
+    Category.STUDENT: N_(
+        "Your student verification is pending at %(organization)s. Until it is confirmed you book as a "
+        "resident, and this facility is not open to %(category)s."
+    ),
+    Category.ENTERPRISE: N_(
+        "The verification of your company, %(organization)s, is pending with the city office. Until it is "
+        "confirmed you book as a resident, and this facility is not open to %(category)s."
+    ),
+}
+
+
+def verification_pending(
+    category: Category, pending: Category, organization: LocalizedName | None
+) -> Violation:
+    return Violation(
+        ViolationCode.CATEGORY_NOT_ALLOWED,
+        _VERIFICATION_PENDING[pending],
+        {"category": category, "pending": pending, "organization": organization or LocalizedName("-", "-")},
     )
 
 

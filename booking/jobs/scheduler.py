@@ -15,7 +15,7 @@ import os
 import signal
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import FrameType
 
 import click
@@ -34,6 +34,8 @@ from models import db
 log = logging.getLogger("booking.jobs")
 
 DEFAULT_MISFIRE_GRACE_SECONDS = 60
+# Under the development server the first runs wait, so its start-up text is printed first.
+IN_PROCESS_FIRST_RUN_DELAY_SECONDS = 5
 _in_process: BackgroundScheduler | None = None
 _in_process_lock = threading.Lock()
 
@@ -46,15 +48,17 @@ def interval(app: Flask, job: Job, override: int | None = None) -> int:
     return int(app.config.get("SCHEDULER_INTERVALS", {}).get(job.name, job.seconds))
 
 
-def run_job(app: Flask, job: Job) -> int:
-    """Run one job now in a fresh app context (so its own session and connection); log its row count."""
+def run_job(app: Flask, job: Job, *, quiet_when_idle: bool = False) -> int:
+    """Run one job now in a fresh app context (so its own session and connection); log its row count
+    (with `quiet_when_idle`, only when it touched any, so the development console stays readable)."""
     started = time.monotonic()
     with app.app_context(), checked_writes():
         try:
             count = job.run(clock.now())
         finally:
             db.session.remove()
-    log.info("job %s touched %d rows in %.2f s", job.name, count, time.monotonic() - started)
+    level = logging.DEBUG if quiet_when_idle and count == 0 else logging.INFO
+    log.log(level, "job %s touched %d rows in %.2f s", job.name, count, time.monotonic() - started)
     return count
 
 
@@ -63,13 +67,22 @@ def run_all_once(app: Flask) -> dict[str, int]:
     return {job.name: run_job(app, job) for job in JOBS}
 
 
-def add_jobs(scheduler: BaseScheduler, app: Flask, *, every: int | None = None) -> None:
+def add_jobs(
+    scheduler: BaseScheduler,
+    app: Flask,
+    *,
+    every: int | None = None,
+    first_run: datetime | None = None,
+    quiet_when_idle: bool = False,
+) -> None:
+    """Every job on its interval, the first runs at `first_run` (default: now)."""
     grace = int(app.config.get("SCHEDULER_MISFIRE_GRACE_SECONDS", DEFAULT_MISFIRE_GRACE_SECONDS))
     for job in JOBS:
         scheduler.add_job(
             run_job,
             "interval",
             args=(app, job),
+            kwargs={"quiet_when_idle": quiet_when_idle},
             id=job.name,
             name=job.name,
             seconds=interval(app, job, every),
@@ -77,7 +90,7 @@ def add_jobs(scheduler: BaseScheduler, app: Flask, *, every: int | None = None) 
             coalesce=True,
             max_instances=1,
             misfire_grace_time=grace,
-            next_run_time=datetime.now(UTC),
+            next_run_time=first_run or datetime.now(UTC),
         )
 
 
@@ -125,13 +138,20 @@ def start_in_process(app: Flask) -> BackgroundScheduler | None:
     with _in_process_lock:
         if _in_process is not None:
             return _in_process
+        # The dev server's start-up text comes first and stays readable: APScheduler's own lines are
+        # quieted, the first runs wait a few seconds, and a run that found nothing to do says nothing.
+        for name in ("apscheduler.scheduler", "apscheduler.executors.default"):
+            logging.getLogger(name).setLevel(logging.WARNING)
         scheduler = BackgroundScheduler(timezone=UTC, daemon=True)
-        add_jobs(scheduler, app)
-        logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
+        first_run = datetime.now(UTC) + timedelta(seconds=IN_PROCESS_FIRST_RUN_DELAY_SECONDS)
+        add_jobs(scheduler, app, first_run=first_run, quiet_when_idle=True)
         scheduler.start()
         atexit.register(_stop_in_process, scheduler)
         _in_process = scheduler
-    log.info("scheduler running in-process (development)")
+    log.info(
+        "scheduler running in-process (development); the first jobs run in %d s",
+        IN_PROCESS_FIRST_RUN_DELAY_SECONDS,
+    )
     return scheduler
 
 

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 import sqlalchemy as sa
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from booking import engine, notify
@@ -459,7 +460,25 @@ def book_on_behalf(
         _audit_created(
             booking, manager, now, on_behalf_of=user.id, reason=reason.strip(), overridden=overridden
         )
+        _tell_booked_for(booking, manager, reason.strip(), now)
     return booking
+
+
+def _tell_booked_for(booking: Booking, manager: User, reason: str, now: datetime) -> None:
+    """The person a manager booked for hears of it (inbox and email), with the .ics for their calendar."""
+    from booking.services import calendar
+
+    owner = db.session.get(User, booking.user_id)
+    ics = calendar.booking_calendar(booking, calendar.owner_locale(owner))
+    notify.notify(
+        booking.user_id,
+        "booking_made_for_you",
+        at=now,
+        booking=booking,
+        ics=ics,
+        manager=manager.display_name,
+        note=reason,
+    )
 
 
 def _reason_required() -> Violation:
@@ -650,6 +669,23 @@ def _book_series(
     return SeriesResult(series=series, booked=booked, skipped=refused)
 
 
+@dataclass(frozen=True)
+class WindowCut:
+    """The dates of a series that lie beyond the booking window, and when the first of them opens."""
+
+    dates: int
+    first_opens: datetime  # UTC: from this instant the earliest of them can be booked
+
+
+def window_cut(resource: Resource, occurrences: Sequence[Occurrence]) -> WindowCut | None:
+    """How the booking window cut a series short; None when it did not."""
+    beyond = [o for o in occurrences if any(v.code == "max_advance" for v in o.decision.violations)]
+    if not beyond:
+        return None
+    first = min(o.interval.start for o in beyond)
+    return WindowCut(len(beyond), first - timedelta(days=resource.policy.max_advance_days))
+
+
 def _distinct(violations: Iterable[Violation]) -> list[Violation]:
     seen: dict[tuple[str, str], Violation] = {}
     for v in violations:
@@ -675,6 +711,19 @@ def can_cancel(user: User, booking: Booking, now: datetime) -> bool:
     if booking.status == BookingStatus.PENDING:
         return now < booking.start_at
     return now <= cancel_deadline(booking)
+
+
+def later_in_series(booking: Booking) -> int:
+    """How many later dates of the booking's series are still pending or confirmed."""
+    if booking.series_id is None:
+        return 0
+    return db.session.scalar(
+        sa.select(sa.func.count(Booking.id)).where(
+            Booking.series_id == booking.series_id,
+            Booking.start_at > booking.start_at,
+            Booking.status.in_([BookingStatus.PENDING, BookingStatus.CONFIRMED]),
+        )
+    )
 
 
 def cancel(
@@ -1015,8 +1064,12 @@ def get_visible_booking(user: User, booking_id: int) -> Booking:
     return booking
 
 
-def my_bookings(user: User, show: str, now: datetime, *, limit: int = 200) -> list[Booking]:
-    """The user's bookings: 'upcoming' (active, not ended), 'past', or 'cancelled' (and declined)."""
+MY_BOOKINGS_PER_PAGE = 50
+
+
+def my_bookings(user: User, show: str, now: datetime, *, page: int = 1) -> Pagination:
+    """One page of the user's bookings: 'upcoming' (active, not ended), 'past', or 'cancelled' (and
+    declined); every booking is on some page, none is cut off."""
     query = sa.select(Booking).where(Booking.user_id == user.id).options(selectinload(Booking.resource))
     ended = {BookingStatus.CANCELLED, BookingStatus.REJECTED, BookingStatus.EXPIRED}
     if show == "cancelled":
@@ -1029,7 +1082,8 @@ def my_bookings(user: User, show: str, now: datetime, *, limit: int = 200) -> li
         query = query.where(Booking.status.in_(ACTIVE_STATUSES), Booking.end_at > now).order_by(
             Booking.start_at
         )
-    return list(db.session.scalars(query.limit(limit)))
+    query = query.order_by(Booking.id)
+    return db.paginate(query, page=max(page, 1), per_page=MY_BOOKINGS_PER_PAGE, error_out=False, count=True)
 
 
 def history(booking: Booking) -> list:

@@ -102,6 +102,8 @@ class FacilityDraft:
     description_en: str = ""
     campus: str = ""
     address: str = ""
+    campus_en: str = ""
+    address_en: str = ""
     latitude: float | None = None
     longitude: float | None = None
     tags: tuple[str, ...] = ()
@@ -590,6 +592,45 @@ def add_quota(actor: User, draft: QuotaDraft, *, now: datetime) -> Quota:
     return quota
 
 
+def get_quota(actor: User, quota_id: int) -> Quota:
+    """A quota of a university the actor manages (else NotFound)."""
+    quota = db.session.get(Quota, quota_id)
+    if quota is None or not actor.can_manage(quota.university_id):
+        raise NotFound
+    return quota
+
+
+def update_quota(actor: User, quota_id: int, draft: QuotaDraft, *, now: datetime) -> Quota:
+    """Change a quota in place (its university stays); the audit event keeps what changed, old and new."""
+    if not actor.can_manage(draft.university_id):
+        raise NotFound
+    if draft.resource_id is not None:
+        owner = db.session.scalar(sa.select(Resource.university_id).where(Resource.id == draft.resource_id))
+        if owner != draft.university_id:
+            raise NotFound
+    _raise_if(quota_problems(draft))
+    with write_transaction():
+        quota = db.session.scalar(sa.select(Quota).where(Quota.id == quota_id).with_for_update())
+        if quota is None or quota.university_id != draft.university_id:
+            raise NotFound
+        changes = {}
+        for key, value in asdict(draft).items():
+            if getattr(quota, key) != value:
+                changes[key] = [_json(getattr(quota, key)), _json(value)]
+                setattr(quota, key, value)
+        if changes:
+            audit.record(
+                "quota.updated",
+                "quota",
+                quota.id,
+                actor_id=actor.id,
+                university_id=quota.university_id,
+                at=now,
+                changes=changes,
+            )
+    return quota
+
+
 def delete_quota(actor: User, quota_id: int, *, now: datetime) -> None:
     with write_transaction():
         quota = db.session.get(Quota, quota_id)
@@ -755,6 +796,14 @@ def _cancel_for_closure(actor: User, booking: Booking, closure: Closure, reason:
     bookings.record_cancellation(
         actor, booking, reason=reason, now=now, notice="booking_cancelled_by_closure", closure=closure.id
     )
+
+
+def get_closure(actor: User, closure_id: int) -> Closure:
+    """A closure of a university the actor manages (else NotFound)."""
+    closure = db.session.get(Closure, closure_id)
+    if closure is None or not actor.can_manage(closure.university_id):
+        raise NotFound
+    return closure
 
 
 def delete_closure(actor: User, closure_id: int, *, now: datetime) -> None:

@@ -186,6 +186,15 @@ def grant_manager(admin: User, *, email: str, university_id: int, now: datetime)
     return user
 
 
+def get_manager(admin: User, user_id: int) -> User:
+    """Someone with manager rights, for the city office (else NotFound)."""
+    _require_admin(admin)
+    user = db.session.get(User, user_id)
+    if user is None or user.manages_id is None:
+        raise NotFound
+    return user
+
+
 def revoke_manager(admin: User, user_id: int, *, now: datetime) -> User:
     _require_admin(admin)
     with write_transaction():

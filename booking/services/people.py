@@ -19,8 +19,8 @@ from booking.mailbox import normalize_email
 from booking.services.errors import NotAllowed, NotFound
 from models import Booking, Resource, User, WaitlistEntry, db
 
-# A search shorter than this lists nobody (it would list everyone in scope).
-MIN_SEARCH = 2
+# A search shorter than this lists nobody; one character is a Chinese surname (张).
+MIN_SEARCH = 1
 # A phone number as typed: digits with the usual separators.
 _PHONE = re.compile(r"^\+?[\d\s()./-]{5,30}$")
 

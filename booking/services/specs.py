@@ -51,12 +51,14 @@ from models import (
     ACTIVE_STATUSES,
     QUOTA_STATUSES,
     Booking,
+    Category,
     Closure,
     Organization,
     Policy,
     Quota,
     Resource,
     User,
+    Verification,
     db,
 )
 
@@ -241,13 +243,29 @@ def specs_with_closures(
 
 
 def requester_spec(user: User) -> RequesterSpec:
+    pending = _pending_category(user)
     return RequesterSpec(
         user_id=user.id,
         organization_id=user.organization_id,
         category=user.effective_category,
         active=user.active,
         suspended_until=user.suspended_until,
+        pending_category=pending,
+        pending_at=LocalizedName(user.organization.name_zh, user.organization.name_en)
+        if pending is not None and user.organization is not None
+        else None,
     )
+
+
+def _pending_category(user: User) -> Category | None:
+    """The student or enterprise category a person claimed and awaits verification for."""
+    if user.effective_category == user.category:
+        return None
+    if user.verification == Verification.PENDING:
+        return user.category
+    if user.category == Category.ENTERPRISE and user.verification == Verification.VERIFIED:
+        return user.category  # verified person, company not verified yet
+    return None
 
 
 def quota_spec(quota: Quota) -> QuotaSpec:

@@ -3,6 +3,7 @@
 from flask import Flask
 
 from booking.web import caching, errors, forms, input, labels
+from booking.web.manage import sections
 
 
 def register_web(app: Flask) -> None:
@@ -44,3 +45,4 @@ def register_web(app: Flask) -> None:
     labels.register(app)
     input.register(app)
     forms.register(app)
+    sections.register(app)

@@ -5,12 +5,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton
+from babel.lists import format_list
+from babel.units import format_unit
 from flask import Flask
-from flask_babel import format_date, format_datetime, format_time, get_locale
+from flask_babel import format_date, format_datetime, format_time, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from booking.engine.violations import N_
 from booking.services.people import mask_email
 from models import BookingStatus, Category, Mode, QuotaPeriod, ResourceKind, Verification
 
@@ -157,6 +160,12 @@ def localized(obj: Any, field: str = "name") -> str:
     return (zh or en) if is_chinese() else (en or zh)
 
 
+def place(resource: Any, field: str) -> str:
+    """A facility's campus or address: the English one on English pages where given, else the one stored."""
+    english = getattr(resource, f"{field}_en", "") or ""
+    return english if english and not is_chinese() else getattr(resource, field) or ""
+
+
 def local_datetime(value: datetime, timezone: str) -> datetime:
     return value.astimezone(ZoneInfo(timezone))
 
@@ -212,10 +221,131 @@ def period_phrase(period: QuotaPeriod, start: date) -> str:
     return _("at once")
 
 
+# Units a length of time is said in, largest first: (minutes in one, CLDR unit). A month here is 30 days,
+# as booking windows are set ("90 days ahead" reads "3 months").
+_DURATION_UNITS = (
+    (30 * 1440, "duration-month"),
+    (7 * 1440, "duration-week"),
+    (1440, "duration-day"),
+    (60, "duration-hour"),
+    (1, "duration-minute"),
+)
+
+
+def duration_words(minutes: int) -> str:
+    """A length of time in words, exactly ("1 week", "3 months", "1 hour 30 minutes"), not "10080 minutes"."""
+    minutes = int(minutes)
+    locale = get_locale()
+    if minutes <= 0:
+        return format_unit(0, "duration-minute", length="long", locale=locale)
+    size, unit = next((size, unit) for size, unit in _DURATION_UNITS if minutes >= size)
+    if minutes % size == 0:
+        return format_unit(minutes // size, unit, length="long", locale=locale)
+    parts = []
+    for size, unit in _DURATION_UNITS[2:]:  # days, hours, minutes
+        if minutes >= size:
+            parts.append(format_unit(minutes // size, unit, length="long", locale=locale))
+            minutes %= size
+    return format_list(parts, style="unit-narrow", locale=locale)
+
+
+# Violations whose lengths of time read better in words: code -> (message, {param: minutes in one}).
+_IN_WORDS = {
+    "too_long": (N_("You can book at most %(max)s at once."), {"max": 1}),
+    "too_short": (N_("Bookings must last at least %(min)s."), {"min": 1}),
+    "min_notice": (N_("Bookings must be made at least %(minutes)s ahead."), {"minutes": 1}),
+    "max_advance": (N_("Bookings open at most %(days)s ahead."), {"days": 1440}),
+    "cancel_deadline": (
+        N_(
+            "Bookings here can be cancelled up to %(minutes)s before the start; "
+            "the deadline was %(deadline)s."
+        ),
+        {"minutes": 1},
+    ),
+}
+
+
 def render_violation(violation: Any) -> str:
     """The engine's message template, translated, with its parameters rendered in the same language."""
     params = {key: format_param(value) for key, value in violation.params.items()}
-    return _(violation.message, **params)
+    message = violation.message
+    if violation.code in _IN_WORDS:
+        message, lengths = _IN_WORDS[violation.code]
+        for key, size in lengths.items():
+            if isinstance(violation.params.get(key), int):
+                params[key] = duration_words(violation.params[key] * size)
+    return _(message, **params)
+
+
+_QUOTA_PERIODS = {
+    QuotaPeriod.DAY: _l("per day"),
+    QuotaPeriod.WEEK: _l("per week"),
+    QuotaPeriod.MONTH: _l("per month"),
+    QuotaPeriod.ACTIVE: _l("at once"),
+}
+
+
+def quota_text(quota: Any) -> str:
+    """A quota in one line, as its row in the quota list reads: who, where, counted for, limit."""
+    who = str(CATEGORY_LABELS[quota.category]) if quota.category else _("Everyone")
+    if quota.resource is not None:
+        where = localized(quota.resource)
+    elif quota.resource_kind is not None:
+        where = str(KIND_LABELS[quota.resource_kind])
+    else:
+        where = _("All facilities")
+    counted = _("Each organization") if quota.scope.value == "organization" else _("Each person")
+    limits = []
+    if quota.max_bookings is not None:
+        limits.append(ngettext("%(num)d booking", "%(num)d bookings", quota.max_bookings))
+    if quota.max_hours is not None:
+        limits.append(_("%(hours)s hours", hours=f"{quota.max_hours:g}"))
+    limit = " / ".join(limits) + " " + str(_QUOTA_PERIODS[quota.period])
+    return " · ".join([who, where, counted, limit])
+
+
+def standing_text(standing: Any) -> str:
+    """One pooled quota's usage: "3 of 5 bookings of labs at HPU used in the week of 23 Nov"."""
+    from booking import engine
+
+    quota = standing.quota
+    subject = format_param(
+        engine.QuotaSubject(
+            university=quota.university_name,
+            kind=quota.resource_kind,
+            resource=quota.resource_name if quota.resource_id is not None else None,
+        )
+    )
+    window = format_param(standing.window) if standing.window is not None else _("at once")
+    parts = []
+    if quota.max_bookings is not None:
+        parts.append(
+            _(
+                "%(used)s of %(limit)s bookings of %(subject)s used %(window)s",
+                used=standing.bookings,
+                limit=quota.max_bookings,
+                subject=subject,
+                window=window,
+            )
+        )
+    if quota.max_hours is not None:
+        parts.append(
+            _(
+                "%(used)s of %(limit)s hours of %(subject)s used %(window)s",
+                used=f"{standing.hours:g}",
+                limit=f"{quota.max_hours:g}",
+                subject=subject,
+                window=window,
+            )
+        )
+    return "; ".join(parts)
+
+
+def status_label(booking: Any) -> str:
+    """A booking's status; a placement application someone cancelled reads "Withdrawn"."""
+    if booking.status == BookingStatus.CANCELLED and booking.resource.mode == Mode.PLACEMENT:
+        return str(_("Withdrawn"))
+    return str(STATUS_LABELS[booking.status])
 
 
 EVENT_LABELS = {
@@ -261,6 +391,10 @@ def register(app: Flask) -> None:
         VERIFICATION_LABELS=VERIFICATION_LABELS,
         MODE_LABELS=MODE_LABELS,
         STATUS_LABELS=STATUS_LABELS,
+        status_label=status_label,
+        place=place,
+        standing_text=standing_text,
+        duration_words=duration_words,
         WEEKDAY_NAMES=WEEKDAY_NAMES,
         localized=localized,
         tag_label=tag_label,

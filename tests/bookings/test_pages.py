@@ -222,3 +222,26 @@ def test_a_training_base_takes_dates_and_a_statement(client: FlaskClient, reside
     booking = db.session.scalars(sa.select(Booking)).one()
     assert booking.status == BookingStatus.PENDING
     assert booking.end_at - booking.start_at == timedelta(days=5)
+
+
+def test_cancelling_asks_first_on_a_page_that_needs_no_javascript(client: FlaskClient, resident) -> None:
+    court = make_resource(name_en="Tennis court")
+    booking = make_booking(court, resident, datetime(2026, 11, 25, 2, tzinfo=UTC))
+    en = {"Accept-Language": "en"}
+    detail = client.get(f"/bookings/{booking.id}", headers=en).get_data(as_text=True)
+    assert f'action="/bookings/{booking.id}/cancel"' not in detail  # no one-click cancel
+    assert f'href="/bookings/{booking.id}/cancel"' in detail
+    ask = client.get(f"/bookings/{booking.id}/cancel", headers=en).get_data(as_text=True)
+    assert "Cancel this booking?" in ask and "Tennis court" in ask and "2026-11-25 10:00" in ask
+    assert f'<form method="post" action="/bookings/{booking.id}/cancel"' in ask
+    db.session.rollback()
+    assert db.session.get(Booking, booking.id).status == BookingStatus.CONFIRMED  # asking changed nothing
+
+
+def test_cancelling_says_what_was_cancelled(client: FlaskClient, resident) -> None:
+    court = make_resource(name_en="Tennis court")
+    booking = make_booking(court, resident, datetime(2026, 11, 25, 2, tzinfo=UTC))
+    done = client.post(
+        f"/bookings/{booking.id}/cancel", headers={"Accept-Language": "en"}, follow_redirects=True
+    )
+    assert "Cancelled: Tennis court, 2026-11-25 10:00–11:00." in done.get_data(as_text=True)

@@ -91,7 +91,7 @@ def test_the_rules_read_as_plain_sentences(client: FlaskClient) -> None:
     )
     page = facility_page(client, court.id)
     assert "Book 1 hour to 2 hours at a time." in page
-    assert "Book from 2 hours to 7 days ahead." in page
+    assert "Book from 2 hours to 1 week ahead." in page
     assert "Requests from students need a manager’s approval." in page
     assert "The facility stays free for 15 minutes after each booking" in page
     assert "Cancel up to 2 hours before the start." in page
@@ -102,7 +102,7 @@ def test_rules_without_approval_or_notice_say_so(client: FlaskClient) -> None:
     court = make_resource(policy={"min_minutes": 90, "max_minutes": None, "min_notice_minutes": 0})
     page = facility_page(client, court.id)
     assert "Book at least 1 hour 30 minutes at a time." in page
-    assert "Book up to 30 days ahead." in page
+    assert "Book up to 1 month ahead." in page
     assert "Bookings are confirmed at once when every rule is met." in page
     assert "Check in" not in page
 

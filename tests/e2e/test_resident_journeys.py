@@ -97,7 +97,9 @@ def test_resident_registers_books_a_badminton_court_downloads_it_and_cancels(new
     expect(free_cell_link(page, later)).to_have_count(0)
 
     page.goto(booking_page)
-    page.get_by_role("button", name="取消预约").click()
+    page.get_by_role("link", name="取消预约").click()  # cancelling asks first, without JavaScript
+    expect(page.locator("h1")).to_have_text("取消这个预约？")
+    page.get_by_role("button", name="是的，取消").click()
     expect(page.locator("#booking-status")).to_have_text("已取消")
     page.goto(later_week)
     expect(free_cell_link(page, later)).to_be_visible()

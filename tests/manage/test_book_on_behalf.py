@@ -3,9 +3,9 @@
 import pytest
 import sqlalchemy as sa
 
-from models import Booking, BookingStatus, Category, Mode, QuotaPeriod, db
+from models import Booking, BookingStatus, Category, EmailMessage, Mode, QuotaPeriod, db
 from tests.factories import make_booking, make_quota, make_resource, make_user
-from tests.manage.conftest import EN, at, events
+from tests.manage.conftest import EN, at, events, notifications
 
 
 def booking_form(person, resource, **overrides) -> dict[str, str]:
@@ -111,3 +111,32 @@ def test_an_unknown_person_is_404(client, auth, uni_a, manager_a):
     assert client.get("/manage/book?user=424242").status_code == 404
     data = booking_form(make_user(), court, user_id="424242")
     assert client.post("/manage/book", data=data).status_code == 404
+
+
+def test_the_person_booked_for_is_told_in_the_inbox_and_by_email_with_the_ics(
+    client, auth, uni_a, manager_a, requester
+):
+    court = make_resource(uni_a, name_en="Court 1")
+    auth.login(manager_a)
+    client.post("/manage/book", data=booking_form(requester, court))
+    [booking] = [b for b in bookings_of(requester) if b.resource_id == court.id]
+    [told] = notifications(requester, "booking_made_for_you")
+    assert told.booking_id == booking.id
+    [email] = db.session.scalars(
+        sa.select(EmailMessage).where(
+            EmailMessage.user_id == requester.id, EmailMessage.kind == "booking_made_for_you"
+        )
+    ).all()
+    assert email.ics is not None and b"BEGIN:VEVENT" in email.ics
+    assert "Wang Manager" in email.body and "Agreed with the sports department" in email.body
+
+
+def test_the_manager_lands_on_the_managers_view_of_the_booking(client, auth, uni_a, manager_a, requester):
+    court = make_resource(uni_a)
+    auth.login(manager_a)
+    page = client.post("/manage/book", data=booking_form(requester, court), headers=EN, follow_redirects=True)
+    html = page.get_data(as_text=True)
+    assert "Booked for" in html and "Li Na" in html and "l***@example.com" in html
+    assert "you may cancel this booking, and Li Na will be told" in html
+    assert "You can cancel until" not in html
+    assert '<li class="breadcrumb-item"><a href="/bookings">' not in html

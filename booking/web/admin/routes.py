@@ -129,6 +129,23 @@ def managers() -> Response | str | tuple[str, int]:
     ), status
 
 
+@bp.get("/managers/<int:user_id>/revoke")
+def confirm_revoke_manager(user_id: int) -> str:
+    try:
+        manager = organizations.get_manager(current_user, user_id)
+    except organizations.NotFound:
+        abort(404)
+    return render_template(
+        "_confirm.html",
+        question=_("Revoke %(name)s's manager rights?", name=manager.display_name),
+        details=[manager.email, localized(manager.manages)],
+        action=url_for("admin.revoke_manager", user_id=manager.id),
+        back=url_for("admin.managers"),
+        button=_("Yes, revoke"),
+        consequence=_("They keep their account and bookings, but can no longer manage the university."),
+    )
+
+
 @bp.post("/managers/<int:user_id>/revoke")
 def revoke_manager(user_id: int) -> Response:
     if not ButtonForm().validate_on_submit():

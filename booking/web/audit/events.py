@@ -25,7 +25,18 @@ from booking.services import people
 from booking.services.errors import NotAllowed
 from booking.services.verification import like
 from booking.web.labels import email_shown, format_local, localized
-from models import AuditEvent, Booking, Closure, Organization, Quota, Resource, Series, User, db
+from models import (
+    AuditEvent,
+    Booking,
+    Closure,
+    Organization,
+    Quota,
+    Resource,
+    Series,
+    User,
+    WaitlistEntry,
+    db,
+)
 
 PER_PAGE = 50
 
@@ -57,11 +68,78 @@ ACTION_LABELS = {
     "hours.updated": _l("Opening hours changed"),
     "policy.updated": _l("Booking rules changed"),
     "quota.created": _l("Quota added"),
+    "quota.updated": _l("Quota changed"),
     "quota.deleted": _l("Quota removed"),
     "closure.created": _l("Closure added"),
     "closure.deleted": _l("Closure removed"),
     "calendar.feed_created": _l("Calendar feed created"),
     "calendar.feed_reset": _l("Calendar feed reset"),
+    "waitlist.joined": _l("Joined the waitlist"),
+    "waitlist.left": _l("Left the waitlist"),
+    "waitlist.promoted": _l("Given a place from the waitlist"),
+    "user.suspended": _l("Booking rights suspended"),
+    "user.suspension_lifted": _l("Suspension lifted"),
+}
+
+# The rules a manager's booking overrode, by violation code, in a few words.
+RULE_LABELS = {
+    "account_inactive": _l("disabled account"),
+    "account_suspended": _l("suspended booking rights"),
+    "category_not_allowed": _l("who may book"),
+    "resource_inactive": _l("facility not open for booking"),
+    "in_past": _l("time already passed"),
+    "min_notice": _l("minimum notice"),
+    "max_advance": _l("booking window"),
+    "too_short": _l("shortest booking"),
+    "too_long": _l("longest booking"),
+    "misaligned": _l("time steps"),
+    "placement_whole_days": _l("whole days"),
+    "outside_hours": _l("opening hours"),
+    "closed": _l("closure"),
+    "party_size_too_large": _l("largest group"),
+    "quota_bookings": _l("quota of bookings"),
+    "quota_hours": _l("quota of hours"),
+}
+
+# Fields of a facility, its booking rules and a university, as their forms name them.
+FIELD_LABELS = {
+    "name_zh": _l("Name in Chinese"),
+    "name_en": _l("Name in English"),
+    "code": _l("Code"),
+    "kind": _l("Kind"),
+    "mode": _l("How it is booked"),
+    "capacity": _l("Capacity"),
+    "slot_minutes": _l("Time step"),
+    "timezone": _l("Time zone"),
+    "campus": _l("Campus"),
+    "address": _l("Address"),
+    "campus_en": _l("Campus in English"),
+    "address_en": _l("Address in English"),
+    "latitude": _l("Latitude"),
+    "longitude": _l("Longitude"),
+    "tags": _l("Tags and equipment"),
+    "description_zh": _l("Description in Chinese"),
+    "description_en": _l("Description in English"),
+    "active": _l("Open for booking"),
+    "category": _l("Who"),
+    "scope": _l("Counted for"),
+    "period": _l("Per"),
+    "resource_kind": _l("Kind"),
+    "resource_id": _l("Facility"),
+    "max_bookings": _l("At most this many bookings"),
+    "max_hours": _l("At most this many hours"),
+    "allowed_categories": _l("Who may book"),
+    "approval_categories": _l("Whose requests need approval"),
+    "min_minutes": _l("Shortest booking"),
+    "max_minutes": _l("Longest booking"),
+    "min_notice_minutes": _l("Minimum notice"),
+    "max_advance_days": _l("Booking window"),
+    "buffer_minutes": _l("Changeover after each booking"),
+    "max_party_size": _l("Largest group"),
+    "cancel_deadline_minutes": _l("Cancellation deadline"),
+    "checkin_required": _l("Check-in required"),
+    "checkin_opens_minutes": _l("Check-in opens"),
+    "checkin_closes_minutes": _l("Check-in closes"),
 }
 
 
@@ -194,6 +272,7 @@ _TARGET_MODELS: dict[str, Any] = {
     "organization": Organization,
     "closure": Closure,
     "quota": Quota,
+    "waitlist_entry": WaitlistEntry,
 }
 
 
@@ -206,8 +285,8 @@ def _load_targets(events: Iterable[AuditEvent]) -> dict[tuple[str, int], Any]:
     for target_type, ids in wanted.items():
         model = _TARGET_MODELS[target_type]
         query = sa.select(model).where(model.id.in_(ids))
-        if model is Booking:
-            query = query.options(selectinload(Booking.resource))
+        if model is Booking or model is WaitlistEntry:
+            query = query.options(selectinload(model.resource))
         for row in db.session.scalars(query):
             found[(target_type, row.id)] = row
     return found
@@ -230,10 +309,35 @@ def _view(event: AuditEvent, target: Any, named: set[int]) -> EventView:
         view.target = _("Closure: %(reason)s", reason=localized(target, "reason"))
     elif isinstance(target, Quota):
         view.target = _("Quota #%(id)s", id=target.id)
+    elif isinstance(target, WaitlistEntry):
+        when = format_local(target.start_at, target.resource.timezone, "yyyy-MM-dd HH:mm")
+        view.target = _("Waitlist: %(facility)s · %(when)s", facility=localized(target.resource), when=when)
     elif event.target_id is not None:
         view.target = f"{event.target_type} #{event.target_id}"
     view.notes = _notes(event.details or {})
+    if event.action == "booking.moved" and isinstance(target, Booking):
+        view.notes.insert(0, _moved(event.details or {}, target.resource.timezone))
     return view
+
+
+def _moved(details: dict[str, Any], timezone: str) -> str:
+    """A move's old and new times, in the facility's zone."""
+
+    def span(start: str | None, end: str | None) -> str:
+        if not start or not end:
+            return "?"
+        first, last = datetime.fromisoformat(start), datetime.fromisoformat(end)
+        same_day = format_local(first, timezone, "yyyy-MM-dd") == format_local(last, timezone, "yyyy-MM-dd")
+        return "{}–{}".format(
+            format_local(first, timezone, "yyyy-MM-dd HH:mm"),
+            format_local(last, timezone, "HH:mm" if same_day else "yyyy-MM-dd HH:mm"),
+        )
+
+    return _(
+        "From %(old)s to %(new)s",
+        old=span(details.get("from_start"), details.get("from_end")),
+        new=span(details.get("to_start"), details.get("to_end")),
+    )
 
 
 def _action_text(event: AuditEvent) -> str:
@@ -251,9 +355,11 @@ def _notes(details: dict[str, Any]) -> list[str]:
         if details.get(key):
             notes.append(_("Reason: %(text)s", text=details[key]))
     if details.get("overridden"):
-        notes.append(_("Rules overridden: %(codes)s", codes=", ".join(map(str, details["overridden"]))))
+        rules = sorted({str(RULE_LABELS.get(code, code)) for code in details["overridden"]})
+        notes.append(_("Rules overridden: %(codes)s", codes=", ".join(rules)))
     if isinstance(details.get("changes"), dict) and details["changes"]:
-        notes.append(_("Changed: %(fields)s", fields=", ".join(sorted(details["changes"]))))
+        fields = [str(FIELD_LABELS.get(key, key)) for key in sorted(details["changes"])]
+        notes.append(_("Changed: %(fields)s", fields=", ".join(fields)))
     if isinstance(details.get("members"), list) and details["members"]:
         notes.append(_("Members affected: %(num)s", num=len(details["members"])))
     return notes

@@ -9,8 +9,9 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
 
+from booking import clock
 from booking.extensions import limiter
-from booking.services import accounts
+from booking.services import accounts, pools
 from booking.web.auth import devices, sessions
 from booking.web.auth.forms import LoginForm, PasswordChangeForm, ProfileForm, RegistrationForm
 from booking.web.forms import show_error
@@ -198,7 +199,9 @@ def profile() -> str | Response:
             refresh()  # the confirmation already speaks the newly chosen language
             flash(_("Your profile has been saved."), "success")
             return redirect(url_for("auth.profile"))
-    return render_template("auth/profile.html", form=form)
+    return render_template(
+        "auth/profile.html", form=form, pooled=pools.pooled_standing(current_user, clock.now())
+    )
 
 
 @bp.route("/profile/password", methods=["GET", "POST"])

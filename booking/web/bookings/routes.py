@@ -10,10 +10,10 @@ from werkzeug.wrappers import Response
 
 from booking import clock
 from booking.engine.localtime import to_local, to_utc, zone
-from booking.services import bookings
+from booking.services import bookings, pools
 from booking.web.bookings.forms import BookingForm, CancelForm, MoveForm, PlacementForm, default_day
 from booking.web.errors import or_404
-from booking.web.labels import render_violation
+from booking.web.labels import duration_words, localized, render_violation
 from models import Booking, BookingStatus, Mode, Resource
 
 bp = Blueprint("bookings", __name__)
@@ -43,9 +43,9 @@ def new(resource_id: int) -> Response | str | tuple[str, int]:
     now = clock.now()
     if request.method == "GET":
         _prefill(form, resource, now)
-        return render_template("bookings/new.html", resource=resource, form=form)
+        return _form_page(resource, form)
     if not form.validate_on_submit():
-        return render_template("bookings/new.html", resource=resource, form=form), 422
+        return _form_page(resource, form), 422
     start, end = _utc(resource, form.local_start()), _utc(resource, form.local_end())
     try:
         if form.repeat.data:
@@ -61,10 +61,14 @@ def new(resource_id: int) -> Response | str | tuple[str, int]:
             now=now,
         )
     except bookings.BookingRefused as refused:
-        return render_template(
-            "bookings/new.html", resource=resource, form=form, violations=refused.violations
-        ), 422
+        return _form_page(resource, form, violations=refused.violations), 422
     return _done(booking)
+
+
+def _form_page(resource: Resource, form: BookingForm, **extra: object) -> str:
+    """The booking form, with the company's pooled allowance where one applies."""
+    pooled = pools.pooled_standing(current_user, clock.now(), resource=resource)
+    return render_template("bookings/new.html", resource=resource, form=form, pooled=pooled, **extra)
 
 
 def _prefill(form: BookingForm, resource: Resource, now: datetime) -> None:
@@ -96,6 +100,8 @@ def _series(resource: Resource, form: BookingForm, now: datetime) -> Response | 
             form=form,
             occurrences=occurrences,
             available=sum(1 for o in occurrences if o.ok),
+            cut=bookings.window_cut(resource, occurrences),
+            window_cut_text=window_cut_text,
         )
     result = bookings.request_series(
         current_user,
@@ -122,7 +128,23 @@ def _series(resource: Resource, form: BookingForm, now: datetime) -> Response | 
         ),
         "success",
     )
+    cut = bookings.window_cut(resource, result.skipped)
+    if cut is not None:
+        flash(window_cut_text(resource, cut), "info")
     return redirect(url_for("bookings.detail", booking_id=result.booked[0].id))
+
+
+def window_cut_text(resource: Resource, cut: bookings.WindowCut) -> str:
+    """Why a series stopped short: its later dates lie beyond the booking window, and when they open."""
+    return ngettext(
+        "%(num)d date lies beyond the booking window (%(window)s ahead) and cannot be booked yet; "
+        "it can be booked from %(opens)s.",
+        "%(num)d dates lie beyond the booking window (%(window)s ahead) and cannot be booked yet; "
+        "the first of them can be booked from %(opens)s.",
+        cut.dates,
+        window=duration_words(resource.policy.max_advance_days * 1440),
+        opens=to_local(cut.first_opens, zone(resource.timezone)).strftime("%Y-%m-%d %H:%M"),
+    )
 
 
 def _apply_for_placement(resource: Resource) -> Response | str | tuple[str, int]:
@@ -161,8 +183,10 @@ def mine() -> str:
     show = request.args.get("show", "upcoming")
     if show not in SHOW_CHOICES:
         show = "upcoming"
-    rows = bookings.my_bookings(current_user, show, clock.now())
-    return render_template("bookings/mine.html", bookings=rows, show=show)
+    pagination = bookings.my_bookings(
+        current_user, show, clock.now(), page=request.args.get("page", 1, type=int)
+    )
+    return render_template("bookings/mine.html", bookings=pagination.items, pagination=pagination, show=show)
 
 
 def _visible_or_404(booking_id: int) -> Booking:
@@ -229,6 +253,22 @@ def move(booking_id: int) -> Response | str | tuple[str, int]:
     return redirect(url_for("bookings.detail", booking_id=moved.id))
 
 
+@bp.get("/bookings/<int:booking_id>/cancel")
+@login_required
+def confirm_cancel(booking_id: int) -> Response | str:
+    """Cancelling asks first: a page that names the booking, with the button that cancels it."""
+    booking = _visible_or_404(booking_id)
+    if not bookings.can_cancel(current_user, booking, clock.now()):
+        return redirect(url_for("bookings.detail", booking_id=booking.id))
+    return render_template(
+        "bookings/cancel.html",
+        booking=booking,
+        resource=booking.resource,
+        form=CancelForm(following=request.args.get("following") == "1"),
+        later=bookings.later_in_series(booking),
+    )
+
+
 @bp.post("/bookings/<int:booking_id>/cancel")
 @login_required
 def cancel(booking_id: int) -> Response:
@@ -242,5 +282,30 @@ def cancel(booking_id: int) -> Response:
         for violation in refused.violations:
             flash(render_violation(violation), "error")
         return redirect(url_for("bookings.detail", booking_id=booking_id))
-    flash(ngettext("%(num)d booking cancelled.", "%(num)d bookings cancelled.", len(cancelled)), "success")
+    if (
+        len(cancelled) == 1
+        and cancelled[0].resource.mode == Mode.PLACEMENT
+        and cancelled[0].user_id == current_user.id
+    ):
+        flash(_("Application withdrawn: %(booking)s.", booking=describe(cancelled[0])), "success")
+    elif len(cancelled) == 1:
+        flash(_("Cancelled: %(booking)s.", booking=describe(cancelled[0])), "success")
+    else:
+        flash(
+            ngettext("%(num)d booking cancelled:", "%(num)d bookings cancelled:", len(cancelled))
+            + " "
+            + "; ".join(describe(b) for b in cancelled),
+            "success",
+        )
     return redirect(url_for("bookings.detail", booking_id=booking_id))
+
+
+def describe(booking: Booking) -> str:
+    """A booking in a line: the facility and its local date and times."""
+    resource = booking.resource
+    tz = zone(resource.timezone)
+    start, end = to_local(booking.start_at, tz), to_local(booking.end_at, tz)
+    if resource.mode == Mode.PLACEMENT:
+        last = end - timedelta(days=1)
+        return f"{localized(resource)}, {start:%Y-%m-%d} – {last:%Y-%m-%d}"
+    return f"{localized(resource)}, {start:%Y-%m-%d %H:%M}–{end:%H:%M}"

@@ -32,7 +32,7 @@ from booking.web.bookings.forms import TimeSpanForm
 from booking.web.forms import Form
 from booking.web.input import optional_id, parse_id
 from booking.web.labels import CATEGORY_LABELS, KIND_LABELS, MODE_LABELS, WEEKDAY_NAMES
-from models import Category, Mode, QuotaPeriod, QuotaScope, ResourceKind
+from models import Category, Mode, Quota, QuotaPeriod, QuotaScope, ResourceKind
 
 REASON_LENGTH = 500
 
@@ -151,6 +151,8 @@ class FacilityForm(Form):
     )
     campus = StringField(_l("Campus"), validators=[Optional(), Length(max=100)])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
+    campus_en = StringField(_l("Campus in English"), validators=[Optional(), Length(max=100)])
+    address_en = StringField(_l("Address in English"), validators=[Optional(), Length(max=300)])
     latitude = FloatField(_l("Latitude"), validators=[Optional()])
     longitude = FloatField(_l("Longitude"), validators=[Optional()])
     tags = StringField(_l("Tags and equipment"), validators=[Optional(), Length(max=1000)])
@@ -170,6 +172,8 @@ class FacilityForm(Form):
             description_en=(self.description_en.data or "").strip(),
             campus=(self.campus.data or "").strip(),
             address=(self.address.data or "").strip(),
+            campus_en=(self.campus_en.data or "").strip(),
+            address_en=(self.address_en.data or "").strip(),
             latitude=self.latitude.data,
             longitude=self.longitude.data,
             tags=facilities.normalize_tags(self.tags.data or ""),
@@ -190,6 +194,8 @@ class FacilityForm(Form):
             "timezone",
             "campus",
             "address",
+            "campus_en",
+            "address_en",
             "latitude",
             "longitude",
             "description_zh",
@@ -437,6 +443,20 @@ class QuotaForm(Form):
             max_bookings=self.max_bookings.data,
             max_hours=self.max_hours.data,
         )
+
+    def fill(self, quota: Quota) -> None:
+        """Show a stored quota for editing."""
+        self.category.data = quota.category.value if quota.category else ""
+        if quota.resource_id is not None:
+            self.applies_to.data = f"resource:{quota.resource_id}"
+        elif quota.resource_kind is not None:
+            self.applies_to.data = f"kind:{quota.resource_kind.value}"
+        else:
+            self.applies_to.data = ""
+        self.scope.data = quota.scope.value
+        self.period.data = quota.period.value
+        self.max_bookings.data = quota.max_bookings
+        self.max_hours.data = quota.max_hours
 
     def check(self, university_id: int) -> bool:
         """validate() plus the quota rules, which need the university."""

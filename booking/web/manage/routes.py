@@ -18,7 +18,7 @@ from booking.services import approvals, bookings, facilities, people
 from booking.services.approvals import Outcome
 from booking.web.errors import or_404
 from booking.web.input import query_int
-from booking.web.labels import KIND_LABELS, is_chinese, localized, render_violation
+from booking.web.labels import KIND_LABELS, is_chinese, localized, quota_text, render_violation
 from booking.web.manage.forms import (
     ApproveForm,
     BulkForm,
@@ -262,6 +262,19 @@ def _facility_page(form: FacilityForm, resource: Resource) -> str:
     )
 
 
+@bp.get("/facilities/<int:resource_id>/deactivate")
+def confirm_facility_deactivate(resource_id: int) -> str:
+    resource = _facility(resource_id)
+    return _confirm(
+        _("Make %(name)s not bookable?", name=localized(resource)),
+        [],
+        url_for("manage.facility_deactivate", resource_id=resource.id),
+        url_for("manage.facility_edit", resource_id=resource.id),
+        _("Yes, make it not bookable"),
+        _("It disappears from the catalog and from booking; bookings already made stay."),
+    )
+
+
 @bp.post("/facilities/<int:resource_id>/deactivate")
 def facility_deactivate(resource_id: int) -> Response:
     return _set_active(resource_id, False)
@@ -331,16 +344,35 @@ def facility_policy(resource_id: int) -> Page:
 # --- quotas ------------------------------------------------------------------------------------------
 
 
-@bp.route("/quotas", methods=["GET", "POST"])
-def quotas() -> Page:
-    university = _university()
-    resources = facilities.facilities_of(university.id)
+def _quota_form(university: Organization) -> QuotaForm:
     form = QuotaForm()
     form.applies_to.choices = [
         ("", _("All facilities")),
         *[(f"kind:{kind.value}", label) for kind, label in KIND_LABELS.items()],
-        *[(f"resource:{r.id}", localized(r)) for r in resources],
+        *[(f"resource:{r.id}", localized(r)) for r in facilities.facilities_of(university.id)],
     ]
+    return form
+
+
+def _confirm(
+    question: str, details: list[str], action: str, back: str, button: str, consequence: str = ""
+) -> str:
+    """The page that asks before a destructive action; its button posts to `action`."""
+    return render_template(
+        "_confirm.html",
+        question=question,
+        details=details,
+        action=action,
+        back=back,
+        button=button,
+        consequence=consequence,
+    )
+
+
+@bp.route("/quotas", methods=["GET", "POST"])
+def quotas() -> Page:
+    university = _university()
+    form = _quota_form(university)
     if request.method == "POST" and form.check(university.id):
         try:
             facilities.add_quota(current_user, form.draft(university.id), now=clock.now())
@@ -360,6 +392,44 @@ def quotas() -> Page:
         delete=ConfirmForm(),
     )
     return (page, 422) if request.method == "POST" else page
+
+
+@bp.route("/quotas/<int:quota_id>/edit", methods=["GET", "POST"])
+def quota_edit(quota_id: int) -> Page:
+    quota = or_404(lambda: facilities.get_quota(current_user, quota_id))
+    university = quota.university
+    form = _quota_form(university)
+    back = url_for("manage.quotas", university=_university_arg())
+    if request.method == "GET":
+        form.fill(quota)
+        return render_template(
+            "manage/quota_edit.html", form=form, quota=quota, university=university, back=back
+        )
+    if form.check(university.id):
+        try:
+            facilities.update_quota(current_user, quota.id, form.draft(university.id), now=clock.now())
+        except bookings.NotFound:
+            abort(404)
+        except facilities.Invalid as invalid:
+            attach(form, invalid.errors)
+        else:
+            flash(_("Quota saved."), "success")
+            return redirect(back)
+    page = render_template("manage/quota_edit.html", form=form, quota=quota, university=university, back=back)
+    return page, 422
+
+
+@bp.get("/quotas/<int:quota_id>/delete")
+def confirm_quota_delete(quota_id: int) -> str:
+    quota = or_404(lambda: facilities.get_quota(current_user, quota_id))
+    return _confirm(
+        _("Delete this quota?"),
+        [quota_text(quota)],
+        url_for("manage.quota_delete", quota_id=quota.id, university=_university_arg()),
+        url_for("manage.quotas", university=_university_arg()),
+        _("Yes, delete the quota"),
+        _("Bookings already made stay; new requests are no longer counted against it."),
+    )
 
 
 @bp.post("/quotas/<int:quota_id>/delete")
@@ -461,6 +531,25 @@ def _report_closure(result: facilities.ClosureResult) -> None:
             ),
             "warning",
         )
+
+
+@bp.get("/closures/<int:closure_id>/delete")
+def confirm_closure_delete(closure_id: int) -> str:
+    closure = or_404(lambda: facilities.get_closure(current_user, closure_id))
+    resource = facilities.closure_resources([closure]).get(closure.resource_id)
+    tz = zone(resource.timezone if resource else facilities.CLOSURE_TIMEZONE)
+    span = "{} – {}".format(
+        to_local(closure.start_at, tz).strftime("%Y-%m-%d %H:%M"),
+        to_local(closure.end_at, tz).strftime("%Y-%m-%d %H:%M"),
+    )
+    return _confirm(
+        _("Remove this closure?"),
+        [localized(resource) if resource else _("The whole university"), span, localized(closure, "reason")],
+        url_for("manage.closure_delete", closure_id=closure.id, university=_university_arg()),
+        url_for("manage.closures", university=_university_arg()),
+        _("Yes, remove the closure"),
+        _("The times open for booking again; bookings it cancelled stay cancelled."),
+    )
 
 
 @bp.post("/closures/<int:closure_id>/delete")
