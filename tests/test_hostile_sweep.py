@@ -86,6 +86,7 @@ class Input:
     kind: str  # TEXT, AREA, NUMBER, DATE, TIME, CHOICE, or "hidden", "checkbox", "file", "submit"
     values: list[str] = field(default_factory=list)  # what the page filled in (all ticked boxes)
     options: list[str] = field(default_factory=list)
+    html_type: str = ""
 
 
 @dataclass
@@ -149,7 +150,9 @@ class FormParser(HTMLParser):
         name = a.get("name", "")
         if tag == "input":
             kind = _INPUT_KINDS.get(a.get("type", "text").lower(), TEXT)
-            entry = self._form.inputs.setdefault(name, Input(name, kind))
+            entry = self._form.inputs.setdefault(
+                name, Input(name, kind, html_type=a.get("type", "text").lower())
+            )
             if kind in ("checkbox", CHOICE):
                 entry.options.append(a.get("value", "y"))
                 if "checked" in a:
@@ -280,15 +283,35 @@ class Sweep:
                 self.findings.append(Finding(where, f"{response.status_code} without a message"))
 
 
+# What a person would type into an input the page left empty, so that one hostile field is the only thing
+# wrong with a request and the request reaches as deep as it can (a service, the database).
+PLAUSIBLE = {
+    "password": PASSWORD,
+    "email": "sweep.person@example.com",
+    "text": "Sweep",
+    "search": "Sweep",
+    "number": "1",
+    "date": "2026-12-02",
+    "textarea": "A plausible statement of more than twenty characters.",
+}
+
+
 def sendable(form: PageForm, overrides: dict[str, str]) -> dict[str, object]:
     data: dict[str, object] = {}
+    times = iter(("10:00", "11:00", "12:00", "13:00"))
     for item in form.inputs.values():
         if item.kind in ("submit", "file"):
             continue
         if item.name in overrides:
             data[item.name] = overrides[item.name]
-        elif item.values:
+        elif item.values and any(item.values):
             data[item.name] = item.values if len(item.values) > 1 else item.values[0]
+        elif item.html_type == "time":
+            data[item.name] = next(times, "")
+        elif item.kind == AREA:
+            data[item.name] = PLAUSIBLE["textarea"]
+        elif item.html_type in PLAUSIBLE:
+            data[item.name] = PLAUSIBLE[item.html_type]
     return data
 
 
