@@ -58,8 +58,9 @@ TIMEZONE = "Asia/Shanghai"
 MIDNIGHT = time(0, 0)
 # Bookings are spread over this many days from `now`, so the grids look lived in.
 HORIZON_DAYS = 14
-# Days of past bookings behind the reports: about a term so far.
+# Days of past bookings behind the reports: about a term so far, at this many times the crowds' rate.
 HISTORY_DAYS = 98
+HISTORY_DENSITY = 6
 SEED = 2026
 
 ALL = (Category.RESIDENT, Category.STUDENT, Category.ENTERPRISE)
@@ -2011,8 +2012,10 @@ class _History:
 
     def run(self) -> None:
         for crowd in CROWD:
-            for _ in range(crowd.attempts * HISTORY_DAYS // HORIZON_DAYS * 2):
+            for _ in range(crowd.attempts * HISTORY_DAYS // HORIZON_DAYS * HISTORY_DENSITY):
                 self._attempt(crowd)
+        for facility, _email, weeks, _status in PLACEMENTS:
+            self._placements(facility, weeks)
         for (resource_id, university_id, day, code), count in sorted(self.refused.items()):
             db.session.add(
                 RefusalCount(
@@ -2020,6 +2023,47 @@ class _History:
                 )
             )
         self.seeder.result.created["history"] += self.created
+
+    def _placements(self, facility: str, weeks: int) -> None:
+        """Students placed at a training base earlier in the term, each for `weeks` weeks from a Monday
+        (shorter where a closure or a day without hours is in the way)."""
+        seeder = self.seeder
+        resource = seeder.facilities[facility]
+        open_days = {h.weekday for h in resource.hours if h.opens == MIDNIGHT and h.closes == MIDNIGHT}
+        first = seeder.today - timedelta(days=HISTORY_DAYS)
+        first += timedelta(days=(7 - first.weekday()) % 7)
+        students = [seeder.users[e] for e in STUDENT_CROWD]
+        for seat in range(resource.capacity):
+            monday = first + timedelta(weeks=self.rng.randrange(3))
+            for length in range(weeks, 0, -1):
+                days = [monday + timedelta(days=d) for d in range(7 * length)]
+                start = _local(monday, MIDNIGHT, seeder.tz)
+                end = _local(days[-1] + timedelta(days=1), MIDNIGHT, seeder.tz)
+                if days[-1] >= seeder.today or any(d.weekday() not in open_days for d in days):
+                    continue
+                if any(
+                    c.university_id == resource.university_id
+                    and c.resource_id in (None, resource.id)
+                    and c.start_at < end
+                    and start < c.end_at
+                    for c in self.closures
+                ):
+                    continue
+                if (
+                    sum(t[2] for t in self.taken[resource.id] if t[0] < end and start < t[1])
+                    >= resource.capacity
+                ):
+                    break
+                self._book(
+                    resource,
+                    students[seat % len(students)],
+                    start,
+                    end,
+                    end,
+                    1,
+                    PLACEMENT_STATEMENTS[facility],
+                )
+                break
 
     def _attempt(self, crowd: _Crowd) -> None:
         seeder, rng = self.seeder, self.rng

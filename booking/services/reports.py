@@ -16,6 +16,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from booking.engine import measures
+from booking.engine.localtime import to_local, zone
+from booking.services import audit
 from booking.services.errors import FieldError, NotFound
 from booking.services.transactions import write_transaction
 from models import (
@@ -33,6 +35,8 @@ from models import (
     db,
 )
 
+# The city's own days: a report's periods and "yesterday" are Jiaozuo's.
+CITY_ZONE = "Asia/Shanghai"
 # The longest custom period a report covers.
 MAX_DAYS = 731
 
@@ -489,8 +493,6 @@ def targets(university_ids: Sequence[int] | None = None) -> dict[int, int]:
 
 def set_target(actor: User, university_id: int, percent: int | None, *, now: datetime) -> None:
     """Set (or with None, remove) a university's openness target. City office only."""
-    from booking.services import audit
-
     if not actor.is_admin:
         raise NotFound
     if percent is not None and not 0 <= percent <= 100:
@@ -521,6 +523,4 @@ def set_target(actor: User, university_id: int, percent: int | None, *, now: dat
 
 def yesterday(now: datetime) -> date:
     """The last day the statistics can hold (today is measured tonight), in the city's zone."""
-    from booking.engine.localtime import to_local, zone
-
-    return to_local(now.astimezone(UTC), zone("Asia/Shanghai")).date() - timedelta(days=1)
+    return to_local(now.astimezone(UTC), zone(CITY_ZONE)).date() - timedelta(days=1)
