@@ -112,6 +112,7 @@ MATRIX: dict[str, tuple[str, str, dict[str, object]]] = {
     "catalog.index": ("GET", "/facilities/", PUBLIC),
     "catalog.detail": ("GET", "/facilities/{resource}", PUBLIC),
     "bookings.new": ("GET", "/facilities/{resource}/book", SIGNED_IN),
+    "bookings.window_reminder": ("POST", "/facilities/{resource}/window-reminder", SIGNED_IN),
     "bookings.mine": ("GET", "/bookings", SIGNED_IN),
     "bookings.detail": ("GET", "/bookings/{booking}", OWNER_OR_ITS_MANAGERS),
     "bookings.cancel": ("POST", "/bookings/{booking}/cancel", OWNER_OR_ITS_MANAGERS),

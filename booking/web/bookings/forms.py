@@ -1,6 +1,6 @@
 """Booking forms: one booking or a repeating series, a new time for one, and a placement application."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -157,6 +157,20 @@ class PlacementForm(FlaskForm):
 
 class MoveForm(TimeSpanForm):
     """A new time for an existing booking, in the facility's local wall-clock time."""
+
+
+class WindowReminderForm(FlaskForm):
+    """Ask to be told when the first date beyond the booking window can be booked."""
+
+    first_start = HiddenField(validators=[InputRequired()])
+
+    def first_start_utc(self) -> datetime | None:
+        """The date asked about, as an aware UTC instant; None when it is not one."""
+        try:
+            value = datetime.fromisoformat(self.first_start.data or "")
+        except ValueError:
+            return None
+        return value.astimezone(UTC) if value.tzinfo is not None else None
 
 
 class CancelForm(FlaskForm):
