@@ -12,6 +12,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -338,6 +339,12 @@ class PolicyForm(FlaskForm):
 
 
 # --- quotas ------------------------------------------------------------------------------------------
+
+
+class PhotoForm(FlaskForm):
+    photo = FileField(_l("Photo"), validators=[FileRequired(_l("Choose a photo."))])
+    alt_zh = StringField(_l("What it shows, in Chinese"), validators=[Optional(), Length(max=300)])
+    alt_en = StringField(_l("What it shows, in English"), validators=[Optional(), Length(max=300)])
 
 
 class QuotaForm(FlaskForm):
