@@ -64,8 +64,11 @@ class Config:
     CATALOG_PAGE_SIZE = 12
     # The domain in every iCalendar UID: fixed, so moving the site never duplicates people's events.
     CALENDAR_UID_DOMAIN = os.environ.get("CALENDAR_UID_DOMAIN", "campus-city.example")
-    # The largest request body (the .ics import takes up to 1 MB).
-    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    # The largest request body (the .ics import takes up to 1 MB, a facility photo up to PHOTO_MAX_BYTES).
+    MAX_CONTENT_LENGTH = 6 * 1024 * 1024
+    # Facility photos: stored outside the web root; several web servers must share this directory.
+    PHOTO_DIR = os.environ.get("PHOTO_DIR", str(INSTANCE / "photos"))
+    PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_BYTES", str(5 * 1024 * 1024)))
     # Mail: development prints to the console.
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))

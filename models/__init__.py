@@ -2,7 +2,7 @@
 
 from models.activity import AuditEvent, Notification
 from models.base import NAMING_CONVENTION, UTCDateTime, db, utcnow
-from models.bookings import Booking, Series, WaitlistEntry
+from models.bookings import Booking, Series, WaitlistEntry, WindowReminder
 from models.calendar import CalendarEvent
 from models.enums import (
     ACTIVE_STATUSES,
@@ -59,6 +59,7 @@ __all__ = [
     "Verification",
     "WaitlistEntry",
     "WaitlistStatus",
+    "WindowReminder",
     "db",
     "utcnow",
 ]

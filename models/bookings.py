@@ -110,3 +110,23 @@ class WaitlistEntry(db.Model):
 
     resource: Mapped[Resource] = relationship()
     user: Mapped[User] = relationship()
+
+
+class WindowReminder(db.Model):
+    """A person's wish to be told when a facility's booking window reaches a date it could not book yet
+    (the later dates of a series it cut short); told once, at `remind_at`."""
+
+    __tablename__ = "window_reminder"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "resource_id", "first_start", name="uq_window_reminder"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    resource_id: Mapped[int] = mapped_column(sa.ForeignKey("resource.id"), index=True)
+    first_start: Mapped[datetime] = mapped_column(UTCDateTime())  # the first date that was out of reach
+    remind_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    resource: Mapped[Resource] = relationship()

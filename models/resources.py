@@ -35,6 +35,10 @@ class Resource(db.Model):
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Asia/Shanghai")
     slot_minutes: Mapped[int] = mapped_column(default=30)
     image_path: Mapped[str | None] = mapped_column(sa.String(300))
+    # A photo a manager uploaded (a file name in PHOTO_DIR) and its description in both languages.
+    photo_file: Mapped[str | None] = mapped_column(sa.String(100))
+    photo_alt_zh: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
+    photo_alt_en: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Raised (and stamped) whenever something its bookings' calendar events show changes: CALENDAR_FIELDS.

@@ -111,7 +111,10 @@ MATRIX: dict[str, tuple[str, str, dict[str, object]]] = {
     "auth.change_password": ("GET", "/profile/password", SIGNED_IN),
     "catalog.index": ("GET", "/facilities/", PUBLIC),
     "catalog.detail": ("GET", "/facilities/{resource}", PUBLIC),
+    # The world's facility has no photo: public, and not found for everyone alike.
+    "catalog.photo": ("GET", "/facilities/{resource}/photo", dict.fromkeys(ROLES, NOT_FOUND)),
     "bookings.new": ("GET", "/facilities/{resource}/book", SIGNED_IN),
+    "bookings.window_reminder": ("POST", "/facilities/{resource}/window-reminder", SIGNED_IN),
     "bookings.mine": ("GET", "/bookings", SIGNED_IN),
     "bookings.detail": ("GET", "/bookings/{booking}", OWNER_OR_ITS_MANAGERS),
     "bookings.cancel": ("POST", "/bookings/{booking}/cancel", OWNER_OR_ITS_MANAGERS),
@@ -160,6 +163,7 @@ MATRIX: dict[str, tuple[str, str, dict[str, object]]] = {
     "manage.facility_hours": ("GET", "/manage/facilities/{resource}/hours", UNIVERSITY_A),
     "manage.facility_policy": ("GET", "/manage/facilities/{resource}/rules", UNIVERSITY_A),
     "manage.facility_deactivate": ("POST", "/manage/facilities/{resource}/deactivate", UNIVERSITY_A),
+    "manage.facility_photo": ("GET", "/manage/facilities/{resource}/photo", UNIVERSITY_A),
     "manage.confirm_facility_deactivate": ("GET", "/manage/facilities/{resource}/deactivate", UNIVERSITY_A),
     "manage.facility_activate": ("POST", "/manage/facilities/{resource}/activate", UNIVERSITY_A),
     "manage.quotas": ("GET", "/manage/quotas", MANAGERS),

@@ -16,6 +16,10 @@ def send_reminders(now: datetime) -> int:
     return reminders.send_reminders(now, lead=lead)
 
 
+def send_window_reminders(now: datetime) -> int:
+    return reminders.send_window_reminders(now)
+
+
 def expire_pending(now: datetime) -> int:
     return housekeeping.expire_pending(now)
 
@@ -58,6 +62,7 @@ class Job:
 
 JOBS: tuple[Job, ...] = (
     Job("send_reminders", send_reminders, 300),
+    Job("send_window_reminders", send_window_reminders, 300),
     Job("expire_pending", expire_pending, 60),
     Job("mark_no_shows", mark_no_shows, 60),
     Job("complete_past", complete_past, 300),

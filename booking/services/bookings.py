@@ -674,6 +674,7 @@ class WindowCut:
     """The dates of a series that lie beyond the booking window, and when the first of them opens."""
 
     dates: int
+    first_start: datetime  # UTC: the earliest of them
     first_opens: datetime  # UTC: from this instant the earliest of them can be booked
 
 
@@ -683,7 +684,7 @@ def window_cut(resource: Resource, occurrences: Sequence[Occurrence]) -> WindowC
     if not beyond:
         return None
     first = min(o.interval.start for o in beyond)
-    return WindowCut(len(beyond), first - timedelta(days=resource.policy.max_advance_days))
+    return WindowCut(len(beyond), first, first - timedelta(days=resource.policy.max_advance_days))
 
 
 def _distinct(violations: Iterable[Violation]) -> list[Violation]:

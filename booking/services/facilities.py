@@ -531,6 +531,11 @@ def update_policy(actor: User, resource_id: int, draft: PolicyDraft, *, now: dat
     return resource
 
 
+def lock_facility(actor: User, resource_id: int) -> Resource:
+    """Inside a write transaction: a facility the actor manages, locked and re-read (else NotFound)."""
+    return _locked_facility(actor, resource_id)
+
+
 def _locked_facility(actor: User, resource_id: int) -> Resource:
     """The facility row locked against concurrent bookings (which read it under the same lock), re-read."""
     owner = db.session.scalar(sa.select(Resource.university_id).where(Resource.id == resource_id))

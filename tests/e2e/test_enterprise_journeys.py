@@ -103,8 +103,9 @@ def test_admin_verifies_a_company_and_its_member_can_then_book_an_enterprise_lab
     free_cell_link(member, slot).click()
     member.get_by_role("button", name="预约", exact=True).click()
     refusal = member.locator("#booking-refused")
-    # Until the city verifies the company, its members book as residents, and this lab is not for them.
-    expect(refusal).to_contain_text("本场馆不对市民开放。")
+    # Until the city verifies the company, its members book as residents; the refusal says the
+    # verification is pending rather than only that the lab is not for residents.
+    expect(refusal).to_contain_text("正在由市协调办公室认证")
     expect_chinese(member)
 
     admin = new_page()

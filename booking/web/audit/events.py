@@ -65,6 +65,7 @@ ACTION_LABELS = {
     "manager.revoked": _l("Manager rights revoked"),
     "facility.created": _l("Facility created"),
     "facility.updated": _l("Facility edited"),
+    "facility.photo_changed": _l("Facility photo changed"),
     "hours.updated": _l("Opening hours changed"),
     "policy.updated": _l("Booking rules changed"),
     "quota.created": _l("Quota added"),

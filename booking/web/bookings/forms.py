@@ -2,7 +2,7 @@
 
 import re
 import secrets
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
@@ -178,6 +178,20 @@ class PlacementForm(Form):
 
 class MoveForm(TimeSpanForm):
     """A new time for an existing booking, in the facility's local wall-clock time."""
+
+
+class WindowReminderForm(Form):
+    """Ask to be told when the first date beyond the booking window can be booked."""
+
+    first_start = HiddenField(validators=[InputRequired()])
+
+    def first_start_utc(self) -> datetime | None:
+        """The date asked about, as an aware UTC instant; None when it is not one."""
+        try:
+            value = datetime.fromisoformat(self.first_start.data or "")
+        except ValueError:
+            return None
+        return value.astimezone(UTC) if value.tzinfo is not None else None
 
 
 class CancelForm(Form):

@@ -10,8 +10,15 @@ from werkzeug.wrappers import Response
 
 from booking import clock
 from booking.engine.localtime import to_local, to_utc, zone
-from booking.services import bookings, pools
-from booking.web.bookings.forms import BookingForm, CancelForm, MoveForm, PlacementForm, default_day
+from booking.services import bookings, pools, reminders
+from booking.web.bookings.forms import (
+    BookingForm,
+    CancelForm,
+    MoveForm,
+    PlacementForm,
+    WindowReminderForm,
+    default_day,
+)
 from booking.web.errors import or_404
 from booking.web.labels import duration_words, localized, render_violation
 from models import Booking, BookingStatus, Mode, Resource
@@ -102,6 +109,7 @@ def _series(resource: Resource, form: BookingForm, now: datetime) -> Response | 
             available=sum(1 for o in occurrences if o.ok),
             cut=bookings.window_cut(resource, occurrences),
             window_cut_text=window_cut_text,
+            reminder=WindowReminderForm(),
         )
     result = bookings.request_series(
         current_user,
@@ -175,6 +183,26 @@ def _apply_for_placement(resource: Resource) -> Response | str | tuple[str, int]
             "bookings/placement.html", resource=resource, form=form, violations=refused.violations
         ), 422
     return _done(booking)
+
+
+@bp.post("/facilities/<int:resource_id>/window-reminder")
+@login_required
+def window_reminder(resource_id: int) -> Response:
+    """Remember to tell the person when the first date beyond the booking window opens."""
+    resource = or_404(lambda: bookings.get_bookable_resource(resource_id))
+    form = WindowReminderForm()
+    first_start = form.first_start_utc() if form.validate_on_submit() else None
+    if first_start is None:
+        abort(400)
+    reminder = or_404(
+        lambda: reminders.remind_when_open(current_user, resource.id, first_start, now=clock.now())
+    )
+    if reminder is None:
+        flash(_("That date can already be booked, or lies too far ahead for a reminder."), "info")
+    else:
+        opens = to_local(reminder.remind_at, zone(resource.timezone)).strftime("%Y-%m-%d %H:%M")
+        flash(_("We will tell you on %(opens)s, when it opens for booking.", opens=opens), "success")
+    return redirect(url_for("bookings.new", resource_id=resource.id))
 
 
 @bp.get("/bookings")

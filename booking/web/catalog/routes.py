@@ -10,19 +10,22 @@ the error shown next to its field; a page beyond the last one gives 404):
 
 import os
 from datetime import date, datetime, time
+from pathlib import Path
 from typing import Any
 
 from babel.dates import format_skeleton
 from babel.lists import format_list
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
 from flask_babel import format_time, get_locale, ngettext
 from flask_babel import gettext as _
 from werkzeug.security import safe_join
+from werkzeug.wrappers import Response
 
 from booking import clock
 from booking.engine import CellState, GridCell
-from booking.services import catalog
+from booking.services import bookings, catalog, photos
 from booking.web.catalog.forms import CatalogFilterForm, WeekForm
+from booking.web.errors import or_404
 from booking.web.input import EARLIEST_DATE, LATEST_DATE
 from booking.web.labels import CATEGORY_PLURALS, KIND_PLURALS, local_datetime, locale_code
 from models import Mode
@@ -82,7 +85,7 @@ def detail(resource_id: int) -> tuple[str, int]:
         resource=view.resource,
         form=form,
         today=catalog.local_today(view.resource, now),
-        image_url=_image_url(view.resource.image_path),
+        image_url=_photo_url(view.resource) or _image_url(view.resource.image_path),
         week_url=_week_url,
         cell_url=_cell_url,
         cell_label=cell_label,
@@ -94,6 +97,24 @@ def detail(resource_id: int) -> tuple[str, int]:
         KIND_PLURALS=KIND_PLURALS,
         CellState=CellState,
     ), (200 if valid else 400)
+
+
+@bp.get("/<int:resource_id>/photo")
+def photo(resource_id: int) -> Response:
+    """A facility's uploaded photo, from PHOTO_DIR (outside the web root); 404 when it has none."""
+    resource = or_404(lambda: bookings.get_bookable_resource(resource_id))
+    path = photos.photo_path(resource, Path(current_app.config["PHOTO_DIR"]))
+    if path is None:
+        abort(404)
+    response = send_file(path, mimetype="image/jpeg", max_age=3600)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _photo_url(resource: Any) -> str | None:
+    if not resource.photo_file:
+        return None
+    return url_for("catalog.photo", resource_id=resource.id, v=resource.photo_file)
 
 
 def _image_url(image_path: str | None) -> str | None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -363,6 +364,12 @@ class PolicyForm(Form):
 
 
 # --- quotas ------------------------------------------------------------------------------------------
+
+
+class PhotoForm(Form):
+    photo = FileField(_l("Photo"), validators=[FileRequired(_l("Choose a photo."))])
+    alt_zh = StringField(_l("What it shows, in Chinese"), validators=[Optional(), Length(max=300)])
+    alt_en = StringField(_l("What it shows, in English"), validators=[Optional(), Length(max=300)])
 
 
 class QuotaForm(Form):

@@ -5,6 +5,7 @@ university the viewer does not manage is a 404, whether asked for by URL or by a
 """
 
 from datetime import datetime
+from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -14,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from booking import clock
 from booking.engine.localtime import to_local, to_utc, zone
-from booking.services import approvals, bookings, facilities, people
+from booking.services import approvals, bookings, facilities, people, photos
 from booking.services.approvals import Outcome
 from booking.web.errors import or_404
 from booking.web.input import query_int
@@ -27,6 +28,7 @@ from booking.web.manage.forms import (
     FacilityForm,
     HoursForm,
     OnBehalfForm,
+    PhotoForm,
     PolicyForm,
     QuotaForm,
     RejectForm,
@@ -339,6 +341,35 @@ def facility_policy(resource_id: int) -> Page:
         return render_template("manage/policy.html", form=form, resource=resource), 422
     flash(_("Booking rules saved."), "success")
     return redirect(url_for("manage.facility_policy", resource_id=resource.id))
+
+
+@bp.route("/facilities/<int:resource_id>/photo", methods=["GET", "POST"])
+def facility_photo(resource_id: int) -> Page:
+    resource = _facility(resource_id)
+    form = PhotoForm()
+    if request.method == "GET":
+        form.alt_zh.data, form.alt_en.data = resource.photo_alt_zh, resource.photo_alt_en
+        return render_template("manage/photo.html", form=form, resource=resource)
+    if not form.validate_on_submit():
+        return render_template("manage/photo.html", form=form, resource=resource), 422
+    try:
+        photos.set_photo(
+            current_user,
+            resource.id,
+            form.photo.data.read(current_app.config["PHOTO_MAX_BYTES"] + 1),
+            alt_zh=form.alt_zh.data or "",
+            alt_en=form.alt_en.data or "",
+            directory=Path(current_app.config["PHOTO_DIR"]),
+            max_bytes=current_app.config["PHOTO_MAX_BYTES"],
+            now=clock.now(),
+        )
+    except bookings.NotFound:
+        abort(404)
+    except facilities.Invalid as invalid:
+        attach(form, invalid.errors)
+        return render_template("manage/photo.html", form=form, resource=resource), 422
+    flash(_("Photo saved."), "success")
+    return redirect(url_for("manage.facility_photo", resource_id=resource.id))
 
 
 # --- quotas ------------------------------------------------------------------------------------------
