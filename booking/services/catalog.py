@@ -28,9 +28,11 @@ from models import (
     OrganizationKind,
     Policy,
     Quota,
+    QuotaPeriod,
     Resource,
     ResourceKind,
     ResourceTag,
+    User,
     UTCDateTime,
     db,
 )
@@ -497,12 +499,39 @@ def monday_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def viewer_for(
+    user: User | None, resources: Sequence[engine.ResourceSpec], span: engine.Interval, now: datetime
+) -> engine.Viewer | None:
+    """What the engine needs to judge slots in `span` for `user` on these facilities: their requester
+    spec, the quotas that may apply and their usage, each loaded once (None for nobody signed in)."""
+    if user is None:
+        return None
+    requester = specs.requester_spec(user)
+    universities = {spec.university_id for spec in resources}
+    quotas = [
+        quota
+        for university_id in sorted(universities)
+        for quota in specs.load_quotas(university_id)
+        if any(engine.quota_applies(quota, spec, requester) for spec in resources)
+    ]
+    usage: list[engine.UsageItem] = []
+    if quotas:
+        not_over = any(quota.period is QuotaPeriod.ACTIVE for quota in quotas)
+        usage = specs.load_usage([user], span, now, not_over=not_over)
+    return engine.Viewer(requester, tuple(quotas), tuple(usage))
+
+
 def facility_week(
-    resource_id: int, week_of: date | None, now: datetime, locale: str | None = None
+    resource_id: int,
+    week_of: date | None,
+    now: datetime,
+    locale: str | None = None,
+    user: User | None = None,
 ) -> FacilityWeek | None:
     """The facility page of an active facility for the week holding `week_of` (default: this week), or None.
 
-    Weeks run Monday to Sunday in the facility's time zone.
+    Weeks run Monday to Sunday in the facility's time zone; each cell is judged for `user` (see
+    `engine.slot_verdict`), or for anyone when nobody is signed in.
     """
     resource = active_facility(resource_id)
     if resource is None:
@@ -513,13 +542,17 @@ def facility_week(
     week_begin = day_start_utc(week_start, tz)
     week_end = day_start_utc(week_start + timedelta(days=7), tz)
     ahead = now + timedelta(days=CLOSURES_AHEAD_DAYS)
+    # Bookings and closures a slot's smallest booking (buffer in) reaches past the week decide cells too.
+    reach = _grid_reach(resource)
     # One closure query serves both the week's grid and the list of closures ahead.
-    closures = specs.load_closures([resource], min(week_begin, now), max(week_end, ahead))[resource.id]
-    in_week = [c for c in closures if c.start_at < week_end and c.end_at > week_begin]
+    closures = specs.load_closures([resource], min(week_begin, now), max(week_end + reach, ahead))
+    closures = closures[resource.id]
+    in_week = [c for c in closures if c.start_at < week_end + reach and c.end_at > week_begin]
     upcoming = [c for c in closures if c.start_at < ahead and c.end_at > now]
     spec = specs.resource_spec(resource, in_week, locale)
-    occupancy = specs.load_occupancy([resource.id], week_begin, week_end)[resource.id]
-    grid = engine.week_grid(spec, week_start, occupancy, now)
+    occupancy = specs.load_occupancy([resource.id], week_begin - reach, week_end + reach)[resource.id]
+    viewer = viewer_for(user, [spec], engine.Interval(week_begin, week_end), now)
+    grid = engine.week_grid(spec, week_start, occupancy, now, viewer)
     hours_by_weekday: list[list[OpeningHours]] = [[] for _ in range(7)]
     for hours in sorted(resource.hours, key=lambda h: (h.weekday, h.opens)):
         hours_by_weekday[hours.weekday].append(hours)
@@ -532,6 +565,15 @@ def facility_week(
         quotas=applicable_quotas(resource),
         hours_by_weekday=hours_by_weekday,
     )
+
+
+def _grid_reach(resource: Resource) -> timedelta:
+    """How far past a grid's last day a slot's smallest booking with its buffer may reach."""
+    policy = specs.policy_spec(resource.policy)
+    if resource.mode is Mode.PLACEMENT:
+        return timedelta(days=max(1, -(-policy.min_minutes // (24 * 60))) + 1)
+    slot = max(1, resource.slot_minutes)
+    return timedelta(minutes=max(policy.min_minutes, slot) + slot + policy.buffer_minutes)
 
 
 def applicable_quotas(resource: Resource) -> list[Quota]:

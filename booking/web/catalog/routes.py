@@ -17,14 +17,21 @@ from babel.lists import format_list
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import format_time, get_locale, ngettext
 from flask_babel import gettext as _
+from flask_login import current_user
 from werkzeug.security import safe_join
 
 from booking import clock
 from booking.engine import CellState, GridCell
 from booking.services import catalog
 from booking.web.catalog.forms import EARLIEST_DATE, LATEST_DATE, CatalogFilterForm, WeekForm
-from booking.web.labels import CATEGORY_PLURALS, KIND_PLURALS, local_datetime, locale_code
-from models import Mode
+from booking.web.labels import (
+    CATEGORY_PLURALS,
+    KIND_PLURALS,
+    local_datetime,
+    locale_code,
+    render_violation,
+)
+from models import Mode, User
 
 bp = Blueprint("catalog", __name__, url_prefix="/facilities")
 
@@ -72,7 +79,9 @@ def detail(resource_id: int) -> tuple[str, int]:
     form = WeekForm(formdata=request.args)
     valid = form.validate()
     now = clock.now()
-    view = catalog.facility_week(resource_id, form.week.data if valid else None, now, locale_code())
+    view = catalog.facility_week(
+        resource_id, form.week.data if valid else None, now, locale_code(), user=signed_in_user()
+    )
     if view is None:
         abort(404)
     return render_template(
@@ -85,6 +94,7 @@ def detail(resource_id: int) -> tuple[str, int]:
         week_url=_week_url,
         cell_url=_cell_url,
         cell_label=cell_label,
+        cell_reasons=cell_reasons,
         when=when,
         day_label=day_label,
         time_label=time_label,
@@ -147,14 +157,40 @@ def cell_label(cell: GridCell, mode: Mode) -> str:
         if cell.places_left is not None:
             return ngettext("%(num)d place left", "%(num)d places left", cell.places_left)
         return _("Free")
+    if cell.state is CellState.NOT_FOR_YOU:
+        refused = next((v for v in cell.violations if v.code == "category_not_allowed"), None)
+        if refused is not None:
+            return _("Not for %(who)s", who=CATEGORY_PLURALS[refused.params["category"]])
+    return state_word(cell.state)
+
+
+def cell_reasons(cell: GridCell) -> str:
+    """Every rule the engine gave against a slot, in full sentences, for the cell's title."""
+    return " ".join(render_violation(violation) for violation in cell.violations)
+
+
+def state_word(state: CellState) -> str:
+    """The word a slot that cannot be booked shows: why not, for this reader."""
     labels = {
+        CellState.FREE: _("Free"),
         CellState.BOOKED: _("Booked"),
         CellState.FULL: _("Full"),
         CellState.CLOSED: _("Closed"),
         CellState.CLOSURE: _("Closed"),
         CellState.PAST: _("Past"),
+        CellState.TOO_SOON: _("Too soon"),
+        CellState.NOT_OPEN_YET: _("Not open yet"),
+        CellState.NOT_FOR_YOU: _("Not for you"),
+        CellState.SUSPENDED: _("Suspended"),
+        CellState.LIMIT_REACHED: _("Limit reached"),
+        CellState.UNAVAILABLE: _("Unavailable"),
     }
-    return labels[cell.state]
+    return labels[state]
+
+
+def signed_in_user() -> User | None:
+    """The person the page is drawn for, or None for a visitor (slots are then judged for anyone)."""
+    return current_user if current_user.is_authenticated else None  # type: ignore[return-value]
 
 
 def join_list(items: list[Any]) -> str:
