@@ -500,7 +500,12 @@ def monday_of(day: date) -> date:
 
 
 def viewer_for(
-    user: User | None, resources: Sequence[engine.ResourceSpec], span: engine.Interval, now: datetime
+    user: User | None,
+    resources: Sequence[engine.ResourceSpec],
+    span: engine.Interval,
+    now: datetime,
+    *,
+    excluding: int | None = None,
 ) -> engine.Viewer | None:
     """What the engine needs to judge slots in `span` for `user` on these facilities: their requester
     spec, the quotas that may apply and their usage, each loaded once (None for nobody signed in)."""
@@ -517,7 +522,8 @@ def viewer_for(
     usage: list[engine.UsageItem] = []
     if quotas:
         not_over = any(quota.period is QuotaPeriod.ACTIVE for quota in quotas)
-        usage = specs.load_usage([user], span, now, not_over=not_over)
+        excluded = () if excluding is None else (excluding,)
+        usage = specs.load_usage([user], span, now, not_over=not_over, exclude_booking_ids=excluded)
     return engine.Viewer(requester, tuple(quotas), tuple(usage))
 
 
@@ -565,6 +571,30 @@ def facility_week(
         quotas=applicable_quotas(resource),
         hours_by_weekday=hours_by_weekday,
     )
+
+
+AROUND_DAYS = 3
+
+
+def around_booking(booking: Booking, now: datetime, locale: str | None = None) -> engine.WeekGrid:
+    """The facility's slots from the day before a booking (not before today) for three days, judged for
+    its holder as if the booking were not there: where it could move to."""
+    resource = db.session.scalar(
+        sa.select(Resource).where(Resource.id == booking.resource_id).options(*specs.SPEC_LOAD_OPTIONS)
+    )
+    assert resource is not None
+    tz = zone(resource.timezone)
+    first = max(to_local(booking.start_at, tz).date() - timedelta(days=1), local_today(resource, now))
+    begin = day_start_utc(first, tz)
+    end = day_start_utc(first + timedelta(days=AROUND_DAYS), tz)
+    reach = _grid_reach(resource)
+    closures = specs.load_closures([resource], begin, end + reach)[resource.id]
+    spec = specs.resource_spec(resource, closures, locale)
+    occupancy = specs.load_occupancy(
+        [resource.id], begin - reach, end + reach, exclude_booking_ids=(booking.id,)
+    )[resource.id]
+    viewer = viewer_for(booking.user, [spec], engine.Interval(begin, end), now, excluding=booking.id)
+    return engine.week_grid(spec, first, occupancy, now, viewer, days=AROUND_DAYS)
 
 
 def _grid_reach(resource: Resource) -> timedelta:

@@ -9,7 +9,7 @@ the error shown next to its field; a page beyond the last one gives 404):
 """
 
 import os
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from babel.dates import format_skeleton
@@ -42,6 +42,7 @@ def index() -> tuple[str, int]:
     form = CatalogFilterForm(formdata=request.args, universities=choices.universities, tags=choices.tags)
     if not form.validate():
         return _render_index(form, choices, results=None), 400
+    free = form.filters().free
     try:
         results = catalog.search(
             form.filters(),
@@ -52,20 +53,47 @@ def index() -> tuple[str, int]:
         )
     except catalog.PageOutOfRange as exc:
         abort(404, _("There is no page %(page)s of these results.", page=exc.page))
-    return _render_index(form, choices, results=results), 200
+    return _render_index(form, choices, results=results, free=free), 200
 
 
 def _render_index(
-    form: CatalogFilterForm, choices: catalog.FilterChoices, results: catalog.CatalogPage | None
+    form: CatalogFilterForm,
+    choices: catalog.FilterChoices,
+    results: catalog.CatalogPage | None,
+    free: catalog.FreeWindow | None = None,
 ) -> str:
     return render_template(
         "catalog/index.html",
         form=form,
         choices=choices,
         results=results,
+        free=free,
+        free_label=_free_label,
+        free_book_url=_free_book_url,
         page_url=_page_url,
         when=when,
         local_day=local_day,
+    )
+
+
+def _free_label(window: catalog.FreeWindow) -> str:
+    """The searched span as the card shows it: "Wed, Nov 25 10:00–11:30" (end 00:00 is midnight)."""
+    end = "24:00" if window.end == time(0, 0) else time_label(window.end)
+    return f"{day_label(window.day)} {time_label(window.start)}–{end}"
+
+
+def _free_book_url(resource_id: int, window: catalog.FreeWindow, placement: bool) -> str:
+    """The booking form prefilled with the searched span (the day alone for a placement)."""
+    start = datetime.combine(window.day, window.start if not placement else time(0, 0))
+    if placement:
+        return url_for("bookings.new", resource_id=resource_id, start=start.isoformat(timespec="minutes"))
+    end_day = window.day + timedelta(days=1) if window.end == time(0, 0) else window.day
+    end = datetime.combine(end_day, window.end)
+    return url_for(
+        "bookings.new",
+        resource_id=resource_id,
+        start=start.isoformat(timespec="minutes"),
+        end=end.isoformat(timespec="minutes"),
     )
 
 
