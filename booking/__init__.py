@@ -95,6 +95,9 @@ def _init_extensions(app: Flask) -> None:
         configure_engine(db.engine)
     # Runs before Flask-SQLAlchemy's teardown (last registered, first run), which then has nothing to close.
     app.teardown_appcontext(lambda _exc: end_session(db.session))
+    from booking.services import search
+
+    search.register()
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     babel.init_app(app, locale_selector=select_locale)
     bootstrap.init_app(app)

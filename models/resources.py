@@ -30,6 +30,10 @@ class Resource(db.Model):
     slot_minutes: Mapped[int] = mapped_column(default=30)
     image_path: Mapped[str | None] = mapped_column(sa.String(300))
     active: Mapped[bool] = mapped_column(default=True)
+    # What text search looks in (names, kind and its synonyms, university and its code, campus, equipment),
+    # written by booking.services.search whenever the facility is saved; indexed by trigrams (pg_trgm GIN
+    # on PostgreSQL, an FTS5 trigram table on SQLite, both made by the migration).
+    search_text: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     university: Mapped[Organization] = relationship(back_populates="resources")

@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from booking import engine
 from booking.engine.localtime import MIDNIGHT, day_start_utc, local_midnight, to_local, to_utc, zone
+from booking.services import search as text_search
 from booking.services import specs
 from models import (
     ACTIVE_STATUSES,
@@ -40,7 +41,6 @@ from models import (
 # How far ahead the list looks for a facility's next free slot, and the facility page for closures.
 NEXT_FREE_HORIZON_DAYS = 14
 CLOSURES_AHEAD_DAYS = 60
-MAX_SEARCH_WORDS = 8
 
 
 @dataclass(frozen=True)
@@ -204,7 +204,12 @@ def _check_page(page: int, total: int, per_page: int) -> None:
 
 
 def _matching(filters: Filters) -> sa.Select[tuple[Resource]]:
-    return _filtered(sa.select(Resource), filters).order_by(Resource.university_id, Resource.id)
+    """The facilities matching `filters`: best text matches first (`text_search.rank`), then by university."""
+    order: list[Any] = [Resource.university_id, Resource.id]
+    words = text_search.words_of(filters.text)
+    if words:
+        order.insert(0, text_search.rank(words).desc())
+    return _filtered(sa.select(Resource), filters).order_by(*order)
 
 
 def _filtered(query: sa.Select[Any], filters: Filters) -> sa.Select[Any]:
@@ -222,21 +227,9 @@ def _filtered(query: sa.Select[Any], filters: Filters) -> sa.Select[Any]:
         query = query.where(
             sa.exists().where(ResourceTag.resource_id == Resource.id, ResourceTag.tag == tag.lower())
         )
-    for word in filters.text.split()[:MAX_SEARCH_WORDS]:
-        pattern = _contains(word)
-        query = query.where(
-            sa.or_(
-                *(
-                    column.ilike(pattern, escape="\\")
-                    for column in (
-                        Resource.name_zh,
-                        Resource.name_en,
-                        Resource.description_zh,
-                        Resource.description_en,
-                    )
-                )
-            )
-        )
+    words = text_search.words_of(filters.text)
+    if words:
+        query = query.where(*text_search.matches(words, db.session.get_bind().dialect.name))
     return query
 
 
