@@ -14,7 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from models import Organization, Resource, ResourceKind, ResourceTag
+from booking.services.transactions import write_transaction
+from models import Organization, Resource, ResourceKind, ResourceTag, db
 
 MAX_WORDS = 8
 TRIGRAM = 3
@@ -75,6 +76,15 @@ def refresh_documents(session: Session, *_: object) -> None:
         text = document(resource, university)
         if resource.search_text != text:
             resource.search_text = text
+
+
+def reindex() -> int:
+    """Write every facility's document again, in one transaction; returns how many there are."""
+    with write_transaction():
+        resources = db.session.scalars(sa.select(Resource)).all()
+        for resource in resources:
+            resource.search_text = document(resource, resource.university)
+    return len(resources)
 
 
 def register() -> None:

@@ -102,3 +102,13 @@ def test_search_documents_are_indexed_by_the_database(app: Flask) -> None:
             sa.text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_resource_search_text_trgm'")
         )
         assert index is not None and "gin_trgm_ops" in index
+
+
+def test_reindex_writes_the_documents_again(app: Flask, runner) -> None:
+    room = make_resource(name_en="Seminar room", name_zh="研讨室")
+    db.session.execute(sa.update(Resource).values(search_text=""))
+    db.session.commit()
+    assert top_three("研讨室") == []
+    result = runner.invoke(args=["reindex-search"])
+    assert "1 facilities reindexed." in result.output
+    assert [r.id for r in top_three("研讨室")] == [room.id]
