@@ -111,6 +111,7 @@ MATRIX: dict[str, tuple[str, str, dict[str, object]]] = {
     "auth.change_password": ("GET", "/profile/password", SIGNED_IN),
     "catalog.index": ("GET", "/facilities/", PUBLIC),
     "catalog.detail": ("GET", "/facilities/{resource}", PUBLIC),
+    "catalog.timeline": ("GET", "/facilities/timeline", PUBLIC),
     "bookings.new": ("GET", "/facilities/{resource}/book", SIGNED_IN),
     "bookings.mine": ("GET", "/bookings", SIGNED_IN),
     "bookings.detail": ("GET", "/bookings/{booking}", OWNER_OR_ITS_MANAGERS),

@@ -8,7 +8,7 @@ engine only the facilities SQL cannot settle exactly.
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -201,6 +201,13 @@ def _check_page(page: int, total: int, per_page: int) -> None:
     pages = max(1, math.ceil(total / per_page))
     if page > pages:
         raise PageOutOfRange(page, pages)
+
+
+def matching_facilities(filters: Filters, limit: int) -> list[Resource]:
+    """The first `limit` active facilities matching `filters` (free window aside), in catalog order,
+    loaded with what the engine needs."""
+    query = _matching(replace(filters, free=None)).options(*specs.SPEC_LOAD_OPTIONS).limit(limit)
+    return list(db.session.scalars(query).unique().all())
 
 
 def _matching(filters: Filters) -> sa.Select[tuple[Resource]]:
@@ -542,7 +549,7 @@ def facility_week(
     week_end = day_start_utc(week_start + timedelta(days=7), tz)
     ahead = now + timedelta(days=CLOSURES_AHEAD_DAYS)
     # Bookings and closures a slot's smallest booking (buffer in) reaches past the week decide cells too.
-    reach = _grid_reach(resource)
+    reach = grid_reach(resource)
     # One closure query serves both the week's grid and the list of closures ahead.
     closures = specs.load_closures([resource], min(week_begin, now), max(week_end + reach, ahead))
     closures = closures[resource.id]
@@ -580,7 +587,7 @@ def around_booking(booking: Booking, now: datetime, locale: str | None = None) -
     first = max(to_local(booking.start_at, tz).date() - timedelta(days=1), local_today(resource, now))
     begin = day_start_utc(first, tz)
     end = day_start_utc(first + timedelta(days=AROUND_DAYS), tz)
-    reach = _grid_reach(resource)
+    reach = grid_reach(resource)
     closures = specs.load_closures([resource], begin, end + reach)[resource.id]
     spec = specs.resource_spec(resource, closures, locale)
     occupancy = specs.load_occupancy(
@@ -590,7 +597,7 @@ def around_booking(booking: Booking, now: datetime, locale: str | None = None) -
     return engine.week_grid(spec, first, occupancy, now, viewer, days=AROUND_DAYS)
 
 
-def _grid_reach(resource: Resource) -> timedelta:
+def grid_reach(resource: Resource) -> timedelta:
     """How far past a grid's last day a slot's smallest booking with its buffer may reach."""
     policy = specs.policy_spec(resource.policy)
     if resource.mode is Mode.PLACEMENT:

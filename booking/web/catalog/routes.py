@@ -21,9 +21,17 @@ from flask_login import current_user
 from werkzeug.security import safe_join
 
 from booking import clock
-from booking.engine import CellState, GridCell
+from booking.engine import CellState, GridCell, GridDay
+from booking.engine.localtime import to_local, zone
 from booking.services import catalog
-from booking.web.catalog.forms import EARLIEST_DATE, LATEST_DATE, CatalogFilterForm, WeekForm
+from booking.services import timeline as timeline_service
+from booking.web.catalog.forms import (
+    EARLIEST_DATE,
+    LATEST_DATE,
+    CatalogFilterForm,
+    TimelineForm,
+    WeekForm,
+)
 from booking.web.labels import (
     CATEGORY_PLURALS,
     KIND_PLURALS,
@@ -100,6 +108,61 @@ def _free_book_url(resource_id: int, window: catalog.FreeWindow, placement: bool
 def _page_url(page: int) -> str:
     args: dict[str, Any] = {key: request.args.getlist(key) for key in request.args if key != "page"}
     return url_for("catalog.index", page=page, **args)
+
+
+@bp.get("/timeline")
+def timeline() -> tuple[str, int]:
+    """Many facilities side by side: rows of facilities, columns of times (a day) or days (a week)."""
+    choices = catalog.filter_choices()
+    form = TimelineForm(formdata=request.args, universities=choices.universities)
+    valid = form.validate()
+    now = clock.now()
+    today = to_local(now, zone(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+    day = form.day.data if valid and form.day.data else today
+    week = valid and form.is_week
+    first = catalog.monday_of(day) if week else day
+    view = timeline_service.timeline(
+        form.filters() if valid else catalog.Filters(),
+        first,
+        7 if week else 1,
+        now,
+        user=signed_in_user(),
+        locale=locale_code(),
+    )
+    return render_template(
+        "catalog/timeline.html",
+        form=form,
+        view=view,
+        week=week,
+        day=day,
+        today=today,
+        shift_url=_timeline_url,
+        cell_url=_cell_url,
+        cell_label=cell_label,
+        cell_reasons=cell_reasons,
+        day_summary=day_summary,
+        state_word=state_word,
+        timedelta=timedelta,
+        day_label=day_label,
+        time_label=time_label,
+        CellState=CellState,
+    ), (200 if valid else 400)
+
+
+def _timeline_url(**changes: Any) -> str:
+    """This timeline's address with some parameters changed (another day, day or week)."""
+    args: dict[str, Any] = {key: request.args.getlist(key) for key in request.args}
+    args.update(changes)
+    return url_for("catalog.timeline", **args)
+
+
+def day_summary(day: GridDay) -> tuple[int, CellState | None]:
+    """How many slots of a day the reader can book, and else the commonest reason they cannot."""
+    bookable = sum(1 for cell in day.cells if cell.bookable)
+    if bookable:
+        return bookable, None
+    reasons = [cell.state for cell in day.cells if cell.end > cell.start]
+    return 0, max(set(reasons), key=reasons.count) if reasons else CellState.CLOSED
 
 
 @bp.get("/<int:resource_id>")
