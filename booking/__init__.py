@@ -4,6 +4,7 @@ import functools
 import hmac
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from babel import Locale
@@ -89,6 +90,14 @@ def visitor_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def _tile_sources(tile_url: str) -> list[str]:
+    """The map tile server's origin for the CSP's img-src ("{s}" subdomains become a wildcard)."""
+    parts = urlsplit(tile_url.replace("{s}", "*"))
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return []
+    return [f"{parts.scheme}://{parts.netloc}"]
+
+
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
@@ -117,7 +126,7 @@ def _init_extensions(app: Flask) -> None:
             "default-src": "'self'",
             "script-src": "'self'",
             "style-src": "'self'",
-            "img-src": "'self' data:",
+            "img-src": " ".join(["'self'", "data:", *_tile_sources(app.config.get("MAP_TILE_URL", ""))]),
             "font-src": "'self'",
             "object-src": "'none'",
             "base-uri": "'self'",

@@ -112,6 +112,7 @@ MATRIX: dict[str, tuple[str, str, dict[str, object]]] = {
     "catalog.index": ("GET", "/facilities/", PUBLIC),
     "catalog.detail": ("GET", "/facilities/{resource}", PUBLIC),
     "catalog.timeline": ("GET", "/facilities/timeline", PUBLIC),
+    "catalog.map": ("GET", "/facilities/map", PUBLIC),
     "bookings.new": ("GET", "/facilities/{resource}/book", SIGNED_IN),
     "bookings.mine": ("GET", "/bookings", SIGNED_IN),
     "bookings.detail": ("GET", "/bookings/{booking}", OWNER_OR_ITS_MANAGERS),

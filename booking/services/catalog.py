@@ -210,6 +210,17 @@ def matching_facilities(filters: Filters, limit: int) -> list[Resource]:
     return list(db.session.scalars(query).unique().all())
 
 
+MAP_MAX_FACILITIES = 500
+
+
+def map_facilities(filters: Filters, now: datetime) -> list[Resource]:
+    """The facilities the map shows: those matching `filters` (free for the window, if one is given),
+    at most MAP_MAX_FACILITIES, in catalog order; those without coordinates too (the list shows them)."""
+    if filters.free is None:
+        return matching_facilities(filters, MAP_MAX_FACILITIES)
+    return _in_order(free_facility_ids(filters, filters.free, now)[:MAP_MAX_FACILITIES])
+
+
 def _matching(filters: Filters) -> sa.Select[tuple[Resource]]:
     """The facilities matching `filters`: best text matches first (`text_search.rank`), then by university."""
     order: list[Any] = [Resource.university_id, Resource.id]

@@ -8,6 +8,7 @@ the error shown next to its field; a page beyond the last one gives 404):
 - `/facilities/<id>`: week (any date of the week to show; its Monday is used).
 """
 
+import json
 import os
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -34,9 +35,11 @@ from booking.web.catalog.forms import (
 )
 from booking.web.labels import (
     CATEGORY_PLURALS,
+    KIND_LABELS,
     KIND_PLURALS,
     local_datetime,
     locale_code,
+    localized,
     render_violation,
 )
 from models import Mode, User
@@ -108,6 +111,35 @@ def _free_book_url(resource_id: int, window: catalog.FreeWindow, placement: bool
 def _page_url(page: int) -> str:
     args: dict[str, Any] = {key: request.args.getlist(key) for key in request.args if key != "page"}
     return url_for("catalog.index", page=page, **args)
+
+
+@bp.get("/map")
+def map() -> tuple[str, int]:
+    """The facilities on a map, filtered as the list is; the list beside it is the accessible alternative."""
+    choices = catalog.filter_choices()
+    form = CatalogFilterForm(formdata=request.args, universities=choices.universities, tags=choices.tags)
+    valid = form.validate()
+    resources = catalog.map_facilities(form.filters(), clock.now()) if valid else []
+    points = [
+        {
+            "lat": r.latitude,
+            "lon": r.longitude,
+            "name": localized(r),
+            "kind": str(KIND_LABELS[r.kind]),
+            "url": url_for("catalog.detail", resource_id=r.id),
+        }
+        for r in resources
+        if r.latitude is not None and r.longitude is not None
+    ]
+    return render_template(
+        "catalog/map.html",
+        form=form,
+        choices=choices,
+        resources=resources,
+        points=json.dumps(points, ensure_ascii=False),
+        tile_url=current_app.config["MAP_TILE_URL"],
+        tile_attribution=current_app.config["MAP_TILE_ATTRIBUTION"],
+    ), (200 if valid else 400)
 
 
 @bp.get("/timeline")
