@@ -34,6 +34,7 @@ from werkzeug.security import generate_password_hash
 
 from booking import demo
 from booking.credit_code import check_character
+from booking.services import search
 from models import (
     ACTIVE_STATUSES,
     BookingStatus,
@@ -318,6 +319,8 @@ def seed_scale(
     except BaseException:
         db.session.rollback()
         raise
+    # Facilities went in through Core, past the hook that writes their search documents.
+    search.reindex()
     result.facilities = len(resource_ids)
     result.users = len(user_ids)
     result.resource_ids = resource_ids

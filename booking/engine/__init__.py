@@ -20,6 +20,7 @@ from booking.engine.bookability import (
     minimal_request,
     slot_verdict,
     state_of,
+    verdict,
 )
 from booking.engine.deadlines import cancel_deadline, checkin_window
 from booking.engine.evaluation import Decision, evaluate, evaluate_series
@@ -95,5 +96,6 @@ __all__ = [
     "quota_applies",
     "slot_verdict",
     "state_of",
+    "verdict",
     "week_grid",
 ]

@@ -121,7 +121,18 @@ def slot_verdict(
     Every rule a request meets is judged (hours, closures, room with buffers, notice, window, category,
     suspension, quotas). Without a viewer (nobody signed in) the rules about the person are left out.
     """
-    request = minimal_request(resource, start)
+    return verdict(resource, minimal_request(resource, start), viewer, existing, now)
+
+
+def verdict(
+    resource: ResourceSpec,
+    request: BookingRequest,
+    viewer: Viewer | None,
+    existing: Sequence[Occupancy],
+    now: datetime,
+) -> SlotVerdict:
+    """Would the engine accept `request` for `viewer` at `now` (a span searched for, say)? The same
+    judgement as `slot_verdict`, for a span of the reader's choosing."""
     if viewer is None:
         decision = evaluate(request, resource, _ANYONE, existing, (), (), now)
         violations = tuple(v for v in decision.violations if v.code not in _ABOUT_THE_PERSON)

@@ -77,6 +77,8 @@ class Filters:
 class CatalogEntry:
     resource: Resource
     next_free: engine.Interval | None
+    # For a free-between search: whether the reader may book the searched span there, and if not why.
+    verdict: engine.SlotVerdict | None = None
 
 
 @dataclass(frozen=True)
@@ -171,9 +173,16 @@ def filter_choices() -> FilterChoices:
 
 
 def search(
-    filters: Filters, *, page: int, per_page: int, now: datetime, locale: str | None = None
+    filters: Filters,
+    *,
+    page: int,
+    per_page: int,
+    now: datetime,
+    locale: str | None = None,
+    user: User | None = None,
 ) -> CatalogPage:
-    """One page of active facilities matching every filter, each with its next free slot.
+    """One page of active facilities matching every filter, each with its next free slot; with a free
+    window, each also with the engine's verdict on booking that span for `user` (anyone if None).
 
     Raises PageOutOfRange when `page` lies beyond the last page (page 1 always exists, perhaps empty).
     """
@@ -192,9 +201,41 @@ def search(
         total = len(free_ids)
         _check_page(page, total, per_page)
         resources = _in_order(free_ids[(page - 1) * per_page : page * per_page])
-    next_free = next_free_slots(resources, now, locale)
-    entries = tuple(CatalogEntry(r, next_free[r.id]) for r in resources)
+    # With a window the cards show it (and whether the reader may book it), not the next free slot.
+    if filters.free is None:
+        next_free, verdicts = next_free_slots(resources, now, locale), {}
+    else:
+        next_free = dict.fromkeys((r.id for r in resources), None)
+        verdicts = window_verdicts(resources, filters.free, now, user, locale)
+    entries = tuple(CatalogEntry(r, next_free[r.id], verdicts.get(r.id)) for r in resources)
     return CatalogPage(entries, total or 0, page, per_page)
+
+
+def window_verdicts(
+    resources: Sequence[Resource], window: FreeWindow, now: datetime, user: User | None, locale: str | None
+) -> dict[int, engine.SlotVerdict]:
+    """The engine's verdict on booking the window (read in each facility's zone) for `user`, loaded
+    once for all the facilities: closures, bookings, the reader's quotas and usage."""
+    if not resources:
+        return {}
+    intervals = {r.id: window.interval(r.timezone) for r in resources}
+    begin = min(i.start for i in intervals.values())
+    end = max(i.end for i in intervals.values())
+    reach = max(grid_reach(r) for r in resources)
+    closures = specs.load_closures(resources, begin, end + reach)
+    occupancy = specs.load_occupancy([r.id for r in resources], begin, end + reach)
+    resource_specs = {r.id: specs.resource_spec(r, closures[r.id], locale) for r in resources}
+    viewer = viewer_for(user, list(resource_specs.values()), engine.Interval(begin, end), now)
+    return {
+        r.id: engine.verdict(
+            resource_specs[r.id],
+            engine.BookingRequest(intervals[r.id].start, intervals[r.id].end),
+            viewer,
+            occupancy[r.id],
+            now,
+        )
+        for r in resources
+    }
 
 
 def _check_page(page: int, total: int, per_page: int) -> None:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from booking.services.transactions import write_transaction
 from models import Organization, Resource, ResourceKind, ResourceTag, db
@@ -81,7 +81,9 @@ def refresh_documents(session: Session, *_: object) -> None:
 def reindex() -> int:
     """Write every facility's document again, in one transaction; returns how many there are."""
     with write_transaction():
-        resources = db.session.scalars(sa.select(Resource)).all()
+        resources = db.session.scalars(
+            sa.select(Resource).options(joinedload(Resource.university), selectinload(Resource.tags))
+        ).all()
         for resource in resources:
             resource.search_text = document(resource, resource.university)
     return len(resources)

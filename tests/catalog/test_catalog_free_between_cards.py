@@ -51,3 +51,21 @@ def test_the_booking_form_is_prefilled_with_the_searched_span(client: FlaskClien
     ).get_data(as_text=True)
     assert 'value="2026-11-25"' in page
     assert 'value="10:00"' in page and 'value="11:30"' in page
+
+
+def test_a_card_says_why_the_reader_cannot_book_the_searched_span(
+    client: FlaskClient, auth: AuthActions
+) -> None:
+    lab = make_resource(name_en="Student lab", policy={"allowed_categories": ["student"]})
+    auth.login(make_user())
+    page = client.get("/facilities/?date=2026-11-25&start=10:00&end=11:00", headers=EN).get_data(as_text=True)
+    assert "Student lab" in page  # it is free
+    assert not [link for link in _book_links(page) if link.startswith(f"/facilities/{lab.id}/book")]
+    assert 'data-state="not_for_you"' in page and "Not for you" in page
+
+
+def test_a_span_beyond_the_booking_window_is_not_open_yet(client: FlaskClient) -> None:
+    make_resource(name_en="Court", policy={"max_advance_days": 1})
+    page = client.get("/facilities/?date=2026-11-26&start=10:00&end=11:00", headers=EN).get_data(as_text=True)
+    assert 'data-state="not_open_yet"' in page
+    assert _book_links(page) == []

@@ -22,7 +22,7 @@ from flask_login import current_user
 from werkzeug.security import safe_join
 
 from booking import clock
-from booking.engine import CellState, GridCell, GridDay
+from booking.engine import CellState, GridCell, GridDay, SlotVerdict
 from booking.engine.localtime import to_local, zone
 from booking.services import catalog
 from booking.services import timeline as timeline_service
@@ -61,6 +61,7 @@ def index() -> tuple[str, int]:
             per_page=current_app.config["CATALOG_PAGE_SIZE"],
             now=clock.now(),
             locale=locale_code(),
+            user=signed_in_user(),
         )
     except catalog.PageOutOfRange as exc:
         abort(404, _("There is no page %(page)s of these results.", page=exc.page))
@@ -81,6 +82,8 @@ def _render_index(
         free=free,
         free_label=_free_label,
         free_book_url=_free_book_url,
+        state_word=state_word,
+        verdict_reasons=verdict_reasons,
         page_url=_page_url,
         when=when,
         local_day=local_day,
@@ -285,6 +288,11 @@ def cell_label(cell: GridCell, mode: Mode) -> str:
         if refused is not None:
             return _("Not for %(who)s", who=CATEGORY_PLURALS[refused.params["category"]])
     return state_word(cell.state)
+
+
+def verdict_reasons(verdict: SlotVerdict) -> str:
+    """Every rule the engine gave against a searched span, in full sentences."""
+    return " ".join(render_violation(violation) for violation in verdict.violations)
 
 
 def cell_reasons(cell: GridCell) -> str:
