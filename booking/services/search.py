@@ -60,9 +60,13 @@ def document(resource: Resource, university: Organization | None) -> str:
 
 
 def refresh_documents(session: Session, *_: object) -> None:
-    """Before a flush: write the document of every facility added or changed (its tags included)."""
+    """Before a flush: write the document of every facility added or changed (its tags, its university
+    included)."""
     touched = {obj for obj in (*session.new, *session.dirty) if isinstance(obj, Resource)}
     for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Organization) and obj in session.dirty and obj.id is not None:
+            # A university renamed: its facilities' documents name it.
+            touched.update(session.scalars(sa.select(Resource).where(Resource.university_id == obj.id)))
         if isinstance(obj, ResourceTag) and obj.resource_id is not None:
             owner = session.get(Resource, obj.resource_id)
             if owner is not None:

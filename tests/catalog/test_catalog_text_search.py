@@ -14,7 +14,7 @@ from flask import Flask
 from booking import demo
 from booking.services import catalog
 from models import Resource, ResourceKind, db
-from tests.factories import make_resource
+from tests.factories import make_resource, make_university
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 
@@ -112,3 +112,11 @@ def test_reindex_writes_the_documents_again(app: Flask, runner) -> None:
     result = runner.invoke(args=["reindex-search"])
     assert "1 facilities reindexed." in result.output
     assert [r.id for r in top_three("研讨室")] == [room.id]
+
+
+def test_a_renamed_university_is_found_at_once(app: Flask) -> None:
+    university = make_university(name_en="Old Institute", code="OLD")
+    hall = make_resource(university, name_en="Main hall")
+    university.name_zh = "焦作新学院"
+    db.session.commit()
+    assert [r.id for r in top_three("焦作新学院")] == [hall.id]
