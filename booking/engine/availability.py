@@ -2,9 +2,9 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
-from booking.engine.bookability import CellState, Viewer, slot_verdict
+from booking.engine.bookability import CellState, Viewer, minimal_request, slot_verdict
 from booking.engine.hours import opening_intervals, within_hours
 from booking.engine.localtime import MIDNIGHT, day_start_utc, local_midnight, on_grid, to_local, to_utc, zone
 from booking.engine.occupancy import blocked_span, conflicts, peak_occupancy
@@ -99,6 +99,11 @@ def _grid_day(
     viewer: Viewer | None,
 ) -> GridDay:
     tz = zone(resource.timezone)
+    # Only bookings near the day can decide its cells: a smallest booking (at most a few days, for a
+    # placement) plus its buffer. The verdicts are the same; the scans are shorter.
+    near_start = day_start_utc(day, tz) - _NEAR
+    near_end = day_start_utc(day + timedelta(days=1), tz) + _NEAR + _reach(resource)
+    existing = [o for o in existing if o.start < near_end and o.blocked_until > near_start]
     cells = []
     for minute in row_minutes:
         local_start = local_midnight(day) + timedelta(minutes=minute)
@@ -109,6 +114,15 @@ def _grid_day(
         start, end = to_utc(local_start, tz), to_utc(local_end, tz)
         cells.append(_cell(resource, local_start, start, end, existing, now, viewer))
     return GridDay(day, tuple(cells), _day_closures(resource, day))
+
+
+_NEAR = timedelta(days=1)
+
+
+def _reach(resource: ResourceSpec) -> timedelta:
+    """How far past a slot's start its smallest booking with its buffer may reach."""
+    request = minimal_request(resource, datetime(2000, 1, 3, tzinfo=UTC))
+    return request.end - request.start + timedelta(minutes=resource.policy.buffer_minutes, days=1)
 
 
 def _row_minutes(resource: ResourceSpec) -> list[int]:

@@ -1,11 +1,12 @@
 """Opening hours: when a facility is open on a local date, and why a span falls outside them."""
 
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from booking.engine import violations as v
 from booking.engine.localtime import MIDNIGHT, day_start_utc, to_local, to_utc, zone
-from booking.engine.types import Interval, ResourceSpec
+from booking.engine.types import HoursSpec, Interval, ResourceSpec
 from booking.engine.violations import Violation
 from models.enums import Mode
 
@@ -16,11 +17,19 @@ def opening_intervals(resource: ResourceSpec, day: date) -> list[Interval]:
     Each interval is converted on its own day, so 08:00 is 08:00 local on both sides of a DST change.
     Placements ignore opening hours: they are open the whole local day.
     """
-    tz = zone(resource.timezone)
-    if resource.mode is Mode.PLACEMENT:
-        return [Interval(day_start_utc(day, tz), day_start_utc(day + timedelta(days=1), tz))]
+    return list(_openings(resource.timezone, resource.mode is Mode.PLACEMENT, resource.hours, day))
+
+
+# A grid asks for the same day's openings once per slot: pure, so cached on what they depend on.
+@lru_cache(maxsize=4096)
+def _openings(
+    timezone: str, placement: bool, hours_of_week: tuple[HoursSpec, ...], day: date
+) -> tuple[Interval, ...]:
+    tz = zone(timezone)
+    if placement:
+        return (Interval(day_start_utc(day, tz), day_start_utc(day + timedelta(days=1), tz)),)
     spans: list[Interval] = []
-    for hours in resource.hours:
+    for hours in hours_of_week:
         if hours.weekday != day.weekday():
             continue
         opens = to_utc(datetime.combine(day, hours.opens), tz)
@@ -29,7 +38,7 @@ def opening_intervals(resource: ResourceSpec, day: date) -> list[Interval]:
         # Hours lying wholly inside a skipped DST hour come out empty: skip them.
         if closes > opens:
             spans.append(Interval(opens, closes))
-    return _merge(spans)
+    return tuple(_merge(spans))
 
 
 def _merge(spans: list[Interval]) -> list[Interval]:
