@@ -8,6 +8,7 @@ the error shown next to its field; a page beyond the last one gives 404):
 - `/facilities/<id>`: week (any date of the week to show; its Monday is used).
 """
 
+import functools
 import json
 import os
 from datetime import date, datetime, time, timedelta
@@ -15,7 +16,7 @@ from typing import Any
 
 from babel.dates import format_skeleton
 from babel.lists import format_list
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, render_template, request, url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -256,7 +257,13 @@ def _cell_url(resource_id: int, cell: GridCell) -> str:
 
 def day_label(day: date, with_year: bool = False) -> str:
     """A short local date with its weekday: "Mon, Mar 23" / "3月23日周一"."""
-    return format_skeleton("yMMMEd" if with_year else "MMMEd", day, locale=get_locale())
+    return _day_label(day, with_year, str(get_locale()))
+
+
+@functools.lru_cache(maxsize=1024)
+def _day_label(day: date, with_year: bool, locale: str) -> str:
+    # Grids label every free cell with its day; Babel's formatter is slow, and the answer never changes.
+    return format_skeleton("yMMMEd" if with_year else "MMMEd", day, locale=locale)
 
 
 def time_label(value: time | datetime) -> str:
@@ -284,7 +291,7 @@ def cell_label(cell: GridCell, mode: Mode) -> str:
             return ngettext("%(num)d seat left", "%(num)d seats left", cell.places_left)
         if cell.places_left is not None:
             return ngettext("%(num)d place left", "%(num)d places left", cell.places_left)
-        return _("Free")
+        return state_word(CellState.FREE)
     if cell.state is CellState.NOT_FOR_YOU:
         refused = next((v for v in cell.violations if v.code == "category_not_allowed"), None)
         if refused is not None:
@@ -304,21 +311,28 @@ def cell_reasons(cell: GridCell) -> str:
 
 def state_word(state: CellState) -> str:
     """The word a slot that cannot be booked shows: why not, for this reader."""
-    labels = {
-        CellState.FREE: _("Free"),
-        CellState.BOOKED: _("Booked"),
-        CellState.FULL: _("Full"),
-        CellState.CLOSED: _("Closed"),
-        CellState.CLOSURE: _("Closed"),
-        CellState.PAST: _("Past"),
-        CellState.TOO_SOON: _("Too soon"),
-        CellState.NOT_OPEN_YET: _("Not open yet"),
-        CellState.NOT_FOR_YOU: _("Not for you"),
-        CellState.SUSPENDED: _("Suspended"),
-        CellState.LIMIT_REACHED: _("Limit reached"),
-        CellState.UNAVAILABLE: _("Unavailable"),
-    }
-    return labels[state]
+    return _state_words()[state]
+
+
+def _state_words() -> dict[CellState, str]:
+    # Translated once per request: a grid or a timeline asks hundreds of times.
+    words = g.get("state_words")
+    if words is None:
+        words = g.state_words = {
+            CellState.FREE: _("Free"),
+            CellState.BOOKED: _("Booked"),
+            CellState.FULL: _("Full"),
+            CellState.CLOSED: _("Closed"),
+            CellState.CLOSURE: _("Closed"),
+            CellState.PAST: _("Past"),
+            CellState.TOO_SOON: _("Too soon"),
+            CellState.NOT_OPEN_YET: _("Not open yet"),
+            CellState.NOT_FOR_YOU: _("Not for you"),
+            CellState.SUSPENDED: _("Suspended"),
+            CellState.LIMIT_REACHED: _("Limit reached"),
+            CellState.UNAVAILABLE: _("Unavailable"),
+        }
+    return words
 
 
 def signed_in_user() -> User | None:
