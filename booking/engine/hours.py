@@ -1,7 +1,6 @@
 """Opening hours: when a facility is open on a local date, and why a span falls outside them."""
 
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from booking.engine import violations as v
@@ -17,11 +16,24 @@ def opening_intervals(resource: ResourceSpec, day: date) -> list[Interval]:
     Each interval is converted on its own day, so 08:00 is 08:00 local on both sides of a DST change.
     Placements ignore opening hours: they are open the whole local day.
     """
-    return list(_openings(resource.timezone, resource.mode is Mode.PLACEMENT, resource.hours, day))
+    placement = resource.mode is Mode.PLACEMENT
+    # A grid asks for the same day's openings once per slot. Keyed by the hours' identity (kept alive in
+    # the entry, and checked), since hashing them each time cost as much as computing the answer.
+    key = (id(resource.hours), resource.timezone, placement, day)
+    hit = _OPENINGS.get(key)
+    if hit is not None and hit[0] is resource.hours:
+        return list(hit[1])
+    found = _openings(resource.timezone, placement, resource.hours, day)
+    if len(_OPENINGS) >= _OPENINGS_KEPT:
+        _OPENINGS.clear()
+    _OPENINGS[key] = (resource.hours, found)
+    return list(found)
 
 
-# A grid asks for the same day's openings once per slot: pure, so cached on what they depend on.
-@lru_cache(maxsize=4096)
+_OPENINGS: dict[tuple[int, str, bool, date], tuple[tuple[HoursSpec, ...], tuple[Interval, ...]]] = {}
+_OPENINGS_KEPT = 4096
+
+
 def _openings(
     timezone: str, placement: bool, hours_of_week: tuple[HoursSpec, ...], day: date
 ) -> tuple[Interval, ...]:
