@@ -10,7 +10,7 @@ PORT ?= 5000
 BASE_URL ?= http://$(HOST):$(PORT)
 TRANSLATIONS := booking/translations
 
-.PHONY: run test lint format install translations extract-messages update-messages bench bench-quick e2e clean vendor-js
+.PHONY: run test lint format install translations extract-messages update-messages bench bench-quick e2e clean vendor-js vendor-leaflet
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,17 @@ test: translations
 # Real-browser journeys (Playwright driving /usr/bin/chromium against a live gunicorn); `make test` runs them too.
 e2e: translations
 	$(BIN)/python -m pytest tests/e2e -m e2e -q
+
+# Leaflet is vendored into static/vendor/leaflet (served locally, never from a CDN); this refreshes it from
+# the npm registry's package at the pinned version.
+LEAFLET_VERSION := 1.9.4
+vendor-leaflet:
+	rm -rf .leaflet-pack && mkdir .leaflet-pack
+	cd .leaflet-pack && npm pack --silent leaflet@$(LEAFLET_VERSION) && tar xzf leaflet-$(LEAFLET_VERSION).tgz
+	mkdir -p static/vendor/leaflet/images
+	cp .leaflet-pack/package/dist/leaflet.js .leaflet-pack/package/dist/leaflet.css .leaflet-pack/package/LICENSE static/vendor/leaflet/
+	cp .leaflet-pack/package/dist/images/*.png static/vendor/leaflet/images/
+	rm -rf .leaflet-pack
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -83,6 +83,20 @@ def _rows(results: dict[str, Any]) -> list[tuple[str, Callable[[dict], str], str
                 "p95 < 50 ms",
             )
         )
+    for tier in tiers:
+        top = tier == max(tiers)
+        for measure, label, target in (
+            ("text_search", "text search, all facilities", 50),
+            ("timeline_day", "timeline, 50 facilities, one day", 100),
+            ("timeline_week", "timeline, 50 facilities, one week", 250),
+        ):
+            rows.append(
+                (
+                    f"{label}, {_tier_label(tier)} bookings (p50 / p95)",
+                    lambda r, t=tier, m=measure, n=target: _latency(_tier(r, t, m), n),
+                    f"p95 < {target} ms" + (" at 1M" if top else ""),
+                )
+            )
     rows.append(("personal calendar feed, 5,000 events (p50 / p95)", _feed, ""))
     jobs = sorted({name for b in BACKENDS for name in (results.get(b, {}).get("jobs") or {})})
     if not jobs:

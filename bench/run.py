@@ -176,15 +176,26 @@ def measure_reads(server: LiveServer, app, conf: dict[str, Any], work: Path, tod
         db.session.remove()
     weeks = work / "weeks.txt"
     weeks.write_text("\n".join(workload.week_paths(busiest, conf["latency_requests"], today)))
+    texts = work / "text.txt"
+    texts.write_text("\n".join(workload.text_search_paths(conf["latency_requests"])))
+    with app.app_context():
+        days = work / "timeline-day.txt"
+        days.write_text("\n".join(workload.timeline_paths(conf["latency_requests"], today, week=False)))
+        week_lines = work / "timeline-week.txt"
+        week_lines.write_text("\n".join(workload.timeline_paths(conf["latency_requests"], today, week=True)))
+        db.session.remove()
     count = str(conf["latency_requests"])
     base = server.base_url
     # A few unmeasured requests first, so every worker has its code, templates and connections warm.
-    for paths in (searches, weeks):
+    for paths in (searches, weeks, texts, days, week_lines):
         loadgen("get", "--base", base, "--urls", str(paths), "--concurrency", "4", "--requests", "8")
     return {
         "search": loadgen("get", "--base", base, "--urls", str(searches), "--requests", count),
         "week": loadgen("get", "--base", base, "--urls", str(weeks), "--requests", count),
         "week_facility": busiest,
+        "text_search": loadgen("get", "--base", base, "--urls", str(texts), "--requests", count),
+        "timeline_day": loadgen("get", "--base", base, "--urls", str(days), "--requests", count),
+        "timeline_week": loadgen("get", "--base", base, "--urls", str(week_lines), "--requests", count),
     }
 
 

@@ -12,6 +12,7 @@
 import random
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from flask import current_app
@@ -162,5 +163,34 @@ def week_paths(resource_id: int, count: int, today: date) -> list[str]:
     offsets = [0, 1, 0, 1, -1, 0, 1, -4]
     return [
         f"/facilities/{resource_id}?week={(today + timedelta(weeks=offsets[n % len(offsets)])).isoformat()}"
+        for n in range(count)
+    ]
+
+
+TEXT_QUERIES = (
+    "羽毛球",
+    "实验室",
+    "实习",
+    "badminton",
+    "reading room",
+    "labs",
+    "auditorium",
+    "HPU 体育馆",
+    "会议室",
+    "museum",
+)
+
+
+def text_search_paths(count: int) -> list[str]:
+    """Text searches as people type them: Chinese and English, short words, kinds, an abbreviation."""
+    return [f"/facilities/?q={quote(TEXT_QUERIES[n % len(TEXT_QUERIES)])}" for n in range(count)]
+
+
+def timeline_paths(count: int, today: date, *, week: bool) -> list[str]:
+    """A university's first 50 facilities side by side, for one of the next days (or its week)."""
+    hpu = db.session.scalar(sa.select(Organization.id).where(Organization.code == "HPU"))
+    span = "&span=week" if week else ""
+    return [
+        f"/facilities/timeline?university={hpu}&day={(today + timedelta(days=n % 7)).isoformat()}{span}"
         for n in range(count)
     ]

@@ -3,6 +3,7 @@
 import functools
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 from babel import Locale
@@ -106,12 +107,23 @@ def visitor_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def _tile_sources(tile_url: str) -> list[str]:
+    """The map tile server's origin for the CSP's img-src ("{s}" subdomains become a wildcard)."""
+    parts = urlsplit(tile_url.replace("{s}", "*"))
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return []
+    return [f"{parts.scheme}://{parts.netloc}"]
+
+
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine, test_setup_writes=app.testing)
     # Runs before Flask-SQLAlchemy's teardown (last registered, first run), which then has nothing to close.
     app.teardown_appcontext(lambda _exc: end_session(db.session))
+    from booking.services import search
+
+    search.register()
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     babel.init_app(app, locale_selector=select_locale)
     bootstrap.init_app(app)
@@ -131,7 +143,7 @@ def _init_extensions(app: Flask) -> None:
             "default-src": "'self'",
             "script-src": "'self'",
             "style-src": "'self'",
-            "img-src": "'self' data:",
+            "img-src": " ".join(["'self'", "data:", *_tile_sources(app.config.get("MAP_TILE_URL", ""))]),
             "font-src": "'self'",
             "object-src": "'none'",
             "base-uri": "'self'",

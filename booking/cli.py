@@ -7,6 +7,13 @@ from booking import clock
 
 
 def register_commands(app: Flask) -> None:
+    @app.cli.command("reindex-search")
+    def reindex_search_command() -> None:
+        """Write every facility's search document again (after a migration, or a university renamed)."""
+        from booking.services import search
+
+        click.echo(f"{search.reindex()} facilities reindexed.")
+
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Only seed when the database has no organizations yet.")
     def seed_demo_command(if_empty: bool) -> None:

@@ -62,6 +62,10 @@ class Config:
     PASSWORD_HASH_METHOD = "scrypt"
     FORCE_HTTPS = False
     CATALOG_PAGE_SIZE = 12
+    # The map's tile server, a Leaflet URL template such as "https://tiles.example.cn/{z}/{x}/{y}.png"
+    # (production: a Chinese provider). Empty: no tiles, markers on a plain background (tests, offline).
+    MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
+    MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
     # The domain in every iCalendar UID: fixed, so moving the site never duplicates people's events.
     CALENDAR_UID_DOMAIN = os.environ.get("CALENDAR_UID_DOMAIN", "campus-city.example")
     # The largest request body (the .ics import takes up to 1 MB, a facility photo up to PHOTO_MAX_BYTES).

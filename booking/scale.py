@@ -34,6 +34,7 @@ from werkzeug.security import generate_password_hash
 
 from booking import demo
 from booking.credit_code import check_character
+from booking.services import search
 from booking.services.transactions import write_transaction
 from models import (
     ACTIVE_STATUSES,
@@ -315,6 +316,8 @@ def seed_scale(
             )
         )
         result = _seed_bookings(writer, bookings, rng, now.astimezone(UTC), resource_ids, user_ids, audit)
+    # Facilities went in through Core, past the hook that writes their search documents.
+    search.reindex()
     result.facilities = len(resource_ids)
     result.users = len(user_ids)
     result.resource_ids = resource_ids

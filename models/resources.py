@@ -40,6 +40,10 @@ class Resource(db.Model):
     photo_alt_zh: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
     photo_alt_en: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
     active: Mapped[bool] = mapped_column(default=True)
+    # What text search looks in (names, kind and its synonyms, university and its code, campus, equipment),
+    # written by booking.services.search whenever the facility is saved; indexed by trigrams (pg_trgm GIN
+    # on PostgreSQL, an FTS5 trigram table on SQLite, both made by the migration).
+    search_text: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Raised (and stamped) whenever something its bookings' calendar events show changes: CALENDAR_FIELDS.
     calendar_version: Mapped[int] = mapped_column(default=0, server_default="0")

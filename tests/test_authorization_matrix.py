@@ -113,6 +113,8 @@ MATRIX: dict[str, tuple[str, str, dict[str, object]]] = {
     "catalog.detail": ("GET", "/facilities/{resource}", PUBLIC),
     # The world's facility has no photo: public, and not found for everyone alike.
     "catalog.photo": ("GET", "/facilities/{resource}/photo", dict.fromkeys(ROLES, NOT_FOUND)),
+    "catalog.timeline": ("GET", "/facilities/timeline", PUBLIC),
+    "catalog.map": ("GET", "/facilities/map", PUBLIC),
     "bookings.new": ("GET", "/facilities/{resource}/book", SIGNED_IN),
     "bookings.window_reminder": ("POST", "/facilities/{resource}/window-reminder", SIGNED_IN),
     "bookings.mine": ("GET", "/bookings", SIGNED_IN),

@@ -5,7 +5,6 @@ and act on the decision.
 """
 
 from booking.engine.availability import (
-    CellState,
     DayClosure,
     GridCell,
     GridDay,
@@ -13,6 +12,15 @@ from booking.engine.availability import (
     is_free,
     next_free_slot,
     week_grid,
+)
+from booking.engine.bookability import (
+    CellState,
+    SlotVerdict,
+    Viewer,
+    minimal_request,
+    slot_verdict,
+    state_of,
+    verdict,
 )
 from booking.engine.deadlines import cancel_deadline, checkin_window
 from booking.engine.evaluation import Decision, evaluate, evaluate_series
@@ -67,7 +75,9 @@ __all__ = [
     "RequesterSpec",
     "ResourceSpec",
     "SeriesTooLong",
+    "SlotVerdict",
     "UsageItem",
+    "Viewer",
     "Violation",
     "ViolationCode",
     "WeekGrid",
@@ -77,11 +87,15 @@ __all__ = [
     "evaluate_series",
     "expand",
     "is_free",
+    "minimal_request",
     "next_free_slot",
     "occurrence_count",
     "opening_intervals",
     "peak_occupancy",
     "period_window",
     "quota_applies",
+    "slot_verdict",
+    "state_of",
+    "verdict",
     "week_grid",
 ]

@@ -2,23 +2,15 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from enum import StrEnum
+from datetime import UTC, date, datetime, time, timedelta
 
+from booking.engine.bookability import CellState, Viewer, minimal_request, slot_verdict
 from booking.engine.hours import opening_intervals, within_hours
 from booking.engine.localtime import MIDNIGHT, day_start_utc, local_midnight, on_grid, to_local, to_utc, zone
 from booking.engine.occupancy import blocked_span, conflicts, peak_occupancy
 from booking.engine.types import ClosureSpec, Interval, LocalizedName, Occupancy, ResourceSpec
+from booking.engine.violations import Violation
 from models.enums import Mode
-
-
-class CellState(StrEnum):
-    CLOSED = "closed"  # outside opening hours, or a wall-clock time the DST change skips
-    CLOSURE = "closure"  # a closure (exam week, maintenance); see `reason`
-    FREE = "free"
-    BOOKED = "booked"  # exclusive facility taken (its buffer included)
-    FULL = "full"  # shared facility with no place left
-    PAST = "past"  # would be open, but has started already
 
 
 @dataclass(frozen=True)
@@ -35,6 +27,11 @@ class GridCell:
     state: CellState
     reason: str | LocalizedName | None = None
     places_left: int | None = None
+    violations: tuple[Violation, ...] = ()
+
+    @property
+    def bookable(self) -> bool:
+        return self.state is CellState.FREE
 
 
 @dataclass(frozen=True)
@@ -70,37 +67,62 @@ class WeekGrid:
 
 
 def week_grid(
-    resource: ResourceSpec, week_start: date, existing: Sequence[Occupancy], now: datetime
+    resource: ResourceSpec,
+    week_start: date,
+    existing: Sequence[Occupancy],
+    now: datetime,
+    viewer: Viewer | None = None,
+    *,
+    days: int = 7,
 ) -> WeekGrid:
-    """Cells for 7 local days from `week_start` (normally a Monday), rows from the earliest opening to the
-    latest closing of the week, each cell closed, under closure, past, booked, full or free."""
-    tz = zone(resource.timezone)
+    """Cells for `days` (normally 7) local days from `week_start` (normally a Monday), rows from the
+    earliest opening to the latest closing of the week.
+
+    Each cell is free only if `slot_verdict` finds the smallest booking starting there bookable for
+    `viewer`; otherwise its state says why in a word (closed, closure, past, booked, full, too soon, ...).
+    """
     row_minutes = _row_minutes(resource)
-    days = []
-    for offset in range(7):
-        day = week_start + timedelta(days=offset)
-        openings = opening_intervals(resource, day)
-        cells = []
-        for minute in row_minutes:
-            local_start = local_midnight(day) + timedelta(minutes=minute)
-            if resource.mode is Mode.PLACEMENT:
-                local_end = local_midnight(day + timedelta(days=1))
-            else:
-                local_end = local_start + timedelta(minutes=resource.slot_minutes)
-            cells.append(
-                _cell(
-                    resource,
-                    local_start,
-                    to_utc(local_start, tz),
-                    to_utc(local_end, tz),
-                    openings,
-                    existing,
-                    now,
-                )
-            )
-        days.append(GridDay(day, tuple(cells), _day_closures(resource, day)))
+    grid_days = [
+        _grid_day(resource, week_start + timedelta(days=offset), row_minutes, existing, now, viewer)
+        for offset in range(days)
+    ]
     rows = tuple(time(minute // 60, minute % 60) for minute in row_minutes)
-    return WeekGrid(week_start, rows, tuple(days))
+    return WeekGrid(week_start, rows, tuple(grid_days))
+
+
+def _grid_day(
+    resource: ResourceSpec,
+    day: date,
+    row_minutes: list[int],
+    existing: Sequence[Occupancy],
+    now: datetime,
+    viewer: Viewer | None,
+) -> GridDay:
+    tz = zone(resource.timezone)
+    # Only bookings near the day can decide its cells: a smallest booking (at most a few days, for a
+    # placement) plus its buffer. The verdicts are the same; the scans are shorter.
+    near_start = day_start_utc(day, tz) - _NEAR
+    near_end = day_start_utc(day + timedelta(days=1), tz) + _NEAR + _reach(resource)
+    existing = [o for o in existing if o.start < near_end and o.blocked_until > near_start]
+    cells = []
+    for minute in row_minutes:
+        local_start = local_midnight(day) + timedelta(minutes=minute)
+        if resource.mode is Mode.PLACEMENT:
+            local_end = local_midnight(day + timedelta(days=1))
+        else:
+            local_end = local_start + timedelta(minutes=resource.slot_minutes)
+        start, end = to_utc(local_start, tz), to_utc(local_end, tz)
+        cells.append(_cell(resource, local_start, start, end, existing, now, viewer))
+    return GridDay(day, tuple(cells), _day_closures(resource, day))
+
+
+_NEAR = timedelta(days=1)
+
+
+def _reach(resource: ResourceSpec) -> timedelta:
+    """How far past a slot's start its smallest booking with its buffer may reach."""
+    request = minimal_request(resource, datetime(2000, 1, 3, tzinfo=UTC))
+    return request.end - request.start + timedelta(minutes=resource.policy.buffer_minutes, days=1)
 
 
 def _row_minutes(resource: ResourceSpec) -> list[int]:
@@ -129,27 +151,22 @@ def _cell(
     local_start: datetime,
     start: datetime,
     end: datetime,
-    openings: list[Interval],
     existing: Sequence[Occupancy],
     now: datetime,
+    viewer: Viewer | None,
 ) -> GridCell:
     if end <= start:
         # The wall-clock row does not exist today (clocks jumped over it).
         return GridCell(start, start, local_start, CellState.CLOSED)
-    span = Interval(start, end)
-    if not any(opening.contains(span) for opening in openings):
-        return GridCell(start, end, local_start, CellState.CLOSED)
-    closure = _first_closure(resource, span)
-    if closure is not None:
-        return GridCell(start, end, local_start, CellState.CLOSURE, reason=closure.reason)
-    if start < now:
-        return GridCell(start, end, local_start, CellState.PAST)
-    if resource.mode is Mode.EXCLUSIVE:
-        state = CellState.BOOKED if conflicts(span, existing) else CellState.FREE
-        return GridCell(start, end, local_start, state)
-    left = max(0, resource.capacity - peak_occupancy(span, existing))
-    state = CellState.FULL if left == 0 else CellState.FREE
-    return GridCell(start, end, local_start, state, places_left=left)
+    verdict = slot_verdict(resource, start, viewer, existing, now)
+    reason = None
+    if verdict.state is CellState.CLOSURE:
+        closure = _first_closure(resource, Interval(start, verdict.request.end))
+        reason = closure.reason if closure is not None else None
+    places_left = None
+    if resource.mode is not Mode.EXCLUSIVE:
+        places_left = max(0, resource.capacity - peak_occupancy(Interval(start, end), existing))
+    return GridCell(start, end, local_start, verdict.state, reason, places_left, verdict.violations)
 
 
 def _first_closure(resource: ResourceSpec, span: Interval) -> ClosureSpec | None:

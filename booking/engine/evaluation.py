@@ -192,7 +192,10 @@ def _party(request: BookingRequest, resource: ResourceSpec) -> list[Violation]:
     size = request.party_size
     if size < 1:
         return [v.party_size_invalid(size)]
-    structural = {Mode.EXCLUSIVE: None, Mode.SHARED: resource.capacity, Mode.PLACEMENT: 1}[resource.mode]
+    if resource.mode is Mode.EXCLUSIVE:
+        structural = None
+    else:
+        structural = resource.capacity if resource.mode is Mode.SHARED else 1
     limits = [limit for limit in (resource.policy.max_party_size, structural) if limit is not None]
     if not limits or size <= min(limits):
         return []

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 from booking.engine import violations as v
 from booking.engine.localtime import MIDNIGHT, day_start_utc, to_local, to_utc, zone
-from booking.engine.types import Interval, ResourceSpec
+from booking.engine.types import HoursSpec, Interval, ResourceSpec
 from booking.engine.violations import Violation
 from models.enums import Mode
 
@@ -16,11 +16,32 @@ def opening_intervals(resource: ResourceSpec, day: date) -> list[Interval]:
     Each interval is converted on its own day, so 08:00 is 08:00 local on both sides of a DST change.
     Placements ignore opening hours: they are open the whole local day.
     """
-    tz = zone(resource.timezone)
-    if resource.mode is Mode.PLACEMENT:
-        return [Interval(day_start_utc(day, tz), day_start_utc(day + timedelta(days=1), tz))]
+    placement = resource.mode is Mode.PLACEMENT
+    # A grid asks for the same day's openings once per slot. Keyed by the hours' identity (kept alive in
+    # the entry, and checked), since hashing them each time cost as much as computing the answer.
+    key = (id(resource.hours), resource.timezone, placement, day)
+    hit = _OPENINGS.get(key)
+    if hit is not None and hit[0] is resource.hours:
+        return list(hit[1])
+    found = _openings(resource.timezone, placement, resource.hours, day)
+    if len(_OPENINGS) >= _OPENINGS_KEPT:
+        _OPENINGS.clear()
+    _OPENINGS[key] = (resource.hours, found)
+    return list(found)
+
+
+_OPENINGS: dict[tuple[int, str, bool, date], tuple[tuple[HoursSpec, ...], tuple[Interval, ...]]] = {}
+_OPENINGS_KEPT = 4096
+
+
+def _openings(
+    timezone: str, placement: bool, hours_of_week: tuple[HoursSpec, ...], day: date
+) -> tuple[Interval, ...]:
+    tz = zone(timezone)
+    if placement:
+        return (Interval(day_start_utc(day, tz), day_start_utc(day + timedelta(days=1), tz)),)
     spans: list[Interval] = []
-    for hours in resource.hours:
+    for hours in hours_of_week:
         if hours.weekday != day.weekday():
             continue
         opens = to_utc(datetime.combine(day, hours.opens), tz)
@@ -29,7 +50,7 @@ def opening_intervals(resource: ResourceSpec, day: date) -> list[Interval]:
         # Hours lying wholly inside a skipped DST hour come out empty: skip them.
         if closes > opens:
             spans.append(Interval(opens, closes))
-    return _merge(spans)
+    return tuple(_merge(spans))
 
 
 def _merge(spans: list[Interval]) -> list[Interval]:

@@ -19,11 +19,14 @@ def require_aware(*instants: datetime) -> None:
             raise ValueError(f"expected a timezone-aware datetime, got {instant!r}")
 
 
+@lru_cache(maxsize=8192)
 def to_local(instant: datetime, tz: ZoneInfo) -> datetime:
     """The naive local wall-clock time of a UTC instant."""
     return instant.astimezone(tz).replace(tzinfo=None, fold=0)
 
 
+# Grids convert the same wall-clock times (slot starts, opening hours) over and over: pure, so cached.
+@lru_cache(maxsize=8192)
 def to_utc(local: datetime, tz: ZoneInfo) -> datetime:
     """The UTC instant of a naive local wall-clock time.
 

@@ -8,7 +8,7 @@ engine only the facilities SQL cannot settle exactly.
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from booking import engine
 from booking.engine.localtime import MIDNIGHT, day_start_utc, local_midnight, to_local, to_utc, zone
+from booking.services import search as text_search
 from booking.services import specs
 from models import (
     ACTIVE_STATUSES,
@@ -28,9 +29,11 @@ from models import (
     OrganizationKind,
     Policy,
     Quota,
+    QuotaPeriod,
     Resource,
     ResourceKind,
     ResourceTag,
+    User,
     UTCDateTime,
     db,
 )
@@ -38,7 +41,6 @@ from models import (
 # How far ahead the list looks for a facility's next free slot, and the facility page for closures.
 NEXT_FREE_HORIZON_DAYS = 14
 CLOSURES_AHEAD_DAYS = 60
-MAX_SEARCH_WORDS = 8
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,8 @@ class Filters:
 class CatalogEntry:
     resource: Resource
     next_free: engine.Interval | None
+    # For a free-between search: whether the reader may book the searched span there, and if not why.
+    verdict: engine.SlotVerdict | None = None
 
 
 @dataclass(frozen=True)
@@ -169,9 +173,16 @@ def filter_choices() -> FilterChoices:
 
 
 def search(
-    filters: Filters, *, page: int, per_page: int, now: datetime, locale: str | None = None
+    filters: Filters,
+    *,
+    page: int,
+    per_page: int,
+    now: datetime,
+    locale: str | None = None,
+    user: User | None = None,
 ) -> CatalogPage:
-    """One page of active facilities matching every filter, each with its next free slot.
+    """One page of active facilities matching every filter, each with its next free slot; with a free
+    window, each also with the engine's verdict on booking that span for `user` (anyone if None).
 
     Raises PageOutOfRange when `page` lies beyond the last page (page 1 always exists, perhaps empty).
     """
@@ -190,9 +201,41 @@ def search(
         total = len(free_ids)
         _check_page(page, total, per_page)
         resources = _in_order(free_ids[(page - 1) * per_page : page * per_page])
-    next_free = next_free_slots(resources, now, locale)
-    entries = tuple(CatalogEntry(r, next_free[r.id]) for r in resources)
+    # With a window the cards show it (and whether the reader may book it), not the next free slot.
+    if filters.free is None:
+        next_free, verdicts = next_free_slots(resources, now, locale), {}
+    else:
+        next_free = dict.fromkeys((r.id for r in resources), None)
+        verdicts = window_verdicts(resources, filters.free, now, user, locale)
+    entries = tuple(CatalogEntry(r, next_free[r.id], verdicts.get(r.id)) for r in resources)
     return CatalogPage(entries, total or 0, page, per_page)
+
+
+def window_verdicts(
+    resources: Sequence[Resource], window: FreeWindow, now: datetime, user: User | None, locale: str | None
+) -> dict[int, engine.SlotVerdict]:
+    """The engine's verdict on booking the window (read in each facility's zone) for `user`, loaded
+    once for all the facilities: closures, bookings, the reader's quotas and usage."""
+    if not resources:
+        return {}
+    intervals = {r.id: window.interval(r.timezone) for r in resources}
+    begin = min(i.start for i in intervals.values())
+    end = max(i.end for i in intervals.values())
+    reach = max(grid_reach(r) for r in resources)
+    closures = specs.load_closures(resources, begin, end + reach)
+    occupancy = specs.load_occupancy([r.id for r in resources], begin, end + reach)
+    resource_specs = {r.id: specs.resource_spec(r, closures[r.id], locale) for r in resources}
+    viewer = viewer_for(user, list(resource_specs.values()), engine.Interval(begin, end), now)
+    return {
+        r.id: engine.verdict(
+            resource_specs[r.id],
+            engine.BookingRequest(intervals[r.id].start, intervals[r.id].end),
+            viewer,
+            occupancy[r.id],
+            now,
+        )
+        for r in resources
+    }
 
 
 def _check_page(page: int, total: int, per_page: int) -> None:
@@ -201,8 +244,31 @@ def _check_page(page: int, total: int, per_page: int) -> None:
         raise PageOutOfRange(page, pages)
 
 
+def matching_facilities(filters: Filters, limit: int) -> list[Resource]:
+    """The first `limit` active facilities matching `filters` (free window aside), in catalog order,
+    loaded with what the engine needs."""
+    query = _matching(replace(filters, free=None)).options(*specs.SPEC_LOAD_OPTIONS).limit(limit)
+    return list(db.session.scalars(query).unique().all())
+
+
+MAP_MAX_FACILITIES = 500
+
+
+def map_facilities(filters: Filters, now: datetime) -> list[Resource]:
+    """The facilities the map shows: those matching `filters` (free for the window, if one is given),
+    at most MAP_MAX_FACILITIES, in catalog order; those without coordinates too (the list shows them)."""
+    if filters.free is None:
+        return matching_facilities(filters, MAP_MAX_FACILITIES)
+    return _in_order(free_facility_ids(filters, filters.free, now)[:MAP_MAX_FACILITIES])
+
+
 def _matching(filters: Filters) -> sa.Select[tuple[Resource]]:
-    return _filtered(sa.select(Resource), filters).order_by(Resource.university_id, Resource.id)
+    """The facilities matching `filters`: best text matches first (`text_search.rank`), then by university."""
+    order: list[Any] = [Resource.university_id, Resource.id]
+    words = text_search.words_of(filters.text)
+    if words:
+        order.insert(0, text_search.rank(words).desc())
+    return _filtered(sa.select(Resource), filters).order_by(*order)
 
 
 def _filtered(query: sa.Select[Any], filters: Filters) -> sa.Select[Any]:
@@ -220,21 +286,9 @@ def _filtered(query: sa.Select[Any], filters: Filters) -> sa.Select[Any]:
         query = query.where(
             sa.exists().where(ResourceTag.resource_id == Resource.id, ResourceTag.tag == tag.lower())
         )
-    for word in filters.text.split()[:MAX_SEARCH_WORDS]:
-        pattern = _contains(word)
-        query = query.where(
-            sa.or_(
-                *(
-                    column.ilike(pattern, escape="\\")
-                    for column in (
-                        Resource.name_zh,
-                        Resource.name_en,
-                        Resource.description_zh,
-                        Resource.description_en,
-                    )
-                )
-            )
-        )
+    words = text_search.words_of(filters.text)
+    if words:
+        query = query.where(*text_search.matches(words, db.session.get_bind().dialect.name))
     return query
 
 
@@ -497,12 +551,45 @@ def monday_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def viewer_for(
+    user: User | None,
+    resources: Sequence[engine.ResourceSpec],
+    span: engine.Interval,
+    now: datetime,
+    *,
+    excluding: int | None = None,
+) -> engine.Viewer | None:
+    """What the engine needs to judge slots in `span` for `user` on these facilities: their requester
+    spec, the quotas that may apply and their usage, each loaded once (None for nobody signed in)."""
+    if user is None:
+        return None
+    requester = specs.requester_spec(user)
+    universities = {spec.university_id for spec in resources}
+    quotas = [
+        quota
+        for university_id in sorted(universities)
+        for quota in specs.load_quotas(university_id)
+        if any(engine.quota_applies(quota, spec, requester) for spec in resources)
+    ]
+    usage: list[engine.UsageItem] = []
+    if quotas:
+        not_over = any(quota.period is QuotaPeriod.ACTIVE for quota in quotas)
+        excluded = () if excluding is None else (excluding,)
+        usage = specs.load_usage([user], span, now, not_over=not_over, exclude_booking_ids=excluded)
+    return engine.Viewer(requester, tuple(quotas), tuple(usage))
+
+
 def facility_week(
-    resource_id: int, week_of: date | None, now: datetime, locale: str | None = None
+    resource_id: int,
+    week_of: date | None,
+    now: datetime,
+    locale: str | None = None,
+    user: User | None = None,
 ) -> FacilityWeek | None:
     """The facility page of an active facility for the week holding `week_of` (default: this week), or None.
 
-    Weeks run Monday to Sunday in the facility's time zone.
+    Weeks run Monday to Sunday in the facility's time zone; each cell is judged for `user` (see
+    `engine.slot_verdict`), or for anyone when nobody is signed in.
     """
     resource = active_facility(resource_id)
     if resource is None:
@@ -513,13 +600,17 @@ def facility_week(
     week_begin = day_start_utc(week_start, tz)
     week_end = day_start_utc(week_start + timedelta(days=7), tz)
     ahead = now + timedelta(days=CLOSURES_AHEAD_DAYS)
+    # Bookings and closures a slot's smallest booking (buffer in) reaches past the week decide cells too.
+    reach = grid_reach(resource)
     # One closure query serves both the week's grid and the list of closures ahead.
-    closures = specs.load_closures([resource], min(week_begin, now), max(week_end, ahead))[resource.id]
-    in_week = [c for c in closures if c.start_at < week_end and c.end_at > week_begin]
+    closures = specs.load_closures([resource], min(week_begin, now), max(week_end + reach, ahead))
+    closures = closures[resource.id]
+    in_week = [c for c in closures if c.start_at < week_end + reach and c.end_at > week_begin]
     upcoming = [c for c in closures if c.start_at < ahead and c.end_at > now]
     spec = specs.resource_spec(resource, in_week, locale)
-    occupancy = specs.load_occupancy([resource.id], week_begin, week_end)[resource.id]
-    grid = engine.week_grid(spec, week_start, occupancy, now)
+    occupancy = specs.load_occupancy([resource.id], week_begin - reach, week_end + reach)[resource.id]
+    viewer = viewer_for(user, [spec], engine.Interval(week_begin, week_end), now)
+    grid = engine.week_grid(spec, week_start, occupancy, now, viewer)
     hours_by_weekday: list[list[OpeningHours]] = [[] for _ in range(7)]
     for hours in sorted(resource.hours, key=lambda h: (h.weekday, h.opens)):
         hours_by_weekday[hours.weekday].append(hours)
@@ -532,6 +623,39 @@ def facility_week(
         quotas=applicable_quotas(resource),
         hours_by_weekday=hours_by_weekday,
     )
+
+
+AROUND_DAYS = 3
+
+
+def around_booking(booking: Booking, now: datetime, locale: str | None = None) -> engine.WeekGrid:
+    """The facility's slots from the day before a booking (not before today) for three days, judged for
+    its holder as if the booking were not there: where it could move to."""
+    resource = db.session.scalar(
+        sa.select(Resource).where(Resource.id == booking.resource_id).options(*specs.SPEC_LOAD_OPTIONS)
+    )
+    assert resource is not None
+    tz = zone(resource.timezone)
+    first = max(to_local(booking.start_at, tz).date() - timedelta(days=1), local_today(resource, now))
+    begin = day_start_utc(first, tz)
+    end = day_start_utc(first + timedelta(days=AROUND_DAYS), tz)
+    reach = grid_reach(resource)
+    closures = specs.load_closures([resource], begin, end + reach)[resource.id]
+    spec = specs.resource_spec(resource, closures, locale)
+    occupancy = specs.load_occupancy(
+        [resource.id], begin - reach, end + reach, exclude_booking_ids=(booking.id,)
+    )[resource.id]
+    viewer = viewer_for(booking.user, [spec], engine.Interval(begin, end), now, excluding=booking.id)
+    return engine.week_grid(spec, first, occupancy, now, viewer, days=AROUND_DAYS)
+
+
+def grid_reach(resource: Resource) -> timedelta:
+    """How far past a grid's last day a slot's smallest booking with its buffer may reach."""
+    policy = specs.policy_spec(resource.policy)
+    if resource.mode is Mode.PLACEMENT:
+        return timedelta(days=max(1, -(-policy.min_minutes // (24 * 60))) + 1)
+    slot = max(1, resource.slot_minutes)
+    return timedelta(minutes=max(policy.min_minutes, slot) + slot + policy.buffer_minutes)
 
 
 def applicable_quotas(resource: Resource) -> list[Quota]:

@@ -136,3 +136,24 @@ def test_the_facilitys_manager_moves_it_from_the_same_page(client: FlaskClient, 
     assert response.status_code == 302
     moved = fresh(booking)
     assert (moved.start_at, moved.user_id) == (datetime(2026, 11, 26, 7, tzinfo=UTC), holder.id)
+
+
+def test_the_change_time_page_shows_availability_around_the_booking(client: FlaskClient, resident) -> None:
+    court = make_resource()
+    booking = make_booking(court, resident, TOMORROW_10)
+    make_booking(court, make_user(), datetime(2026, 11, 25, 5, tzinfo=UTC))  # Wednesday 13:00, someone else
+    page = client.get(f"/bookings/{booking.id}/move", headers=EN).get_data(as_text=True)
+    assert "Availability around your booking" in page
+    assert "Your booking" in page
+    assert 'data-state="booked"' in page  # the other person's 13:00
+    # A free slot links back to this page with its start, to move the booking there.
+    assert f'href="/bookings/{booking.id}/move?start=2026-11-25T15:00"' in page
+
+
+def test_a_slot_picked_from_the_availability_prefills_the_same_length(client: FlaskClient, resident) -> None:
+    booking = make_booking(make_resource(), resident, TOMORROW_10)
+    page = client.get(f"/bookings/{booking.id}/move?start=2026-11-26T15:00", headers=EN).get_data(
+        as_text=True
+    )
+    assert 'value="2026-11-26"' in page
+    assert 'value="15:00"' in page and 'value="16:00"' in page

@@ -197,7 +197,7 @@ def test_free_between_loads_bookings_and_closures_once_for_all_candidates(
         sa.event.remove(db.engine, "before_cursor_execute", record)
     booking_queries = [s for s in statements if re.search(r"\bfrom booking\b", s)]
     closure_queries = [s for s in statements if re.search(r"\bfrom closure\b", s)]
-    # One of each for the free-between test over every candidate, one of each for the page's next free slots.
+    # One of each for the free-between test over every candidate, one of each for the page's verdicts.
     assert len(booking_queries) == 2
     assert len(closure_queries) == 2
 

@@ -154,8 +154,9 @@ def test_booked_cells_show_no_one_and_include_the_buffer(client: FlaskClient) ->
         assert personal not in page
     grid = grid_of(client, court.id)
     tuesday = 1
-    assert grid.cell("09:30", tuesday).state == "free"
-    assert [grid.cell(row, tuesday).state for row in ("10:00", "10:30", "11:00")] == ["booked"] * 3
+    assert grid.cell("09:00", tuesday).state == "free"
+    # 09:30 is taken too: a booking there would need its own half-hour buffer before 10:00.
+    assert [grid.cell(row, tuesday).state for row in ("09:30", "10:00", "10:30", "11:00")] == ["booked"] * 4
     assert grid.cell("10:00", tuesday).text == "Booked" and grid.cell("10:00", tuesday).href is None
     assert grid.cell("11:30", tuesday).state == "free"
 
@@ -181,7 +182,9 @@ def test_a_shared_facility_shows_places_left_and_full(client: FlaskClient) -> No
 
 
 def test_a_placement_has_one_cell_a_day_with_seats_left(client: FlaskClient) -> None:
-    base = make_resource(kind=ResourceKind.TRAINING_BASE, mode=Mode.PLACEMENT, capacity=6)
+    base = make_resource(
+        kind=ResourceKind.TRAINING_BASE, mode=Mode.PLACEMENT, capacity=6, policy={"max_minutes": None}
+    )
     make_booking(
         base,
         make_user(),

@@ -212,3 +212,20 @@ def default_day(value: str | None, today: date) -> tuple[date, time | None]:
         if parsed.tzinfo is None and EARLIEST_DATE <= parsed.date() <= LATEST_DATE:
             return parsed.date(), parsed.time()
     return today, None
+
+
+def default_end(value: str | None, start: datetime) -> time | None:
+    """Parse an `end` query parameter (local ISO datetime, from a search card): its wall-clock time if it
+    ends after `start` on the same day or at the next midnight; otherwise None (the form's default)."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if parsed.tzinfo is not None or parsed <= start:
+        return None
+    next_midnight = datetime.combine(start.date() + timedelta(days=1), time(0, 0))
+    if parsed.date() != start.date() and parsed != next_midnight:
+        return None
+    return parsed.time()

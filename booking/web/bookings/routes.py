@@ -9,8 +9,9 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from booking import clock
+from booking.engine import CellState
 from booking.engine.localtime import to_local, to_utc, zone
-from booking.services import bookings, pools, reminders
+from booking.services import bookings, catalog, pools, reminders
 from booking.web.bookings.forms import (
     BookingForm,
     CancelForm,
@@ -18,9 +19,11 @@ from booking.web.bookings.forms import (
     PlacementForm,
     WindowReminderForm,
     default_day,
+    default_end,
 )
+from booking.web.catalog.routes import cell_label, day_label, time_label
 from booking.web.errors import or_404
-from booking.web.labels import duration_words, localized, render_violation
+from booking.web.labels import duration_words, locale_code, localized, render_violation
 from models import Booking, BookingStatus, Mode, Resource
 
 bp = Blueprint("bookings", __name__)
@@ -86,6 +89,9 @@ def _prefill(form: BookingForm, resource: Resource, now: datetime) -> None:
         length = max(resource.policy.min_minutes, resource.slot_minutes)
         form.start_time.data = start
         form.end_time.data = (datetime.combine(day, start) + timedelta(minutes=length)).time()
+        end = default_end(request.args.get("end"), datetime.combine(day, start))
+        if end is not None:
+            form.end_time.data = end
     form.weekdays.data = [day.weekday()]
 
 
@@ -257,10 +263,21 @@ def move(booking_id: int) -> Response | str | tuple[str, int]:
         "resource": resource,
         "form": form,
         "needs_approval": bookings.move_needs_approval(current_user, booking),
+        "cell_label": cell_label,
+        "day_label": day_label,
+        "time_label": time_label,
+        "CellState": CellState,
     }
+    page["around"] = catalog.around_booking(booking, now, locale_code())
     if request.method == "GET":
         tz = zone(resource.timezone)
-        form.show(to_local(booking.start_at, tz), to_local(booking.end_at, tz))
+        start, end = to_local(booking.start_at, tz), to_local(booking.end_at, tz)
+        day, chosen = default_day(request.args.get("start"), start.date())
+        if chosen is not None:
+            # A slot picked from the availability below: the same length at the new start.
+            new_start = datetime.combine(day, chosen)
+            start, end = new_start, new_start + (end - start)
+        form.show(start, end)
         return render_template("bookings/move.html", **page)
     if not form.validate_on_submit():
         return render_template("bookings/move.html", **page), 422

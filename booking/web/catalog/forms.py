@@ -129,3 +129,34 @@ class WeekForm(Form):
         csrf = False
 
     week = DateField(_l("Week of"), validators=[Optional()])
+
+
+class TimelineForm(Form):
+    """GET parameters of the timeline: which facilities (filtered as in the catalog), which day, how long."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField(_l("Name or description"), validators=[Optional(), Length(max=100)])
+    kind = SelectField(_l("Kind"), validators=[Optional()])
+    university = SelectField(_l("University"), coerce=optional_id, validators=[Optional()])
+    day = DateField(_l("Day"), validators=[Optional()])
+    span = SelectField(
+        _l("Show"), choices=[("day", _l("One day")), ("week", _l("One week"))], validators=[Optional()]
+    )
+
+    def __init__(self, *args: object, universities: Sequence[Organization] = (), **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [("", _l("Any kind"))] + [(k.value, KIND_LABELS[k]) for k in ResourceKind]
+        self.university.choices = [("", _l("Any university"))] + [(u.id, localized(u)) for u in universities]
+
+    def filters(self) -> Filters:
+        return Filters(
+            kind=ResourceKind(self.kind.data) if self.kind.data else None,
+            university_id=self.university.data,
+            text=(self.q.data or "").strip(),
+        )
+
+    @property
+    def is_week(self) -> bool:
+        return self.span.data == "week"

@@ -8,27 +8,40 @@ the error shown next to its field; a page beyond the last one gives 404):
 - `/facilities/<id>`: week (any date of the week to show; its Monday is used).
 """
 
+import functools
+import json
 import os
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 from babel.dates import format_skeleton
 from babel.lists import format_list
-from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
-from flask_babel import format_time, get_locale, ngettext
+from flask import Blueprint, abort, current_app, g, render_template, request, send_file, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
+from flask_login import current_user
 from werkzeug.security import safe_join
 from werkzeug.wrappers import Response
 
 from booking import clock
-from booking.engine import CellState, GridCell
+from booking.engine import CellState, GridCell, GridDay, SlotVerdict
+from booking.engine.localtime import to_local, zone
 from booking.services import bookings, catalog, photos
-from booking.web.catalog.forms import CatalogFilterForm, WeekForm
+from booking.services import timeline as timeline_service
+from booking.web.catalog.forms import CatalogFilterForm, TimelineForm, WeekForm
 from booking.web.errors import or_404
 from booking.web.input import EARLIEST_DATE, LATEST_DATE
-from booking.web.labels import CATEGORY_PLURALS, KIND_PLURALS, local_datetime, locale_code
-from models import Mode
+from booking.web.labels import (
+    CATEGORY_PLURALS,
+    KIND_LABELS,
+    KIND_PLURALS,
+    local_datetime,
+    locale_code,
+    localized,
+    render_violation,
+)
+from models import Mode, User
 
 bp = Blueprint("catalog", __name__, url_prefix="/facilities")
 
@@ -39,6 +52,7 @@ def index() -> tuple[str, int]:
     form = CatalogFilterForm(formdata=request.args, universities=choices.universities, tags=choices.tags)
     if not form.validate():
         return _render_index(form, choices, results=None), 400
+    free = form.filters().free
     try:
         results = catalog.search(
             form.filters(),
@@ -46,23 +60,53 @@ def index() -> tuple[str, int]:
             per_page=current_app.config["CATALOG_PAGE_SIZE"],
             now=clock.now(),
             locale=locale_code(),
+            user=signed_in_user(),
         )
     except catalog.PageOutOfRange as exc:
         abort(404, _("There is no page %(page)s of these results.", page=exc.page))
-    return _render_index(form, choices, results=results), 200
+    return _render_index(form, choices, results=results, free=free), 200
 
 
 def _render_index(
-    form: CatalogFilterForm, choices: catalog.FilterChoices, results: catalog.CatalogPage | None
+    form: CatalogFilterForm,
+    choices: catalog.FilterChoices,
+    results: catalog.CatalogPage | None,
+    free: catalog.FreeWindow | None = None,
 ) -> str:
     return render_template(
         "catalog/index.html",
         form=form,
         choices=choices,
         results=results,
+        free=free,
+        free_label=_free_label,
+        free_book_url=_free_book_url,
+        state_word=state_word,
+        verdict_reasons=verdict_reasons,
         page_url=_page_url,
         when=when,
         local_day=local_day,
+    )
+
+
+def _free_label(window: catalog.FreeWindow) -> str:
+    """The searched span as the card shows it: "Wed, Nov 25 10:00–11:30" (end 00:00 is midnight)."""
+    end = "24:00" if window.end == time(0, 0) else time_label(window.end)
+    return f"{day_label(window.day)} {time_label(window.start)}–{end}"
+
+
+def _free_book_url(resource_id: int, window: catalog.FreeWindow, placement: bool) -> str:
+    """The booking form prefilled with the searched span (the day alone for a placement)."""
+    start = datetime.combine(window.day, window.start if not placement else time(0, 0))
+    if placement:
+        return url_for("bookings.new", resource_id=resource_id, start=start.isoformat(timespec="minutes"))
+    end_day = window.day + timedelta(days=1) if window.end == time(0, 0) else window.day
+    end = datetime.combine(end_day, window.end)
+    return url_for(
+        "bookings.new",
+        resource_id=resource_id,
+        start=start.isoformat(timespec="minutes"),
+        end=end.isoformat(timespec="minutes"),
     )
 
 
@@ -71,12 +115,98 @@ def _page_url(page: int) -> str:
     return url_for("catalog.index", page=page, **args)
 
 
+@bp.get("/map")
+def map() -> tuple[str, int]:
+    """The facilities on a map, filtered as the list is; the list beside it is the accessible alternative."""
+    choices = catalog.filter_choices()
+    form = CatalogFilterForm(formdata=request.args, universities=choices.universities, tags=choices.tags)
+    valid = form.validate()
+    resources = catalog.map_facilities(form.filters(), clock.now()) if valid else []
+    points = [
+        {
+            "lat": r.latitude,
+            "lon": r.longitude,
+            "name": localized(r),
+            "kind": str(KIND_LABELS[r.kind]),
+            "url": url_for("catalog.detail", resource_id=r.id),
+        }
+        for r in resources
+        if r.latitude is not None and r.longitude is not None
+    ]
+    return render_template(
+        "catalog/map.html",
+        form=form,
+        choices=choices,
+        resources=resources,
+        points=json.dumps(points, ensure_ascii=False),
+        tile_url=current_app.config["MAP_TILE_URL"],
+        tile_attribution=current_app.config["MAP_TILE_ATTRIBUTION"],
+    ), (200 if valid else 400)
+
+
+@bp.get("/timeline")
+def timeline() -> tuple[str, int]:
+    """Many facilities side by side: rows of facilities, columns of times (a day) or days (a week)."""
+    choices = catalog.filter_choices()
+    form = TimelineForm(formdata=request.args, universities=choices.universities)
+    valid = form.validate()
+    now = clock.now()
+    today = to_local(now, zone(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+    day = form.day.data if valid and form.day.data else today
+    week = valid and form.is_week
+    first = catalog.monday_of(day) if week else day
+    view = timeline_service.timeline(
+        form.filters() if valid else catalog.Filters(),
+        first,
+        7 if week else 1,
+        now,
+        user=signed_in_user(),
+        locale=locale_code(),
+    )
+    return render_template(
+        "catalog/timeline.html",
+        form=form,
+        view=view,
+        week=week,
+        day=day,
+        today=today,
+        shift_url=_timeline_url,
+        cell_url=_cell_url,
+        cell_label=cell_label,
+        cell_reasons=cell_reasons,
+        day_summary=day_summary,
+        state_word=state_word,
+        timedelta=timedelta,
+        day_label=day_label,
+        time_label=time_label,
+        CellState=CellState,
+    ), (200 if valid else 400)
+
+
+def _timeline_url(**changes: Any) -> str:
+    """This timeline's address with some parameters changed (another day, day or week)."""
+    args: dict[str, Any] = {key: request.args.getlist(key) for key in request.args}
+    args.update(changes)
+    return url_for("catalog.timeline", **args)
+
+
+def day_summary(day: GridDay) -> tuple[int, CellState | None]:
+    """How many slots of a day the reader can book, and else the commonest reason they cannot."""
+    bookable = sum(1 for cell in day.cells if cell.bookable)
+    if bookable:
+        return bookable, None
+    reasons = [cell.state for cell in day.cells if cell.end > cell.start]
+    return 0, max(set(reasons), key=reasons.count) if reasons else CellState.CLOSED
+
+
 @bp.get("/<int:resource_id>")
 def detail(resource_id: int) -> tuple[str, int]:
     form = WeekForm(formdata=request.args)
     valid = form.validate()
     now = clock.now()
-    view = catalog.facility_week(resource_id, form.week.data if valid else None, now, locale_code())
+    view = catalog.facility_week(
+        resource_id, form.week.data if valid else None, now, locale_code(), user=signed_in_user()
+    )
     if view is None:
         abort(404)
     return render_template(
@@ -89,6 +219,7 @@ def detail(resource_id: int) -> tuple[str, int]:
         week_url=_week_url,
         cell_url=_cell_url,
         cell_label=cell_label,
+        cell_reasons=cell_reasons,
         when=when,
         day_label=day_label,
         time_label=time_label,
@@ -142,11 +273,19 @@ def _cell_url(resource_id: int, cell: GridCell) -> str:
 
 def day_label(day: date, with_year: bool = False) -> str:
     """A short local date with its weekday: "Mon, Mar 23" / "3月23日周一"."""
-    return format_skeleton("yMMMEd" if with_year else "MMMEd", day, locale=get_locale())
+    return _day_label(day, with_year, str(get_locale()))
+
+
+@functools.lru_cache(maxsize=1024)
+def _day_label(day: date, with_year: bool, locale: str) -> str:
+    # Grids label every free cell with its day; Babel's formatter is slow, and the answer never changes.
+    return format_skeleton("yMMMEd" if with_year else "MMMEd", day, locale=locale)
 
 
 def time_label(value: time | datetime) -> str:
-    return format_time(value if isinstance(value, time) else value.time(), "HH:mm", rebase=False)
+    # "HH:mm" reads the same in every locale we serve; strftime is many times faster than Babel's
+    # formatter, and grids and timelines print hundreds of times.
+    return value.strftime("%H:%M")
 
 
 def when(instant: datetime | None, timezone: str, with_year: bool = False) -> str:
@@ -168,15 +307,53 @@ def cell_label(cell: GridCell, mode: Mode) -> str:
             return ngettext("%(num)d seat left", "%(num)d seats left", cell.places_left)
         if cell.places_left is not None:
             return ngettext("%(num)d place left", "%(num)d places left", cell.places_left)
-        return _("Free")
-    labels = {
-        CellState.BOOKED: _("Booked"),
-        CellState.FULL: _("Full"),
-        CellState.CLOSED: _("Closed"),
-        CellState.CLOSURE: _("Closed"),
-        CellState.PAST: _("Past"),
-    }
-    return labels[cell.state]
+        return state_word(CellState.FREE)
+    if cell.state is CellState.NOT_FOR_YOU:
+        refused = next((v for v in cell.violations if v.code == "category_not_allowed"), None)
+        if refused is not None:
+            return _("Not for %(who)s", who=CATEGORY_PLURALS[refused.params["category"]])
+    return state_word(cell.state)
+
+
+def verdict_reasons(verdict: SlotVerdict) -> str:
+    """Every rule the engine gave against a searched span, in full sentences."""
+    return " ".join(render_violation(violation) for violation in verdict.violations)
+
+
+def cell_reasons(cell: GridCell) -> str:
+    """Every rule the engine gave against a slot, in full sentences, for the cell's title."""
+    return " ".join(render_violation(violation) for violation in cell.violations)
+
+
+def state_word(state: CellState) -> str:
+    """The word a slot that cannot be booked shows: why not, for this reader."""
+    return _state_words()[state]
+
+
+def _state_words() -> dict[CellState, str]:
+    # Translated once per request: a grid or a timeline asks hundreds of times.
+    words = g.get("state_words")
+    if words is None:
+        words = g.state_words = {
+            CellState.FREE: _("Free"),
+            CellState.BOOKED: _("Booked"),
+            CellState.FULL: _("Full"),
+            CellState.CLOSED: _("Closed"),
+            CellState.CLOSURE: _("Closed"),
+            CellState.PAST: _("Past"),
+            CellState.TOO_SOON: _("Too soon"),
+            CellState.NOT_OPEN_YET: _("Not open yet"),
+            CellState.NOT_FOR_YOU: _("Not for you"),
+            CellState.SUSPENDED: _("Suspended"),
+            CellState.LIMIT_REACHED: _("Limit reached"),
+            CellState.UNAVAILABLE: _("Unavailable"),
+        }
+    return words
+
+
+def signed_in_user() -> User | None:
+    """The person the page is drawn for, or None for a visitor (slots are then judged for anyone)."""
+    return current_user if current_user.is_authenticated else None  # type: ignore[return-value]
 
 
 def join_list(items: list[Any]) -> str:
