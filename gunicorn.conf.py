@@ -6,8 +6,14 @@ replaced by "[redacted].ics" (the error log too):
   <peer> "<X-Forwarded-For>" [<time>] "<method> <path?query> <protocol>" <status> <bytes> <ms>ms "<agent>"
   127.0.0.1 "203.0.113.7" [07/Dec/2026:12:00:00 +0800] "GET /calendar/[redacted].ics HTTP/1.0" 200 51 3ms "-"
 
-No referrer is logged. Options given on the command line (-w, -b, --access-logfile, ...) win over these.
+No referrer is logged. Each worker freezes what it loaded at start (`gc.freeze()`), so Python's full garbage
+collections no longer walk the application's tens of thousands of long-lived objects: they had added about
+70 ms to every fifth large calendar feed.
+
+Options given on the command line (-w, -b, --access-logfile, ...) win over these.
 """
+
+import gc
 
 from gunicorn.glogging import Logger
 
@@ -27,3 +33,9 @@ class RedactingLogger(Logger):
 
 
 logger_class = RedactingLogger
+
+
+def post_worker_init(worker: object) -> None:
+    """The app is loaded: move everything it made so far out of the collector's generations."""
+    gc.collect()
+    gc.freeze()

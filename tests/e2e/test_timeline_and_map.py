@@ -9,12 +9,14 @@ import pytest
 
 from tests.e2e.browsing import (
     MANAGER_HPU,
-    RESIDENT,
+    Login,
     expect,
     horizontal_overflow,
     log_in,
+    register,
     serious_accessibility_violations,
     today,
+    unique_email,
 )
 
 pytestmark = pytest.mark.e2e
@@ -32,8 +34,12 @@ def timeline_of_courts(day) -> str:
 
 
 def test_resident_books_a_court_from_the_timeline_on_a_phone(new_page):
+    # A new resident (the demo resident's weekly quota may be used up by the other journeys), signed up on a
+    # desktop and then on the phone.
+    person = Login(unique_email("timeline"), "timeline court 42")
+    register(new_page(), "林小雨", person.email, person.password)
     page = new_page(**PHONE)
-    log_in(page, RESIDENT)
+    log_in(page, person)
     tomorrow = today() + timedelta(days=1)
     page.goto(timeline_of_courts(tomorrow))
     rows = page.locator("table.timeline tbody tr")

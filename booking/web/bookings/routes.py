@@ -23,6 +23,7 @@ from booking.web.bookings.forms import (
 )
 from booking.web.catalog.routes import cell_label, day_label, time_label
 from booking.web.errors import or_404
+from booking.web.input import query_int
 from booking.web.labels import duration_words, locale_code, localized, render_violation
 from models import Booking, BookingStatus, Mode, Resource
 
@@ -218,7 +219,7 @@ def mine() -> str:
     if show not in SHOW_CHOICES:
         show = "upcoming"
     pagination = bookings.my_bookings(
-        current_user, show, clock.now(), page=request.args.get("page", 1, type=int)
+        current_user, show, clock.now(), page=request.args.get("page", 1, type=query_int) or 1
     )
     return render_template("bookings/mine.html", bookings=pagination.items, pagination=pagination, show=show)
 
