@@ -10,7 +10,7 @@ PORT ?= 5000
 BASE_URL ?= http://$(HOST):$(PORT)
 TRANSLATIONS := booking/translations
 
-.PHONY: run test lint format install translations extract-messages update-messages bench bench-quick e2e clean vendor-js vendor-leaflet
+.PHONY: run test lint format install translations extract-messages update-messages bench bench-quick e2e clean vendor-js
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,17 +43,6 @@ test: translations
 e2e: translations
 	$(BIN)/python -m pytest tests/e2e -m e2e -q
 
-# Leaflet is vendored into static/vendor/leaflet (served locally, never from a CDN); this refreshes it from
-# the npm registry's package at the pinned version.
-LEAFLET_VERSION := 1.9.4
-vendor-leaflet:
-	rm -rf .leaflet-pack && mkdir .leaflet-pack
-	cd .leaflet-pack && npm pack --silent leaflet@$(LEAFLET_VERSION) && tar xzf leaflet-$(LEAFLET_VERSION).tgz
-	mkdir -p static/vendor/leaflet/images
-	cp .leaflet-pack/package/dist/leaflet.js .leaflet-pack/package/dist/leaflet.css .leaflet-pack/package/LICENSE static/vendor/leaflet/
-	cp .leaflet-pack/package/dist/images/*.png static/vendor/leaflet/images/
-	rm -rf .leaflet-pack
-
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -75,8 +64,12 @@ bench-quick: translations
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
 
-# Chart.js for the reports, from npm, served from static/ (the app works offline; the CSP allows no CDN).
+# Browser libraries (Chart.js for the reports, Leaflet for the map) come from the npm registry at the versions
+# pinned in package.json and are served from static/vendor: the app works offline and the CSP allows no CDN.
 vendor-js:
 	npm install --no-audit --no-fund
-	mkdir -p static/vendor/chart.js
+	mkdir -p static/vendor/chart.js static/vendor/leaflet/images
 	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/LICENSE.md static/vendor/chart.js/
+	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css node_modules/leaflet/LICENSE \
+	   static/vendor/leaflet/
+	cp node_modules/leaflet/dist/images/*.png static/vendor/leaflet/images/
