@@ -9,7 +9,7 @@ from alembic.migration import MigrationContext
 from flask import Flask
 
 from models import Booking, BookingStatus, db
-from tests.factories import make_resource, make_user
+from tests.factories import make_booking, make_resource, make_user
 
 
 def _include_object(obj, name, type_, reflected, compare_to) -> bool:
@@ -58,3 +58,23 @@ def test_postgresql_itself_refuses_overlapping_exclusive_bookings(app: Flask, ba
     db.session.add_all([row(30, BookingStatus.CANCELLED), row(60)])
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 3
+
+
+def test_sqlite_downgrades_and_upgrades_again_with_bookings_in_the_database(tmp_path) -> None:
+    """A batch rebuild of a table that bookings refer to would DROP it, which SQLite's foreign keys forbid."""
+    from flask_migrate import downgrade, upgrade
+
+    from tests.conftest import make_app
+
+    app = make_app(f"sqlite:///{tmp_path / 'round-trip.sqlite3'}")
+    with app.app_context():
+        upgrade()
+        make_booking(make_resource(), make_user(), datetime(2030, 1, 7, 2, tzinfo=UTC))
+        db.session.commit()
+        db.session.remove()
+
+        downgrade(revision="319554ff634c")
+        upgrade()
+
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 1
+        db.engine.dispose()

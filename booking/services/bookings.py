@@ -469,7 +469,7 @@ def _tell_booked_for(booking: Booking, manager: User, reason: str, now: datetime
     from booking.services import calendar
 
     owner = db.session.get(User, booking.user_id)
-    ics = calendar.booking_calendar(booking, calendar.owner_locale(owner))
+    ics = calendar.invitation(booking, owner)
     notify.notify(
         booking.user_id,
         "booking_made_for_you",

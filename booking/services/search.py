@@ -51,7 +51,9 @@ def document(resource: Resource, university: Organization | None) -> str:
         kind.value.replace("_", " ") if kind else "",
         KIND_WORDS.get(kind, "") if kind else "",
         resource.campus,
+        resource.campus_en,
         resource.address,
+        resource.address_en,
         " ".join(tag.tag for tag in resource.tags),
     ]
     if university is not None:

@@ -64,5 +64,15 @@ def downgrade():
         for trigger in ('resource_search_insert', 'resource_search_delete', 'resource_search_update'):
             op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
         op.execute("DROP TABLE IF EXISTS resource_search")
-    with op.batch_alter_table('resource') as batch_op:
-        batch_op.drop_column('search_text')
+    _drop_columns('resource', 'search_text')
+
+
+def _drop_columns(table, *columns):
+    """SQLite: its native DROP COLUMN; a batch rebuild would DROP TABLE, which foreign keys forbid once
+    rows refer to it."""
+    if op.get_bind().dialect.name == 'sqlite':
+        for column in columns:
+            op.execute(f'ALTER TABLE {table} DROP COLUMN {column}')
+    else:
+        for column in columns:
+            op.drop_column(table, column)

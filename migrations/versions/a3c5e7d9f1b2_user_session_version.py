@@ -25,5 +25,15 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('user_account', schema=None) as batch_op:
-        batch_op.drop_column('session_version')
+    _drop_columns('user_account', 'session_version')
+
+
+def _drop_columns(table, *columns):
+    """SQLite: its native DROP COLUMN; a batch rebuild would DROP TABLE, which foreign keys forbid once
+    rows refer to it."""
+    if op.get_bind().dialect.name == 'sqlite':
+        for column in columns:
+            op.execute(f'ALTER TABLE {table} DROP COLUMN {column}')
+    else:
+        for column in columns:
+            op.drop_column(table, column)

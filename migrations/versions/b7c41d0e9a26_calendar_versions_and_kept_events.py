@@ -47,6 +47,15 @@ def upgrade():
 def downgrade():
     op.drop_table('calendar_event')
     for table in ('organization', 'resource'):
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.drop_column('calendar_updated_at')
-            batch_op.drop_column('calendar_version')
+        _drop_columns(table, 'calendar_updated_at', 'calendar_version')
+
+
+def _drop_columns(table, *columns):
+    """SQLite: its native DROP COLUMN; a batch rebuild would DROP TABLE, which foreign keys forbid once
+    rows refer to it."""
+    if op.get_bind().dialect.name == 'sqlite':
+        for column in columns:
+            op.execute(f'ALTER TABLE {table} DROP COLUMN {column}')
+    else:
+        for column in columns:
+            op.drop_column(table, column)

@@ -27,7 +27,15 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('resource', schema=None) as batch_op:
-        batch_op.drop_column('photo_alt_en')
-        batch_op.drop_column('photo_alt_zh')
-        batch_op.drop_column('photo_file')
+    _drop_columns('resource', 'photo_alt_en', 'photo_alt_zh', 'photo_file')
+
+
+def _drop_columns(table, *columns):
+    """SQLite: its native DROP COLUMN; a batch rebuild would DROP TABLE, which foreign keys forbid once
+    rows refer to it."""
+    if op.get_bind().dialect.name == 'sqlite':
+        for column in columns:
+            op.execute(f'ALTER TABLE {table} DROP COLUMN {column}')
+    else:
+        for column in columns:
+            op.drop_column(table, column)

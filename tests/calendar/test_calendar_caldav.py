@@ -90,6 +90,17 @@ def test_the_caldav_collection_cannot_be_written(client: FlaskClient, court, own
     assert client.get(href).status_code == 200
 
 
+def test_caldav_answers_are_never_stored_by_a_cache(client: FlaskClient, court, owner):
+    booking = make_booking(court, owner, NOW + timedelta(days=1))
+    token = feeds.reset_feed_token(owner, now=NOW)
+
+    listing = client.open(f"/caldav/{token}/bookings/", method="PROPFIND", headers={"Depth": "1"})
+    event = client.get(f"/caldav/{token}/bookings/{booking.uuid}.ics")
+
+    assert listing.headers["Cache-Control"] == "private, no-store"
+    assert event.headers["Cache-Control"] == "private, no-store"
+
+
 def test_caldav_tokens_are_redacted_from_request_logs(app, caplog):
     token = "B" * 43
     with caplog.at_level(logging.INFO, logger="werkzeug"):

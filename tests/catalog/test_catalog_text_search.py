@@ -67,6 +67,15 @@ def test_campus_and_equipment_are_searched(app: Flask) -> None:
     assert [r.id for r in top_three("floodlight")] == [court.id]
 
 
+def test_the_english_campus_and_address_are_searched(app: Flask) -> None:
+    court = make_resource(
+        name_en="Court A", campus="南校区", campus_en="South Campus", address_en="Shiji Road"
+    )
+    make_resource(name_en="Court B", campus="北校区", campus_en="North Campus")
+    assert [r.id for r in top_three("south campus")] == [court.id]
+    assert [r.id for r in top_three("shiji road")] == [court.id]
+
+
 def test_an_edited_name_is_found_at_once(app: Flask) -> None:
     room = make_resource(name_en="Old name", name_zh="旧名称")
     room.name_zh = "多功能厅"

@@ -16,6 +16,15 @@ def test_the_home_page_says_who_may_book_what_and_how_verification_works(client:
     assert "Until then you book as a resident." in page
 
 
+def test_the_home_page_title_is_plain_text_and_links_the_transparency_page_once(
+    client: FlaskClient, app
+) -> None:
+    page = client.get("/").get_data(as_text=True)
+    title = page[page.index("<title>") : page.index("</title>")]
+    assert "<a" not in title and "<p" not in title
+    assert page.count('id="transparency-link"') == 1
+
+
 def test_filter_errors_are_listed_above_the_results(client: FlaskClient, app) -> None:
     make_resource(name_en="Court", tags=("projector", "showers"))
     response = client.get("/facilities/?date=2026-11-25&start=14:00&end=13:00", headers=EN)

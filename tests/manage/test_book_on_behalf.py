@@ -128,6 +128,8 @@ def test_the_person_booked_for_is_told_in_the_inbox_and_by_email_with_the_ics(
         )
     ).all()
     assert email.ics is not None and b"BEGIN:VEVENT" in email.ics
+    # An invitation like every other booking email, so a later CANCEL or update reaches the same event.
+    assert b"METHOD:REQUEST" in email.ics and b"ORGANIZER" in email.ics
     assert "Wang Manager" in email.body and "Agreed with the sports department" in email.body
 
 

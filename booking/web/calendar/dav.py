@@ -148,7 +148,7 @@ def _vevent_only(element: Element) -> None:
 def _multistatus(multistatus: Element) -> Response:
     body = b'<?xml version="1.0" encoding="utf-8"?>\n' + tostring(multistatus)
     response = Response(body, status=207, content_type=XML_TYPE)
-    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Robots-Tag"] = "noindex"
     return response
 
@@ -300,5 +300,5 @@ def event(token: str, uid: str) -> Response:
         return _multistatus(multistatus)
     response = Response(cal.data(text), content_type="text/calendar; charset=utf-8")
     response.set_etag(_etag(text).strip('"'))
-    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["Cache-Control"] = "private, no-store"
     return response
