@@ -215,10 +215,11 @@ def bench(label: str, url: str) -> bool:
             assembled_times.append(wall)
             assembled_cpu.append(cpu)
         # Its slow runs are the interpreter's full garbage collections of the whole heap (every few
-        # requests, tens of ms): measured again with the heap frozen, as a worker can after loading.
+        # requests, tens of ms): measured again with the heap frozen, as gunicorn.conf.py's workers run.
         gc.freeze()
-        frozen_cpu = [timed(assembled)[1] for _ in range(ASSEMBLED_RUNS)]
+        frozen = [timed(assembled)[:2] for _ in range(ASSEMBLED_RUNS)]
         gc.unfreeze()
+        frozen_wall, frozen_cpu = [w for w, _c in frozen], [c for _w, c in frozen]
         assert assembled_body == first_body == ics.feed_file(rows, texts, links, name=name, today=NOW.date())
 
         if PROFILE:
@@ -258,7 +259,9 @@ def bench(label: str, url: str) -> bool:
     print(f"  {'assembled from kept events (served)':34} {p50 * 1000:7.0f} ms  {cpu50 * 1000:7.0f} ms   p50")
     print(f"  {'':34} {p95 * 1000:7.0f} ms  {cpu95 * 1000:7.0f} ms   p95 of {ASSEMBLED_RUNS} runs")
     frozen95 = statistics.quantiles(frozen_cpu, n=20)[-1]
-    print(f"  {'  p95 with the heap frozen (gc)':34} {'':7}     {frozen95 * 1000:7.0f} ms")
+    frozen_wall95 = statistics.quantiles(frozen_wall, n=20)[-1]
+    frozen_line = f"{frozen_wall95 * 1000:7.0f} ms  {frozen95 * 1000:7.0f} ms"
+    print(f"  {'  p95, heap frozen (as served)':34} {frozen_line}")
     print(f"  {'  its first run (makes and keeps)':34} {first_wall * 1000:7.0f} ms")
     print(
         f"  {'  ratio to building it whole (p50)':34} {p50 / wall_of['ours']:7.3f}x  "
@@ -267,7 +270,9 @@ def bench(label: str, url: str) -> bool:
     verdict = {True: "met", False: "MISSED"}
     print(
         f"  target assembled p95 < {TARGET_ASSEMBLED_P95 * 1000:.0f} ms: wall "
-        f"{verdict[p95 < TARGET_ASSEMBLED_P95]}, CPU {verdict[cpu95 < TARGET_ASSEMBLED_P95]}"
+        f"{verdict[p95 < TARGET_ASSEMBLED_P95]}, CPU {verdict[cpu95 < TARGET_ASSEMBLED_P95]}; "
+        f"heap frozen as served: wall {verdict[frozen_wall95 < TARGET_ASSEMBLED_P95]}, "
+        f"CPU {verdict[frozen95 < TARGET_ASSEMBLED_P95]}"
     )
     ok = wall_of["ours"] < TARGET_SECONDS and ratio < TARGET_RATIO and p95 < TARGET_ASSEMBLED_P95
     cpu_ok = cpu_of["ours"] < TARGET_SECONDS and cpu_ratio < TARGET_RATIO
