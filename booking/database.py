@@ -111,3 +111,14 @@ def end_session(session: scoped_session) -> None:
         log.warning("the database dropped the connection; invalidating it", exc_info=True)
         session.registry().invalidate()
         session.remove()
+
+
+def compared_by_alembic(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Alembic's `include_object`: leave out what the migrations create by hand and no model describes.
+
+    The PostgreSQL exclusion constraints' indexes (ex_*), the pg_trgm search index, and SQLite's FTS5 search
+    table with its shadow tables (resource_search*), kept in step by triggers.
+    """
+    if type_ == "index" and reflected and name and name.startswith(("ex_", "ix_resource_search_text_trgm")):
+        return False
+    return not (type_ == "table" and reflected and name and name.startswith("resource_search"))

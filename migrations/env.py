@@ -4,7 +4,7 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
-from booking.database import IMMEDIATE
+from booking.database import IMMEDIATE, compared_by_alembic
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -53,11 +53,6 @@ def render_item(type_, obj, autogen_context):
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False
-
-
-def include_object(obj, name, type_, reflected, compare_to):
-    """Objects Alembic cannot see, created by hand in migrations (PostgreSQL exclusion constraints)."""
-    return not (type_ == "index" and reflected and name and name.startswith("ex_"))
 
 
 def run_migrations_offline():
@@ -110,7 +105,7 @@ def run_migrations_online():
             connection=connection,
             target_metadata=get_metadata(),
             render_item=render_item,
-            include_object=include_object,
+            include_object=compared_by_alembic,
             **conf_args,
         )
 

@@ -8,22 +8,15 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
 
+from booking.database import compared_by_alembic
 from models import Booking, BookingStatus, db
 from tests.factories import make_booking, make_resource, make_user
-
-
-def _include_object(obj, name, type_, reflected, compare_to) -> bool:
-    # The PostgreSQL exclusion constraint's index is created by hand; Alembic cannot model it. Nor can it
-    # model the text search indexes: a pg_trgm GIN index, an SQLite FTS5 table (with its shadow tables).
-    if type_ == "index" and reflected and name and name.startswith(("ex_", "ix_resource_search_text_trgm")):
-        return False
-    return not (type_ == "table" and reflected and name and name.startswith("resource_search"))
 
 
 def test_migrated_schema_matches_the_models(app: Flask) -> None:
     with db.engine.connect() as conn:
         context = MigrationContext.configure(
-            conn, opts={"compare_type": True, "include_object": _include_object}
+            conn, opts={"compare_type": True, "include_object": compared_by_alembic}
         )
         differences = compare_metadata(context, db.metadata)
     assert differences == []
