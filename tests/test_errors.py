@@ -117,3 +117,18 @@ def test_a_connection_dropped_mid_request_gets_the_friendly_page_and_the_next_re
     assert response.status_code == 500
     assert FRIENDLY_EN in response.get_data(as_text=True)
     assert client.get("/facilities/").status_code == 200
+
+
+@pytest.mark.parametrize(("error", "status"), [("NotFound", 404), ("NotAllowed", 403)])
+def test_a_service_refusal_no_view_catches_becomes_its_page_never_a_500(
+    live_errors, monkeypatch, error: str, status: int
+) -> None:
+    from booking.services import errors
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise getattr(errors, error)()
+
+    monkeypatch.setattr(catalog, "filter_choices", refuse)
+    response = live_errors.get("/facilities/", headers={"Accept-Language": "en"})
+    assert response.status_code == status
+    assert "Something went wrong" not in response.get_data(as_text=True)

@@ -1,23 +1,84 @@
-"""The refusals every service shares: not found, not allowed, and a message for one form field."""
+"""The one family of refusals every service raises, and the web and API map to answers in one place.
 
-from flask_babel import LazyString
+- `NotFound`: the thing does not exist, or is not the caller's to see (never say which) → 404.
+- `NotAllowed`: the caller lacks the role or right for this → 403.
+- `Invalid`: input that breaks a rule; `errors` holds (field, message) pairs, None for the whole form → 422.
+- `Refused`: a booking request broke rules; `violations` holds every one with its code and values → 409/422.
+
+Messages are translatable (lazy strings or `N_` templates); nothing here imports Flask.
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 
-class NotFound(Exception):
+class ServiceError(Exception):
+    """Base of the family: anything a service refuses for a reason a person can be told."""
+
+
+class NotFound(ServiceError):
     """The thing does not exist, or is not the caller's to see (never say which)."""
 
 
-class NotAllowed(Exception):
-    """The caller lacks the role for this."""
+class NotAllowed(ServiceError):
+    """The caller lacks the role or the right for this."""
 
 
-class FieldError(Exception):
-    """A refused change; `field` names the form field the (translated) message belongs to, if any."""
+class Invalid(ServiceError):
+    """Input that breaks a rule. `errors` is a tuple of (field, message); field None means the whole form.
 
-    def __init__(self, message: str | LazyString, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+    `Invalid(message)`, `Invalid(message, field="name")`, `Invalid({"name": message, ...})` or
+    `Invalid([("name", message), (None, message)])`.
+    """
+
+    def __init__(
+        self,
+        errors: Any,
+        field: str | None = None,
+    ) -> None:
+        pairs: list[tuple[str | None, Any]]
+        if isinstance(errors, Mapping):
+            pairs = [(key, value) for key, value in errors.items()]
+        elif (
+            isinstance(errors, list | tuple)
+            and errors
+            and all(isinstance(pair, tuple) and len(pair) == 2 for pair in errors)
+        ):
+            pairs = list(errors)
+        else:
+            pairs = [(field, errors)]
+        super().__init__("; ".join(f"{k}: {v}" if k else str(v) for k, v in pairs))
+        self.errors: tuple[tuple[str | None, Any], ...] = tuple(pairs)
+
+    @property
+    def message(self) -> Any:
+        """The first message (for a refusal that has only one)."""
+        return self.errors[0][1]
+
+    @property
+    def field(self) -> str | None:
+        """The field of the first message."""
+        return self.errors[0][0]
 
     def __str__(self) -> str:
-        return str(self.message)
+        return "; ".join(str(message) for _field, message in self.errors)
+
+
+# The name most services used before the family existed: one refused change, for one form field.
+FieldError = Invalid
+
+
+class Refused(ServiceError):
+    """A request broke booking rules; nothing was written. `violations` holds every one, with its code."""
+
+    def __init__(self, violations: Iterable[Any]) -> None:
+        self.violations: tuple[Any, ...] = tuple(violations)
+        super().__init__("; ".join(str(v) for v in self.violations))
+
+    @property
+    def codes(self) -> set[str]:
+        return {v.code for v in self.violations}
+
+
+def field_messages(error: Invalid) -> Sequence[tuple[str | None, Any]]:
+    return error.errors

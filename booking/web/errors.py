@@ -10,12 +10,14 @@ from flask import Flask, abort, g, render_template
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import Forbidden as werkzeug_forbidden
 from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import NotFound as werkzeug_not_found
 
 from booking import visitor_locale
 from booking.database import end_session
 from booking.extensions import limiter, login_manager
-from booking.services.errors import NotFound
+from booking.services.errors import NotAllowed, NotFound
 from models import db
 
 log = logging.getLogger(__name__)
@@ -32,6 +34,15 @@ def or_404(load: Callable[[], T]) -> T:
 
 
 def register(app: Flask) -> None:
+    @app.errorhandler(NotFound)
+    def not_found(error: NotFound) -> tuple[str, int]:
+        # A service's "not there, or not yours to see": the same page as any unknown address.
+        return http_error(werkzeug_not_found())[:2]
+
+    @app.errorhandler(NotAllowed)
+    def not_allowed(error: NotAllowed) -> tuple[str, int]:
+        return http_error(werkzeug_forbidden())[:2]
+
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> tuple[str, int]:
         message = _("The form expired or was sent from elsewhere. Please reload the page and try again.")
