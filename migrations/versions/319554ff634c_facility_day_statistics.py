@@ -4,10 +4,6 @@ facility_day: one row per facility and local day (open hours, booked hours, book
 no-shows), written once by the nightly snapshot job; the unique (resource_id, day) pair makes a
 second scheduler's insert a no-op.
 
-Revision ID: 319554ff634c
-Revises: 87f95eaf437d
-Create Date: 2026-11-24 22:18:59.388846
-
 """
 from alembic import op
 import sqlalchemy as sa
@@ -16,8 +12,6 @@ import sqlalchemy as sa
 # revision identifiers, used by Alembic.
 revision = '319554ff634c'
 down_revision = '87f95eaf437d'
-branch_labels = None
-depends_on = None
 
 
 def upgrade():

@@ -1,9 +1,5 @@
 """initial schema
 
-Revision ID: 547edd49c39b
-Revises: 
-Create Date: 2026-11-24 21:46:59.741844
-
 """
 from alembic import op
 import sqlalchemy as sa
@@ -12,8 +8,6 @@ import sqlalchemy as sa
 # revision identifiers, used by Alembic.
 revision = '547edd49c39b'
 down_revision = None
-branch_labels = None
-depends_on = None
 
 
 def upgrade():

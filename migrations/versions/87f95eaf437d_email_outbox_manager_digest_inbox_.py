@@ -4,10 +4,6 @@ The outbox (email_message) holds emails written in the same transaction as the c
 report; notification.digest_pending and user_account.notify_digest batch managers' request emails.
 Booleans default to false on the server so existing rows get a value on both engines.
 
-Revision ID: 87f95eaf437d
-Revises: 547edd49c39b
-Create Date: 2026-11-24 22:01:26.711220
-
 """
 from alembic import op
 import sqlalchemy as sa
@@ -16,8 +12,6 @@ import sqlalchemy as sa
 # revision identifiers, used by Alembic.
 revision = '87f95eaf437d'
 down_revision = '547edd49c39b'
-branch_labels = None
-depends_on = None
 
 
 def upgrade():

@@ -6,19 +6,15 @@ found: PostgreSQL a pg_trgm GIN index; SQLite an FTS5 table with the trigram tok
 over the column, kept in step by triggers. Existing rows get a plain document (names, descriptions,
 campus, address) until they are next saved or `flask --app booking reindex-search` runs.
 
-Revision ID: a14c0ffee001
-Revises: e5a7d3c90b14
-Create Date: 2026-12-07 04:40:00
-
 """
 from alembic import op
 import sqlalchemy as sa
 
+from booking.migration_ops import drop_columns
+
 
 revision = 'a14c0ffee001'
 down_revision = 'e5a7d3c90b14'
-branch_labels = None
-depends_on = None
 
 
 def upgrade():
@@ -64,15 +60,4 @@ def downgrade():
         for trigger in ('resource_search_insert', 'resource_search_delete', 'resource_search_update'):
             op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
         op.execute("DROP TABLE IF EXISTS resource_search")
-    _drop_columns('resource', 'search_text')
-
-
-def _drop_columns(table, *columns):
-    """SQLite: its native DROP COLUMN; a batch rebuild would DROP TABLE, which foreign keys forbid once
-    rows refer to it."""
-    if op.get_bind().dialect.name == 'sqlite':
-        for column in columns:
-            op.execute(f'ALTER TABLE {table} DROP COLUMN {column}')
-    else:
-        for column in columns:
-            op.drop_column(table, column)
+    drop_columns('resource', 'search_text')

@@ -7,10 +7,6 @@ spelled (case, full-width characters, IDNA). This backfills the rows stored lowe
 If two accounts already share a mailbox, nothing is changed and the upgrade stops naming them: merging
 or renaming accounts is a person's decision, not a migration's.
 
-Revision ID: a7c3e9d2b415
-Revises: 319554ff634c
-Create Date: 2026-12-07 04:20:00
-
 """
 from collections import defaultdict
 
@@ -32,8 +28,6 @@ def normalize_email(address):
 # revision identifiers, used by Alembic.
 revision = 'a7c3e9d2b415'
 down_revision = '319554ff634c'
-branch_labels = None
-depends_on = None
 
 users = sa.table('user_account', sa.column('id', sa.Integer), sa.column('email', sa.String))
 

@@ -7,20 +7,16 @@ calendar_event: each booking's VEVENT text per feed variant, kept with the versi
 (context digest, combined sequence, the booking's updated_at), so that a large feed is assembled rather
 than rebuilt.
 
-Revision ID: b7c41d0e9a26
-Revises: b7e4d2a9c1f0
-Create Date: 2026-12-07 04:40:00
-
 """
 from alembic import op
 import sqlalchemy as sa
+
+from booking.migration_ops import drop_columns
 
 
 # revision identifiers, used by Alembic.
 revision = 'b7c41d0e9a26'
 down_revision = 'b7e4d2a9c1f0'
-branch_labels = None
-depends_on = None
 
 
 def upgrade():
@@ -47,15 +43,4 @@ def upgrade():
 def downgrade():
     op.drop_table('calendar_event')
     for table in ('organization', 'resource'):
-        _drop_columns(table, 'calendar_updated_at', 'calendar_version')
-
-
-def _drop_columns(table, *columns):
-    """SQLite: its native DROP COLUMN; a batch rebuild would DROP TABLE, which foreign keys forbid once
-    rows refer to it."""
-    if op.get_bind().dialect.name == 'sqlite':
-        for column in columns:
-            op.execute(f'ALTER TABLE {table} DROP COLUMN {column}')
-    else:
-        for column in columns:
-            op.drop_column(table, column)
+        drop_columns(table, 'calendar_updated_at', 'calendar_version')

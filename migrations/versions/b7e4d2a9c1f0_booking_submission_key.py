@@ -3,10 +3,6 @@
 booking.submission_key: the one-time key of the form that made the booking; unique per person
 (unique index uq_booking_submission_key on submission_key, user_id), so a form sent twice books once.
 
-Revision ID: b7e4d2a9c1f0
-Revises: a3c5e7d9f1b2
-Create Date: 2026-12-07 04:40:00.000000
-
 """
 from alembic import op
 import sqlalchemy as sa
@@ -15,8 +11,6 @@ import sqlalchemy as sa
 # revision identifiers, used by Alembic.
 revision = 'b7e4d2a9c1f0'
 down_revision = 'a3c5e7d9f1b2'
-branch_labels = None
-depends_on = None
 
 
 def upgrade():

@@ -5,10 +5,6 @@ lead minutes, unserved waitlist entries; zero for rows written before, until a b
 refusal_count counts refused requests per day, facility and rule code (no personal data);
 openness_target holds the city's target share of booked hours per university.
 
-Revision ID: c15becc70503
-Revises: b7c41d0e9a26
-Create Date: 2026-12-07 04:09:00.966811
-
 """
 from alembic import op
 import sqlalchemy as sa
@@ -17,8 +13,6 @@ import sqlalchemy as sa
 # revision identifiers, used by Alembic.
 revision = 'c15becc70503'
 down_revision = 'b7c41d0e9a26'
-branch_labels = None
-depends_on = None
 
 
 def upgrade():

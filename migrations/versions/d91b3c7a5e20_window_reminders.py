@@ -4,10 +4,6 @@ window_reminder: a person asked to be told when a facility's booking window reac
 series it cut short; the scheduler tells them once at remind_at (sent_at), unique per person, facility
 and date.
 
-Revision ID: d91b3c7a5e20
-Revises: c4f2a8e61d07
-Create Date: 2026-12-07 05:00:00.000000
-
 """
 from alembic import op
 import sqlalchemy as sa
@@ -16,8 +12,6 @@ import sqlalchemy as sa
 # revision identifiers, used by Alembic.
 revision = 'd91b3c7a5e20'
 down_revision = 'c4f2a8e61d07'
-branch_labels = None
-depends_on = None
 
 
 def upgrade():
