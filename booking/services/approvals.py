@@ -19,8 +19,7 @@ from sqlalchemy.orm import selectinload
 from booking import engine, notify
 from booking.engine.violations import N_, Violation
 from booking.services import audit, calendar, specs, waitlist
-from booking.services.bookings import BookingRefused
-from booking.services.errors import NotFound
+from booking.services.errors import NotFound, Refused
 from booking.services.lifecycle import transition
 from booking.services.transactions import lock_rows, write_transaction
 from models import Booking, BookingStatus, Resource, Series, User, db
@@ -228,10 +227,10 @@ def get_series(manager: User, series_id: int) -> Series:
 
 
 def approve(manager: User, booking_id: int, *, now: datetime, note: str = "") -> Booking:
-    """Approve one pending request, or raise BookingRefused saying why it cannot be (nothing is written)."""
+    """Approve one pending request, or raise Refused saying why it cannot be (nothing is written)."""
     outcome = approve_many(manager, [booking_id], now=now, note=note)
     if booking_id in outcome.refused:
-        raise BookingRefused(outcome.refused[booking_id])
+        raise Refused(outcome.refused[booking_id])
     return outcome.decided[0]
 
 
@@ -239,7 +238,7 @@ def reject(manager: User, booking_id: int, *, reason: str, now: datetime) -> Boo
     """Reject one pending request with a reason the requester reads."""
     outcome = reject_many(manager, [booking_id], reason=reason, now=now)
     if booking_id in outcome.refused:
-        raise BookingRefused(outcome.refused[booking_id])
+        raise Refused(outcome.refused[booking_id])
     return outcome.decided[0]
 
 
@@ -254,7 +253,7 @@ def approve_many(manager: User, booking_ids: Iterable[int], *, now: datetime, no
 def reject_many(manager: User, booking_ids: Iterable[int], *, reason: str, now: datetime) -> Outcome:
     """Reject every listed pending request with the same reason, in one transaction."""
     if not reason.strip():
-        raise BookingRefused([reason_required()])
+        raise Refused([reason_required()])
     outcome = _decide(manager, booking_ids, approving=False, note=reason.strip(), now=now)
     # The places the requests held go to the waitlist after the commit, each promotion in its own transaction.
     waitlist.promote_freed(outcome.decided, now=now)
@@ -279,7 +278,7 @@ def approve_series(manager: User, series_id: int, *, now: datetime, note: str = 
 
 def reject_series(manager: User, series_id: int, *, reason: str, now: datetime) -> Outcome:
     if not reason.strip():
-        raise BookingRefused([reason_required()])
+        raise Refused([reason_required()])
     return reject_many(manager, series_pending_ids(manager, series_id), reason=reason, now=now)
 
 

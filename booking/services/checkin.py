@@ -18,8 +18,7 @@ from booking import engine
 from booking.engine.localtime import day_start_utc, to_local, zone
 from booking.engine.violations import N_, Violation
 from booking.services import audit, specs
-from booking.services.bookings import BookingRefused
-from booking.services.errors import NotFound
+from booking.services.errors import NotFound, Refused
 from booking.services.lifecycle import transition
 from booking.services.transactions import write_transaction
 from models import Booking, BookingStatus, Organization, OrganizationKind, Resource, User, db
@@ -137,9 +136,9 @@ def check_in(user: User, booking_id: int, code: str, *, now: datetime) -> Bookin
             raise NotFound
         refusal = _refusal(booking, now)
         if refusal is not None:
-            raise BookingRefused([refusal])
+            raise Refused([refusal])
         if not hmac.compare_digest(code.strip().encode(), (booking.checkin_code or "").encode()):
-            raise BookingRefused([wrong_code()])
+            raise Refused([wrong_code()])
         _record(booking, user, now, by_manager=not holder)
     return booking
 
@@ -152,7 +151,7 @@ def check_in_by_manager(manager: User, booking_id: int, *, now: datetime) -> Boo
             raise NotFound
         refusal = _refusal(booking, now)
         if refusal is not None:
-            raise BookingRefused([refusal])
+            raise Refused([refusal])
         _record(booking, manager, now, by_manager=True)
     return booking
 

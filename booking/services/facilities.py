@@ -24,7 +24,7 @@ from booking.engine import PolicySpec
 from booking.engine.localtime import MIDNIGHT, to_utc, zone
 from booking.engine.violations import N_
 from booking.services import audit, bookings, specs, waitlist
-from booking.services.errors import NotFound
+from booking.services.errors import Invalid, NotFound
 from booking.services.lifecycle import can_transition
 from booking.services.transactions import lock_rows, write_transaction
 from booking.text import text_problem
@@ -76,14 +76,6 @@ POLICY_RANGES: dict[str, tuple[int, int, str]] = {
     "checkin_opens_minutes": (0, DAY_MINUTES, N_("Enter 0 to 1440 minutes (one day).")),
     "checkin_closes_minutes": (0, DAY_MINUTES, N_("Enter 0 to 1440 minutes (one day).")),
 }
-
-
-class Invalid(Exception):
-    """Input that breaks a rule; `errors` maps each form field to its message (an English template)."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
 
 
 # --- what a manager sends in -------------------------------------------------------------------------

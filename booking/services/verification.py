@@ -15,17 +15,13 @@ from flask_sqlalchemy.pagination import Pagination
 
 from booking import notify
 from booking.services import audit
-from booking.services.errors import FieldError, NotAllowed, NotFound
+from booking.services.errors import Invalid, NotAllowed, NotFound
 from booking.services.transactions import lock_rows, write_transaction
 from models import Category, Organization, OrganizationKind, User, Verification, db
 
 STUDENT_FILTERS = ("pending", "verified", "rejected", "all")
 ENTERPRISE_FILTERS = ("pending", "verified", "rejected", "all")
 PER_PAGE = 30
-
-
-class VerificationError(FieldError):
-    """A refused verification decision."""
 
 
 def like(text: str) -> str:
@@ -37,7 +33,7 @@ def like(text: str) -> str:
 def _reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise VerificationError(_l("Please give a reason; the person will read it."), field="reason")
+        raise Invalid(_l("Please give a reason; the person will read it."), field="reason")
     return reason
 
 
@@ -85,7 +81,7 @@ def verify_student(manager: User, user_id: int, *, now: datetime) -> User:
     with write_transaction():
         person = _locked_student(manager, user_id)
         if person.verification == Verification.VERIFIED:
-            raise VerificationError(_l("This student is already verified."))
+            raise Invalid(_l("This student is already verified."))
         person.verification = Verification.VERIFIED
         person.verified_at = now
         audit.record(
@@ -106,7 +102,7 @@ def reject_student(manager: User, user_id: int, *, reason: str, now: datetime) -
     with write_transaction():
         person = _locked_student(manager, user_id)
         if person.verification == Verification.REJECTED:
-            raise VerificationError(_l("This student's verification was already declined."))
+            raise Invalid(_l("This student's verification was already declined."))
         person.verification = Verification.REJECTED
         person.verified_at = None
         audit.record(
@@ -226,7 +222,7 @@ def verify_enterprise(admin: User, organization_id: int, *, now: datetime) -> li
         organization, members = _locked_enterprise(admin, organization_id)
         waiting = [m for m in members if m.verification == Verification.PENDING]
         if organization.verified_at is not None and not waiting:
-            raise VerificationError(_l("This enterprise is already verified and nobody is waiting."))
+            raise Invalid(_l("This enterprise is already verified and nobody is waiting."))
         if organization.verified_at is None:
             organization.verified_at = now
         for member in waiting:
@@ -253,7 +249,7 @@ def reject_enterprise(admin: User, organization_id: int, *, reason: str, now: da
         organization, members = _locked_enterprise(admin, organization_id)
         affected = [m for m in members if m.verification in {Verification.PENDING, Verification.VERIFIED}]
         if organization.verified_at is None and not affected:
-            raise VerificationError(_l("This enterprise is not verified and nobody is waiting."))
+            raise Invalid(_l("This enterprise is not verified and nobody is waiting."))
         organization.verified_at = None
         for member in affected:
             member.verification = Verification.REJECTED
