@@ -12,7 +12,7 @@ service refused.
 import logging
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -114,12 +114,22 @@ class Caught:
         return []
 
     def flash(self, category: str = "error", lead: str | None = None, **params: Any) -> None:
-        """Flash the reasons, each on its own, or all in one `lead` (an N_ template with %(reasons)s)."""
-        if lead is None:
-            for message in self.messages():
-                flash(message, category)
-        else:
-            flash(_(lead, reasons=" ".join(self.messages()), **params), category)
+        """Flash the reasons, each on its own, or all in one `lead` (see `flash_reasons`)."""
+        flash_reasons(self.messages(), category, lead, **params)
+
+
+def flash_violations(violations: Iterable[Any], lead: str | None = None, **params: Any) -> None:
+    """Flash the violations of a refused request (one of a batch's, say) as errors, as `Caught.flash` does."""
+    flash_reasons([render_violation(v) for v in violations], "error", lead, **params)
+
+
+def flash_reasons(reasons: list[str], category: str, lead: str | None = None, **params: Any) -> None:
+    """Each reason flashed on its own, or all of them in one `lead`: an N_ template with %(reasons)s."""
+    if lead is None:
+        for reason in reasons:
+            flash(reason, category)
+    else:
+        flash(_(lead, reasons=" ".join(reasons), **params), category)
 
 
 @contextmanager

@@ -190,11 +190,9 @@ def _event_props(cal: _Calendar, text: str, *, with_data: bool) -> dict[str, obj
 # --- routes ----------------------------------------------------------------------------------------------
 
 
-def _opened(token: str) -> _Calendar | Response:
-    try:
-        return _Calendar(token)
-    except feeds.NotFound:
-        return Response(_("Not found."), status=404, mimetype="text/plain")
+def _opened(token: str) -> _Calendar:
+    # An unknown token is NotFound, which booking.web.errors answers in plain text for addresses with a token.
+    return _Calendar(token)
 
 
 def _options() -> Response:

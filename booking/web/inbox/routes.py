@@ -46,10 +46,7 @@ def index() -> str:
 def mark_read(notification_id: int) -> Response:
     if not ButtonForm().validate_on_submit():
         abort(400)
-    try:
-        inbox.mark_read(current_user, notification_id, now=clock.now())
-    except inbox.NotFound:
-        abort(404)
+    inbox.mark_read(current_user, notification_id, now=clock.now())
     return _back()
 
 
