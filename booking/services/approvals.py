@@ -21,6 +21,7 @@ from booking.engine.violations import N_, Violation
 from booking.services import audit, calendar, specs, waitlist
 from booking.services.errors import NotFound, Refused
 from booking.services.lifecycle import transition
+from booking.services.permissions import can_manage
 from booking.services.transactions import lock_rows, write_transaction
 from models import Booking, BookingStatus, Resource, Series, User, db
 
@@ -82,7 +83,7 @@ class Outcome:
 
 def _scope_filter(viewer: User, university_id: int | None) -> sa.ColumnElement[bool]:
     """Resources of the universities `viewer` may manage, narrowed to `university_id` when given."""
-    if university_id is not None and not viewer.can_manage(university_id):
+    if university_id is not None and not can_manage(viewer, university_id):
         raise NotFound
     if university_id is not None:
         return Resource.university_id == university_id
@@ -206,7 +207,7 @@ def _room(decision: engine.Decision) -> list[Violation]:
 def get_request(manager: User, booking_id: int) -> Booking:
     """A booking of a facility `manager` manages; NotFound otherwise (never say which)."""
     booking = db.session.get(Booking, booking_id)
-    if booking is None or not manager.can_manage(booking.resource.university_id):
+    if booking is None or not can_manage(manager, booking):
         raise NotFound
     return booking
 
@@ -218,7 +219,7 @@ def get_series(manager: User, series_id: int) -> Series:
     university_id = db.session.scalar(
         sa.select(Resource.university_id).where(Resource.id == series.resource_id)
     )
-    if not manager.can_manage(university_id):
+    if not can_manage(manager, university_id):
         raise NotFound
     return series
 
@@ -294,7 +295,7 @@ def _decide(
             .join(Resource, Resource.id == Booking.resource_id)
             .where(Booking.id.in_(ids))
         ).all()
-        if len(owners) != len(ids) or not all(manager.can_manage(row.university_id) for row in owners):
+        if len(owners) != len(ids) or not all(can_manage(manager, row) for row in owners):
             raise NotFound
         # The facility rows first (the order every booking transaction takes), then the bookings
         # themselves, so a concurrent cancel or decision is seen before we decide.

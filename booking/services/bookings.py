@@ -21,6 +21,7 @@ from booking.engine.violations import N_, Violation
 from booking.services import audit, refusals, specs
 from booking.services.errors import NotFound, Refused
 from booking.services.lifecycle import transition
+from booking.services.permissions import can_see_booking
 from booking.services.transactions import lock_rows, write_transaction
 from models import (
     ACTIVE_STATUSES,
@@ -1048,7 +1049,7 @@ def get_visible_booking(user: User, booking_id: int) -> Booking:
     booking = db.session.get(Booking, booking_id)
     if booking is None:
         raise NotFound
-    if booking.user_id != user.id and not user.can_manage(booking.resource.university_id):
+    if not can_see_booking(user, booking):
         raise NotFound
     return booking
 

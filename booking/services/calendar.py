@@ -44,6 +44,7 @@ from booking.ics import (
 )
 from booking.services import audit
 from booking.services.errors import Invalid, NotFound
+from booking.services.permissions import can_manage
 from booking.services.transactions import lock_rows, write_transaction
 from booking.text import one_line
 from models import (
@@ -852,7 +853,7 @@ def import_closures(
     """
     wanted = [_checked(c) for c in closures]
     with write_transaction():
-        if not user.can_manage(university_id):
+        if not can_manage(user, university_id):
             raise NotFound
         university(university_id)
         lock_rows(organization_ids=[university_id])

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from booking.mailbox import normalize_email
 from booking.services import audit
 from booking.services.errors import Invalid, NotAllowed, NotFound
+from booking.services.permissions import Role, has_role
 from booking.services.transactions import lock_rows, write_transaction
 from models import Organization, OrganizationKind, Resource, User, db
 
@@ -17,7 +18,7 @@ UNIVERSITY_FIELDS = ("name_zh", "name_en", "code")
 
 def _require_admin(actor: User) -> None:
     # Only the city office runs universities and their managers.
-    if not actor.is_admin:
+    if not has_role(actor, Role.ADMIN):
         raise NotAllowed
 
 

@@ -16,6 +16,7 @@ from flask_sqlalchemy.pagination import Pagination
 from booking import notify
 from booking.services import audit
 from booking.services.errors import Invalid, NotAllowed, NotFound
+from booking.services.permissions import Role, has_role
 from booking.services.transactions import lock_rows, write_transaction
 from models import Category, Organization, OrganizationKind, User, Verification, db
 
@@ -42,7 +43,7 @@ def _reason(reason: str) -> str:
 
 def students(manager: User, *, status: str = "pending", query: str = "", page: int = 1) -> Pagination:
     """The students who named the manager's university, filtered and searched; pending oldest first."""
-    if not manager.is_manager:
+    if not has_role(manager, Role.MANAGER):
         raise NotAllowed
     select = sa.select(User).where(
         User.category == Category.STUDENT, User.organization_id == manager.manages_id
@@ -64,7 +65,7 @@ def students(manager: User, *, status: str = "pending", query: str = "", page: i
 
 def student(manager: User, user_id: int) -> User:
     """One student of the manager's university; a student of another university is 'not found'."""
-    if not manager.is_manager:
+    if not has_role(manager, Role.MANAGER):
         raise NotAllowed
     person = db.session.get(User, user_id)
     if person is None or person.category != Category.STUDENT or person.organization_id != manager.manages_id:
@@ -130,7 +131,7 @@ class EnterpriseSummary:
 
 
 def _require_admin(actor: User) -> None:
-    if not actor.is_admin:
+    if not has_role(actor, Role.ADMIN):
         raise NotAllowed
 
 
