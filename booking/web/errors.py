@@ -141,7 +141,8 @@ def refusals(form: FlaskForm | None = None) -> Iterator[Caught]:
         if refused:
             return page, 422
 
-    NotFound, NotAllowed and anything else pass on to the handlers."""
+    Pass the page's form whenever there is one, so no Invalid goes unshown; without one the view shows the
+    reasons itself (`refused.flash()`). NotFound, NotAllowed and anything else pass on to the handlers."""
     caught = Caught()
     try:
         yield caught

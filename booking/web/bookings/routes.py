@@ -58,7 +58,7 @@ def new(resource_id: int) -> Response | str | tuple[str, int]:
     if not form.validate_on_submit():
         return _form_page(resource, form), 422
     start, end = _utc(resource, form.local_start()), _utc(resource, form.local_end())
-    with refusals() as refused:
+    with refusals(form) as refused:
         if form.repeat.data:
             return _series(resource, form, now)
         booking = bookings.request_booking(
@@ -174,7 +174,7 @@ def _apply_for_placement(resource: Resource) -> Response | str | tuple[str, int]
         return render_template("bookings/placement.html", resource=resource, form=form), 422
     start = _utc(resource, datetime.combine(form.first_day.data, datetime.min.time()))
     end = _utc(resource, datetime.combine(form.last_day.data + timedelta(days=1), datetime.min.time()))
-    with refusals() as refused:
+    with refusals(form) as refused:
         booking = bookings.request_booking(
             current_user,
             resource.id,
@@ -273,7 +273,7 @@ def move(booking_id: int) -> Response | str | tuple[str, int]:
         return render_template("bookings/move.html", **page)
     if not form.validate_on_submit():
         return render_template("bookings/move.html", **page), 422
-    with refusals() as refused:
+    with refusals(form) as refused:
         moved = bookings.move(
             current_user,
             booking_id,

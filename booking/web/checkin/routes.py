@@ -110,7 +110,7 @@ def submit_check_in(booking_id: int) -> Page:
         return render_template(
             "checkin/check_in.html", booking=booking, resource=booking.resource, form=form
         ), 422
-    with refusals() as refused:
+    with refusals(form) as refused:
         checkin.check_in(current_user, booking_id, form.code.data, now=clock.now())
     if refused:
         return render_template(

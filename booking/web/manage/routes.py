@@ -596,7 +596,7 @@ def book_on_behalf() -> Page:
             form.user_id.data = str(person.id)
         form.day.data = form.day.data or to_local(clock.now(), zone(facilities.CLOSURE_TIMEZONE)).date()
     elif form.validate_on_submit() and person is not None:
-        with refusals() as refused:
+        with refusals(form) as refused:
             booking = _book(form, person)
         violations = refused.violations
         if not refused:
