@@ -61,9 +61,10 @@ def register_commands(app: Flask) -> None:
     def create_admin_command(email: str, name: str, password: str) -> None:
         """Create a city-office administrator account."""
         from booking.services import accounts
+        from booking.services.errors import Invalid
 
         try:
             user = accounts.create_admin(email=email, display_name=name, password=password)
-        except accounts.AccountError as exc:
+        except Invalid as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(f"Administrator {user.email} created.")

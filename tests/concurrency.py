@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from flask import Flask
 
-from booking.services.bookings import BookingRefused
+from booking.services.errors import Refused
 from models import db
 
 T = TypeVar("T")
@@ -29,7 +29,7 @@ def run_at_once(app: Flask, attempts: Sequence[Callable[[], T]]) -> tuple[list[T
                 result = attempt()
                 with lock:
                     successes.append(result)
-            except BookingRefused as refused:
+            except Refused as refused:
                 with lock:
                     refusals.append(refused.codes)
             except BaseException as exc:  # a crash in a thread must fail the test, not vanish

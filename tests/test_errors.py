@@ -132,3 +132,37 @@ def test_a_service_refusal_no_view_catches_becomes_its_page_never_a_500(
     response = live_errors.get("/facilities/", headers={"Accept-Language": "en"})
     assert response.status_code == status
     assert "Something went wrong" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("refusal", "status", "text"),
+    [
+        (lambda errors: errors.Invalid("Enter a name.", field="name"), 422, "Enter a name."),
+        (lambda errors: errors.NotFound("There is no such thing here."), 404, "There is no such thing here."),
+    ],
+)
+def test_an_invalid_no_view_expected_gets_its_status_page_with_its_message(
+    live_errors, monkeypatch, refusal, status: int, text: str
+) -> None:
+    from booking.services import errors
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise refusal(errors)
+
+    monkeypatch.setattr(catalog, "filter_choices", refuse)
+    response = live_errors.get("/facilities/", headers={"Accept-Language": "en"})
+    assert response.status_code == status
+    assert text in response.get_data(as_text=True)
+
+
+def test_a_refused_request_no_view_expected_is_a_409_naming_each_violation(live_errors, monkeypatch) -> None:
+    from booking.engine.violations import Violation
+    from booking.services.errors import Refused
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise Refused([Violation("conflict", "Sorry, this time was just taken by someone else.", {})])
+
+    monkeypatch.setattr(catalog, "filter_choices", refuse)
+    response = live_errors.get("/facilities/", headers={"Accept-Language": "en"})
+    assert response.status_code == 409
+    assert "this time was just taken" in response.get_data(as_text=True)

@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from booking import clock, credit_code
 from booking.mailbox import InvalidAddress, checked_email, normalize_email
 from booking.services import audit
-from booking.services.errors import FieldError
+from booking.services.errors import Invalid
 from booking.services.transactions import lock_rows, write_transaction
 from models import Category, Organization, OrganizationKind, User, Verification, db
 
@@ -21,16 +21,12 @@ MIN_PASSWORD_LENGTH = 8
 EMAIL_TAKEN = _l("An account with this email address already exists. Log in instead, or use another address.")
 
 
-class AccountError(FieldError):
-    """A refused account change."""
-
-
 def _address(email: str) -> str:
     """The normalised address to store (booking.mailbox), or the form's message."""
     try:
         return checked_email(email)
     except InvalidAddress:
-        raise AccountError(_l("Enter a valid email address."), field="email") from None
+        raise Invalid(_l("Enter a valid email address."), field="email") from None
 
 
 def universities() -> list[Organization]:
@@ -80,7 +76,7 @@ def register(
                 fresh.append(user)
         except IntegrityError:
             if _email_taken(email):
-                raise AccountError(EMAIL_TAKEN, field="email") from None
+                raise Invalid(EMAIL_TAKEN, field="email") from None
             if attempt == 2:
                 raise
         else:
@@ -102,9 +98,9 @@ def _insert_account(
     now: datetime,
 ) -> User:
     if not display_name:
-        raise AccountError(_l("Enter your name."), field="display_name")
+        raise Invalid(_l("Enter your name."), field="display_name")
     if _email_taken(email):
-        raise AccountError(EMAIL_TAKEN, field="email")
+        raise Invalid(EMAIL_TAKEN, field="email")
     user = User(
         email=email,
         password_hash=password_hash,
@@ -138,14 +134,14 @@ def _insert_account(
 def _university(university_id: int | None) -> Organization:
     university = db.session.get(Organization, university_id) if university_id is not None else None
     if university is None or not university.is_university:
-        raise AccountError(_l("Choose your university from the list."), field="university_id")
+        raise Invalid(_l("Choose your university from the list."), field="university_id")
     return university
 
 
 def _student_number(student_number: str | None) -> str:
     number = (student_number or "").strip()
     if not number:
-        raise AccountError(_l("Enter your student number."), field="student_number")
+        raise Invalid(_l("Enter your student number."), field="student_number")
     return number
 
 
@@ -153,15 +149,15 @@ def _company(code: str | None, name: str | None, now: datetime) -> tuple[Organiz
     """The company with this credit code, registering it (unverified) if it is new; and whether it is new."""
     code = credit_code.normalize(code or "")
     if not credit_code.is_valid(code):
-        raise AccountError(_l("This unified social credit code is not valid."), field="company_code")
+        raise Invalid(_l("This unified social credit code is not valid."), field="company_code")
     company = db.session.scalar(sa.select(Organization).where(Organization.code == code))
     if company is not None:
         if company.kind != OrganizationKind.ENTERPRISE:
-            raise AccountError(_l("This code does not belong to a company."), field="company_code")
+            raise Invalid(_l("This code does not belong to a company."), field="company_code")
         return company, False
     name = (name or "").strip()
     if not name:
-        raise AccountError(
+        raise Invalid(
             _l("Your company is not registered here yet: enter its name to register it."),
             field="company_name",
         )
@@ -191,7 +187,7 @@ def update_profile(
     user: User, *, display_name: str, phone: str | None, locale: str, now: datetime | None = None
 ) -> None:
     if locale not in current_app.config["LANGUAGES"]:
-        raise AccountError(_l("Choose a language from the list."), field="locale")
+        raise Invalid(_l("Choose a language from the list."), field="locale")
     values = {"display_name": display_name.strip(), "phone": phone or None, "locale": locale}
     with write_transaction():
         changed = sorted(name for name, value in values.items() if getattr(user, name) != value)
@@ -215,13 +211,13 @@ def change_password(
     # Both hashes are slow on purpose, so they are computed before the write lock is taken.
     user_id, checked_hash = user.id, user.password_hash
     if not check_password_hash(checked_hash, current_password):
-        raise AccountError(_l("Your current password is not correct."), field="current_password")
+        raise Invalid(_l("Your current password is not correct."), field="current_password")
     _check_password(new_password, field="new_password")
     new_hash = _hash(new_password)
     with write_transaction():
         lock_rows(user_ids=[user_id])
         if user.password_hash != checked_hash:  # changed meanwhile: what was typed is no longer current
-            raise AccountError(_l("Your current password is not correct."), field="current_password")
+            raise Invalid(_l("Your current password is not correct."), field="current_password")
         user.password_hash = new_hash
         user.session_version += 1  # every login issued before, on any device, ends
         audit.record(
@@ -251,13 +247,13 @@ def create_admin(email: str, display_name: str, password: str, *, now: datetime 
     """A city-office administrator (used by `flask create-admin`)."""
     email = _address(email)
     if not display_name.strip():
-        raise AccountError(_l("Enter a name."), field="display_name")
+        raise Invalid(_l("Enter a name."), field="display_name")
     _check_password(password)
     password_hash = _hash(password)
     try:
         with write_transaction() as fresh:
             if _email_taken(email):
-                raise AccountError(EMAIL_TAKEN, field="email")
+                raise Invalid(EMAIL_TAKEN, field="email")
             user = User(
                 email=email,
                 password_hash=password_hash,
@@ -278,7 +274,7 @@ def create_admin(email: str, display_name: str, password: str, *, now: datetime 
             )
             fresh.append(user)
     except IntegrityError:
-        raise AccountError(EMAIL_TAKEN, field="email") from None
+        raise Invalid(EMAIL_TAKEN, field="email") from None
     return user
 
 
@@ -288,7 +284,7 @@ def _email_taken(email: str) -> bool:
 
 def _check_password(password: str, field: str = "password") -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(
+        raise Invalid(
             _l("Use at least %(num)d characters for the password.", num=MIN_PASSWORD_LENGTH), field=field
         )
 

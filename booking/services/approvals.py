@@ -19,9 +19,9 @@ from sqlalchemy.orm import selectinload
 from booking import engine, notify
 from booking.engine.violations import N_, Violation
 from booking.services import audit, calendar, specs, waitlist
-from booking.services.bookings import BookingRefused
-from booking.services.errors import NotFound
+from booking.services.errors import NotFound, Refused
 from booking.services.lifecycle import transition
+from booking.services.permissions import can_manage
 from booking.services.transactions import lock_rows, write_transaction
 from models import Booking, BookingStatus, Resource, Series, User, db
 
@@ -83,7 +83,7 @@ class Outcome:
 
 def _scope_filter(viewer: User, university_id: int | None) -> sa.ColumnElement[bool]:
     """Resources of the universities `viewer` may manage, narrowed to `university_id` when given."""
-    if university_id is not None and not viewer.can_manage(university_id):
+    if university_id is not None and not can_manage(viewer, university_id):
         raise NotFound
     if university_id is not None:
         return Resource.university_id == university_id
@@ -207,7 +207,7 @@ def _room(decision: engine.Decision) -> list[Violation]:
 def get_request(manager: User, booking_id: int) -> Booking:
     """A booking of a facility `manager` manages; NotFound otherwise (never say which)."""
     booking = db.session.get(Booking, booking_id)
-    if booking is None or not manager.can_manage(booking.resource.university_id):
+    if booking is None or not can_manage(manager, booking):
         raise NotFound
     return booking
 
@@ -219,7 +219,7 @@ def get_series(manager: User, series_id: int) -> Series:
     university_id = db.session.scalar(
         sa.select(Resource.university_id).where(Resource.id == series.resource_id)
     )
-    if not manager.can_manage(university_id):
+    if not can_manage(manager, university_id):
         raise NotFound
     return series
 
@@ -228,10 +228,10 @@ def get_series(manager: User, series_id: int) -> Series:
 
 
 def approve(manager: User, booking_id: int, *, now: datetime, note: str = "") -> Booking:
-    """Approve one pending request, or raise BookingRefused saying why it cannot be (nothing is written)."""
+    """Approve one pending request, or raise Refused saying why it cannot be (nothing is written)."""
     outcome = approve_many(manager, [booking_id], now=now, note=note)
     if booking_id in outcome.refused:
-        raise BookingRefused(outcome.refused[booking_id])
+        raise Refused(outcome.refused[booking_id])
     return outcome.decided[0]
 
 
@@ -239,7 +239,7 @@ def reject(manager: User, booking_id: int, *, reason: str, now: datetime) -> Boo
     """Reject one pending request with a reason the requester reads."""
     outcome = reject_many(manager, [booking_id], reason=reason, now=now)
     if booking_id in outcome.refused:
-        raise BookingRefused(outcome.refused[booking_id])
+        raise Refused(outcome.refused[booking_id])
     return outcome.decided[0]
 
 
@@ -254,7 +254,7 @@ def approve_many(manager: User, booking_ids: Iterable[int], *, now: datetime, no
 def reject_many(manager: User, booking_ids: Iterable[int], *, reason: str, now: datetime) -> Outcome:
     """Reject every listed pending request with the same reason, in one transaction."""
     if not reason.strip():
-        raise BookingRefused([reason_required()])
+        raise Refused([reason_required()])
     outcome = _decide(manager, booking_ids, approving=False, note=reason.strip(), now=now)
     # The places the requests held go to the waitlist after the commit, each promotion in its own transaction.
     waitlist.promote_freed(outcome.decided, now=now)
@@ -279,7 +279,7 @@ def approve_series(manager: User, series_id: int, *, now: datetime, note: str = 
 
 def reject_series(manager: User, series_id: int, *, reason: str, now: datetime) -> Outcome:
     if not reason.strip():
-        raise BookingRefused([reason_required()])
+        raise Refused([reason_required()])
     return reject_many(manager, series_pending_ids(manager, series_id), reason=reason, now=now)
 
 
@@ -295,7 +295,7 @@ def _decide(
             .join(Resource, Resource.id == Booking.resource_id)
             .where(Booking.id.in_(ids))
         ).all()
-        if len(owners) != len(ids) or not all(manager.can_manage(row.university_id) for row in owners):
+        if len(owners) != len(ids) or not all(can_manage(manager, row) for row in owners):
             raise NotFound
         # The facility rows first (the order every booking transaction takes), then the bookings
         # themselves, so a concurrent cancel or decision is seen before we decide.

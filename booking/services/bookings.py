@@ -1,7 +1,7 @@
 """Booking use cases: request one booking or a series, book on someone's behalf, cancel, move.
 
 Each use case is one transaction: lock (organization, user, facility), load what the engine needs,
-let the engine judge, write, audit. A refusal raises `BookingRefused` with every violation and
+let the engine judge, write, audit. A refusal raises `Refused` with every violation and
 writes nothing.
 """
 
@@ -19,8 +19,9 @@ from sqlalchemy.orm import joinedload, lazyload, selectinload
 from booking import engine, notify
 from booking.engine.violations import N_, Violation
 from booking.services import audit, refusals, specs
-from booking.services.errors import NotFound
+from booking.services.errors import NotFound, Refused
 from booking.services.lifecycle import transition
+from booking.services.permissions import can_see_booking
 from booking.services.transactions import lock_rows, write_transaction
 from models import (
     ACTIVE_STATUSES,
@@ -36,18 +37,6 @@ from models import (
 )
 
 _EXCLUSION_CONSTRAINT = "ex_booking_no_overlap"
-
-
-class BookingRefused(Exception):
-    """A request broke rules; nothing was written. `violations` holds every one, with its code."""
-
-    def __init__(self, violations: Sequence[Violation]) -> None:
-        super().__init__("; ".join(str(v) for v in violations))
-        self.violations = tuple(violations)
-
-    @property
-    def codes(self) -> set[str]:
-        return {v.code for v in self.violations}
 
 
 def slot_taken() -> Violation:
@@ -271,7 +260,7 @@ def _flush_or_taken() -> None:
         db.session.flush()
     except sa.exc.IntegrityError as exc:
         if _EXCLUSION_CONSTRAINT in str(exc.orig):
-            raise BookingRefused([slot_taken()]) from exc
+            raise Refused([slot_taken()]) from exc
         raise
 
 
@@ -314,7 +303,7 @@ def request_booking(
             submission_key=submission_key,
             now=now,
         )
-    except BookingRefused as refused:
+    except Refused as refused:
         refusals.record(resource_id, refused.codes, now)
         raise
 
@@ -340,7 +329,7 @@ def _request_booking(
             )
             decision = _evaluate(context, request, now)
             if not decision.ok:
-                raise BookingRefused(decision.violations)
+                raise Refused(decision.violations)
             booking = _new_booking(
                 context, user, request, decision, purpose=purpose, now=now, submission_key=submission_key
             )
@@ -383,7 +372,7 @@ def _sent_once(booker: _Booker, submission_key: str | None) -> Iterator[_FirstSe
     first = _FirstSend()
     try:
         yield first
-    except (BookingRefused, sa.exc.IntegrityError):
+    except (Refused, sa.exc.IntegrityError):
         if not submission_key:
             raise
         first.booking = db.session.execute(
@@ -433,7 +422,7 @@ def book_on_behalf(
 ) -> Booking:
     """A manager books for someone, overriding rules and quotas (never conflicts) with an audited reason."""
     if not reason.strip():
-        raise BookingRefused([_reason_required()])
+        raise Refused([_reason_required()])
     request = engine.BookingRequest(start, end, party_size)
     booker = _Booker.of(user)
     with write_transaction():
@@ -444,7 +433,7 @@ def book_on_behalf(
         decision = _evaluate(context, request, now)
         blocking = decision.blocking(override=True)
         if blocking:
-            raise BookingRefused(blocking)
+            raise Refused(blocking)
         overridden = [v.code for v in decision.violations]
         booking = _new_booking(
             context,
@@ -491,11 +480,11 @@ def expand_series(
     first_local_start: datetime,
     duration: timedelta,
 ) -> list[engine.Interval]:
-    """The series' dates in UTC; raises BookingRefused for a malformed or too long rule."""
+    """The series' dates in UTC; raises Refused for a malformed or too long rule."""
     try:
         return engine.expand(rule, first_local_start, duration, resource.timezone)
     except (engine.SeriesTooLong, engine.InvalidRecurrence) as exc:
-        raise BookingRefused([exc.violation]) from exc
+        raise Refused([exc.violation]) from exc
 
 
 def preview_series(
@@ -558,7 +547,7 @@ def request_series(
             submission_key=submission_key,
             now=now,
         )
-    except BookingRefused as refused:
+    except Refused as refused:
         refusals.record(resource_id, refused.codes, now)
         raise
 
@@ -621,7 +610,7 @@ def _book_series(
         occurrences = _judge_series(context, intervals, party_size, now)
         refused = [o for o in occurrences if not o.ok]
         if len(refused) == len(occurrences) or (refused and not only_available):
-            raise BookingRefused(_distinct(v for o in refused for v in o.decision.violations))
+            raise Refused(_distinct(v for o in refused for v in o.decision.violations))
         series = Series(
             user_id=user.id,
             resource_id=resource_id,
@@ -918,7 +907,7 @@ def move(actor: User, booking_id: int, start: datetime, end: datetime, *, now: d
     The new time is judged like a new request for the booking's holder, under the same locks, except
     that the booking neither blocks nor counts against itself. Where the holder's requests need approval
     it waits for a manager again, unless a manager of the facility moved it. A refusal raises
-    BookingRefused and changes nothing.
+    Refused and changes nothing.
     """
     with write_transaction() as fresh:
         booking, locked = _lock_booking(actor, booking_id, lambda b: move_refusal(actor, b, now))
@@ -934,7 +923,7 @@ def move(actor: User, booking_id: int, start: datetime, end: datetime, *, now: d
         )
         decision = _evaluate(context, request, now)
         if not decision.ok:
-            raise BookingRefused(decision.violations)
+            raise Refused(decision.violations)
         by_manager = actor.can_manage(resource.university_id)
         old = engine.Interval(booking.start_at, booking.end_at)
         freed_until = booking.blocked_until
@@ -1052,7 +1041,7 @@ def _lock_booking(
 
 def _raise_refusal(refusal: Violation | None) -> None:
     if refusal is not None:
-        raise BookingRefused([refusal])
+        raise Refused([refusal])
 
 
 def get_visible_booking(user: User, booking_id: int) -> Booking:
@@ -1060,7 +1049,7 @@ def get_visible_booking(user: User, booking_id: int) -> Booking:
     booking = db.session.get(Booking, booking_id)
     if booking is None:
         raise NotFound
-    if booking.user_id != user.id and not user.can_manage(booking.resource.university_id):
+    if not can_see_booking(user, booking):
         raise NotFound
     return booking
 
@@ -1102,10 +1091,10 @@ def history(booking: Booking) -> list:
 
 
 __all__ = [
-    "BookingRefused",
     "Frequency",
     "NotFound",
     "Occurrence",
+    "Refused",
     "SeriesResult",
     "book_on_behalf",
     "can_cancel",

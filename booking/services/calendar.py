@@ -22,6 +22,7 @@ import recurring_ical_events
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale, gettext
+from flask_babel import lazy_gettext as _l
 from icalendar import Calendar, vBroken
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased, lazyload
@@ -42,7 +43,8 @@ from booking.ics import (
     feed_file,
 )
 from booking.services import audit
-from booking.services.errors import NotFound
+from booking.services.errors import Invalid, NotFound
+from booking.services.permissions import can_manage
 from booking.services.transactions import lock_rows, write_transaction
 from booking.text import one_line
 from models import (
@@ -540,17 +542,8 @@ FALLBACK_REASON = "校历"  # an event without a SUMMARY: "academic calendar"
 _VEVENT_LINE = re.compile(rb"^BEGIN:VEVENT[ \t]*\r?$", re.IGNORECASE | re.MULTILINE)
 
 
-class CalendarFileRefused(Exception):
-    """The uploaded file cannot be imported; nothing was read from it. `message` is an N_ template."""
-
-    def __init__(self, code: str, message: str, **params: Any) -> None:
-        super().__init__(code)
-        self.code = code
-        self.message = message
-        self.params = params
-
-
-def refusal(code: str) -> CalendarFileRefused:
+def refusal(code: str) -> Invalid:
+    """Why an uploaded file cannot be imported (nothing was read from it), for its `file` field."""
     messages = {
         "too_large": N_("The file is larger than %(limit)s MB. Please upload a smaller calendar."),
         "not_calendar": N_(
@@ -571,7 +564,7 @@ def refusal(code: str) -> CalendarFileRefused:
         "too_many_events": {"limit": MAX_IMPORT_EVENTS},
         "too_many_dates": {"limit": MAX_IMPORT_EVENTS},
     }
-    return CalendarFileRefused(code, messages[code], **params.get(code, {}))
+    return Invalid(_l(messages[code], **params.get(code, {})), field="file", code=code)
 
 
 @dataclass(frozen=True)
@@ -636,7 +629,7 @@ def university_timezone(university_id: int) -> str:
 
 
 def read_calendar_file(data: bytes, timezone: str) -> tuple[list[PlannedClosure], list[SkippedEvent]]:
-    """Closures from the events of an .ics file, or CalendarFileRefused.
+    """Closures from the events of an .ics file, or Invalid (`refusal`).
 
     DATE values are whole local days in `timezone`; DATE-TIME values keep their TZID or UTC, and
     floating times are local. Each event's SUMMARY becomes the closure's reason.
@@ -860,7 +853,7 @@ def import_closures(
     """
     wanted = [_checked(c) for c in closures]
     with write_transaction():
-        if not user.can_manage(university_id):
+        if not can_manage(user, university_id):
             raise NotFound
         university(university_id)
         lock_rows(organization_ids=[university_id])

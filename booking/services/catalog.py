@@ -13,12 +13,14 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased, joinedload
 
 from booking import engine
 from booking.engine.localtime import MIDNIGHT, day_start_utc, local_midnight, to_local, to_utc, zone
 from booking.services import search as text_search
 from booking.services import specs
+from booking.services.errors import NotFound
 from models import (
     ACTIVE_STATUSES,
     Booking,
@@ -101,13 +103,9 @@ class CatalogPage:
         return self.page < self.pages
 
 
-class PageOutOfRange(LookupError):
+def beyond_last_page(page: int) -> NotFound:
     """The page asked for lies beyond the last page of results."""
-
-    def __init__(self, page: int, pages: int) -> None:
-        super().__init__(f"page {page} of {pages}")
-        self.page = page
-        self.pages = pages
+    return NotFound(_l("There is no page %(page)s of these results.", page=page))
 
 
 @dataclass(frozen=True)
@@ -184,10 +182,10 @@ def search(
     """One page of active facilities matching every filter, each with its next free slot; with a free
     window, each also with the engine's verdict on booking that span for `user` (anyone if None).
 
-    Raises PageOutOfRange when `page` lies beyond the last page (page 1 always exists, perhaps empty).
+    Raises NotFound when `page` lies beyond the last page (page 1 always exists, perhaps empty).
     """
     if page < 1:
-        raise PageOutOfRange(page, 1)
+        raise beyond_last_page(page)
     query = _matching(filters)
     if filters.free is None:
         counted = query.with_only_columns(Resource.id).order_by(None).subquery()
@@ -241,7 +239,7 @@ def window_verdicts(
 def _check_page(page: int, total: int, per_page: int) -> None:
     pages = max(1, math.ceil(total / per_page))
     if page > pages:
-        raise PageOutOfRange(page, pages)
+        raise beyond_last_page(page)
 
 
 def matching_facilities(filters: Filters, limit: int) -> list[Resource]:

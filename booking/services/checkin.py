@@ -18,9 +18,9 @@ from booking import engine
 from booking.engine.localtime import day_start_utc, to_local, zone
 from booking.engine.violations import N_, Violation
 from booking.services import audit, specs
-from booking.services.bookings import BookingRefused
-from booking.services.errors import NotFound
+from booking.services.errors import NotFound, Refused
 from booking.services.lifecycle import transition
+from booking.services.permissions import can_manage
 from booking.services.transactions import write_transaction
 from models import Booking, BookingStatus, Organization, OrganizationKind, Resource, User, db
 
@@ -133,13 +133,13 @@ def check_in(user: User, booking_id: int, code: str, *, now: datetime) -> Bookin
         if booking is None:
             raise NotFound
         holder = booking.user_id == user.id
-        if not holder and not user.can_manage(booking.resource.university_id):
+        if not holder and not can_manage(user, booking):
             raise NotFound
         refusal = _refusal(booking, now)
         if refusal is not None:
-            raise BookingRefused([refusal])
+            raise Refused([refusal])
         if not hmac.compare_digest(code.strip().encode(), (booking.checkin_code or "").encode()):
-            raise BookingRefused([wrong_code()])
+            raise Refused([wrong_code()])
         _record(booking, user, now, by_manager=not holder)
     return booking
 
@@ -148,11 +148,11 @@ def check_in_by_manager(manager: User, booking_id: int, *, now: datetime) -> Boo
     """A manager of the facility's university checks the person in (they showed up at the desk)."""
     with write_transaction():
         booking = _locked(booking_id)
-        if booking is None or not manager.can_manage(booking.resource.university_id):
+        if booking is None or not can_manage(manager, booking):
             raise NotFound
         refusal = _refusal(booking, now)
         if refusal is not None:
-            raise BookingRefused([refusal])
+            raise Refused([refusal])
         _record(booking, manager, now, by_manager=True)
     return booking
 
@@ -189,7 +189,7 @@ def today(
 
     Admins see every university, or the one given; a manager only their own (NotFound for another).
     """
-    if university_id is not None and not viewer.can_manage(university_id):
+    if university_id is not None and not can_manage(viewer, university_id):
         raise NotFound
     if university_id is None and not viewer.is_admin:
         if viewer.manages_id is None:
@@ -222,6 +222,6 @@ def universities(viewer: User) -> list[Organization]:
 def manageable_booking(viewer: User, booking_id: int) -> Booking:
     """A booking at a facility `viewer` manages; NotFound otherwise (never say which)."""
     booking = db.session.get(Booking, booking_id)
-    if booking is None or not viewer.can_manage(booking.resource.university_id):
+    if booking is None or not can_manage(viewer, booking):
         raise NotFound
     return booking

@@ -8,7 +8,7 @@
 Messages are translatable (lazy strings or `N_` templates); nothing here imports Flask.
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 
@@ -17,7 +17,13 @@ class ServiceError(Exception):
 
 
 class NotFound(ServiceError):
-    """The thing does not exist, or is not the caller's to see (never say which)."""
+    """The thing does not exist, or is not the caller's to see (never say which).
+
+    A `message` says more where that is safe ("there is no page 9 of these results")."""
+
+    def __init__(self, message: Any = None) -> None:
+        super().__init__(*([] if message is None else [message]))
+        self.message = message
 
 
 class NotAllowed(ServiceError):
@@ -28,13 +34,16 @@ class Invalid(ServiceError):
     """Input that breaks a rule. `errors` is a tuple of (field, message); field None means the whole form.
 
     `Invalid(message)`, `Invalid(message, field="name")`, `Invalid({"name": message, ...})` or
-    `Invalid([("name", message), (None, message)])`.
+    `Invalid([("name", message), (None, message)])`. `code` names the refusal for machines (an API's
+    problem type, a view that answers 413 rather than 422 for a file too large).
     """
 
     def __init__(
         self,
         errors: Any,
         field: str | None = None,
+        *,
+        code: str | None = None,
     ) -> None:
         pairs: list[tuple[str | None, Any]]
         if isinstance(errors, Mapping):
@@ -49,6 +58,7 @@ class Invalid(ServiceError):
             pairs = [(field, errors)]
         super().__init__("; ".join(f"{k}: {v}" if k else str(v) for k, v in pairs))
         self.errors: tuple[tuple[str | None, Any], ...] = tuple(pairs)
+        self.code = code
 
     @property
     def message(self) -> Any:
@@ -60,12 +70,13 @@ class Invalid(ServiceError):
         """The field of the first message."""
         return self.errors[0][0]
 
+    @property
+    def fields(self) -> set[str | None]:
+        """Every field a message names."""
+        return {field for field, _message in self.errors}
+
     def __str__(self) -> str:
         return "; ".join(str(message) for _field, message in self.errors)
-
-
-# The name most services used before the family existed: one refused change, for one form field.
-FieldError = Invalid
 
 
 class Refused(ServiceError):
@@ -78,7 +89,3 @@ class Refused(ServiceError):
     @property
     def codes(self) -> set[str]:
         return {v.code for v in self.violations}
-
-
-def field_messages(error: Invalid) -> Sequence[tuple[str | None, Any]]:
-    return error.errors

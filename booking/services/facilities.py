@@ -24,8 +24,9 @@ from booking.engine import PolicySpec
 from booking.engine.localtime import MIDNIGHT, to_utc, zone
 from booking.engine.violations import N_
 from booking.services import audit, bookings, specs, waitlist
-from booking.services.errors import NotFound
+from booking.services.errors import Invalid, NotFound
 from booking.services.lifecycle import can_transition
+from booking.services.permissions import can_manage
 from booking.services.transactions import lock_rows, write_transaction
 from booking.text import text_problem
 from models import (
@@ -76,14 +77,6 @@ POLICY_RANGES: dict[str, tuple[int, int, str]] = {
     "checkin_opens_minutes": (0, DAY_MINUTES, N_("Enter 0 to 1440 minutes (one day).")),
     "checkin_closes_minutes": (0, DAY_MINUTES, N_("Enter 0 to 1440 minutes (one day).")),
 }
-
-
-class Invalid(Exception):
-    """Input that breaks a rule; `errors` maps each form field to its message (an English template)."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
 
 
 # --- what a manager sends in -------------------------------------------------------------------------
@@ -298,7 +291,7 @@ def university_for(viewer: User, university_id: int | None) -> Organization:
     """The university a page is about: the one asked for if `viewer` manages it, else their own (or, for an
     admin, the first). NotFound for another university's id or when there is none."""
     if university_id is not None:
-        if not viewer.can_manage(university_id):
+        if not can_manage(viewer, university_id):
             raise NotFound
         university = db.session.get(Organization, university_id)
         if university is None or university.kind != OrganizationKind.UNIVERSITY:
@@ -326,7 +319,7 @@ def facilities_of(university_id: int, *, active_only: bool = False) -> list[Reso
 
 def get_facility(viewer: User, resource_id: int) -> Resource:
     resource = db.session.get(Resource, resource_id)
-    if resource is None or not viewer.can_manage(resource.university_id):
+    if resource is None or not can_manage(viewer, resource):
         raise NotFound
     return resource
 
@@ -392,7 +385,7 @@ def _json(value: object) -> object:
 def create_facility(actor: User, university_id: int, draft: FacilityDraft, *, now: datetime) -> Resource:
     """A new facility with the default rules and no opening hours. It starts inactive, so nobody can book
     it before the manager has set its hours and rules and opened it."""
-    if not actor.can_manage(university_id):
+    if not can_manage(actor, university_id):
         raise NotFound
     _raise_if(facility_problems(draft))
     with write_transaction():
@@ -539,7 +532,7 @@ def lock_facility(actor: User, resource_id: int) -> Resource:
 def _locked_facility(actor: User, resource_id: int) -> Resource:
     """The facility row locked against concurrent bookings (which read it under the same lock), re-read."""
     owner = db.session.scalar(sa.select(Resource.university_id).where(Resource.id == resource_id))
-    if owner is None or not actor.can_manage(owner):
+    if owner is None or not can_manage(actor, owner):
         raise NotFound
     lock_rows(resource_ids=[resource_id])
     return (
@@ -574,7 +567,7 @@ def _has_active_bookings(resource_id: int, now: datetime) -> bool:
 
 def add_quota(actor: User, draft: QuotaDraft, *, now: datetime) -> Quota:
     """A new quota; a facility it names must belong to the same university (else NotFound)."""
-    if not actor.can_manage(draft.university_id):
+    if not can_manage(actor, draft):
         raise NotFound
     if draft.resource_id is not None:
         owner = db.session.scalar(sa.select(Resource.university_id).where(Resource.id == draft.resource_id))
@@ -600,14 +593,14 @@ def add_quota(actor: User, draft: QuotaDraft, *, now: datetime) -> Quota:
 def get_quota(actor: User, quota_id: int) -> Quota:
     """A quota of a university the actor manages (else NotFound)."""
     quota = db.session.get(Quota, quota_id)
-    if quota is None or not actor.can_manage(quota.university_id):
+    if quota is None or not can_manage(actor, quota):
         raise NotFound
     return quota
 
 
 def update_quota(actor: User, quota_id: int, draft: QuotaDraft, *, now: datetime) -> Quota:
     """Change a quota in place (its university stays); the audit event keeps what changed, old and new."""
-    if not actor.can_manage(draft.university_id):
+    if not can_manage(actor, draft):
         raise NotFound
     if draft.resource_id is not None:
         owner = db.session.scalar(sa.select(Resource.university_id).where(Resource.id == draft.resource_id))
@@ -639,7 +632,7 @@ def update_quota(actor: User, quota_id: int, draft: QuotaDraft, *, now: datetime
 def delete_quota(actor: User, quota_id: int, *, now: datetime) -> None:
     with write_transaction():
         quota = db.session.get(Quota, quota_id)
-        if quota is None or not actor.can_manage(quota.university_id):
+        if quota is None or not can_manage(actor, quota):
             raise NotFound
         details = {
             "category": _json(quota.category),
@@ -674,7 +667,7 @@ class _Span:
 
 
 def _closure_span(actor: User, draft: ClosureDraft) -> _Span:
-    if not actor.can_manage(draft.university_id):
+    if not can_manage(actor, draft):
         raise NotFound
     university = db.session.get(Organization, draft.university_id)
     if university is None or university.kind != OrganizationKind.UNIVERSITY:
@@ -806,7 +799,7 @@ def _cancel_for_closure(actor: User, booking: Booking, closure: Closure, reason:
 def get_closure(actor: User, closure_id: int) -> Closure:
     """A closure of a university the actor manages (else NotFound)."""
     closure = db.session.get(Closure, closure_id)
-    if closure is None or not actor.can_manage(closure.university_id):
+    if closure is None or not can_manage(actor, closure):
         raise NotFound
     return closure
 
@@ -815,7 +808,7 @@ def delete_closure(actor: User, closure_id: int, *, now: datetime) -> None:
     """Remove a closure; bookings it cancelled stay cancelled."""
     with write_transaction():
         closure = db.session.get(Closure, closure_id)
-        if closure is None or not actor.can_manage(closure.university_id):
+        if closure is None or not can_manage(actor, closure):
             raise NotFound
         audit.record(
             "closure.deleted",

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask_sqlalchemy.pagination import Pagination
 
 from booking.services.errors import NotAllowed, NotFound
+from booking.services.permissions import Role, has_role
 from booking.services.transactions import write_transaction
 from models import Notification, User, db
 
@@ -51,7 +52,7 @@ def mark_all_read(user: User, *, now: datetime) -> int:
 
 def set_digest(user: User, digest: bool) -> None:
     """A manager's choice: new requests in one digest email per run (True) or one email each (False)."""
-    if not user.is_manager:
+    if not has_role(user, Role.MANAGER):
         raise NotAllowed
     with write_transaction():
         db.session.get(User, user.id).notify_digest = digest

@@ -8,20 +8,17 @@ from sqlalchemy.orm import selectinload
 
 from booking.mailbox import normalize_email
 from booking.services import audit
-from booking.services.errors import FieldError, NotAllowed, NotFound
+from booking.services.errors import Invalid, NotAllowed, NotFound
+from booking.services.permissions import Role, has_role
 from booking.services.transactions import lock_rows, write_transaction
 from models import Organization, OrganizationKind, Resource, User, db
 
 UNIVERSITY_FIELDS = ("name_zh", "name_en", "code")
 
 
-class OrganizationError(FieldError):
-    """A refused change to a university or its managers."""
-
-
 def _require_admin(actor: User) -> None:
     # Only the city office runs universities and their managers.
-    if not actor.is_admin:
+    if not has_role(actor, Role.ADMIN):
         raise NotAllowed
 
 
@@ -54,11 +51,11 @@ def get_university(university_id: int) -> Organization:
 def _clean(name_zh: str, name_en: str, code: str) -> dict[str, str]:
     values = {"name_zh": name_zh.strip(), "name_en": name_en.strip(), "code": code.strip().upper()}
     if not values["name_zh"]:
-        raise OrganizationError(_l("Enter the Chinese name."), field="name_zh")
+        raise Invalid(_l("Enter the Chinese name."), field="name_zh")
     if not values["name_en"]:
-        raise OrganizationError(_l("Enter the English name."), field="name_en")
+        raise Invalid(_l("Enter the English name."), field="name_en")
     if not values["code"]:
-        raise OrganizationError(_l("Enter a short code, such as HPU."), field="code")
+        raise Invalid(_l("Enter a short code, such as HPU."), field="code")
     return values
 
 
@@ -69,8 +66,8 @@ def _code_taken(code: str, except_id: int | None = None) -> bool:
     return db.session.scalar(query.limit(1)) is not None
 
 
-def _code_taken_error() -> OrganizationError:
-    return OrganizationError(_l("Another organization already uses this code."), field="code")
+def _code_taken_error() -> Invalid:
+    return Invalid(_l("Another organization already uses this code."), field="code")
 
 
 def create_university(admin: User, *, name_zh: str, name_en: str, code: str, now: datetime) -> Organization:
@@ -156,7 +153,7 @@ def grant_manager(admin: User, *, email: str, university_id: int, now: datetime)
     with write_transaction():
         user_id = db.session.scalar(sa.select(User.id).where(User.email == address))
         if user_id is None:
-            raise OrganizationError(
+            raise Invalid(
                 _l("No account uses this email address. The person must register first."), field="email"
             )
         lock_rows(user_ids=[user_id])
@@ -164,13 +161,13 @@ def grant_manager(admin: User, *, email: str, university_id: int, now: datetime)
         try:
             university = get_university(university_id)
         except NotFound:
-            raise OrganizationError(_l("Choose a university from the list."), field="university_id") from None
+            raise Invalid(_l("Choose a university from the list."), field="university_id") from None
         if not user.active:
-            raise OrganizationError(_l("This account is deactivated."), field="email")
+            raise Invalid(_l("This account is deactivated."), field="email")
         if user.manages_id == university.id:
-            raise OrganizationError(_l("This person already manages that university."), field="email")
+            raise Invalid(_l("This person already manages that university."), field="email")
         if user.manages_id is not None:
-            raise OrganizationError(
+            raise Invalid(
                 _l("This person manages another university. Revoke those rights first."), field="email"
             )
         user.manages_id = university.id

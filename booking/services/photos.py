@@ -17,7 +17,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from booking.engine.violations import N_
 from booking.services import audit
-from booking.services.facilities import Invalid, lock_facility
+from booking.services.errors import Invalid
+from booking.services.facilities import lock_facility
 from booking.services.transactions import write_transaction
 from models import Resource, User
 

@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from booking.engine import measures
 from booking.engine.localtime import to_local, zone
 from booking.services import audit
-from booking.services.errors import FieldError, NotFound
+from booking.services.errors import Invalid, NotFound
 from booking.services.transactions import write_transaction
 from models import (
     Category,
@@ -496,7 +496,7 @@ def set_target(actor: User, university_id: int, percent: int | None, *, now: dat
     if not actor.is_admin:
         raise NotFound
     if percent is not None and not 0 <= percent <= 100:
-        raise FieldError(_l("Enter a whole number from 0 to 100."), "percent")
+        raise Invalid(_l("Enter a whole number from 0 to 100."), "percent")
     with write_transaction():
         university = db.session.get(Organization, university_id)
         if university is None or university.kind != OrganizationKind.UNIVERSITY:

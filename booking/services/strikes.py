@@ -24,8 +24,7 @@ from booking import engine, notify
 from booking.engine.localtime import to_local, zone
 from booking.engine.violations import N_, Violation
 from booking.services import audit, claims, specs, waitlist
-from booking.services.bookings import BookingRefused
-from booking.services.errors import NotFound
+from booking.services.errors import NotFound, Refused
 from booking.services.lifecycle import transition
 from booking.services.transactions import lock_rows, write_transaction
 from models import AuditEvent, Booking, BookingStatus, Resource, User, db
@@ -195,7 +194,7 @@ def lift_suspension(
         if not can_lift(manager, user, now, rules):
             raise NotFound
         if not is_suspended(user, now):
-            raise BookingRefused([not_suspended()])
+            raise Refused([not_suspended()])
         until = user.suspended_until
         user.suspended_until = None
         audit.record(

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from booking import engine
 from booking.engine.localtime import day_start_utc, zone
 from booking.services import catalog, specs
+from booking.services.permissions import can_manage
 from models import ACTIVE_STATUSES, Booking, Resource, User, db
 
 MAX_FACILITIES = 50
@@ -103,7 +104,7 @@ def timeline(
     occupancy = specs.load_occupancy([r.id for r in resources], begin - reach, end + reach)
     resource_specs = {r.id: specs.resource_spec(r, closures[r.id], locale) for r in resources}
     viewer = catalog.viewer_for(user, list(resource_specs.values()), engine.Interval(begin, end), now)
-    managed = [r.id for r in resources if user is not None and user.can_manage(r.university_id)]
+    managed = [r.id for r in resources if user is not None and can_manage(user, r)]
     holders = _holders(managed, begin, end)
     rows = tuple(
         TimelineRow(

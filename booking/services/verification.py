@@ -15,17 +15,14 @@ from flask_sqlalchemy.pagination import Pagination
 
 from booking import notify
 from booking.services import audit
-from booking.services.errors import FieldError, NotAllowed, NotFound
+from booking.services.errors import Invalid, NotAllowed, NotFound
+from booking.services.permissions import Role, has_role
 from booking.services.transactions import lock_rows, write_transaction
 from models import Category, Organization, OrganizationKind, User, Verification, db
 
 STUDENT_FILTERS = ("pending", "verified", "rejected", "all")
 ENTERPRISE_FILTERS = ("pending", "verified", "rejected", "all")
 PER_PAGE = 30
-
-
-class VerificationError(FieldError):
-    """A refused verification decision."""
 
 
 def like(text: str) -> str:
@@ -37,7 +34,7 @@ def like(text: str) -> str:
 def _reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise VerificationError(_l("Please give a reason; the person will read it."), field="reason")
+        raise Invalid(_l("Please give a reason; the person will read it."), field="reason")
     return reason
 
 
@@ -46,7 +43,7 @@ def _reason(reason: str) -> str:
 
 def students(manager: User, *, status: str = "pending", query: str = "", page: int = 1) -> Pagination:
     """The students who named the manager's university, filtered and searched; pending oldest first."""
-    if not manager.is_manager:
+    if not has_role(manager, Role.MANAGER):
         raise NotAllowed
     select = sa.select(User).where(
         User.category == Category.STUDENT, User.organization_id == manager.manages_id
@@ -68,7 +65,7 @@ def students(manager: User, *, status: str = "pending", query: str = "", page: i
 
 def student(manager: User, user_id: int) -> User:
     """One student of the manager's university; a student of another university is 'not found'."""
-    if not manager.is_manager:
+    if not has_role(manager, Role.MANAGER):
         raise NotAllowed
     person = db.session.get(User, user_id)
     if person is None or person.category != Category.STUDENT or person.organization_id != manager.manages_id:
@@ -85,7 +82,7 @@ def verify_student(manager: User, user_id: int, *, now: datetime) -> User:
     with write_transaction():
         person = _locked_student(manager, user_id)
         if person.verification == Verification.VERIFIED:
-            raise VerificationError(_l("This student is already verified."))
+            raise Invalid(_l("This student is already verified."))
         person.verification = Verification.VERIFIED
         person.verified_at = now
         audit.record(
@@ -106,7 +103,7 @@ def reject_student(manager: User, user_id: int, *, reason: str, now: datetime) -
     with write_transaction():
         person = _locked_student(manager, user_id)
         if person.verification == Verification.REJECTED:
-            raise VerificationError(_l("This student's verification was already declined."))
+            raise Invalid(_l("This student's verification was already declined."))
         person.verification = Verification.REJECTED
         person.verified_at = None
         audit.record(
@@ -134,7 +131,7 @@ class EnterpriseSummary:
 
 
 def _require_admin(actor: User) -> None:
-    if not actor.is_admin:
+    if not has_role(actor, Role.ADMIN):
         raise NotAllowed
 
 
@@ -226,7 +223,7 @@ def verify_enterprise(admin: User, organization_id: int, *, now: datetime) -> li
         organization, members = _locked_enterprise(admin, organization_id)
         waiting = [m for m in members if m.verification == Verification.PENDING]
         if organization.verified_at is not None and not waiting:
-            raise VerificationError(_l("This enterprise is already verified and nobody is waiting."))
+            raise Invalid(_l("This enterprise is already verified and nobody is waiting."))
         if organization.verified_at is None:
             organization.verified_at = now
         for member in waiting:
@@ -253,7 +250,7 @@ def reject_enterprise(admin: User, organization_id: int, *, reason: str, now: da
         organization, members = _locked_enterprise(admin, organization_id)
         affected = [m for m in members if m.verification in {Verification.PENDING, Verification.VERIFIED}]
         if organization.verified_at is None and not affected:
-            raise VerificationError(_l("This enterprise is not verified and nobody is waiting."))
+            raise Invalid(_l("This enterprise is not verified and nobody is waiting."))
         organization.verified_at = None
         for member in affected:
             member.verification = Verification.REJECTED

@@ -20,7 +20,6 @@ from booking import engine, notify
 from booking.engine.violations import N_, Violation
 from booking.services import audit
 from booking.services.bookings import (
-    BookingRefused,
     _audit_created,
     _Booker,
     _evaluate,
@@ -30,7 +29,7 @@ from booking.services.bookings import (
     _new_booking,
     _tell_managers,
 )
-from booking.services.errors import NotFound
+from booking.services.errors import NotFound, Refused
 from booking.services.transactions import write_transaction
 from models import Booking, BookingStatus, Policy, User, WaitlistEntry, WaitlistStatus, db
 
@@ -89,7 +88,7 @@ def join(
 ) -> WaitlistEntry:
     """Put `user` on the waitlist for an interval that is taken or full.
 
-    Refused (BookingRefused, nothing written) when the slot is free after all, or when anything besides the
+    Refused (Refused, nothing written) when the slot is free after all, or when anything besides the
     room stands in the way, since waiting would not change that. Joining twice for the same interval returns
     the entry already there.
     """
@@ -111,12 +110,12 @@ def join(
         context = _load_context(resource_id, user, engine.Interval(start, end), now, resource=resource)
         decision = _evaluate(context, request, now)
         if decision.ok:
-            raise BookingRefused([slot_free()])
+            raise Refused([slot_free()])
         others = [v for v in decision.violations if v.code not in ROOM_CODES]
         if others:
-            raise BookingRefused(others)
+            raise Refused(others)
         if _waiting_count(user, now) >= max_waiting:
-            raise BookingRefused([too_many(max_waiting)])
+            raise Refused([too_many(max_waiting)])
         entry = WaitlistEntry(
             resource_id=resource_id,
             user_id=user.id,
@@ -152,7 +151,7 @@ def leave(user: User, entry_id: int, *, now: datetime) -> WaitlistEntry:
         if entry is None or entry.user_id != user.id:
             raise NotFound
         if entry.start_at <= now:
-            raise BookingRefused([not_waiting()])
+            raise Refused([not_waiting()])
         # Conditional, so a promotion committing at the same moment wins cleanly: then nothing changes here.
         left = db.session.execute(
             sa.update(WaitlistEntry)
@@ -161,7 +160,7 @@ def leave(user: User, entry_id: int, *, now: datetime) -> WaitlistEntry:
             .execution_options(synchronize_session=False)
         ).rowcount
         if left != 1:
-            raise BookingRefused([not_waiting()])
+            raise Refused([not_waiting()])
         db.session.refresh(entry)
         _audit(entry, "waitlist.left", actor_id=user.id, at=now)
     return entry
@@ -271,7 +270,7 @@ def _promote_one(entry_id: int, now: datetime) -> Booking | None:
             notify.notify(user.id, "waitlist_promoted", at=now, booking=booking)
             if booking.status == BookingStatus.PENDING:
                 _tell_managers(booking, user, now)
-    except BookingRefused:
+    except Refused:
         # Lost the slot to a concurrent booking at the last moment (PostgreSQL's exclusion constraint).
         return None
     return booking

@@ -1,47 +1,169 @@
-"""Friendly error pages in the reader's language; never a raw stack trace."""
+"""Friendly error pages in the reader's language, never a raw stack trace; and the one way a view shows what a
+service refused.
+
+- `STATUS` is the one table from the service error family (booking.services.errors) to an HTTP status; the
+  page's title and sentence come from `TITLES`/`MESSAGES` by status, as a JSON API's problem+json would.
+- NotFound and NotAllowed are never caught by a view: the handler answers the 404 and 403 pages.
+- Invalid and Refused are answers to one request, shown on the page the view renders: a view calls its
+  service inside `with refusals(form) as refused:` and then re-renders (an Invalid's messages are already on
+  the form, by `show_invalid`) or flashes `refused.flash()`. One that no view expected gets its status page.
+"""
 
 import logging
 import math
 import time
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
-from flask import Flask, abort, g, render_template
+from flask import Flask, flash, g, render_template, request
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import Forbidden as werkzeug_forbidden
 from werkzeug.exceptions import HTTPException
-from werkzeug.exceptions import NotFound as werkzeug_not_found
+from werkzeug.wrappers import Response
 
 from booking import visitor_locale
 from booking.database import end_session
 from booking.extensions import limiter, login_manager
-from booking.services.errors import NotAllowed, NotFound
+from booking.services.errors import Invalid, NotAllowed, NotFound, Refused, ServiceError
+from booking.web.labels import render_violation
 from models import db
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
+# What each service refusal answers, whoever asks (a page now, problem+json later); a subclass answers as
+# its nearest listed base.
+STATUS: dict[type[ServiceError], int] = {
+    NotFound: 404,
+    NotAllowed: 403,
+    Invalid: 422,
+    Refused: 409,
+}
+
+TITLES = {
+    400: _l("Bad request"),
+    403: _l("Not allowed"),
+    404: _l("Page not found"),
+    405: _l("Method not allowed"),
+    409: _l("Not possible"),
+    413: _l("Upload too large"),
+    422: _l("Not valid"),
+    429: _l("Too many attempts"),
+}
+
+MESSAGES = {
+    400: _l("Something in the request was not valid."),
+    403: _l("You do not have permission to do that."),
+    404: _l("We could not find that page. It may have moved or never existed."),
+    405: _l("That action is not available here."),
+    413: _l("The file is too large."),
+}
 
 
-def or_404(load: Callable[[], T]) -> T:
-    """What `load` returns, or the 404 page when a service says NotFound."""
+def status_of(error: ServiceError) -> int:
+    """The HTTP status of a service refusal (see `STATUS`)."""
+    for kind in type(error).__mro__:
+        if kind in STATUS:
+            return STATUS[kind]
+    return 500
+
+
+def _text(message: Any) -> str:
+    """A service message in the reader's language: a lazy string as it is, an N_ template translated."""
+    return _(message) if isinstance(message, str) else str(message)
+
+
+def show_invalid(form: FlaskForm, error: Invalid) -> None:
+    """Put each of the refusal's messages next to the field it names, or on the form when it names none of
+    this form's fields. The one way a service's Invalid reaches a form."""
+    for name, message in error.errors:
+        field = form._fields.get(name) if name else None
+        if field is None:
+            form.form_errors.append(_text(message))
+        else:
+            field.errors = [*field.errors, _text(message)]
+
+
+class Caught:
+    """What `refusals` caught in its block: the service's Invalid or Refused, or nothing (falsy)."""
+
+    def __init__(self) -> None:
+        self.error: Invalid | Refused | None = None
+
+    def __bool__(self) -> bool:
+        return self.error is not None
+
+    @property
+    def violations(self) -> tuple[Any, ...]:
+        """A Refused's violations, for a page that lists them (bookings/_violations.html)."""
+        return self.error.violations if isinstance(self.error, Refused) else ()
+
+    @property
+    def code(self) -> str | None:
+        return self.error.code if isinstance(self.error, Invalid) else None
+
+    def messages(self) -> list[str]:
+        """Each reason, translated: an Invalid's messages or a Refused's violations."""
+        if isinstance(self.error, Refused):
+            return [render_violation(v) for v in self.error.violations]
+        if isinstance(self.error, Invalid):
+            return [_text(message) for _field, message in self.error.errors]
+        return []
+
+    def flash(self, category: str = "error", lead: str | None = None, **params: Any) -> None:
+        """Flash the reasons, each on its own, or all in one `lead` (see `flash_reasons`)."""
+        flash_reasons(self.messages(), category, lead, **params)
+
+
+def flash_violations(violations: Iterable[Any], lead: str | None = None, **params: Any) -> None:
+    """Flash the violations of a refused request (one of a batch's, say) as errors, as `Caught.flash` does."""
+    flash_reasons([render_violation(v) for v in violations], "error", lead, **params)
+
+
+def flash_reasons(reasons: list[str], category: str, lead: str | None = None, **params: Any) -> None:
+    """Each reason flashed on its own, or all of them in one `lead`: an N_ template with %(reasons)s."""
+    if lead is None:
+        for reason in reasons:
+            flash(reason, category)
+    else:
+        flash(_(lead, reasons=" ".join(reasons), **params), category)
+
+
+@contextmanager
+def refusals(form: FlaskForm | None = None) -> Iterator[Caught]:
+    """Run a service call; an Invalid or Refused it raises is caught (an Invalid's messages put on `form`).
+
+        with refusals(form) as refused:
+            facilities.update_policy(...)
+        if refused:
+            return page, 422
+
+    Pass the page's form whenever there is one, so no Invalid goes unshown; without one the view shows the
+    reasons itself (`refused.flash()`). NotFound, NotAllowed and anything else pass on to the handlers."""
+    caught = Caught()
     try:
-        return load()
-    except NotFound:
-        abort(404)
+        yield caught
+    except (Invalid, Refused) as error:
+        caught.error = error
+        if form is not None and isinstance(error, Invalid):
+            show_invalid(form, error)
 
 
 def register(app: Flask) -> None:
-    @app.errorhandler(NotFound)
-    def not_found(error: NotFound) -> tuple[str, int]:
-        # A service's "not there, or not yours to see": the same page as any unknown address.
-        return http_error(werkzeug_not_found())[:2]
-
-    @app.errorhandler(NotAllowed)
-    def not_allowed(error: NotAllowed) -> tuple[str, int]:
-        return http_error(werkzeug_forbidden())[:2]
+    @app.errorhandler(ServiceError)
+    def service_error(error: ServiceError) -> tuple[str, int] | Response:
+        code = status_of(error)
+        if isinstance(error, NotFound) and "token" in (request.view_args or {}):
+            # Plain text, not the HTML page, which would echo the requested path (and its secret token).
+            return Response(_("Not found."), status=404, mimetype="text/plain")
+        caught = Caught()
+        caught.error = error if isinstance(error, Invalid | Refused) else None
+        message = getattr(error, "message", None) if isinstance(error, NotFound) else None
+        text = _text(message) if message is not None else " ".join(caught.messages())
+        return _page(code, text or None)[:2]
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> tuple[str, int]:
@@ -51,34 +173,10 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int, dict[str, str]]:
         code = error.code or 500
-        titles = {
-            400: _("Bad request"),
-            403: _("Not allowed"),
-            404: _("Page not found"),
-            405: _("Method not allowed"),
-            413: _("Upload too large"),
-            429: _("Too many attempts"),
-        }
-        messages = {
-            400: _("Something in the request was not valid."),
-            403: _("You do not have permission to do that."),
-            404: _("We could not find that page. It may have moved or never existed."),
-            405: _("That action is not available here."),
-            413: _("The file is too large."),
-        }
         # A description given with abort(code, description) is specific and already translated by the view.
         # Rate-limit errors describe the limit ("10 per 1 minute"); people get the friendly sentence.
-        if code != 429 and error.description and error.description != type(error).description:
-            message = error.description
-        else:
-            message = messages.get(code, _("Something went wrong."))
-        title = titles.get(code, _("Error"))
-        headers = {}
-        if code == 429:
-            wait = _seconds_until_allowed()
-            message = _too_many_attempts(wait)
-            headers["Retry-After"] = str(wait)
-        return render_template("errors/error.html", code=code, title=title, message=message), code, headers
+        specific = code != 429 and error.description and error.description != type(error).description
+        return _page(code, error.description if specific else None)
 
     @app.errorhandler(500)
     def server_error(error: Exception) -> tuple[str, int]:
@@ -97,6 +195,18 @@ def register(app: Flask) -> None:
             g.database_unavailable = True
             with force_locale(visitor_locale()):
                 return _server_error_page(), 500
+
+
+def _page(code: int, message: str | None = None) -> tuple[str, int, dict[str, str]]:
+    """The error page for `code`: its title, and `message` or the status's own sentence."""
+    message = message or str(MESSAGES.get(code, _l("Something went wrong.")))
+    headers = {}
+    if code == 429:
+        wait = _seconds_until_allowed()
+        message = _too_many_attempts(wait)
+        headers["Retry-After"] = str(wait)
+    title = str(TITLES.get(code, _l("Error")))
+    return render_template("errors/error.html", code=code, title=title, message=message), code, headers
 
 
 def _seconds_until_allowed() -> int:

@@ -1,5 +1,5 @@
-"""What every blueprint's forms share: the project's base `Form`, whose fields refuse hostile input by type,
-and a service's FieldError shown next to the field it names.
+"""What every blueprint's forms share: the project's base `Form`, whose fields refuse hostile input by type.
+(A service's Invalid is shown next to the field it names by booking.web.errors.show_invalid.)
 
 Every form derives from `Form`, never from FlaskForm directly, so a new field gets the same defaults:
 - text (StringField and its kinds): no control characters, no text-direction overrides, not only invisible
@@ -37,7 +37,6 @@ from wtforms import (
 )
 from wtforms.validators import NumberRange, StopValidation
 
-from booking.services.errors import FieldError
 from booking.text import text_problem
 from booking.web.input import EARLIEST_DATE, INT_MAX, INT_MIN, LATEST_DATE
 
@@ -119,15 +118,6 @@ class Form(FlaskForm):
         super().__init__(*args, **kwargs)
         if has_request_context():
             request.environ.setdefault(_FORMS_KEY, []).append(self)
-
-
-def show_error(form: FlaskForm, error: FieldError) -> None:
-    """Add the refusal to its field's errors, or to the form's own when it names no field of this form."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is None:
-        form.form_errors.append(str(error))
-    else:
-        field.errors = [*field.errors, str(error)]
 
 
 def _form_errors_are_client_errors(response: Response) -> Response:

@@ -8,6 +8,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from booking.services import bookings, verification
+from booking.services.errors import Refused
 from models import AuditEvent, Category, Notification, Organization, ResourceKind, User, Verification, db
 from tests.factories import (
     local,
@@ -207,7 +208,7 @@ def test_enterprise_verification_is_for_the_city_office_only(
 def test_verification_changes_what_a_member_may_book_at_once(app: Flask) -> None:
     lab = make_resource(kind=ResourceKind.LAB, policy={"allowed_categories": ["enterprise"]})
     company, member, _ = enterprise_with_members()
-    with pytest.raises(bookings.BookingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         bookings.request_booking(member, lab.id, local(25, 10), local(25, 11), now=NOW)
     assert "category_not_allowed" in refused.value.codes
 
@@ -216,7 +217,7 @@ def test_verification_changes_what_a_member_may_book_at_once(app: Flask) -> None
     assert booking.id is not None
 
     verification.reject_enterprise(make_admin(), company.id, reason="Licence revoked", now=NOW)
-    with pytest.raises(bookings.BookingRefused):
+    with pytest.raises(Refused):
         bookings.request_booking(fresh(User, member.id), lab.id, local(26, 10), local(26, 11), now=NOW)
 
 
@@ -224,7 +225,7 @@ def test_a_verified_student_may_book_a_student_only_facility(app: Flask) -> None
     university = make_university()
     room = make_resource(university, kind=ResourceKind.LIBRARY, policy={"allowed_categories": ["student"]})
     student = pending_student(university)
-    with pytest.raises(bookings.BookingRefused):
+    with pytest.raises(Refused):
         bookings.request_booking(student, room.id, local(25, 10), local(25, 11), now=NOW)
     verification.verify_student(make_manager(university), student.id, now=NOW)
     assert bookings.request_booking(fresh(User, student.id), room.id, local(25, 10), local(25, 11), now=NOW)

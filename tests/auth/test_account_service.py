@@ -5,6 +5,7 @@ import sqlalchemy as sa
 
 from booking import credit_code
 from booking.services import accounts
+from booking.services.errors import Invalid
 from models import AuditEvent, Category, Organization, OrganizationKind, User, Verification, db
 from tests.factories import PASSWORD, make_enterprise, make_university, make_user
 
@@ -41,7 +42,7 @@ def test_create_admin_makes_a_city_office_administrator(app):
 def test_create_admin_refusals_name_the_field(app, email, name, password, field):
     make_user(email="taken@example.com")
 
-    with pytest.raises(accounts.AccountError) as refused:
+    with pytest.raises(Invalid) as refused:
         accounts.create_admin(email, name, password)
 
     assert refused.value.field == field
@@ -92,7 +93,7 @@ def test_authenticate_returns_inactive_users_so_the_page_can_say_why(app):
 
 def test_account_error_reads_as_its_message(app):
     with app.test_request_context():
-        assert str(accounts.AccountError("Enter your name.", field="display_name")) == "Enter your name."
+        assert str(Invalid("Enter your name.", field="display_name")) == "Enter your name."
 
 
 def test_concurrent_registration_of_the_same_company_joins_it(app, monkeypatch, company_code):
@@ -126,7 +127,7 @@ def test_concurrent_registration_of_the_same_company_joins_it(app, monkeypatch, 
 def test_register_refuses_a_university_code_as_a_company(app, company_code):
     make_university(code=company_code)
 
-    with pytest.raises(accounts.AccountError) as refused:
+    with pytest.raises(Invalid) as refused:
         accounts.register(
             email="wang.fang@example.com",
             password=PASSWORD,

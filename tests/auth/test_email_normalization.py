@@ -7,6 +7,7 @@ from flask import Flask
 from booking import demo
 from booking.mailbox import normalize_email
 from booking.services import accounts, organizations
+from booking.services.errors import Invalid
 from models import User, db
 from tests.concurrency import run_at_once
 from tests.factories import PASSWORD, make_admin, make_university
@@ -97,7 +98,7 @@ def test_simultaneous_registrations_of_one_mailbox_make_one_account(race_app: Fl
         def run() -> str:
             try:
                 return register(spelling).email
-            except accounts.AccountError:
+            except Invalid:
                 return "refused"
 
         return run
@@ -109,7 +110,7 @@ def test_simultaneous_registrations_of_one_mailbox_make_one_account(race_app: Fl
 
 def test_an_admin_cannot_be_created_for_a_taken_mailbox(app: Flask) -> None:
     register("dup@example.com")
-    with pytest.raises(accounts.AccountError):
+    with pytest.raises(Invalid):
         accounts.create_admin("DUP@ＥＸＡＭＰＬＥ．ＣＯＭ", "Admin", PASSWORD)
     assert accounts.create_admin("Boss@ＥＸＡＭＰＬＥ．ＣＯＭ", "Admin", PASSWORD).email == "boss@example.com"
 
@@ -144,7 +145,7 @@ def test_an_admin_grants_manager_rights_by_any_spelling(app: Flask) -> None:
 
 
 def test_registration_refuses_an_invalid_address_below_the_form(app: Flask) -> None:
-    with pytest.raises(accounts.AccountError) as refused:
+    with pytest.raises(Invalid) as refused:
         register("not an address")
     assert refused.value.field == "email"
     assert accounts_count() == 0

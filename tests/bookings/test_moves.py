@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from booking.services import bookings, waitlist
+from booking.services.errors import Refused
 from models import (
     AuditEvent,
     Booking,
@@ -51,7 +52,7 @@ def moves_recorded() -> list[AuditEvent]:
 
 def assert_refused_unchanged(booking: Booking, move, codes: set[str]) -> None:
     before = snapshot(booking)
-    with pytest.raises(bookings.BookingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         move()
     assert refused.value.codes == codes
     assert snapshot(booking) == before
@@ -235,7 +236,7 @@ def test_a_started_or_past_booking_cannot_be_moved(app: Flask) -> None:
 def test_the_holder_cannot_move_after_the_cancellation_deadline_but_a_manager_can(app: Flask) -> None:
     court, holder = make_resource(policy={"cancel_deadline_minutes": 120}), make_user()
     booking = make_booking(court, holder, local(24, 10, 30))  # 90 minutes from now
-    with pytest.raises(bookings.BookingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         bookings.move(holder, booking.id, local(24, 14), local(24, 15), now=NOW)
     (violation,) = refused.value.violations
     assert violation.code == "move_deadline"

@@ -8,6 +8,7 @@ from flask import Flask
 
 from booking import engine
 from booking.services import bookings
+from booking.services.errors import Refused
 from booking.services.lifecycle import IllegalTransition, transition
 from models import (
     AuditEvent,
@@ -64,7 +65,7 @@ def test_approval_categories_make_the_request_pending(app: Flask) -> None:
 def test_a_refusal_lists_every_broken_rule_and_writes_nothing(app: Flask) -> None:
     court, user = make_resource(policy={"max_minutes": 120}), make_user()
     before = row_counts()
-    with pytest.raises(bookings.BookingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         # 06:15 to 09:15: before opening, off the half-hour grid, and three hours long.
         bookings.request_booking(user, court.id, local(25, 6, 15), local(25, 9, 15), now=NOW)
     assert {"outside_hours", "misaligned", "too_long"} <= refused.value.codes
@@ -74,7 +75,7 @@ def test_a_refusal_lists_every_broken_rule_and_writes_nothing(app: Flask) -> Non
 def test_the_same_slot_cannot_be_booked_twice(app: Flask) -> None:
     court = make_resource()
     bookings.request_booking(make_user(), court.id, local(25, 10), local(25, 11), now=NOW)
-    with pytest.raises(bookings.BookingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         bookings.request_booking(make_user(), court.id, local(25, 10, 30), local(25, 11, 30), now=NOW)
     assert refused.value.codes == {"conflict"}
 
@@ -83,7 +84,7 @@ def test_the_buffer_after_a_booking_keeps_the_next_one_away(app: Flask) -> None:
     lab = make_resource(kind=ResourceKind.LAB, policy={"buffer_minutes": 30})
     first = bookings.request_booking(make_user(), lab.id, local(25, 10), local(25, 11), now=NOW)
     assert first.blocked_until == local(25, 11, 30)
-    with pytest.raises(bookings.BookingRefused):
+    with pytest.raises(Refused):
         bookings.request_booking(make_user(), lab.id, local(25, 11), local(25, 12), now=NOW)
     bookings.request_booking(make_user(), lab.id, local(25, 11, 30), local(25, 12, 30), now=NOW)
 
@@ -91,7 +92,7 @@ def test_the_buffer_after_a_booking_keeps_the_next_one_away(app: Flask) -> None:
 def test_a_closure_refuses_with_its_reason(app: Flask) -> None:
     court = make_resource()
     make_closure(court, local(25, 0), local(26, 0), reason_zh="考试周", reason_en="Exam week")
-    with pytest.raises(bookings.BookingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         bookings.request_booking(make_user(), court.id, local(25, 10), local(25, 11), now=NOW)
     (violation,) = refused.value.violations
     assert violation.code == "closed"
@@ -111,7 +112,7 @@ def test_a_weekly_quota_names_itself_when_it_refuses(app: Flask) -> None:
     user = make_user()
     bookings.request_booking(user, courts[0].id, local(25, 10), local(25, 11), now=NOW)
     bookings.request_booking(user, courts[1].id, local(26, 10), local(26, 11), now=NOW)
-    with pytest.raises(bookings.BookingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         bookings.request_booking(user, courts[2].id, local(27, 10), local(27, 11), now=NOW)
     (violation,) = refused.value.violations
     assert violation.code == "quota_bookings"
@@ -134,7 +135,7 @@ def test_a_pooled_enterprise_quota_counts_colleagues_bookings(app: Flask) -> Non
         max_hours=5,
     )
     bookings.request_booking(alice, lab.id, local(25, 9), local(25, 12), now=NOW)
-    with pytest.raises(bookings.BookingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         bookings.request_booking(bob, lab.id, local(26, 9), local(26, 12), now=NOW)
     assert refused.value.codes == {"quota_hours"}
     bookings.request_booking(bob, lab.id, local(26, 9), local(26, 11), now=NOW)
@@ -143,7 +144,7 @@ def test_a_pooled_enterprise_quota_counts_colleagues_bookings(app: Flask) -> Non
 def test_an_unverified_student_books_as_a_resident(app: Flask) -> None:
     room = make_resource(policy={"allowed_categories": ["student"]})
     pending = make_user(Category.STUDENT, verification=Verification.PENDING)
-    with pytest.raises(bookings.BookingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         bookings.request_booking(pending, room.id, local(25, 10), local(25, 11), now=NOW)
     assert refused.value.codes == {"category_not_allowed"}
     verified = make_user(Category.STUDENT)
@@ -153,7 +154,7 @@ def test_an_unverified_student_books_as_a_resident(app: Flask) -> None:
 def test_a_suspended_person_cannot_book(app: Flask) -> None:
     court = make_resource()
     user = make_user(suspended_until=NOW + timedelta(days=30))
-    with pytest.raises(bookings.BookingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         bookings.request_booking(user, court.id, local(25, 10), local(25, 11), now=NOW)
     assert refused.value.codes == {"account_suspended"}
 
@@ -211,7 +212,7 @@ def test_booking_the_available_dates_of_a_series_skips_the_blocked_one(app: Flas
 def test_a_series_must_be_all_available_when_the_user_asks_for_all(app: Flask) -> None:
     lab = make_resource(kind=ResourceKind.LAB, policy={"max_minutes": 180, "max_advance_days": 90})
     make_closure(lab, local(8, 0, month=12), local(9, 0, month=12))
-    with pytest.raises(bookings.BookingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         bookings.request_series(
             make_user(),
             lab.id,
@@ -240,7 +241,7 @@ def test_quotas_are_counted_across_a_series(app: Flask) -> None:
 def test_a_series_of_ten_thousand_dates_is_refused_without_writing(app: Flask) -> None:
     court = make_resource()
     rule = engine.RecurrenceRule(frequency=Frequency.DAILY, count=10_000)
-    with pytest.raises(bookings.BookingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         bookings.request_series(
             make_user(), court.id, rule, datetime(2026, 11, 25, 10), timedelta(hours=1), now=NOW
         )
@@ -264,7 +265,7 @@ def test_the_owner_cancels_before_the_deadline_and_the_sequence_rises(app: Flask
 def test_cancelling_after_the_deadline_is_refused_with_the_deadline(app: Flask) -> None:
     court, user = make_resource(policy={"cancel_deadline_minutes": 120}), make_user()
     booking = bookings.request_booking(user, court.id, local(25, 10), local(25, 11), now=NOW)
-    with pytest.raises(bookings.BookingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         bookings.cancel(user, booking.id, now=local(25, 8, 1))
     (violation,) = refused.value.violations
     assert violation.code == "cancel_deadline"
@@ -337,7 +338,7 @@ def test_a_manager_books_on_behalf_overriding_a_quota_with_an_audited_reason(app
     assert event.details["overridden"] == ["quota_bookings"]
     assert event.details["reason"] == "Provincial team training"
     # Conflicts are never overridable.
-    with pytest.raises(bookings.BookingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         bookings.book_on_behalf(
             manager, make_user(), court.id, local(26, 10), local(26, 11), reason="VIP", now=NOW
         )

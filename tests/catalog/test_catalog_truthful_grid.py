@@ -27,6 +27,7 @@ from booking.engine import (
     week_grid,
 )
 from booking.services import bookings, catalog
+from booking.services.errors import Refused
 from models import BookingStatus, Category, Mode, QuotaPeriod, QuotaScope, ResourceKind
 from tests.factories import make_booking, make_quota, make_resource, make_university, make_user
 
@@ -196,7 +197,7 @@ def test_cells_offered_are_booked_and_cells_refused_name_the_services_rule(
     offered = sorted((cell for cell in cells if cell.bookable), key=lambda c: c.start)
     for cell in data.draw(st.lists(st.sampled_from(refused), max_size=3, unique=True)) if refused else []:
         request = minimal_request(view.spec, cell.start)
-        with pytest.raises(bookings.BookingRefused) as refusal:
+        with pytest.raises(Refused) as refusal:
             bookings.request_booking(viewer, resource.id, request.start, request.end, now=now)
         assert cell.state == state_of(refusal.value.violations)
         assert cell.state is not CellState.FREE

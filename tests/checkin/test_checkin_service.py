@@ -8,6 +8,7 @@ from flask import Flask
 
 from booking.services import bookings, checkin, strikes
 from booking.services.checkin import CheckinState
+from booking.services.errors import Refused
 from models import AuditEvent, Booking, BookingStatus, Category, db
 from tests.factories import make_admin, make_booking, make_manager, make_resource, make_university, make_user
 
@@ -61,7 +62,7 @@ def test_the_holder_checks_in_with_the_code_inside_the_window(court) -> None:
 def test_a_wrong_code_is_refused(court) -> None:
     li = make_user()
     booking = booking_at(court, NOW, li)
-    with pytest.raises(bookings.BookingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         checkin.check_in(li, booking.id, "000000", now=NOW)
     assert refused.value.codes == {"checkin_wrong_code"}
     assert db.session.get(Booking, booking.id).status == BookingStatus.CONFIRMED
@@ -70,11 +71,11 @@ def test_a_wrong_code_is_refused(court) -> None:
 def test_outside_the_window_the_refusal_says_when_it_opens_or_closed(court) -> None:
     li = make_user()
     booking = booking_at(court, NOW + timedelta(hours=2), li)
-    with pytest.raises(bookings.BookingRefused) as early:
+    with pytest.raises(Refused) as early:
         checkin.check_in(li, booking.id, CODE, now=NOW)
     assert early.value.codes == {"checkin_too_early"}
     assert early.value.violations[0].params == {"opens": datetime(2026, 11, 24, 10, 45)}
-    with pytest.raises(bookings.BookingRefused) as late:
+    with pytest.raises(Refused) as late:
         checkin.check_in(li, booking.id, CODE, now=NOW + timedelta(hours=3))
     assert late.value.codes == {"checkin_closed"}
     assert late.value.violations[0].params == {"closes": datetime(2026, 11, 24, 11, 15)}
@@ -84,7 +85,7 @@ def test_checking_in_twice_is_refused_and_someone_elses_booking_is_not_found(cou
     li = make_user()
     booking = booking_at(court, NOW, li)
     checkin.check_in(li, booking.id, CODE, now=NOW)
-    with pytest.raises(bookings.BookingRefused) as again:
+    with pytest.raises(Refused) as again:
         checkin.check_in(li, booking.id, CODE, now=NOW)
     assert again.value.codes == {"checkin_done"}
     with pytest.raises(bookings.NotFound):
@@ -95,7 +96,7 @@ def test_a_no_show_can_no_longer_check_in(court) -> None:
     li = make_user()
     booking = booking_at(court, NOW - timedelta(minutes=20), li)
     strikes.mark_no_shows(NOW)
-    with pytest.raises(bookings.BookingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         checkin.check_in(li, booking.id, CODE, now=NOW)
     assert refused.value.codes == {"checkin_not_possible"}
 
@@ -111,7 +112,7 @@ def test_a_manager_of_the_facility_checks_people_in_within_the_window(court) -> 
 
 def test_a_manager_cannot_check_in_outside_the_window(court) -> None:
     booking = booking_at(court, NOW + timedelta(hours=1))
-    with pytest.raises(bookings.BookingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         checkin.check_in_by_manager(make_manager(court.university), booking.id, now=NOW)
     assert refused.value.codes == {"checkin_too_early"}
 

@@ -10,6 +10,7 @@ from flask import Flask
 
 from booking.jobs import tasks
 from booking.services import bookings, strikes
+from booking.services.errors import Refused
 from booking.services.strikes import StrikeRules
 from models import AuditEvent, Booking, BookingStatus, Notification, User, WaitlistEntry, WaitlistStatus, db
 from tests.factories import make_admin, make_booking, make_manager, make_resource, make_university, make_user
@@ -164,7 +165,7 @@ def test_a_suspended_person_is_refused_self_service_booking_with_the_end_date(ap
     for days in (30, 20, 10):
         missed(court, li, NOW - timedelta(days=days))
     strikes.mark_no_shows(NOW)
-    with pytest.raises(bookings.BookingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         bookings.request_booking(li, court.id, NOW + timedelta(hours=2), NOW + timedelta(hours=3), now=NOW)
     assert refused.value.codes == {"account_suspended"}
     assert refused.value.violations[0].params["until"] == datetime(2026, 12, 24, 9, 0)
@@ -235,7 +236,7 @@ def test_only_admins_and_managers_of_the_facilities_concerned_may_lift(app: Flas
 
 def test_lifting_an_account_that_is_not_suspended_is_refused(app: Flask) -> None:
     li = make_user()
-    with pytest.raises(bookings.BookingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         strikes.lift_suspension(make_admin(), li.id, NOW)
     assert refused.value.codes == {"not_suspended"}
 

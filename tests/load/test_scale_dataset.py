@@ -11,6 +11,7 @@ from booking.engine.hours import within_hours
 from booking.engine.localtime import to_local, zone
 from booking.scale import HELD_STATUSES, double_bookings, seed_bookings, seed_scale
 from booking.services import bookings, specs
+from booking.services.errors import Refused
 from models import (
     ACTIVE_STATUSES,
     AuditEvent,
@@ -93,7 +94,7 @@ def test_the_booking_service_sees_the_generated_bookings(seeded) -> None:
     newcomer = db.session.scalars(
         sa.select(User).where(User.category == Category.RESIDENT, User.verification == Verification.NONE)
     ).first()
-    with pytest.raises(bookings.BookingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         bookings.request_booking(newcomer, taken.resource_id, taken.start_at, taken.end_at, now=NOW)
     assert "conflict" in refused.value.codes
 

@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from booking.services import approvals, bookings
+from booking.services.errors import Refused
 from models import Booking, BookingStatus, Frequency, Mode, ResourceKind, Series, db
 from tests.factories import make_admin, make_booking, make_closure, make_resource, make_user
 from tests.manage.conftest import EN, NOW, at, events, fresh, notifications, pending
@@ -151,7 +152,7 @@ def test_declining_needs_a_reason(client, auth, uni_a, manager_a, requester):
     assert response.status_code == 422
     assert "Give the reason for declining; the requester reads it." in response.get_data(as_text=True)
     assert statuses(booking) == [BookingStatus.PENDING]
-    with pytest.raises(bookings.BookingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         approvals.reject(manager_a, booking.id, reason="", now=NOW)
     assert refused.value.codes == {"reason_required"}
 
@@ -182,10 +183,10 @@ def test_declining_stores_the_reason_and_tells_the_requester(client, auth, uni_a
 def test_a_decided_request_cannot_be_decided_again(uni_a, manager_a, requester):
     booking = pending(make_resource(uni_a), requester, at(25, 10))
     approvals.approve(manager_a, booking.id, now=NOW)
-    with pytest.raises(bookings.BookingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         approvals.approve(manager_a, booking.id, now=NOW)
     assert refused.value.codes == {"not_pending"}
-    with pytest.raises(bookings.BookingRefused):
+    with pytest.raises(Refused):
         approvals.reject(manager_a, booking.id, reason="Changed my mind", now=NOW)
     assert statuses(booking) == [BookingStatus.CONFIRMED]
 
@@ -212,7 +213,7 @@ def test_approval_refuses_a_booking_inside_a_closure_added_after_the_request(uni
     court = make_resource(uni_a)
     booking = pending(court, requester, at(25, 10))
     make_closure(court, at(25, 0), at(26, 0), reason_en="Exam week", reason_zh="考试周")
-    with pytest.raises(bookings.BookingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         approvals.approve(manager_a, booking.id, now=NOW)
     assert refused.value.codes == {"closed"}
     assert statuses(booking) == [BookingStatus.PENDING]
@@ -223,14 +224,14 @@ def test_a_whole_university_closure_also_refuses_approval(uni_a, manager_a, requ
     court = make_resource(uni_a)
     booking = pending(court, requester, at(25, 10))
     make_closure(court, at(25, 0), at(26, 0), resource_id=None)
-    with pytest.raises(bookings.BookingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         approvals.approve(manager_a, booking.id, now=NOW)
     assert "closed" in refused.value.codes
 
 
 def test_a_request_whose_time_has_passed_is_not_approved(uni_a, manager_a, requester):
     booking = pending(make_resource(uni_a), requester, at(24, 8))
-    with pytest.raises(bookings.BookingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         approvals.approve(manager_a, booking.id, now=NOW)
     assert refused.value.codes == {"in_past"}
 
@@ -241,7 +242,7 @@ def test_approval_weighs_the_changeover_buffer_set_since_the_request(uni_a, mana
     make_booking(court, make_user(), at(25, 11), at(25, 12))
     court.policy.buffer_minutes = 30  # raised after the request: 10-11 now blocks the court until 11:30
     db.session.commit()
-    with pytest.raises(bookings.BookingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         approvals.approve(manager_a, booking.id, now=NOW)
     assert refused.value.codes == {"conflict"}
 

@@ -228,7 +228,7 @@ def test_the_service_refuses_overlapping_hours_too(uni_a, manager_a):
     hall = make_resource(uni_a)
     with pytest.raises(facilities.Invalid) as invalid:
         facilities.set_hours(manager_a, hall.id, [(3, time(8), time(12)), (3, time(9), time(10))], now=NOW)
-    assert "day_3" in invalid.value.errors
+    assert "day_3" in invalid.value.fields
 
 
 # --- booking rules -----------------------------------------------------------------------------------

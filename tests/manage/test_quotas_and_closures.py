@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from booking.services import bookings, facilities
+from booking.services.errors import Refused
 from models import Booking, BookingStatus, Closure, Mode, Quota, QuotaPeriod, QuotaScope, ResourceKind, db
 from tests.factories import make_booking, make_closure, make_quota, make_resource, make_user
 from tests.manage.conftest import EN, NOW, at, events, fresh, notifications, pending
@@ -293,7 +294,7 @@ def test_a_closure_of_another_universitys_facility_is_404(client, auth, uni_a, u
 def test_removing_a_closure_reopens_booking(client, auth, uni_a, manager_a, requester):
     court = make_resource(uni_a)
     closure = make_closure(court, at(25, 0), at(26, 0))
-    with pytest.raises(bookings.BookingRefused):
+    with pytest.raises(Refused):
         bookings.request_booking(requester, court.id, at(25, 10), at(25, 11), now=NOW)
     auth.login(manager_a)
     assert client.post(f"/manage/closures/{closure.id}/delete").status_code == 302

@@ -8,6 +8,7 @@ from flask import Flask
 
 from booking import clock, mail, notify
 from booking.services import approvals, bookings
+from booking.services.errors import Refused
 from booking.services.transactions import write_transaction
 from models import Booking, BookingStatus, EmailMessage, EmailStatus, Notification, ResourceKind, db
 from tests.factories import local, make_manager, make_resource, make_university, make_user
@@ -94,7 +95,7 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(app: Flask, smtp: Inbox
 def test_a_refused_booking_tells_nobody(app: Flask, smtp: Inbox) -> None:
     lab = make_lab()
     make_manager(lab.university)
-    with pytest.raises(bookings.BookingRefused):
+    with pytest.raises(Refused):
         bookings.request_booking(make_user(), lab.id, local(25, 11), local(25, 10), now=NOW)
     assert smtp.messages == [] and outbox() == []
 

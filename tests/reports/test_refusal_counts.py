@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from booking.services import bookings
+from booking.services.errors import Refused
 from models import RefusalCount, db
 from tests.factories import local, make_booking, make_resource, make_user
 
@@ -23,10 +24,10 @@ def test_a_refused_request_is_counted_under_each_rule_that_refused_it(app: Flask
     person = make_user()
     make_booking(court, make_user(), local(25, 10), local(25, 11))
     for _ in range(2):
-        with pytest.raises(bookings.BookingRefused) as refused:
+        with pytest.raises(Refused) as refused:
             bookings.request_booking(person, court.id, local(25, 10), local(25, 11), now=NOW)
     assert refused.value.codes == {"conflict"}
-    with pytest.raises(bookings.BookingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         bookings.request_booking(person, court.id, local(25, 6), local(25, 7), now=NOW)
     assert "conflict" not in refused.value.codes
     expected = {(court.id, date(2026, 11, 24), code): 1 for code in refused.value.codes}
@@ -37,7 +38,7 @@ def test_a_refused_request_is_counted_under_each_rule_that_refused_it(app: Flask
 def test_the_count_keeps_no_trace_of_who_asked(app: Flask) -> None:
     court = make_resource()
     make_booking(court, make_user(), local(25, 10), local(25, 11))
-    with pytest.raises(bookings.BookingRefused):
+    with pytest.raises(Refused):
         bookings.request_booking(make_user(), court.id, local(25, 10), local(25, 11), now=NOW)
     assert set(RefusalCount.__table__.columns.keys()) == {
         "id",

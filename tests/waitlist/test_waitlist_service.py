@@ -10,6 +10,7 @@ from flask import Flask
 
 from booking.jobs import tasks
 from booking.services import bookings, waitlist
+from booking.services.errors import Refused
 from booking.services.lifecycle import transition
 from models import (
     AuditEvent,
@@ -83,7 +84,7 @@ def test_joining_twice_keeps_one_entry(app: Flask) -> None:
 
 def test_a_free_slot_is_for_booking_not_for_waiting(app: Flask) -> None:
     court = make_resource()
-    with pytest.raises(bookings.BookingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         join(make_user(), court)
     assert refused.value.codes == {"waitlist_slot_free"}
 
@@ -91,7 +92,7 @@ def test_a_free_slot_is_for_booking_not_for_waiting(app: Flask) -> None:
 def test_waiting_cannot_mend_any_other_refusal(app: Flask) -> None:
     court = make_resource(policy={"max_minutes": 60})
     make_booking(court, make_user(), local(25, 10), local(25, 12))
-    with pytest.raises(bookings.BookingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         join(make_user(), court, (local(25, 10), local(25, 12)))
     assert refused.value.codes == {"too_long"}  # the conflict is not the only reason
     assert db.session.scalar(sa.select(sa.func.count()).select_from(WaitlistEntry)) == 0
@@ -109,7 +110,7 @@ def test_one_person_waits_for_at_most_ten_slots(app: Flask) -> None:
         make_booking(court, make_user(), local(25, hour), local(25, hour + 1))
         join(li, court, (local(25, hour), local(25, hour + 1)))
     make_booking(court, make_user(), local(25, 20), local(25, 21))
-    with pytest.raises(bookings.BookingRefused) as refused:
+    with pytest.raises(Refused) as refused:
         join(li, court, (local(25, 20), local(25, 21)))
     assert refused.value.codes == {"waitlist_limit"}
 
@@ -123,7 +124,7 @@ def test_leaving_takes_the_person_off_the_waitlist(app: Flask) -> None:
     entry = join(li, court)
     waitlist.leave(li, entry.id, now=NOW)
     assert entry_state(entry) == (WaitlistStatus.LEFT, None)
-    with pytest.raises(bookings.BookingRefused):
+    with pytest.raises(Refused):
         waitlist.leave(li, entry.id, now=NOW)
 
 
@@ -228,5 +229,5 @@ def test_an_entry_whose_time_has_begun_is_closed_and_never_promoted(app: Flask) 
     fresh = db.session.get(WaitlistEntry, entry.id)
     assert not waitlist.is_open(fresh, later)
     assert waitlist.is_open(fresh, NOW)
-    with pytest.raises(bookings.BookingRefused):
+    with pytest.raises(Refused):
         waitlist.leave(li, entry.id, now=later)

@@ -1,6 +1,6 @@
 """Admin routes (city office): universities, managers, enterprise verification. Admins only."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -9,8 +9,10 @@ from wtforms import SelectChoice
 
 from booking import clock
 from booking.services import organizations, reports, verification
+from booking.services.permissions import Role
 from booking.web.admin.forms import ButtonForm, GrantManagerForm, ReasonForm, UniversityForm
-from booking.web.forms import show_error
+from booking.web.errors import refusals
+from booking.web.guards import require_role
 from booking.web.input import query_int
 from booking.web.labels import localized
 from booking.web.reports.forms import TargetForm
@@ -18,13 +20,7 @@ from booking.web.reports.forms import TargetForm
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-@bp.before_request
-def _admins_only() -> Response | None:
-    if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
-    if not current_user.is_admin:
-        abort(403)
-    return None
+require_role(bp, Role.ADMIN)
 
 
 @bp.get("/")
@@ -49,7 +45,7 @@ def universities() -> str:
 def new_university() -> Response | str | tuple[str, int]:
     form = UniversityForm()
     if form.validate_on_submit():
-        try:
+        with refusals(form) as refused:
             university = organizations.create_university(
                 current_user,
                 name_zh=form.name_zh.data,
@@ -57,9 +53,7 @@ def new_university() -> Response | str | tuple[str, int]:
                 code=form.code.data,
                 now=clock.now(),
             )
-        except organizations.OrganizationError as error:
-            show_error(form, error)
-        else:
+        if not refused:
             flash(_("%(name)s was added.", name=localized(university)), "success")
             return redirect(url_for("admin.universities"))
     status = 422 if request.method == "POST" else 200
@@ -68,13 +62,10 @@ def new_university() -> Response | str | tuple[str, int]:
 
 @bp.route("/universities/<int:university_id>/edit", methods=["GET", "POST"])
 def edit_university(university_id: int) -> Response | str | tuple[str, int]:
-    try:
-        university = organizations.get_university(university_id)
-    except organizations.NotFound:
-        abort(404)
+    university = organizations.get_university(university_id)
     form = UniversityForm(obj=university)
     if form.validate_on_submit():
-        try:
+        with refusals(form) as refused:
             organizations.update_university(
                 current_user,
                 university_id,
@@ -83,9 +74,7 @@ def edit_university(university_id: int) -> Response | str | tuple[str, int]:
                 code=form.code.data,
                 now=clock.now(),
             )
-        except organizations.OrganizationError as error:
-            show_error(form, error)
-        else:
+        if not refused:
             flash(_("Saved."), "success")
             return redirect(url_for("admin.universities"))
     status = 422 if request.method == "POST" else 200
@@ -107,13 +96,11 @@ def _grant_form() -> GrantManagerForm:
 def managers() -> Response | str | tuple[str, int]:
     form = _grant_form()
     if form.validate_on_submit():
-        try:
+        with refusals(form) as refused:
             user = organizations.grant_manager(
                 current_user, email=form.email.data, university_id=form.university_id.data, now=clock.now()
             )
-        except organizations.OrganizationError as error:
-            show_error(form, error)
-        else:
+        if not refused:
             flash(
                 _(
                     "%(name)s now manages %(university)s.",
@@ -131,10 +118,7 @@ def managers() -> Response | str | tuple[str, int]:
 
 @bp.get("/managers/<int:user_id>/revoke")
 def confirm_revoke_manager(user_id: int) -> str:
-    try:
-        manager = organizations.get_manager(current_user, user_id)
-    except organizations.NotFound:
-        abort(404)
+    manager = organizations.get_manager(current_user, user_id)
     return render_template(
         "_confirm.html",
         question=_("Revoke %(name)s's manager rights?", name=manager.display_name),
@@ -150,10 +134,7 @@ def confirm_revoke_manager(user_id: int) -> str:
 def revoke_manager(user_id: int) -> Response:
     if not ButtonForm().validate_on_submit():
         abort(400)
-    try:
-        user = organizations.revoke_manager(current_user, user_id, now=clock.now())
-    except organizations.NotFound:
-        abort(404)
+    user = organizations.revoke_manager(current_user, user_id, now=clock.now())
     flash(_("%(name)s no longer has manager rights.", name=user.display_name), "success")
     return redirect(url_for("admin.managers"))
 
@@ -176,10 +157,7 @@ def enterprises() -> str:
 
 
 def _enterprise_page(organization_id: int, reject_form: ReasonForm | None = None) -> str:
-    try:
-        organization, members = verification.enterprise(current_user, organization_id)
-    except verification.NotFound:
-        abort(404)
+    organization, members = verification.enterprise(current_user, organization_id)
     return render_template(
         "admin/enterprise.html",
         organization=organization,
@@ -199,12 +177,10 @@ def enterprise(organization_id: int) -> str:
 def verify_enterprise(organization_id: int) -> Response:
     if not ButtonForm().validate_on_submit():
         abort(400)
-    try:
+    with refusals() as refused:
         verified = verification.verify_enterprise(current_user, organization_id, now=clock.now())
-    except verification.NotFound:
-        abort(404)
-    except verification.VerificationError as error:
-        flash(str(error), "warning")
+    if refused:
+        refused.flash("warning")
     else:
         flash(
             ngettext(
@@ -222,14 +198,12 @@ def reject_enterprise(organization_id: int) -> Response | tuple[str, int]:
     form = ReasonForm()
     if not form.validate_on_submit():
         return _enterprise_page(organization_id, reject_form=form), 422
-    try:
+    with refusals() as refused:
         rejected = verification.reject_enterprise(
             current_user, organization_id, reason=form.reason.data, now=clock.now()
         )
-    except verification.NotFound:
-        abort(404)
-    except verification.VerificationError as error:
-        flash(str(error), "warning")
+    if refused:
+        refused.flash("warning")
     else:
         flash(
             ngettext(
@@ -267,9 +241,6 @@ def set_target(university_id: int) -> Response | tuple[str, int]:
     form = TargetForm()
     if not form.validate_on_submit():
         return _targets_page((university_id, form)), 422
-    try:
-        reports.set_target(current_user, university_id, form.percent.data, now=clock.now())
-    except reports.NotFound:
-        abort(404)
+    reports.set_target(current_user, university_id, form.percent.data, now=clock.now())
     flash(_("Saved."), "success")
     return redirect(url_for("admin.targets"))

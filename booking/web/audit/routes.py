@@ -1,26 +1,21 @@
 """Audit log routes: managers read their university's events, the admin reads all."""
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
+from booking.services.permissions import Role
 from booking.web.audit import events
 from booking.web.audit.forms import AuditFilterForm
+from booking.web.guards import require_role
 from booking.web.input import query_int
 from booking.web.labels import localized
 
 bp = Blueprint("audit", __name__)
 
 
-@bp.before_request
-def _managers_and_admins_only() -> Response | None:
-    if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
-    if not (current_user.is_manager or current_user.is_admin):
-        abort(403)
-    return None
+require_role(bp, Role.STAFF)
 
 
 def _filter_form() -> AuditFilterForm:

@@ -14,7 +14,7 @@ from booking.extensions import limiter
 from booking.services import accounts, pools
 from booking.web.auth import devices, sessions
 from booking.web.auth.forms import LoginForm, PasswordChangeForm, ProfileForm, RegistrationForm
-from booking.web.forms import show_error
+from booking.web.errors import refusals
 from booking.web.labels import locale_code, localized
 from booking.web.safety import safe_next_url
 from models import Category, User
@@ -95,11 +95,9 @@ def register() -> str | Response:
     form = RegistrationForm()
     form.set_universities(accounts.universities())
     if form.validate_on_submit():
-        try:
+        with refusals(form) as refused:
             user = accounts.register(**form.registration())
-        except accounts.AccountError as error:
-            show_error(form, error)
-        else:
+        if not refused:
             sessions.begin(user, remember=False)
             flash(_welcome(user), "success")
             return redirect(url_for("main.home"))
@@ -185,16 +183,14 @@ def profile() -> str | Response:
     if request.method == "GET" and current_user.locale is None:
         form.locale.data = session.get("locale") or locale_code()
     if form.validate_on_submit():
-        try:
+        with refusals(form) as refused:
             accounts.update_profile(
                 current_user,
                 display_name=form.display_name.data,
                 phone=form.phone.data,
                 locale=form.locale.data,
             )
-        except accounts.AccountError as error:
-            show_error(form, error)
-        else:
+        if not refused:
             session["locale"] = form.locale.data
             refresh()  # the confirmation already speaks the newly chosen language
             flash(_("Your profile has been saved."), "success")
@@ -209,13 +205,11 @@ def profile() -> str | Response:
 def change_password() -> str | Response:
     form = PasswordChangeForm()
     if form.validate_on_submit():
-        try:
+        with refusals(form) as refused:
             accounts.change_password(
                 current_user, current_password=form.current_password.data, new_password=form.new_password.data
             )
-        except accounts.AccountError as error:
-            show_error(form, error)
-        else:
+        if not refused:
             # The change ended every login of this person; this browser, which proved the password, stays.
             remembered = current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies
             sessions.begin(current_user._get_current_object(), remember=remembered)

@@ -22,7 +22,7 @@ from booking.web.bookings.forms import (
     default_end,
 )
 from booking.web.catalog.routes import cell_label, day_label, time_label
-from booking.web.errors import or_404
+from booking.web.errors import refusals
 from booking.web.input import query_int
 from booking.web.labels import duration_words, locale_code, localized, render_violation
 from models import Booking, BookingStatus, Mode, Resource
@@ -47,7 +47,7 @@ def _done(booking: Booking) -> Response:
 @bp.route("/facilities/<int:resource_id>/book", methods=["GET", "POST"])
 @login_required
 def new(resource_id: int) -> Response | str | tuple[str, int]:
-    resource = or_404(lambda: bookings.get_bookable_resource(resource_id))
+    resource = bookings.get_bookable_resource(resource_id)
     if resource.mode == Mode.PLACEMENT:
         return _apply_for_placement(resource)
     form = BookingForm()
@@ -58,7 +58,7 @@ def new(resource_id: int) -> Response | str | tuple[str, int]:
     if not form.validate_on_submit():
         return _form_page(resource, form), 422
     start, end = _utc(resource, form.local_start()), _utc(resource, form.local_end())
-    try:
+    with refusals(form) as refused:
         if form.repeat.data:
             return _series(resource, form, now)
         booking = bookings.request_booking(
@@ -71,7 +71,7 @@ def new(resource_id: int) -> Response | str | tuple[str, int]:
             submission_key=form.submission_key.data,
             now=now,
         )
-    except bookings.BookingRefused as refused:
+    if refused:
         return _form_page(resource, form, violations=refused.violations), 422
     return _done(booking)
 
@@ -174,7 +174,7 @@ def _apply_for_placement(resource: Resource) -> Response | str | tuple[str, int]
         return render_template("bookings/placement.html", resource=resource, form=form), 422
     start = _utc(resource, datetime.combine(form.first_day.data, datetime.min.time()))
     end = _utc(resource, datetime.combine(form.last_day.data + timedelta(days=1), datetime.min.time()))
-    try:
+    with refusals(form) as refused:
         booking = bookings.request_booking(
             current_user,
             resource.id,
@@ -185,7 +185,7 @@ def _apply_for_placement(resource: Resource) -> Response | str | tuple[str, int]
             submission_key=form.submission_key.data,
             now=clock.now(),
         )
-    except bookings.BookingRefused as refused:
+    if refused:
         return render_template(
             "bookings/placement.html", resource=resource, form=form, violations=refused.violations
         ), 422
@@ -196,14 +196,12 @@ def _apply_for_placement(resource: Resource) -> Response | str | tuple[str, int]
 @login_required
 def window_reminder(resource_id: int) -> Response:
     """Remember to tell the person when the first date beyond the booking window opens."""
-    resource = or_404(lambda: bookings.get_bookable_resource(resource_id))
+    resource = bookings.get_bookable_resource(resource_id)
     form = WindowReminderForm()
     first_start = form.first_start_utc() if form.validate_on_submit() else None
     if first_start is None:
         abort(400)
-    reminder = or_404(
-        lambda: reminders.remind_when_open(current_user, resource.id, first_start, now=clock.now())
-    )
+    reminder = reminders.remind_when_open(current_user, resource.id, first_start, now=clock.now())
     if reminder is None:
         flash(_("That date can already be booked, or lies too far ahead for a reminder."), "info")
     else:
@@ -224,17 +222,10 @@ def mine() -> str:
     return render_template("bookings/mine.html", bookings=pagination.items, pagination=pagination, show=show)
 
 
-def _visible_or_404(booking_id: int) -> Booking:
-    try:
-        return bookings.get_visible_booking(current_user, booking_id)
-    except bookings.NotFound:
-        abort(404)
-
-
 @bp.get("/bookings/<int:booking_id>")
 @login_required
 def detail(booking_id: int) -> str:
-    booking = _visible_or_404(booking_id)
+    booking = bookings.get_visible_booking(current_user, booking_id)
     now = clock.now()
     return render_template(
         "bookings/detail.html",
@@ -251,7 +242,7 @@ def detail(booking_id: int) -> str:
 @bp.route("/bookings/<int:booking_id>/move", methods=["GET", "POST"])
 @login_required
 def move(booking_id: int) -> Response | str | tuple[str, int]:
-    booking = _visible_or_404(booking_id)
+    booking = bookings.get_visible_booking(current_user, booking_id)
     resource = booking.resource
     now = clock.now()
     refusal = bookings.move_refusal(current_user, booking, now)
@@ -282,7 +273,7 @@ def move(booking_id: int) -> Response | str | tuple[str, int]:
         return render_template("bookings/move.html", **page)
     if not form.validate_on_submit():
         return render_template("bookings/move.html", **page), 422
-    try:
+    with refusals(form) as refused:
         moved = bookings.move(
             current_user,
             booking_id,
@@ -290,7 +281,7 @@ def move(booking_id: int) -> Response | str | tuple[str, int]:
             _utc(resource, form.local_end()),
             now=now,
         )
-    except bookings.BookingRefused as refused:
+    if refused:
         return render_template("bookings/move.html", violations=refused.violations, **page), 422
     if moved.status == BookingStatus.PENDING:
         flash(_("Moved. The new time awaits a manager's approval; we will tell you of the decision."), "info")
@@ -303,7 +294,7 @@ def move(booking_id: int) -> Response | str | tuple[str, int]:
 @login_required
 def confirm_cancel(booking_id: int) -> Response | str:
     """Cancelling asks first: a page that names the booking, with the button that cancels it."""
-    booking = _visible_or_404(booking_id)
+    booking = bookings.get_visible_booking(current_user, booking_id)
     if not bookings.can_cancel(current_user, booking, clock.now()):
         return redirect(url_for("bookings.detail", booking_id=booking.id))
     return render_template(
@@ -318,15 +309,14 @@ def confirm_cancel(booking_id: int) -> Response | str:
 @bp.post("/bookings/<int:booking_id>/cancel")
 @login_required
 def cancel(booking_id: int) -> Response:
-    _visible_or_404(booking_id)
+    bookings.get_visible_booking(current_user, booking_id)
     form = CancelForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with refusals() as refused:
         cancelled = bookings.cancel(current_user, booking_id, now=clock.now(), following=form.following.data)
-    except bookings.BookingRefused as refused:
-        for violation in refused.violations:
-            flash(render_violation(violation), "error")
+    if refused:
+        refused.flash()
         return redirect(url_for("bookings.detail", booking_id=booking_id))
     if (
         len(cancelled) == 1

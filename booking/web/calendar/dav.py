@@ -190,13 +190,6 @@ def _event_props(cal: _Calendar, text: str, *, with_data: bool) -> dict[str, obj
 # --- routes ----------------------------------------------------------------------------------------------
 
 
-def _opened(token: str) -> _Calendar | Response:
-    try:
-        return _Calendar(token)
-    except feeds.NotFound:
-        return Response(_("Not found."), status=404, mimetype="text/plain")
-
-
 def _options() -> Response:
     response = Response(status=200)
     response.headers["DAV"] = "1, 3, calendar-access"
@@ -221,9 +214,7 @@ def _parsed(body: bytes) -> list[str] | Response | None:
 @bp.route("/caldav/<token>/", methods=["OPTIONS", "PROPFIND"])
 def principal(token: str) -> Response:
     """The principal and calendar home: it holds one calendar, the bookings."""
-    cal = _opened(token)
-    if isinstance(cal, Response):
-        return cal
+    cal = _Calendar(token)  # an unknown token: NotFound, answered in plain text (booking.web.errors)
     if request.method == "OPTIONS":
         return _options()
     body = _body()
@@ -243,9 +234,7 @@ def principal(token: str) -> Response:
 @bp.route(f"/caldav/<token>/{COLLECTION}/", methods=["OPTIONS", "PROPFIND", "REPORT", "GET", "HEAD"])
 def collection(token: str) -> Response:
     """The bookings calendar: its properties, its events listed (Depth 1), queried or fetched by href."""
-    cal = _opened(token)
-    if isinstance(cal, Response):
-        return cal
+    cal = _Calendar(token)  # an unknown token: NotFound, answered in plain text (booking.web.errors)
     if request.method == "OPTIONS":
         return _options()
     if request.method in ("GET", "HEAD"):
@@ -285,9 +274,7 @@ def _reported(cal: _Calendar, body: bytes) -> Iterable[tuple[str, str]]:
 @bp.route(f"/caldav/<token>/{COLLECTION}/<uid>.ics", methods=["OPTIONS", "GET", "HEAD", "PROPFIND"])
 def event(token: str, uid: str) -> Response:
     """One booking's event as a calendar object resource."""
-    cal = _opened(token)
-    if isinstance(cal, Response):
-        return cal
+    cal = _Calendar(token)  # an unknown token: NotFound, answered in plain text (booking.web.errors)
     if request.method == "OPTIONS":
         return _options()
     href = f"{cal.collection}{uid}.ics"

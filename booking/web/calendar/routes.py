@@ -28,6 +28,8 @@ from booking.extensions import csrf
 from booking.redaction import REDACT_FEED_TOKENS
 from booking.services import bookings
 from booking.services import calendar as feeds
+from booking.services.permissions import Role, can_manage, has_role
+from booking.web.errors import refusals, show_invalid
 from booking.web.forms import Form
 from booking.web.input import parse_id, parse_index
 from booking.web.labels import locale_code, localized
@@ -103,11 +105,6 @@ def _calendar_response(
     return response
 
 
-def _not_found() -> Response:
-    # Plain text, not the HTML error page, which would echo the requested path (and its token) into HTML.
-    return Response(_("Not found."), status=404, mimetype="text/plain")
-
-
 def _etag(*parts: object) -> str:
     return hashlib.sha256("|".join(str(p) for p in (FEED_FORMAT, *parts)).encode()).hexdigest()[:32]
 
@@ -153,10 +150,7 @@ def _feed(
 @login_required
 def booking_ics(booking_id: int) -> Response:
     """One booking as a file to import: for its owner and that university's managers; 404 for anyone else."""
-    try:
-        booking = bookings.get_visible_booking(current_user, booking_id)
-    except bookings.NotFound:
-        abort(404)
+    booking = bookings.get_visible_booking(current_user, booking_id)
     locale = locale_code()
     sequence, changed = feeds.booking_version(booking)
     etag = _etag("booking", booking.uuid, sequence, changed, locale)
@@ -171,10 +165,7 @@ def booking_ics(booking_id: int) -> Response:
 @bp.get("/calendar/<token>.ics")
 def personal_feed(token: str) -> Response:
     """The token owner's bookings from 30 days back to a year ahead, in their language."""
-    try:
-        user = feeds.user_for_feed_token(token)
-    except feeds.NotFound:
-        return _not_found()
+    user = feeds.user_for_feed_token(token)
     locale = feeds.owner_locale(user)
     with force_locale(babel_locale(locale)):
         name = _("My bookings · Campus–City Booking")
@@ -193,13 +184,10 @@ def personal_feed(token: str) -> Response:
 @bp.get("/calendar/university/<token>.ics")
 def university_feed(token: str) -> Response:
     """Every booking of the facilities of the university the token's owner manages (404 for non-managers)."""
-    try:
-        user = feeds.user_for_feed_token(token)
-        if user.manages_id is None:
-            raise feeds.NotFound
-        university = feeds.university(user.manages_id)
-    except feeds.NotFound:
-        return _not_found()
+    user = feeds.user_for_feed_token(token)
+    if not has_role(user, Role.MANAGER):
+        raise feeds.NotFound
+    university = feeds.university(user.manages_id)
     locale = feeds.owner_locale(user)
     with force_locale(babel_locale(locale)):
         name = _("%(university)s · all bookings", university=university.name_for(locale))
@@ -218,10 +206,7 @@ def university_feed(token: str) -> Response:
 @bp.get("/facilities/<int:resource_id>/busy.ics")
 def facility_feed(resource_id: int) -> Response:
     """A facility's busy times for anyone: "Booked" and when, nothing about who or why."""
-    try:
-        resource = feeds.public_facility(resource_id)
-    except feeds.NotFound:
-        abort(404)
+    resource = feeds.public_facility(resource_id)
     chosen = request.args.get("lang")
     locale = chosen if chosen in current_app.config["LANGUAGES"] else locale_code()
     with force_locale(babel_locale(locale)):
@@ -317,10 +302,6 @@ def _render_upload(form: ClosureUploadForm, status: int = 200) -> tuple[str, int
     return render_template("calendar/import.html", form=form, limit_events=feeds.MAX_IMPORT_EVENTS), status
 
 
-def _refusal(error: feeds.CalendarFileRefused) -> str:
-    return _(error.message, **error.params)
-
-
 # These two views check CSRF through their Form instead of CSRFProtect's before-request hook, which
 # would read (and spool) a request body of any size before the view could set its limit.
 @csrf.exempt
@@ -335,22 +316,19 @@ def import_closures() -> tuple[str, int] | str:
         request.max_content_length = UPLOAD_REQUEST_LIMIT
         if (request.content_length or 0) > UPLOAD_REQUEST_LIMIT:
             form = _upload_form(universities)
-            form.file.errors = [_refusal(feeds.refusal("too_large"))]
+            show_invalid(form, feeds.refusal("too_large"))
             return _render_upload(form, 413)
     form = _upload_form(universities)
     if request.method == "GET":
         return _render_upload(form)
     if not form.validate_on_submit():
         return _render_upload(form, 422)
-    if not current_user.can_manage(form.university.data):
+    if not can_manage(current_user, form.university.data):
         abort(404)
     data = form.file.data.stream.read(feeds.MAX_IMPORT_BYTES + 1)
-    try:
+    with refusals(form) as refused:
         plan = feeds.plan_import(form.university.data, data)
-    except feeds.NotFound:
-        abort(404)
-    except feeds.CalendarFileRefused as refused:
-        form.file.errors = [_refusal(refused)]
+    if refused:
         return _render_upload(form, 413 if refused.code == "too_large" else 422)
     confirm = ClosureConfirmForm(plan=_sign(plan, current_user.id), include=list(range(len(plan.new))))
     return render_template(
@@ -382,7 +360,7 @@ def confirm_import() -> Response:
     except BadSignature:
         abort(400)
     university_id = plan["u"]
-    if plan["by"] != current_user.id or not current_user.can_manage(university_id):
+    if plan["by"] != current_user.id or not can_manage(current_user, university_id):
         abort(404)
     chosen = set(form.include.data or [])
     closures = [
@@ -395,10 +373,7 @@ def confirm_import() -> Response:
     if not closures:
         flash(_("Nothing was selected, so no closure was created."), "info")
         return redirect(url_for("calendar.import_closures"))
-    try:
-        result = feeds.import_closures(current_user, university_id, closures, now=clock.now())
-    except feeds.NotFound:
-        abort(404)
+    result = feeds.import_closures(current_user, university_id, closures, now=clock.now())
     message = ngettext("%(num)d closure created.", "%(num)d closures created.", len(result.created))
     if result.duplicates:
         message += " " + ngettext(

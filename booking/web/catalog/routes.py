@@ -30,7 +30,6 @@ from booking.engine.localtime import to_local, zone
 from booking.services import bookings, catalog, photos
 from booking.services import timeline as timeline_service
 from booking.web.catalog.forms import CatalogFilterForm, TimelineForm, WeekForm
-from booking.web.errors import or_404
 from booking.web.input import EARLIEST_DATE, LATEST_DATE
 from booking.web.labels import (
     CATEGORY_PLURALS,
@@ -53,17 +52,14 @@ def index() -> tuple[str, int]:
     if not form.validate():
         return _render_index(form, choices, results=None), 400
     free = form.filters().free
-    try:
-        results = catalog.search(
-            form.filters(),
-            page=form.page_number,
-            per_page=current_app.config["CATALOG_PAGE_SIZE"],
-            now=clock.now(),
-            locale=locale_code(),
-            user=signed_in_user(),
-        )
-    except catalog.PageOutOfRange as exc:
-        abort(404, _("There is no page %(page)s of these results.", page=exc.page))
+    results = catalog.search(
+        form.filters(),
+        page=form.page_number,
+        per_page=current_app.config["CATALOG_PAGE_SIZE"],
+        now=clock.now(),
+        locale=locale_code(),
+        user=signed_in_user(),
+    )
     return _render_index(form, choices, results=results, free=free), 200
 
 
@@ -233,7 +229,7 @@ def detail(resource_id: int) -> tuple[str, int]:
 @bp.get("/<int:resource_id>/photo")
 def photo(resource_id: int) -> Response:
     """A facility's uploaded photo, from PHOTO_DIR (outside the web root); 404 when it has none."""
-    resource = or_404(lambda: bookings.get_bookable_resource(resource_id))
+    resource = bookings.get_bookable_resource(resource_id)
     path = photos.photo_path(resource, Path(current_app.config["PHOTO_DIR"]))
     if path is None:
         abort(404)

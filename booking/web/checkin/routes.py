@@ -5,10 +5,8 @@ and lift suspensions. Manager pages answer 404 for bookings and people outside t
 """
 
 import io
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import wraps
 
 import segno
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -21,10 +19,11 @@ from booking.engine.localtime import to_local, zone
 from booking.extensions import limiter
 from booking.services import bookings, checkin, strikes
 from booking.services.checkin import CheckinState, CheckinStatus
+from booking.services.permissions import Role, can_manage
 from booking.web.checkin.forms import CheckinForm, ConfirmForm, LiftForm
-from booking.web.errors import or_404
+from booking.web.errors import refusals
+from booking.web.guards import require_role
 from booking.web.input import query_int
-from booking.web.labels import render_violation
 from booking.web.safety import safe_next_url
 from models import Booking, User
 
@@ -33,21 +32,8 @@ bp = Blueprint("checkin", __name__)
 Page = Response | str | tuple[str, int]
 
 
-def _managers_only(view: Callable[..., Page]) -> Callable[..., Page]:
-    @wraps(view)
-    def guarded(*args: object, **kwargs: object) -> Page:
-        if not current_user.is_authenticated:
-            return current_app.login_manager.unauthorized()
-        if not (current_user.is_manager or current_user.is_admin):
-            abort(403)
-        return view(*args, **kwargs)
-
-    return guarded
-
-
-def _flash_refusal(refused: bookings.BookingRefused) -> None:
-    for violation in refused.violations:
-        flash(render_violation(violation), "error")
+# The person's own check-in pages are for anyone signed in; every other page here is for managers.
+require_role(bp, Role.STAFF, open_to_all=("check_in", "submit_check_in"))
 
 
 def _back(default: str) -> Response:
@@ -82,7 +68,7 @@ def checkin_panel(booking: Booking) -> Panel | None:
         booking=booking,
         status=status,
         owner=booking.user_id == current_user.id,
-        manager=current_user.can_manage(booking.resource.university_id),
+        manager=can_manage(current_user, booking),
         form=form,
     )
 
@@ -110,7 +96,7 @@ def _checkin_helpers() -> dict[str, object]:
 @login_required
 def check_in(booking_id: int) -> str:
     """Where the QR code on the venue's door leads: the booking with its check-in form, code filled in."""
-    booking = or_404(lambda: bookings.get_visible_booking(current_user, booking_id))
+    booking = bookings.get_visible_booking(current_user, booking_id)
     return render_template("checkin/check_in.html", booking=booking, resource=booking.resource)
 
 
@@ -118,15 +104,15 @@ def check_in(booking_id: int) -> str:
 @login_required
 @limiter.limit("10 per minute")
 def submit_check_in(booking_id: int) -> Page:
-    booking = or_404(lambda: bookings.get_visible_booking(current_user, booking_id))
+    booking = bookings.get_visible_booking(current_user, booking_id)
     form = CheckinForm()
     if not form.validate_on_submit():
         return render_template(
             "checkin/check_in.html", booking=booking, resource=booking.resource, form=form
         ), 422
-    try:
+    with refusals(form) as refused:
         checkin.check_in(current_user, booking_id, form.code.data, now=clock.now())
-    except bookings.BookingRefused as refused:
+    if refused:
         return render_template(
             "checkin/check_in.html",
             booking=booking,
@@ -142,12 +128,11 @@ def submit_check_in(booking_id: int) -> Page:
 
 
 @bp.get("/manage/today")
-@_managers_only
 def today() -> str:
     now = clock.now()
     university_id = request.args.get("university", type=query_int)
     timezone = current_app.config["BABEL_DEFAULT_TIMEZONE"]
-    rows = or_404(lambda: checkin.today(current_user, now, timezone=timezone, university_id=university_id))
+    rows = checkin.today(current_user, now, timezone=timezone, university_id=university_id)
     return render_template(
         "checkin/today.html",
         rows=[(b, checkin.status(b, now)) for b in rows],
@@ -160,36 +145,31 @@ def today() -> str:
 
 
 @bp.post("/manage/bookings/<int:booking_id>/check-in")
-@_managers_only
 def manager_check_in(booking_id: int) -> Response:
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with refusals() as refused:
         booking = checkin.check_in_by_manager(current_user, booking_id, now=clock.now())
-    except bookings.NotFound:
-        abort(404)
-    except bookings.BookingRefused as refused:
-        _flash_refusal(refused)
+    if refused:
+        refused.flash()
     else:
         flash(_("%(person)s is checked in.", person=booking.user.display_name), "success")
     return _back(url_for("checkin.today"))
 
 
 @bp.get("/manage/bookings/<int:booking_id>/door-sign")
-@_managers_only
 def door_sign(booking_id: int) -> str:
     """A printable sign for the venue's door: the booking's check-in code and its QR code."""
-    booking = or_404(lambda: checkin.manageable_booking(current_user, booking_id))
+    booking = checkin.manageable_booking(current_user, booking_id)
     if booking.checkin_code is None:
         abort(404)
     return render_template("checkin/door_sign.html", booking=booking, resource=booking.resource)
 
 
 @bp.get("/manage/bookings/<int:booking_id>/checkin-qr.svg")
-@_managers_only
 def qr_code(booking_id: int) -> Response:
-    booking = or_404(lambda: checkin.manageable_booking(current_user, booking_id))
+    booking = checkin.manageable_booking(current_user, booking_id)
     if booking.checkin_code is None:
         abort(404)
     link = current_app.config["BASE_URL"].rstrip("/") + url_for(
@@ -211,28 +191,24 @@ def _strike_rules() -> strikes.StrikeRules:
 
 
 @bp.get("/manage/suspensions")
-@_managers_only
 def suspensions() -> str:
     people = strikes.suspended_people(current_user, clock.now(), rules=_strike_rules())
     return render_template("checkin/suspensions.html", people=people, form=LiftForm())
 
 
 @bp.post("/manage/people/<int:user_id>/lift-suspension")
-@_managers_only
 def lift_suspension(user_id: int) -> Response:
     form = LiftForm()
     if not form.validate_on_submit():
         for message in form.note.errors:
             flash(message, "error")
         return _back(url_for("checkin.suspensions"))
-    try:
+    with refusals() as refused:
         person: User = strikes.lift_suspension(
             current_user, user_id, clock.now(), note=form.note.data or "", rules=_strike_rules()
         )
-    except bookings.NotFound:
-        abort(404)
-    except bookings.BookingRefused as refused:
-        _flash_refusal(refused)
+    if refused:
+        refused.flash()
     else:
         flash(_("The suspension of %(person)s was lifted.", person=person.display_name), "success")
     return _back(url_for("checkin.suspensions"))

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from booking import clock
 from booking.services import inbox
+from booking.services.permissions import Role, has_role
 from booking.web.inbox import labels
 from booking.web.inbox.forms import ButtonForm, DigestForm
 from booking.web.input import query_int
@@ -30,7 +31,7 @@ def _back() -> Response:
 def index() -> str:
     pagination = inbox.page(current_user, request.args.get("page", 1, type=query_int))
     digest_form = None
-    if current_user.is_manager:
+    if has_role(current_user, Role.MANAGER):
         digest_form = DigestForm(emails="digest" if current_user.notify_digest else "each")
     return render_template(
         "inbox/index.html",
@@ -46,10 +47,7 @@ def index() -> str:
 def mark_read(notification_id: int) -> Response:
     if not ButtonForm().validate_on_submit():
         abort(400)
-    try:
-        inbox.mark_read(current_user, notification_id, now=clock.now())
-    except inbox.NotFound:
-        abort(404)
+    inbox.mark_read(current_user, notification_id, now=clock.now())
     return _back()
 
 
@@ -69,7 +67,7 @@ def mark_all_read() -> Response:
 @bp.post("/notifications/settings")
 @login_required
 def settings() -> Response:
-    if not current_user.is_manager:
+    if not has_role(current_user, Role.MANAGER):
         abort(403)
     form = DigestForm()
     if not form.validate_on_submit():

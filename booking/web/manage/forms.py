@@ -29,7 +29,9 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from booking.services import facilities
+from booking.services.errors import Invalid
 from booking.web.bookings.forms import TimeSpanForm
+from booking.web.errors import show_invalid
 from booking.web.forms import Form
 from booking.web.input import optional_id, parse_id
 from booking.web.labels import CATEGORY_LABELS, KIND_LABELS, MODE_LABELS, WEEKDAY_NAMES
@@ -43,14 +45,10 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def attach(form: Form, problems: Mapping[str, str]) -> bool:
-    """Put each service message (an English template) next to its field, translated; False if any."""
-    for name, message in problems.items():
-        target = form._fields.get(name)
-        if target is None:
-            form.form_errors.append(_(message))
-        else:
-            target.errors = [*target.errors, _(message)]
+def _passes(form: Form, problems: Mapping[str, str]) -> bool:
+    """True if the service's checks found nothing; else False, with each message shown next to its field."""
+    if problems:
+        show_invalid(form, Invalid(problems))
     return not problems
 
 
@@ -184,7 +182,7 @@ class FacilityForm(Form):
         ok = super().validate(extra_validators)
         if self.kind.errors or self.mode.errors:
             return False
-        return attach(self, _untouched(self, facilities.facility_problems(self.draft()))) and ok
+        return _passes(self, _untouched(self, facilities.facility_problems(self.draft()))) and ok
 
     def fill(self, resource: Any) -> None:
         for name in (
@@ -343,7 +341,7 @@ class PolicyForm(Form):
         ok = super().validate(extra_validators)
         if self.allowed_categories.errors or self.approval_categories.errors:
             return False
-        return attach(self, _untouched(self, facilities.policy_problems(self.draft()))) and ok
+        return _passes(self, _untouched(self, facilities.policy_problems(self.draft()))) and ok
 
     def fill(self, policy: Any) -> None:
         for name in (
@@ -470,7 +468,7 @@ class QuotaForm(Form):
         ok = self.validate()
         if self.applies_to.errors or self.category.errors or self.scope.errors or self.period.errors:
             return False
-        return attach(self, _untouched(self, facilities.quota_problems(self.draft(university_id)))) and ok
+        return _passes(self, _untouched(self, facilities.quota_problems(self.draft(university_id)))) and ok
 
 
 # --- closures ----------------------------------------------------------------------------------------
@@ -530,7 +528,7 @@ class ClosureForm(Form):
         dates: list[Field] = [self.target, self.start_day, self.start_time, self.end_day, self.end_time]
         if any(f.errors for f in dates):
             return False
-        return attach(self, _untouched(self, facilities.closure_problems(self.draft(university_id)))) and ok
+        return _passes(self, _untouched(self, facilities.closure_problems(self.draft(university_id)))) and ok
 
 
 # --- booking on someone's behalf ---------------------------------------------------------------------

@@ -15,11 +15,14 @@ from werkzeug.wrappers import Response
 
 from booking import clock
 from booking.engine.localtime import to_local, to_utc, zone
+from booking.engine.violations import N_
 from booking.services import approvals, bookings, facilities, people, photos
 from booking.services.approvals import Outcome
-from booking.web.errors import or_404
+from booking.services.permissions import Role
+from booking.web.errors import flash_violations, refusals
+from booking.web.guards import require_role
 from booking.web.input import query_int
-from booking.web.labels import KIND_LABELS, is_chinese, localized, quota_text, render_violation
+from booking.web.labels import KIND_LABELS, is_chinese, localized, quota_text
 from booking.web.manage.forms import (
     ApproveForm,
     BulkForm,
@@ -32,7 +35,6 @@ from booking.web.manage.forms import (
     PolicyForm,
     QuotaForm,
     RejectForm,
-    attach,
 )
 from booking.web.safety import safe_next_url
 from models import Booking, Mode, Organization, Resource, User
@@ -42,13 +44,7 @@ bp = Blueprint("manage", __name__, url_prefix="/manage")
 Page = Response | str | tuple[str, int]
 
 
-@bp.before_request
-def _managers_only() -> Response | None:
-    if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
-    if not (current_user.is_manager or current_user.is_admin):
-        abort(403)
-    return None
+require_role(bp, Role.STAFF)
 
 
 def _university_arg() -> int | None:
@@ -57,7 +53,7 @@ def _university_arg() -> int | None:
 
 def _university() -> Organization:
     """The university a page is about (`?university=` for admins); another's is a 404."""
-    return or_404(lambda: facilities.university_for(current_user, _university_arg()))
+    return facilities.university_for(current_user, _university_arg())
 
 
 def _back(default: str, target: str | None = None) -> Response:
@@ -70,7 +66,7 @@ def _back(default: str, target: str | None = None) -> Response:
 @bp.get("/")
 def queue() -> str:
     university_id = _university_arg()
-    result = or_404(lambda: approvals.queue(current_user, now=clock.now(), university_id=university_id))
+    result = approvals.queue(current_user, now=clock.now(), university_id=university_id)
     return render_template(
         "manage/queue.html",
         queue=result,
@@ -83,16 +79,15 @@ def queue() -> str:
 
 @bp.post("/requests/<int:booking_id>/approve")
 def approve(booking_id: int) -> Response:
-    or_404(lambda: approvals.get_request(current_user, booking_id))
+    approvals.get_request(current_user, booking_id)
     form = ApproveForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with refusals() as refused:
         booking = approvals.approve(current_user, booking_id, now=clock.now(), note=form.note.data or "")
-    except bookings.NotFound:
-        abort(404)
-    except bookings.BookingRefused as refused:
-        _flash_refusal(_describe(approvals.get_request(current_user, booking_id)), refused.violations, True)
+    if refused:
+        what = _describe(approvals.get_request(current_user, booking_id))
+        refused.flash(lead=N_("Not approved: %(booking)s. %(reasons)s"), booking=what)
     else:
         flash(_("Approved: %(booking)s.", booking=_describe(booking)), "success")
     return _back(url_for("manage.queue"), form.next.data)
@@ -100,15 +95,15 @@ def approve(booking_id: int) -> Response:
 
 @bp.route("/requests/<int:booking_id>/reject", methods=["GET", "POST"])
 def reject(booking_id: int) -> Page:
-    booking = or_404(lambda: approvals.get_request(current_user, booking_id))
+    booking = approvals.get_request(current_user, booking_id)
     form = RejectForm()
     if request.method == "GET" or not form.validate_on_submit():
         code = 200 if request.method == "GET" else 422
         return render_template("manage/reject.html", form=form, bookings=[booking], series=None), code
-    try:
+    with refusals() as refused:
         booking = approvals.reject(current_user, booking_id, reason=form.reason.data, now=clock.now())
-    except bookings.BookingRefused as refused:
-        _flash_refusal(_describe(booking), refused.violations, False)
+    if refused:
+        refused.flash(lead=N_("Not declined: %(booking)s. %(reasons)s"), booking=_describe(booking))
     else:
         flash(_("Declined: %(booking)s.", booking=_describe(booking)), "success")
     return _back(url_for("manage.queue"), form.next.data)
@@ -116,28 +111,24 @@ def reject(booking_id: int) -> Page:
 
 @bp.post("/series/<int:series_id>/approve")
 def approve_series(series_id: int) -> Response:
-    or_404(lambda: approvals.get_series(current_user, series_id))
+    approvals.get_series(current_user, series_id)
     form = ApproveForm()
     if not form.validate_on_submit():
         abort(400)
-    outcome = or_404(
-        lambda: approvals.approve_series(current_user, series_id, now=clock.now(), note=form.note.data or "")
-    )
+    outcome = approvals.approve_series(current_user, series_id, now=clock.now(), note=form.note.data or "")
     _report(outcome, approved=True)
     return _back(url_for("manage.queue"), form.next.data)
 
 
 @bp.route("/series/<int:series_id>/reject", methods=["GET", "POST"])
 def reject_series(series_id: int) -> Page:
-    series = or_404(lambda: approvals.get_series(current_user, series_id))
+    series = approvals.get_series(current_user, series_id)
     form = RejectForm()
     if request.method == "GET" or not form.validate_on_submit():
         pending = [b for b in series.bookings if b.status.value == "pending"]
         code = 200 if request.method == "GET" else 422
         return render_template("manage/reject.html", form=form, bookings=pending, series=series), code
-    outcome = or_404(
-        lambda: approvals.reject_series(current_user, series_id, reason=form.reason.data, now=clock.now())
-    )
+    outcome = approvals.reject_series(current_user, series_id, reason=form.reason.data, now=clock.now())
     _report(outcome, approved=False)
     return _back(url_for("manage.queue"), form.next.data)
 
@@ -151,11 +142,9 @@ def bulk() -> Page:
         return _back(url_for("manage.queue"), form.next.data)
     ids = form.booking_ids.data
     if form.action.data == "approve":
-        outcome = or_404(lambda: approvals.approve_many(current_user, ids, now=clock.now()))
+        outcome = approvals.approve_many(current_user, ids, now=clock.now())
     else:
-        outcome = or_404(
-            lambda: approvals.reject_many(current_user, ids, reason=form.reason.data, now=clock.now())
-        )
+        outcome = approvals.reject_many(current_user, ids, reason=form.reason.data, now=clock.now())
     _report(outcome, approved=form.action.data == "approve")
     return _back(url_for("manage.queue"), form.next.data)
 
@@ -169,14 +158,6 @@ def _describe(booking: Booking) -> str:
     )
 
 
-def _flash_refusal(what: str, violations: tuple, approving: bool) -> None:
-    reasons = " ".join(render_violation(v) for v in violations)
-    if approving:
-        flash(_("Not approved: %(booking)s. %(reasons)s", booking=what, reasons=reasons), "error")
-    else:
-        flash(_("Not declined: %(booking)s. %(reasons)s", booking=what, reasons=reasons), "error")
-
-
 def _report(outcome: Outcome, *, approved: bool) -> None:
     done = len(outcome.decided)
     if approved:
@@ -185,11 +166,8 @@ def _report(outcome: Outcome, *, approved: bool) -> None:
         message = ngettext("%(num)d request declined.", "%(num)d requests declined.", done)
     flash(message, "success" if done else "info")
     for booking_id, violations in outcome.refused.items():
-        booking = outcome.bookings[booking_id]
-        reasons = " ".join(render_violation(v) for v in violations)
-        flash(
-            _("Not decided: %(booking)s. %(reasons)s", booking=_describe(booking), reasons=reasons), "error"
-        )
+        booking = _describe(outcome.bookings[booking_id])
+        flash_violations(violations, lead=N_("Not decided: %(booking)s. %(reasons)s"), booking=booking)
 
 
 # --- facilities --------------------------------------------------------------------------------------
@@ -208,7 +186,7 @@ def facility_list() -> str:
 
 
 def _facility(resource_id: int) -> Resource:
-    return or_404(lambda: facilities.get_facility(current_user, resource_id))
+    return facilities.get_facility(current_user, resource_id)
 
 
 @bp.route("/facilities/new", methods=["GET", "POST"])
@@ -222,12 +200,9 @@ def facility_new() -> Page:
     if not form.validate_on_submit():
         return render_template("manage/facility.html", form=form, resource=None, university=university), 422
     university_id = form.university_id.data or university.id
-    try:
+    with refusals(form) as refused:
         resource = facilities.create_facility(current_user, university_id, form.draft(), now=clock.now())
-    except bookings.NotFound:
-        abort(404)
-    except facilities.Invalid as invalid:
-        attach(form, invalid.errors)
+    if refused:
         return render_template("manage/facility.html", form=form, resource=None, university=university), 422
     flash(_("Facility created. Set its opening hours and rules, then open it for booking."), "success")
     return redirect(url_for("manage.facility_hours", resource_id=resource.id))
@@ -243,12 +218,9 @@ def facility_edit(resource_id: int) -> Page:
         return _facility_page(form, resource)
     if not form.validate_on_submit():
         return _facility_page(form, resource), 422
-    try:
+    with refusals(form) as refused:
         facilities.update_facility(current_user, resource.id, form.draft(), now=clock.now())
-    except bookings.NotFound:
-        abort(404)
-    except facilities.Invalid as invalid:
-        attach(form, invalid.errors)
+    if refused:
         return _facility_page(form, resource), 422
     flash(_("Saved."), "success")
     return redirect(url_for("manage.facility_edit", resource_id=resource.id))
@@ -291,7 +263,7 @@ def _set_active(resource_id: int, active: bool) -> Response:
     _facility(resource_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    resource = or_404(lambda: facilities.set_active(current_user, resource_id, active, now=clock.now()))
+    resource = facilities.set_active(current_user, resource_id, active, now=clock.now())
     if active:
         flash(_("%(name)s is open for booking.", name=localized(resource)), "success")
     else:
@@ -311,12 +283,9 @@ def facility_hours(resource_id: int) -> Page:
         return render_template("manage/hours.html", form=form, resource=resource)
     if not form.validate_on_submit():
         return render_template("manage/hours.html", form=form, resource=resource), 422
-    try:
+    with refusals(form) as refused:
         facilities.set_hours(current_user, resource.id, form.hours(), now=clock.now())
-    except bookings.NotFound:
-        abort(404)
-    except facilities.Invalid as invalid:
-        attach(form, invalid.errors)
+    if refused:
         return render_template("manage/hours.html", form=form, resource=resource), 422
     flash(_("Opening hours saved."), "success")
     return redirect(url_for("manage.facility_hours", resource_id=resource.id))
@@ -332,12 +301,9 @@ def facility_policy(resource_id: int) -> Page:
         return render_template("manage/policy.html", form=form, resource=resource)
     if not form.validate_on_submit():
         return render_template("manage/policy.html", form=form, resource=resource), 422
-    try:
+    with refusals(form) as refused:
         facilities.update_policy(current_user, resource.id, form.draft(), now=clock.now())
-    except bookings.NotFound:
-        abort(404)
-    except facilities.Invalid as invalid:
-        attach(form, invalid.errors)
+    if refused:
         return render_template("manage/policy.html", form=form, resource=resource), 422
     flash(_("Booking rules saved."), "success")
     return redirect(url_for("manage.facility_policy", resource_id=resource.id))
@@ -352,7 +318,7 @@ def facility_photo(resource_id: int) -> Page:
         return render_template("manage/photo.html", form=form, resource=resource)
     if not form.validate_on_submit():
         return render_template("manage/photo.html", form=form, resource=resource), 422
-    try:
+    with refusals(form) as refused:
         photos.set_photo(
             current_user,
             resource.id,
@@ -363,10 +329,7 @@ def facility_photo(resource_id: int) -> Page:
             max_bytes=current_app.config["PHOTO_MAX_BYTES"],
             now=clock.now(),
         )
-    except bookings.NotFound:
-        abort(404)
-    except facilities.Invalid as invalid:
-        attach(form, invalid.errors)
+    if refused:
         return render_template("manage/photo.html", form=form, resource=resource), 422
     flash(_("Photo saved."), "success")
     return redirect(url_for("manage.facility_photo", resource_id=resource.id))
@@ -405,13 +368,9 @@ def quotas() -> Page:
     university = _university()
     form = _quota_form(university)
     if request.method == "POST" and form.check(university.id):
-        try:
+        with refusals(form) as refused:
             facilities.add_quota(current_user, form.draft(university.id), now=clock.now())
-        except bookings.NotFound:
-            abort(404)
-        except facilities.Invalid as invalid:
-            attach(form, invalid.errors)
-        else:
+        if not refused:
             flash(_("Quota added."), "success")
             return redirect(url_for("manage.quotas", university=_university_arg()))
     page = render_template(
@@ -427,7 +386,7 @@ def quotas() -> Page:
 
 @bp.route("/quotas/<int:quota_id>/edit", methods=["GET", "POST"])
 def quota_edit(quota_id: int) -> Page:
-    quota = or_404(lambda: facilities.get_quota(current_user, quota_id))
+    quota = facilities.get_quota(current_user, quota_id)
     university = quota.university
     form = _quota_form(university)
     back = url_for("manage.quotas", university=_university_arg())
@@ -437,13 +396,9 @@ def quota_edit(quota_id: int) -> Page:
             "manage/quota_edit.html", form=form, quota=quota, university=university, back=back
         )
     if form.check(university.id):
-        try:
+        with refusals(form) as refused:
             facilities.update_quota(current_user, quota.id, form.draft(university.id), now=clock.now())
-        except bookings.NotFound:
-            abort(404)
-        except facilities.Invalid as invalid:
-            attach(form, invalid.errors)
-        else:
+        if not refused:
             flash(_("Quota saved."), "success")
             return redirect(back)
     page = render_template("manage/quota_edit.html", form=form, quota=quota, university=university, back=back)
@@ -452,7 +407,7 @@ def quota_edit(quota_id: int) -> Page:
 
 @bp.get("/quotas/<int:quota_id>/delete")
 def confirm_quota_delete(quota_id: int) -> str:
-    quota = or_404(lambda: facilities.get_quota(current_user, quota_id))
+    quota = facilities.get_quota(current_user, quota_id)
     return _confirm(
         _("Delete this quota?"),
         [quota_text(quota)],
@@ -467,7 +422,7 @@ def confirm_quota_delete(quota_id: int) -> str:
 def quota_delete(quota_id: int) -> Response:
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    or_404(lambda: facilities.delete_quota(current_user, quota_id, now=clock.now()))
+    facilities.delete_quota(current_user, quota_id, now=clock.now())
     flash(_("Quota deleted."), "success")
     return redirect(url_for("manage.quotas", university=_university_arg()))
 
@@ -488,7 +443,8 @@ def closures() -> Page:
     if not form.check(university.id):
         return _closures_page(form, university), 422
     draft = form.draft(university.id)
-    try:
+    overlaps: list[Booking] | None = None
+    with refusals(form) as refused:
         overlaps = facilities.closure_overlaps(current_user, draft)
         # The bookings a closure covers are shown before anything is written, and again whenever the
         # closure changed since the manager last saw them.
@@ -502,10 +458,7 @@ def closures() -> Page:
             cancel_reason=form.cancel_reason.data or "",
             now=clock.now(),
         )
-    except bookings.NotFound:
-        abort(404)
-    except facilities.Invalid as invalid:
-        attach(form, invalid.errors)
+    if refused:
         return _closures_page(form, university, overlaps), 422
     _report_closure(result)
     return redirect(url_for("manage.closures", university=_university_arg()))
@@ -566,7 +519,7 @@ def _report_closure(result: facilities.ClosureResult) -> None:
 
 @bp.get("/closures/<int:closure_id>/delete")
 def confirm_closure_delete(closure_id: int) -> str:
-    closure = or_404(lambda: facilities.get_closure(current_user, closure_id))
+    closure = facilities.get_closure(current_user, closure_id)
     resource = facilities.closure_resources([closure]).get(closure.resource_id)
     tz = zone(resource.timezone if resource else facilities.CLOSURE_TIMEZONE)
     span = "{} – {}".format(
@@ -587,7 +540,7 @@ def confirm_closure_delete(closure_id: int) -> str:
 def closure_delete(closure_id: int) -> Response:
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    or_404(lambda: facilities.delete_closure(current_user, closure_id, now=clock.now()))
+    facilities.delete_closure(current_user, closure_id, now=clock.now())
     flash(_("Closure removed."), "success")
     return redirect(url_for("manage.closures", university=_university_arg()))
 
@@ -631,11 +584,7 @@ def book_on_behalf() -> Page:
     form.resource_id.choices = [("", _("Choose a facility")), *_bookable_choices()]
     search = (request.args.get("q") or "").strip()[:100]
     person_id = request.args.get("user", type=query_int) if request.method == "GET" else form.person_id()
-    person = (
-        or_404(lambda: people.person(current_user, person_id, identified=_identified()))
-        if person_id
-        else None
-    )
+    person = people.person(current_user, person_id, identified=_identified()) if person_id else None
     found: list[User] = []
     if search and person is None:
         found, identified = people.find(current_user, search)
@@ -647,13 +596,10 @@ def book_on_behalf() -> Page:
             form.user_id.data = str(person.id)
         form.day.data = form.day.data or to_local(clock.now(), zone(facilities.CLOSURE_TIMEZONE)).date()
     elif form.validate_on_submit() and person is not None:
-        try:
+        with refusals(form) as refused:
             booking = _book(form, person)
-        except bookings.NotFound:
-            abort(404)
-        except bookings.BookingRefused as refused:
-            violations = refused.violations
-        else:
+        violations = refused.violations
+        if not refused:
             flash(
                 _(
                     "Booked for %(person)s: %(booking)s.",

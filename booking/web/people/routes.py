@@ -1,25 +1,22 @@
 """People routes for managers: the students who named their university; verify or reject them."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from booking import clock
 from booking.services import verification
+from booking.services.permissions import Role
+from booking.web.errors import refusals
+from booking.web.guards import require_role
 from booking.web.input import query_int
 from booking.web.people.forms import RejectForm, VerifyForm
 
 bp = Blueprint("people", __name__, url_prefix="/manage/people")
 
 
-@bp.before_request
-def _managers_only() -> Response | None:
-    if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
-    if not current_user.is_manager:
-        abort(403)
-    return None
+require_role(bp, Role.MANAGER)
 
 
 def _list_args() -> dict[str, str]:
@@ -51,12 +48,10 @@ def students() -> str:
 def verify(user_id: int) -> Response:
     if not VerifyForm().validate_on_submit():
         abort(400)
-    try:
+    with refusals() as refused:
         student = verification.verify_student(current_user, user_id, now=clock.now())
-    except verification.NotFound:
-        abort(404)
-    except verification.VerificationError as error:
-        flash(str(error), "warning")
+    if refused:
+        refused.flash("warning")
     else:
         flash(_("%(name)s is verified and can now book as a student.", name=student.display_name), "success")
     return redirect(url_for("people.students", **_list_args()))
@@ -67,26 +62,17 @@ def reject(user_id: int) -> Response:
     form = RejectForm()
     if not form.validate_on_submit():
         # Someone outside the manager's university is 'not found' whatever the form says.
-        _student_or_404(user_id)
+        verification.student(current_user, user_id)
         for message in form.reason.errors:
             flash(message, "error")
         return redirect(url_for("people.students", **_list_args()))
-    try:
+    with refusals() as refused:
         student = verification.reject_student(current_user, user_id, reason=form.reason.data, now=clock.now())
-    except verification.NotFound:
-        abort(404)
-    except verification.VerificationError as error:
-        flash(str(error), "warning")
+    if refused:
+        refused.flash("warning")
     else:
         flash(
             _("%(name)s's verification was declined; they were told why.", name=student.display_name),
             "success",
         )
     return redirect(url_for("people.students", **_list_args()))
-
-
-def _student_or_404(user_id: int) -> None:
-    try:
-        verification.student(current_user, user_id)
-    except verification.NotFound:
-        abort(404)

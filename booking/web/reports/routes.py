@@ -1,7 +1,7 @@
 """Report routes: the dashboards (city office: every university; a manager: their own), their exports,
 and the public transparency page."""
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -9,7 +9,8 @@ from wtforms import SelectChoice
 
 from booking import clock
 from booking.services import reports
-from booking.services.errors import NotFound
+from booking.services.permissions import Role
+from booking.web.guards import require_role
 from booking.web.input import optional_id
 from booking.web.labels import CATEGORY_LABELS, KIND_LABELS, localized
 from booking.web.reports import exports
@@ -20,12 +21,8 @@ from models import Category, ResourceKind
 bp = Blueprint("reports", __name__)
 
 
-def _staff_only() -> Response | None:
-    if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
-    if not (current_user.is_manager or current_user.is_admin):
-        abort(403)
-    return None
+# The dashboards are for staff; the transparency page is public.
+require_role(bp, Role.STAFF, open_to_all=("transparency",))
 
 
 def _filter_form() -> ReportFilterForm:
@@ -55,17 +52,11 @@ def _report(form: ReportFilterForm) -> reports.Report:
         kind=ResourceKind(form.kind.data) if form.kind.data else None,
         category=Category(form.category.data) if form.category.data else None,
     )
-    try:
-        return reports.build(current_user, filters)
-    except NotFound:
-        abort(404)
+    return reports.build(current_user, filters)
 
 
 @bp.get("/reports")
 def dashboard() -> str | tuple[str, int] | Response:
-    denied = _staff_only()
-    if denied is not None:
-        return denied
     form = _filter_form()
     status = 200
     if not form.validate():
@@ -90,9 +81,6 @@ def dashboard() -> str | tuple[str, int] | Response:
 
 @bp.get("/reports/<table>.<fmt>")
 def export(table: str, fmt: str) -> Response:
-    denied = _staff_only()
-    if denied is not None:
-        return denied
     if table not in TABLE_NAMES or fmt not in ("csv", "xlsx"):
         abort(404)
     form = _filter_form()

@@ -12,8 +12,7 @@ from booking.engine.localtime import to_utc, zone
 from booking.engine.violations import Violation
 from booking.services import bookings, waitlist
 from booking.web.bookings.forms import BookingForm
-from booking.web.errors import or_404
-from booking.web.labels import render_violation
+from booking.web.errors import refusals
 from booking.web.waitlist.forms import JoinForm, LeaveForm
 
 bp = Blueprint("waitlist", __name__)
@@ -39,13 +38,13 @@ def _waitlist_helpers() -> dict[str, object]:
 @bp.post("/facilities/<int:resource_id>/waitlist")
 @login_required
 def join(resource_id: int) -> Response:
-    resource = or_404(lambda: bookings.get_bookable_resource(resource_id))
+    resource = bookings.get_bookable_resource(resource_id)
     form = JoinForm()
     if not form.validate_on_submit():
         flash(_("Please choose the time again, then join the waitlist from the answer."), "error")
         return redirect(url_for("bookings.new", resource_id=resource_id))
     tz = zone(resource.timezone)
-    try:
+    with refusals() as refused:
         waitlist.join(
             current_user,
             resource_id,
@@ -55,9 +54,8 @@ def join(resource_id: int) -> Response:
             purpose=form.purpose.data or "",
             now=clock.now(),
         )
-    except bookings.BookingRefused as refused:
-        for violation in refused.violations:
-            flash(render_violation(violation), "error")
+    if refused:
+        refused.flash()
         start = form.local_start().isoformat(timespec="minutes")
         return redirect(url_for("bookings.new", resource_id=resource_id, start=start))
     flash(
@@ -87,13 +85,10 @@ def mine() -> str:
 def leave(entry_id: int) -> Response:
     if not LeaveForm().validate_on_submit():
         abort(400)
-    try:
+    with refusals() as refused:
         waitlist.leave(current_user, entry_id, now=clock.now())
-    except bookings.NotFound:
-        abort(404)
-    except bookings.BookingRefused as refused:
-        for violation in refused.violations:
-            flash(render_violation(violation), "error")
+    if refused:
+        refused.flash()
     else:
         flash(_("You left the waitlist."), "success")
     return redirect(url_for("waitlist.mine"))
