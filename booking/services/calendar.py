@@ -42,6 +42,7 @@ from booking.ics import (
     feed_file,
 )
 from booking.services import audit
+from booking.services.audit import AuditAction
 from booking.services.errors import NotFound
 from booking.services.transactions import lock_rows, write_transaction
 from booking.text import one_line
@@ -87,7 +88,7 @@ def reset_feed_token(user: User, *, now: datetime) -> str:
         first = user.feed_token_hash is None
         user.feed_token_hash = token_digest(token)
         audit.record(
-            "calendar.feed_created" if first else "calendar.feed_reset",
+            AuditAction.CALENDAR_FEED_CREATED if first else AuditAction.CALENDAR_FEED_RESET,
             "user",
             user.id,
             actor_id=user.id,
@@ -883,7 +884,7 @@ def import_closures(
         db.session.flush()
         for closure in created:
             audit.record(
-                "closure.created",
+                AuditAction.CLOSURE_CREATED,
                 "closure",
                 closure.id,
                 actor_id=user.id,
