@@ -597,7 +597,6 @@ def _cancel_refusal(user: User, booking: Booking, now: datetime) -> Violation | 
 
 # --- moving -----------------------------------------------------------------------------------------
 
-MOVABLE_STATUSES = engine.MOVABLE_STATUSES
 _LOCKED_BOOKING = (
     sa.select(Booking)
     .where(Booking.id == sa.bindparam("booking_id"))
