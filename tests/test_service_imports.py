@@ -41,5 +41,5 @@ def test_bookings_and_waitlist_share_the_writing_primitives() -> None:
     from booking.services import booking_writes, bookings, waitlist
 
     assert bookings.load_context is booking_writes.load_context
-    assert waitlist.new_booking is booking_writes.new_booking
+    assert waitlist.booking_writes is booking_writes
     assert bookings.BookingRefused is waitlist.BookingRefused

@@ -38,7 +38,6 @@ from booking.engine.recurrence import (
 from booking.engine.statuses import (
     MOVABLE_STATUSES,
     TRANSITIONS,
-    can_cancel,
     can_transition,
     cancel_refusal,
     move_refusal,
@@ -93,7 +92,6 @@ __all__ = [
     "ViolationCode",
     "WeekGrid",
     "blocked_span",
-    "can_cancel",
     "can_transition",
     "cancel_deadline",
     "cancel_refusal",

@@ -31,31 +31,6 @@ def can_transition(current: BookingStatus, target: BookingStatus) -> bool:
     return target in TRANSITIONS[current]
 
 
-def can_cancel(
-    status: BookingStatus,
-    start: datetime,
-    policy: PolicySpec,
-    now: datetime,
-    *,
-    holder: bool,
-    manager: bool,
-) -> bool:
-    """Whether a booking may be cancelled now by its `holder` or by a `manager` of its facility.
-
-    Managers may cancel any active booking not yet checked in; its holder a pending request until it
-    starts, a confirmed booking until the cancellation deadline (inclusive).
-    """
-    if status not in ACTIVE_STATUSES or status == S.CHECKED_IN:
-        return False
-    if manager:
-        return True
-    if not holder:
-        return False
-    if status == S.PENDING:
-        return now < start
-    return now <= cancel_deadline(start, policy)
-
-
 def cancel_refusal(
     status: BookingStatus,
     start: datetime,
@@ -66,23 +41,25 @@ def cancel_refusal(
     manager: bool,
     timezone: str,
 ) -> Violation | None:
-    """Why the booking cannot be cancelled now (`can_cancel`), or None."""
-    if can_cancel(status, start, policy, now, holder=holder, manager=manager):
-        return None
+    """Why the booking cannot be cancelled now by its `holder` or a `manager` of its facility, or None.
+
+    Managers may cancel any active booking not yet checked in; its holder a pending request until it
+    starts, a confirmed booking until the cancellation deadline (inclusive).
+    """
     if status not in ACTIVE_STATUSES or status == S.CHECKED_IN:
         return Violation(
             "not_cancellable", N_("This booking can no longer be cancelled."), {}, overridable=False
         )
+    deadline = cancel_deadline(start, policy)
+    if manager or (holder and (now < start if status == S.PENDING else now <= deadline)):
+        return None
     return Violation(
         "cancel_deadline",
         N_(
             "Bookings here can be cancelled up to %(minutes)s minutes before the start; "
             "the deadline was %(deadline)s."
         ),
-        {
-            "minutes": policy.cancel_deadline_minutes,
-            "deadline": to_local(cancel_deadline(start, policy), zone(timezone)),
-        },
+        {"minutes": policy.cancel_deadline_minutes, "deadline": to_local(deadline, zone(timezone))},
         overridable=False,
     )
 

@@ -18,19 +18,9 @@ from sqlalchemy.orm import selectinload
 
 from booking import engine, notify
 from booking.engine.violations import N_, Violation
-from booking.services import audit
+from booking.services import audit, booking_writes
 from booking.services.audit import AuditAction
-from booking.services.booking_writes import (
-    Booker,
-    BookingRefused,
-    audit_created,
-    evaluate,
-    flush_or_taken,
-    load_context,
-    lock_for,
-    new_booking,
-    tell_managers,
-)
+from booking.services.booking_writes import BookingRefused
 from booking.services.errors import NotFound
 from booking.services.transactions import write_transaction
 from models import Booking, BookingStatus, Policy, User, WaitlistEntry, WaitlistStatus, db
@@ -95,9 +85,9 @@ def join(
     the entry already there.
     """
     request = engine.BookingRequest(start, end, party_size)
-    booker = Booker.of(user)
+    booker = booking_writes.Booker.of(user)
     with write_transaction():
-        resource = lock_for(booker, resource_id).resource
+        resource = booking_writes.lock_for(booker, resource_id).resource
         existing = db.session.scalars(
             sa.select(WaitlistEntry).where(
                 WaitlistEntry.user_id == user.id,
@@ -109,8 +99,10 @@ def join(
         ).first()
         if existing is not None:
             return existing
-        context = load_context(resource_id, user, engine.Interval(start, end), now, resource=resource)
-        decision = evaluate(context, request, now)
+        context = booking_writes.load_context(
+            resource_id, user, engine.Interval(start, end), now, resource=resource
+        )
+        decision = booking_writes.evaluate(context, request, now)
         if decision.ok:
             raise BookingRefused([slot_free()])
         others = [v for v in decision.violations if v.code not in ROOM_CODES]
@@ -245,12 +237,13 @@ def _promote_one(entry_id: int, now: datetime) -> Booking | None:
     request = engine.BookingRequest(entry.start_at, entry.end_at, entry.party_size)
     span = engine.Interval(entry.start_at, entry.end_at)
     # A look without locks first: most entries are still blocked, and they need no write transaction.
-    if not evaluate(load_context(resource_id, user, span, now), request, now).ok:
+    unlocked = booking_writes.load_context(resource_id, user, span, now)
+    if not booking_writes.evaluate(unlocked, request, now).ok:
         return None
-    booker = Booker.of(user)
+    booker = booking_writes.Booker.of(user)
     try:
         with write_transaction():
-            resource = lock_for(booker, resource_id).resource
+            resource = booking_writes.lock_for(booker, resource_id).resource
             entry = db.session.scalars(
                 sa.select(WaitlistEntry)
                 .where(WaitlistEntry.id == entry_id, WaitlistEntry.status == WaitlistStatus.WAITING)
@@ -259,19 +252,21 @@ def _promote_one(entry_id: int, now: datetime) -> Booking | None:
             ).one_or_none()
             if entry is None:  # promoted or left meanwhile
                 return None
-            context = load_context(resource_id, user, span, now, resource=resource)
-            decision = evaluate(context, request, now)
+            context = booking_writes.load_context(resource_id, user, span, now, resource=resource)
+            decision = booking_writes.evaluate(context, request, now)
             if not decision.ok:
                 return None
-            booking = new_booking(context, user, request, decision, purpose=entry.purpose, now=now)
-            flush_or_taken()
+            booking = booking_writes.new_booking(
+                context, user, request, decision, purpose=entry.purpose, now=now
+            )
+            booking_writes.flush_or_taken()
             entry.status = WaitlistStatus.PROMOTED
             entry.booking_id = booking.id
-            audit_created(booking, user, now, waitlist_entry=entry.id)
+            booking_writes.audit_created(booking, user, now, waitlist_entry=entry.id)
             _audit(entry, AuditAction.WAITLIST_PROMOTED, actor_id=None, at=now)
             notify.notify(user.id, "waitlist_promoted", at=now, booking=booking)
             if booking.status == BookingStatus.PENDING:
-                tell_managers(booking, user, now)
+                booking_writes.tell_managers(booking, user, now)
     except BookingRefused:
         # Lost the slot to a concurrent booking at the last moment (PostgreSQL's exclusion constraint).
         return None

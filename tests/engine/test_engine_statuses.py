@@ -14,6 +14,7 @@ S = BookingStatus
 POLICY = replace(resource().policy, cancel_deadline_minutes=120)
 START = at(MONDAY, "14:00")
 DEADLINE = at(MONDAY, "12:00")
+TZ = "Asia/Shanghai"
 
 
 def test_cancel_deadline_is_the_start_minus_the_policy_minutes():
@@ -43,7 +44,10 @@ def test_every_status_is_in_the_machine_and_final_ones_lead_nowhere():
 
 def test_holder_cancels_a_confirmed_booking_up_to_the_deadline_inclusive():
     def can(now):
-        return engine.can_cancel(S.CONFIRMED, START, POLICY, now, holder=True, manager=False)
+        return (
+            engine.cancel_refusal(S.CONFIRMED, START, POLICY, now, holder=True, manager=False, timezone=TZ)
+            is None
+        )
 
     assert can(DEADLINE)
     assert not can(DEADLINE + timedelta(seconds=1))
@@ -51,7 +55,10 @@ def test_holder_cancels_a_confirmed_booking_up_to_the_deadline_inclusive():
 
 def test_holder_withdraws_a_pending_request_until_it_starts():
     def can(now):
-        return engine.can_cancel(S.PENDING, START, POLICY, now, holder=True, manager=False)
+        return (
+            engine.cancel_refusal(S.PENDING, START, POLICY, now, holder=True, manager=False, timezone=TZ)
+            is None
+        )
 
     assert can(START - timedelta(seconds=1))
     assert not can(START)
@@ -59,12 +66,21 @@ def test_holder_withdraws_a_pending_request_until_it_starts():
 
 def test_manager_cancels_after_the_deadline_but_not_once_checked_in():
     late = START + timedelta(minutes=5)
-    assert engine.can_cancel(S.CONFIRMED, START, POLICY, late, holder=False, manager=True)
-    assert not engine.can_cancel(S.CHECKED_IN, START, POLICY, late, holder=False, manager=True)
+    assert (
+        engine.cancel_refusal(S.CONFIRMED, START, POLICY, late, holder=False, manager=True, timezone=TZ)
+        is None
+    )
+    refusal = engine.cancel_refusal(
+        S.CHECKED_IN, START, POLICY, late, holder=False, manager=True, timezone=TZ
+    )
+    assert refusal is not None and refusal.code == "not_cancellable"
 
 
 def test_someone_else_cannot_cancel():
-    assert not engine.can_cancel(S.CONFIRMED, START, POLICY, DEADLINE, holder=False, manager=False)
+    refusal = engine.cancel_refusal(
+        S.CONFIRMED, START, POLICY, DEADLINE, holder=False, manager=False, timezone=TZ
+    )
+    assert refusal is not None
 
 
 def test_cancel_refusal_names_the_deadline_in_local_time():
@@ -75,7 +91,7 @@ def test_cancel_refusal_names_the_deadline_in_local_time():
         DEADLINE + timedelta(minutes=1),
         holder=True,
         manager=False,
-        timezone="Asia/Shanghai",
+        timezone=TZ,
     )
     assert refusal is not None
     assert refusal.code == "cancel_deadline"
@@ -85,7 +101,7 @@ def test_cancel_refusal_names_the_deadline_in_local_time():
 
 def test_a_finished_booking_is_not_cancellable():
     refusal = engine.cancel_refusal(
-        S.COMPLETED, START, POLICY, DEADLINE, holder=True, manager=True, timezone="Asia/Shanghai"
+        S.COMPLETED, START, POLICY, DEADLINE, holder=True, manager=True, timezone=TZ
     )
     assert refusal is not None and refusal.code == "not_cancellable"
 
@@ -102,7 +118,7 @@ def test_a_finished_booking_is_not_cancellable():
     ],
 )
 def test_move_refusal(mode, status, now, manager, code):
-    refusal = engine.move_refusal(mode, status, START, POLICY, now, manager=manager, timezone="Asia/Shanghai")
+    refusal = engine.move_refusal(mode, status, START, POLICY, now, manager=manager, timezone=TZ)
     assert (refusal.code if refusal else None) == code
 
 
