@@ -53,14 +53,15 @@ def cancel_refusal(
     deadline = cancel_deadline(start, policy)
     if manager or (holder and (now < start if status == S.PENDING else now <= deadline)):
         return None
-    return Violation(
+    return _past_deadline(
         "cancel_deadline",
         N_(
             "Bookings here can be cancelled up to %(minutes)s minutes before the start; "
             "the deadline was %(deadline)s."
         ),
-        {"minutes": policy.cancel_deadline_minutes, "deadline": to_local(deadline, zone(timezone))},
-        overridable=False,
+        policy,
+        deadline,
+        timezone,
     )
 
 
@@ -99,12 +100,21 @@ def move_refusal(
     deadline = cancel_deadline(start, policy)
     if manager or now <= deadline:
         return None
-    return Violation(
+    return _past_deadline(
         "move_deadline",
         N_(
             "Like cancelling, moving a booking here is possible up to %(minutes)s minutes before the start; "
             "the deadline was %(deadline)s."
         ),
-        {"minutes": policy.cancel_deadline_minutes, "deadline": to_local(deadline, zone(timezone))},
-        overridable=False,
+        policy,
+        deadline,
+        timezone,
     )
+
+
+def _past_deadline(
+    code: str, message: str, policy: PolicySpec, deadline: datetime, timezone: str
+) -> Violation:
+    """The refusal of a change after the cancellation deadline, which it names in the facility's time."""
+    params = {"minutes": policy.cancel_deadline_minutes, "deadline": to_local(deadline, zone(timezone))}
+    return Violation(code, message, params, overridable=False)

@@ -9,26 +9,19 @@ from booking.services import audit, catalog, people, verification
 from booking.services.audit import AuditAction
 from booking.web.audit import events
 from models import Category, Verification, db
-from tests.factories import (
-    make_admin,
-    make_enterprise,
-    make_manager,
-    make_resource,
-    make_university,
-    make_user,
-)
+from tests import factories
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def university(app: Flask):
-    return make_university()
+    return factories.make_university()
 
 
 @pytest.fixture
 def manager(university):
-    return make_manager(university, display_name="Manager")
+    return factories.make_manager(university, display_name="Manager")
 
 
 @pytest.fixture
@@ -36,7 +29,7 @@ def students(university):
     """Four students whose names differ only where a wildcard would match anything."""
     names = ["Li_Na", "LiXNa", "100% Wang", "1000 Wang"]
     return {
-        name: make_user(
+        name: factories.make_user(
             Category.STUDENT,
             display_name=name,
             organization_id=university.id,
@@ -58,16 +51,16 @@ def test_student_verification_search_takes_wildcards_literally(manager, students
 
 
 def test_enterprise_verification_search_takes_wildcards_literally(app: Flask) -> None:
-    admin = make_admin()
-    wanted = make_enterprise(verified=True, name_en="Jiaozuo 100% Parts")
-    make_enterprise(verified=True, name_en="Jiaozuo 1000 Parts")
+    admin = factories.make_admin()
+    wanted = factories.make_enterprise(verified=True, name_en="Jiaozuo 100% Parts")
+    factories.make_enterprise(verified=True, name_en="Jiaozuo 1000 Parts")
     page, _summaries = verification.enterprises(admin, status="verified", query="0%")
     assert [o.id for o in page.items] == [wanted.id]
 
 
 def test_catalog_campus_filter_takes_wildcards_literally(university) -> None:
-    wanted = make_resource(university, campus="East_Campus")
-    make_resource(university, campus="EastXCampus")
+    wanted = factories.make_resource(university, campus="East_Campus")
+    factories.make_resource(university, campus="EastXCampus")
     page = catalog.search(catalog.Filters(campus="t_c"), page=1, per_page=20, now=NOW)
     assert [entry.resource.id for entry in page.entries] == [wanted.id]
 
