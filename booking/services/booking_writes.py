@@ -240,7 +240,7 @@ def audit_created(booking: Booking, actor: User, now: datetime, **details: objec
 
 def tell_confirmed(booking: Booking, now: datetime) -> None:
     """The confirmation email, with the booking attached as an .ics file for the person's calendar."""
-    owner = db.session.get(User, booking.user_id)
+    owner = db.session.get_one(User, booking.user_id)
     notify.notify(
         booking.user_id, "booking_confirmed", at=now, booking=booking, ics=calendar.invitation(booking, owner)
     )

@@ -66,6 +66,6 @@ def change_status(
     if notice is not None:
         ics = None
         if with_invitation:
-            ics = calendar.invitation(booking, db.session.get(User, booking.user_id))
+            ics = calendar.invitation(booking, db.session.get_one(User, booking.user_id))
         notify.notify(booking.user_id, notice, at=at, booking=booking, ics=ics, **(notice_params or {}))
     return previous

@@ -42,7 +42,7 @@ PER_PAGE = 50
 
 # Every action the services write (AuditAction), in words; a test checks none is missing. Actions no longer
 # written still show, by their code.
-ACTION_LABELS: dict[AuditAction, Any] = {
+ACTION_LABELS: dict[str, Any] = {
     AuditAction.BOOKING_CREATED: _l("Booking made or requested"),
     AuditAction.BOOKING_APPROVED: _l("Booking approved"),
     AuditAction.BOOKING_REJECTED: _l("Booking rejected"),
