@@ -1965,7 +1965,7 @@ class _BookingSeeder:
             series=series,
             start_at=start,
             end_at=end,
-            blocked_until=end + timedelta(minutes=policy.buffer_minutes),
+            blocked_until=engine.blocked_span(start, end, specs.policy_spec(policy)).end,
             exclusive=resource.mode == Mode.EXCLUSIVE,
             party_size=party_size,
             purpose=purpose,
@@ -2086,7 +2086,7 @@ class _History:
         ):
             return
         asked = (start - timedelta(days=1)).astimezone(seeder.tz).date()
-        blocked = end + timedelta(minutes=resource.policy.buffer_minutes)
+        blocked = engine.blocked_span(start, end, specs.policy_spec(resource.policy)).end
         overlapping = [t for t in self.taken[resource.id] if t[0] < blocked and start < t[1]]
         full = (
             bool(overlapping)
@@ -2142,7 +2142,7 @@ class _History:
             created_at=created_at,
             updated_at=end,
         )
-        if user.effective_category in resource.policy.approval or resource.mode == Mode.PLACEMENT:
+        if engine.requires_approval(user.effective_category, resource.policy.approval, resource.mode):
             decider = self.seeder.deciders.get(resource.university_id)
             booking.decided_by_id = decider.id if decider else None
             booking.decided_at = min(

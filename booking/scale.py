@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from werkzeug.security import generate_password_hash
 
-from booking import demo
+from booking import demo, engine
 from booking.credit_code import check_character
 from booking.services import search
 from booking.services.transactions import write_transaction
@@ -853,13 +853,11 @@ def _load_people(writer: _Writer, user_ids: list[int]) -> _People:
 
 
 def _effective_category(row: Any) -> Category:
-    """As `User.effective_category`: the unverified book as residents."""
-    category = Category(row.category)
-    if category == Category.RESIDENT or row.verification != Verification.VERIFIED.value:
-        return Category.RESIDENT
-    if category == Category.ENTERPRISE and not (row.kind == "university" or row.verified_at is not None):
-        return Category.RESIDENT
-    return category
+    """`engine.effective_category` of a plain row of person and organization."""
+    organization_verified = row.kind == OrganizationKind.UNIVERSITY or row.verified_at is not None
+    return engine.effective_category(
+        Category(row.category), Verification(row.verification), organization_verified
+    )
 
 
 @dataclass
@@ -1165,7 +1163,7 @@ def _write_booking(
     """Append one booking and its audit events; returns when it was requested."""
     rng, now, writer = batch.rng, batch.now, batch.writer
     start, end = _local(facility, plan.day, plan.start), _local(facility, plan.day, plan.end)
-    needs_approval = category in facility.approval or facility.mode == Mode.PLACEMENT
+    needs_approval = engine.requires_approval(category, facility.approval, facility.mode)
     if created is None:
         lead = timedelta(minutes=rng.randint(60, max(61, facility.max_advance_days * 1440)))
         created = min(start - lead * rng.random() ** 2 - timedelta(minutes=60), now - timedelta(minutes=5))

@@ -1,4 +1,5 @@
-"""Enumerations shared by the models and the booking engine (plain Python, no SQLAlchemy)."""
+"""Enumerations shared by the models and the booking engine (plain Python, no SQLAlchemy), and the one rule
+both need over them (`effective_category`: models import nothing of booking/, the engine nothing but this)."""
 
 from enum import StrEnum
 
@@ -21,6 +22,22 @@ class Verification(StrEnum):
     PENDING = "pending"
     VERIFIED = "verified"
     REJECTED = "rejected"
+
+
+def effective_category(
+    category: Category, verification: Verification, organization_verified: bool
+) -> Category:
+    """The category a person books as: unverified students and enterprise members book as residents, and so
+    do members of an enterprise the city has not verified (DESIGN.md, "Who uses it").
+
+    The one statement of the rule, on plain values: `User.effective_category` asks it of a stored person,
+    the engine (`booking.engine.effective_category`), statistics and the seeders of plain rows.
+    """
+    if category == Category.RESIDENT or verification != Verification.VERIFIED:
+        return Category.RESIDENT
+    if category == Category.ENTERPRISE and not organization_verified:
+        return Category.RESIDENT
+    return category
 
 
 class ResourceKind(StrEnum):

@@ -8,7 +8,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import UTCDateTime, db, enum_column, utcnow
-from models.enums import Category, Verification
+from models.enums import Category, Verification, effective_category
 from models.organizations import Organization
 
 
@@ -61,14 +61,14 @@ class User(UserMixin, db.Model):
 
     @property
     def effective_category(self) -> Category:
-        """Unverified students and enterprise members book as residents (DESIGN.md, "Who uses it")."""
-        if self.category == Category.RESIDENT:
-            return Category.RESIDENT
-        if self.verification != Verification.VERIFIED:
-            return Category.RESIDENT
-        if self.category == Category.ENTERPRISE and not (self.organization and self.organization.is_verified):
-            return Category.RESIDENT
-        return self.category
+        """Unverified students and enterprise members book as residents (models.enums.effective_category)."""
+        # Only an enterprise member's category depends on their organization: nobody else's is loaded.
+        organization_verified = (
+            self.category == Category.ENTERPRISE
+            and self.organization is not None
+            and self.organization.is_verified
+        )
+        return effective_category(self.category, self.verification, organization_verified)
 
     def can_manage(self, university_id: int | None) -> bool:
         return self.is_admin or (university_id is not None and self.manages_id == university_id)

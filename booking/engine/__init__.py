@@ -23,9 +23,9 @@ from booking.engine.bookability import (
     verdict,
 )
 from booking.engine.deadlines import cancel_deadline, checkin_window
-from booking.engine.evaluation import Decision, evaluate, evaluate_series
+from booking.engine.evaluation import Decision, evaluate, evaluate_series, requires_approval
 from booking.engine.hours import opening_intervals
-from booking.engine.occupancy import peak_occupancy
+from booking.engine.occupancy import blocked_span, peak_occupancy
 from booking.engine.quotas import period_window, quota_applies
 from booking.engine.recurrence import (
     InvalidRecurrence,
@@ -34,6 +34,13 @@ from booking.engine.recurrence import (
     SeriesTooLong,
     expand,
     occurrence_count,
+)
+from booking.engine.statuses import (
+    MOVABLE_STATUSES,
+    TRANSITIONS,
+    can_transition,
+    cancel_refusal,
+    move_refusal,
 )
 from booking.engine.types import (
     BookingRequest,
@@ -51,9 +58,12 @@ from booking.engine.types import (
     UsageItem,
 )
 from booking.engine.violations import N_, Violation, ViolationCode
+from models.enums import effective_category
 
 __all__ = [
+    "MOVABLE_STATUSES",
     "N_",
+    "TRANSITIONS",
     "BookingRequest",
     "CellState",
     "ClosureSpec",
@@ -81,19 +91,25 @@ __all__ = [
     "Violation",
     "ViolationCode",
     "WeekGrid",
+    "blocked_span",
+    "can_transition",
     "cancel_deadline",
+    "cancel_refusal",
     "checkin_window",
+    "effective_category",
     "evaluate",
     "evaluate_series",
     "expand",
     "is_free",
     "minimal_request",
+    "move_refusal",
     "next_free_slot",
     "occurrence_count",
     "opening_intervals",
     "peak_occupancy",
     "period_window",
     "quota_applies",
+    "requires_approval",
     "slot_verdict",
     "state_of",
     "verdict",

@@ -1,6 +1,6 @@
 """Rule evaluation: every rule and quota checked against a request, in the order DESIGN.md gives."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,7 +19,7 @@ from booking.engine.types import (
     UsageItem,
 )
 from booking.engine.violations import Violation
-from models.enums import Mode
+from models.enums import Category, Mode
 
 
 @dataclass(frozen=True)
@@ -78,10 +78,14 @@ def evaluate(
         found += _room(request, resource, existing, party_checked=not party)
         found += _duplicate(request, requester, existing)
         found += check_quotas(request, resource, requester, quotas, usage, now)
-    needs_person = (
-        requester.category in resource.policy.approval_categories or resource.mode is Mode.PLACEMENT
-    )
+    needs_person = requires_approval(requester.category, resource.policy.approval_categories, resource.mode)
     return Decision(tuple(found), requires_approval=needs_person)
+
+
+def requires_approval(category: Category, approval_categories: Collection[Category], mode: Mode) -> bool:
+    """Whether a person must approve a booking by someone of `category`: the policy asks it of that
+    category, or the facility is a placement (always decided by a person)."""
+    return category in approval_categories or mode == Mode.PLACEMENT
 
 
 def evaluate_series(

@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from booking import clock, credit_code
 from booking.mailbox import InvalidAddress, checked_email, normalize_email
 from booking.services import audit
+from booking.services.audit import AuditAction
 from booking.services.errors import Invalid
 from booking.services.transactions import lock_rows, write_transaction
 from models import Category, Organization, OrganizationKind, User, Verification, db
@@ -118,7 +119,7 @@ def _insert_account(
     db.session.add(user)
     db.session.flush()
     audit.record(
-        "account.registered",
+        AuditAction.ACCOUNT_REGISTERED,
         "user",
         user.id,
         actor_id=user.id,
@@ -195,7 +196,7 @@ def update_profile(
             setattr(user, name, value)
         if changed:
             audit.record(
-                "account.profile_updated",
+                AuditAction.ACCOUNT_PROFILE_UPDATED,
                 "user",
                 user.id,
                 actor_id=user.id,
@@ -221,7 +222,7 @@ def change_password(
         user.password_hash = new_hash
         user.session_version += 1  # every login issued before, on any device, ends
         audit.record(
-            "account.password_changed",
+            AuditAction.ACCOUNT_PASSWORD_CHANGED,
             "user",
             user_id,
             actor_id=user_id,
@@ -265,7 +266,7 @@ def create_admin(email: str, display_name: str, password: str, *, now: datetime 
             db.session.add(user)
             db.session.flush()
             audit.record(
-                "account.admin_created",
+                AuditAction.ACCOUNT_ADMIN_CREATED,
                 "user",
                 user.id,
                 actor_id=None,

@@ -11,16 +11,17 @@ for the rest.
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from booking import engine, notify
 from booking.engine.violations import N_, Violation
-from booking.services import audit, calendar, specs, waitlist
+from booking.services import calendar, specs, waitlist
+from booking.services.audit import AuditAction
 from booking.services.errors import NotFound, Refused
-from booking.services.lifecycle import transition
+from booking.services.lifecycle import change_status
 from booking.services.permissions import can_manage
 from booking.services.transactions import lock_rows, write_transaction
 from models import Booking, BookingStatus, Resource, Series, User, db
@@ -158,7 +159,9 @@ def verdicts_for(pending: Sequence[Booking], now: datetime) -> dict[int, Verdict
         return {}
     resources = {b.resource_id: b.resource for b in pending}
     start = min(b.start_at for b in pending)
-    end = max(b.end_at + timedelta(minutes=b.resource.policy.buffer_minutes) for b in pending)
+    end = max(
+        engine.blocked_span(b.start_at, b.end_at, specs.policy_spec(b.resource.policy)).end for b in pending
+    )
     resource_specs = specs.specs_with_closures(list(resources.values()), start, end)
     occupancy = specs.load_occupancy(list(resources), start, end)
     waiting = set(
@@ -340,21 +343,19 @@ def _load_fresh_resources(resource_ids: Collection[int]) -> None:
 
 
 def _record(manager: User, booking: Booking, *, approving: bool, note: str, now: datetime) -> None:
-    target = BookingStatus.CONFIRMED if approving else BookingStatus.REJECTED
-    transition(booking, target, at=now)
-    booking.decided_by_id = manager.id
-    booking.decided_at = now
-    booking.decision_note = note or None
-    audit.record(
-        "booking.approved" if approving else "booking.rejected",
-        "booking",
-        booking.id,
+    # The requesters are told once per series, after the whole batch (`_tell_requesters`).
+    change_status(
+        booking,
+        BookingStatus.CONFIRMED if approving else BookingStatus.REJECTED,
         actor_id=manager.id,
-        university_id=booking.resource.university_id,
+        action=AuditAction.BOOKING_APPROVED if approving else AuditAction.BOOKING_REJECTED,
         at=now,
         note=note,
         series=booking.series_id,
     )
+    booking.decided_by_id = manager.id
+    booking.decided_at = now
+    booking.decision_note = note or None
 
 
 def _tell_requesters(decided: list[Booking], *, approving: bool, note: str, now: datetime) -> None:

@@ -5,47 +5,47 @@ let the engine judge, write, audit. A refusal raises `Refused` with every violat
 writes nothing.
 """
 
-import secrets
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy.orm import joinedload, lazyload, selectinload
+from sqlalchemy.orm import lazyload, selectinload
 
 from booking import engine, notify
 from booking.engine.violations import N_, Violation
-from booking.services import audit, refusals, specs
+from booking.services import audit, calendar, refusals, specs, waitlist
+from booking.services.audit import AuditAction
+from booking.services.booking_writes import (
+    Booker,
+    Context,
+    Locked,
+    audit_created,
+    evaluate,
+    flush_or_taken,
+    load_context,
+    lock_for,
+    new_booking,
+    tell_confirmed,
+    tell_managers,
+)
 from booking.services.errors import NotFound, Refused
-from booking.services.lifecycle import transition
+from booking.services.lifecycle import change_status, transition
 from booking.services.permissions import can_see_booking
-from booking.services.transactions import lock_rows, write_transaction
+from booking.services.transactions import write_transaction
 from models import (
     ACTIVE_STATUSES,
+    AuditEvent,
     Booking,
     BookingStatus,
     Frequency,
-    Mode,
-    QuotaPeriod,
     Resource,
     Series,
     User,
     db,
 )
-
-_EXCLUSION_CONSTRAINT = "ex_booking_no_overlap"
-
-
-def slot_taken() -> Violation:
-    return Violation(
-        "conflict",
-        N_("Sorry, this time was just taken by someone else. Please choose another time."),
-        {},
-        overridable=False,
-    )
 
 
 @dataclass(frozen=True)
@@ -67,18 +67,8 @@ class SeriesResult:
     skipped: list[Occurrence]
 
 
-@dataclass(frozen=True)
-class _Context:
-    resource: Resource
-    spec: engine.ResourceSpec
-    requester: engine.RequesterSpec
-    existing: list[engine.Occupancy]
-    quotas: list[engine.QuotaSpec]
-    usage: list[engine.UsageItem]
-
-
 # Tags are for the catalog, and the hours are read by the engine only, from the facility read again under its
-# lock (`_lock_for`): both load only if something asks. Built once, like the statements below.
+# lock (`lock_for`): both load only if something asks. Built once, like the statements below.
 _RESOURCE = (
     sa.select(Resource)
     .where(Resource.id == sa.bindparam("resource_id"))
@@ -99,182 +89,6 @@ def get_bookable_resource(resource_id: int) -> Resource:
     if not resource.active:
         raise NotFound
     return resource
-
-
-# Everything the engine reads of a facility, read afresh: the policy (joined by default), the university and
-# the hours. The statements are built once (with their SQL cache keys): every booking request runs them,
-# and building them cost about as much CPU as running them.
-_FACILITY = (
-    sa.select(Resource)
-    .where(Resource.id == sa.bindparam("resource_id"))
-    .options(joinedload(Resource.university), joinedload(Resource.hours), lazyload(Resource.tags))
-    .execution_options(populate_existing=True)
-)
-_LOCKED_FACILITY = _FACILITY.with_for_update(of=Resource, key_share=True)
-_LOCKED_PERSON = (
-    sa.select(User)
-    .where(User.id == sa.bindparam("user_id"))
-    .with_for_update(key_share=True)
-    .execution_options(populate_existing=True)
-)
-
-
-def _load_context(
-    resource_id: int,
-    user: User,
-    span: engine.Interval,
-    now: datetime,
-    *,
-    resource: Resource | None = None,
-    excluding: int | None = None,
-) -> _Context:
-    """Everything the engine needs to judge requests for `user` on one facility within `span`.
-
-    `resource` is the facility as `_lock_for` just read it under its lock; without it, it is read here.
-    `excluding` names a booking being judged at another time (a move): it neither occupies the facility
-    nor counts toward its holder's quotas.
-    """
-    excluded = () if excluding is None else (excluding,)
-    if resource is None:
-        resource = db.session.execute(_FACILITY, {"resource_id": resource_id}).unique().scalar_one_or_none()
-    if resource is None:
-        raise NotFound
-    buffer = timedelta(minutes=resource.policy.buffer_minutes)
-    closures = specs.load_closures([resource], span.start, span.end + buffer).get(resource.id, [])
-    spec = specs.resource_spec(resource, closures)
-    existing = specs.load_occupancy(
-        [resource.id], span.start, span.end + buffer, exclude_booking_ids=excluded
-    ).get(resource.id, [])
-    requester = specs.requester_spec(user)
-    quotas = specs.load_quotas(resource.university_id)
-    # Usage is read only for the quotas that apply here; bookings not yet over only for an "at once" one.
-    applying = [q for q in quotas if engine.quota_applies(q, spec, requester)]
-    usage = (
-        specs.load_usage(
-            [user],
-            span,
-            now,
-            not_over=any(q.period is QuotaPeriod.ACTIVE for q in applying),
-            exclude_booking_ids=excluded,
-        )
-        if applying
-        else []
-    )
-    return _Context(
-        resource=resource,
-        spec=spec,
-        requester=requester,
-        existing=existing,
-        quotas=quotas,
-        usage=usage,
-    )
-
-
-@dataclass(frozen=True)
-class _Booker:
-    """Whose rows a booking transaction locks, noted before it begins: it starts by expiring every loaded
-    object, and reading `user.id` then would load the person again just to lock them."""
-
-    id: int
-    organization_id: int | None
-
-    @classmethod
-    def of(cls, user: User) -> "_Booker":
-        return cls(user.id, user.organization_id)
-
-
-class _Locked(NamedTuple):
-    """The person and the facility as read again under their locks."""
-
-    user: User
-    resource: Resource
-
-
-def _lock_for(booker: _Booker, resource_id: int) -> _Locked:
-    """Lock the person's organization, the person and the facility, in lock_rows' fixed order, and read
-    the person and the facility again now that their rows are ours (suspension, verification, policy
-    and hours may have changed meanwhile).
-
-    Each row is locked and read by one statement, the facility's with its policy, university and hours.
-    SQLite ignores FOR UPDATE: there BEGIN IMMEDIATE has already serialised the writers, and the
-    statements just read.
-    """
-    lock_rows(organization_ids=[booker.organization_id])
-    user = db.session.execute(_LOCKED_PERSON, {"user_id": booker.id}).scalar_one()
-    resource = (
-        db.session.execute(_LOCKED_FACILITY, {"resource_id": resource_id}).unique().scalar_one_or_none()
-    )
-    if resource is None:
-        raise NotFound
-    return _Locked(user, resource)
-
-
-def _evaluate(context: _Context, request: engine.BookingRequest, now: datetime) -> engine.Decision:
-    return engine.evaluate(
-        request, context.spec, context.requester, context.existing, context.quotas, context.usage, now
-    )
-
-
-def _new_booking(
-    context: _Context,
-    user: User,
-    request: engine.BookingRequest,
-    decision: engine.Decision,
-    *,
-    purpose: str,
-    now: datetime,
-    series: Series | None = None,
-    booked_by: User | None = None,
-    override_reason: str | None = None,
-    submission_key: str | None = None,
-) -> Booking:
-    resource = context.resource
-    policy = resource.policy
-    status = BookingStatus.PENDING if decision.requires_approval else BookingStatus.CONFIRMED
-    booking = Booking(
-        resource_id=resource.id,
-        user_id=user.id,
-        organization_id=user.organization_id,
-        series=series,
-        start_at=request.start,
-        end_at=request.end,
-        blocked_until=request.end + timedelta(minutes=policy.buffer_minutes),
-        exclusive=resource.mode == Mode.EXCLUSIVE,
-        party_size=request.party_size,
-        purpose=purpose,
-        status=status,
-        booked_by_id=booked_by.id if booked_by else None,
-        override_reason=override_reason,
-        checkin_code=f"{secrets.randbelow(10**6):06d}" if policy.checkin_required else None,
-        created_at=now,
-        updated_at=now,
-        submission_key=submission_key,
-    )
-    db.session.add(booking)
-    return booking
-
-
-def _flush_or_taken() -> None:
-    """Flush; PostgreSQL's exclusion constraint turns a lost race into the usual 'just taken' refusal."""
-    try:
-        db.session.flush()
-    except sa.exc.IntegrityError as exc:
-        if _EXCLUSION_CONSTRAINT in str(exc.orig):
-            raise Refused([slot_taken()]) from exc
-        raise
-
-
-def _audit_created(booking: Booking, actor: User, now: datetime, **details: object) -> None:
-    audit.record(
-        "booking.created",
-        "booking",
-        booking.id,
-        actor_id=actor.id,
-        university_id=booking.resource.university_id if booking.resource else None,
-        at=now,
-        status=booking.status.value,
-        **details,
-    )
 
 
 def request_booking(
@@ -320,23 +134,23 @@ def _request_booking(
     now: datetime,
 ) -> Booking:
     request = engine.BookingRequest(start, end, party_size)
-    booker = _Booker.of(user)
+    booker = Booker.of(user)
     with _sent_once(booker, submission_key) as first:
         with write_transaction() as fresh:
-            locked = _lock_for(booker, resource_id)
-            context = _load_context(
+            locked = lock_for(booker, resource_id)
+            context = load_context(
                 resource_id, user, engine.Interval(start, end), now, resource=locked.resource
             )
-            decision = _evaluate(context, request, now)
+            decision = evaluate(context, request, now)
             if not decision.ok:
                 raise Refused(decision.violations)
-            booking = _new_booking(
+            booking = new_booking(
                 context, user, request, decision, purpose=purpose, now=now, submission_key=submission_key
             )
-            _flush_or_taken()
-            _audit_created(booking, user, now)
+            flush_or_taken()
+            audit_created(booking, user, now)
             if booking.status == BookingStatus.PENDING:
-                _tell_managers(booking, user, now)
+                tell_managers(booking, user, now)
             else:
                 tell_confirmed(booking, now)
             # What the page reads next (the booking to redirect to, the person's language) is as committed.
@@ -360,7 +174,7 @@ class _FirstSend:
 
 
 @contextmanager
-def _sent_once(booker: _Booker, submission_key: str | None) -> Iterator[_FirstSend]:
+def _sent_once(booker: Booker, submission_key: str | None) -> Iterator[_FirstSend]:
     """Turn the refusal of a form sent again into the booking its first send made.
 
     A second send either finds the first one's booking in the way (the engine's `duplicate` rule, a
@@ -382,32 +196,6 @@ def _sent_once(booker: _Booker, submission_key: str | None) -> Iterator[_FirstSe
             raise
 
 
-def tell_confirmed(booking: Booking, now: datetime) -> None:
-    """The confirmation email, with the booking attached as an .ics file for the person's calendar."""
-    from booking.services import calendar
-
-    owner = db.session.get(User, booking.user_id)
-    notify.notify(
-        booking.user_id, "booking_confirmed", at=now, booking=booking, ics=calendar.invitation(booking, owner)
-    )
-
-
-def _tell_managers(booking: Booking, requester: User, now: datetime, *, dates: int = 1) -> None:
-    """Queue a 'request received' notification for every manager of the facility's university."""
-    manager_ids = db.session.scalars(
-        sa.select(User.id).where(User.manages_id == booking.resource.university_id, User.active.is_(True))
-    ).all()
-    for manager_id in manager_ids:
-        notify.notify(
-            manager_id,
-            "booking_requested",
-            at=now,
-            booking=booking,
-            person=requester.display_name,
-            dates=dates,
-        )
-
-
 def book_on_behalf(
     manager: User,
     user: User,
@@ -424,18 +212,18 @@ def book_on_behalf(
     if not reason.strip():
         raise Refused([_reason_required()])
     request = engine.BookingRequest(start, end, party_size)
-    booker = _Booker.of(user)
+    booker = Booker.of(user)
     with write_transaction():
-        locked = _lock_for(booker, resource_id)
-        context = _load_context(resource_id, user, engine.Interval(start, end), now, resource=locked.resource)
+        locked = lock_for(booker, resource_id)
+        context = load_context(resource_id, user, engine.Interval(start, end), now, resource=locked.resource)
         if not manager.can_manage(context.resource.university_id):
             raise NotFound
-        decision = _evaluate(context, request, now)
+        decision = evaluate(context, request, now)
         blocking = decision.blocking(override=True)
         if blocking:
             raise Refused(blocking)
         overridden = [v.code for v in decision.violations]
-        booking = _new_booking(
+        booking = new_booking(
             context,
             user,
             request,
@@ -445,8 +233,8 @@ def book_on_behalf(
             booked_by=manager,
             override_reason=reason.strip(),
         )
-        _flush_or_taken()
-        _audit_created(
+        flush_or_taken()
+        audit_created(
             booking, manager, now, on_behalf_of=user.id, reason=reason.strip(), overridden=overridden
         )
         _tell_booked_for(booking, manager, reason.strip(), now)
@@ -455,8 +243,6 @@ def book_on_behalf(
 
 def _tell_booked_for(booking: Booking, manager: User, reason: str, now: datetime) -> None:
     """The person a manager booked for hears of it (inbox and email), with the .ics for their calendar."""
-    from booking.services import calendar
-
     owner = db.session.get(User, booking.user_id)
     ics = calendar.invitation(booking, owner)
     notify.notify(
@@ -501,12 +287,12 @@ def preview_series(
     resource = get_resource(resource_id)
     intervals = expand_series(resource, rule, first_local_start, duration)
     span = engine.Interval(intervals[0].start, intervals[-1].end)
-    context = _load_context(resource_id, user, span, now)
+    context = load_context(resource_id, user, span, now)
     return _judge_series(context, intervals, party_size, now)
 
 
 def _judge_series(
-    context: _Context, intervals: list[engine.Interval], party_size: int, now: datetime
+    context: Context, intervals: list[engine.Interval], party_size: int, now: datetime
 ) -> list[Occurrence]:
     requests = [engine.BookingRequest(i.start, i.end, party_size) for i in intervals]
     decisions = engine.evaluate_series(
@@ -567,7 +353,7 @@ def _request_series(
 ) -> SeriesResult:
     resource = get_resource(resource_id)
     intervals = expand_series(resource, rule, first_local_start, duration)
-    booker = _Booker.of(user)
+    booker = Booker.of(user)
     with _sent_once(booker, submission_key) as first:
         return _book_series(
             user,
@@ -590,7 +376,7 @@ def _request_series(
 
 def _book_series(
     user: User,
-    booker: _Booker,
+    booker: Booker,
     resource_id: int,
     rule: engine.RecurrenceRule,
     first_local_start: datetime,
@@ -605,8 +391,8 @@ def _book_series(
 ) -> SeriesResult:
     span = engine.Interval(intervals[0].start, intervals[-1].end)
     with write_transaction():
-        locked = _lock_for(booker, resource_id)
-        context = _load_context(resource_id, user, span, now, resource=locked.resource)
+        locked = lock_for(booker, resource_id)
+        context = load_context(resource_id, user, span, now, resource=locked.resource)
         occurrences = _judge_series(context, intervals, party_size, now)
         refused = [o for o in occurrences if not o.ok]
         if len(refused) == len(occurrences) or (refused and not only_available):
@@ -625,7 +411,7 @@ def _book_series(
         )
         db.session.add(series)
         booked = [
-            _new_booking(
+            new_booking(
                 context,
                 user,
                 engine.BookingRequest(o.interval.start, o.interval.end, party_size),
@@ -637,16 +423,14 @@ def _book_series(
             )
             for n, o in enumerate(o for o in occurrences if o.ok)
         ]
-        _flush_or_taken()
+        flush_or_taken()
         for booking in booked:
-            _audit_created(booking, user, now, series=series.id)
+            audit_created(booking, user, now, series=series.id)
         pending = [b for b in booked if b.status == BookingStatus.PENDING]
         if pending:
-            _tell_managers(pending[0], user, now, dates=len(pending))
+            tell_managers(pending[0], user, now, dates=len(pending))
         confirmed = [b for b in booked if b.status == BookingStatus.CONFIRMED]
         if confirmed:
-            from booking.services import calendar
-
             notify.notify(
                 user.id,
                 "series_confirmed",
@@ -687,20 +471,13 @@ def _distinct(violations: Iterable[Violation]) -> list[Violation]:
 
 
 def cancel_deadline(booking: Booking) -> datetime:
-    return booking.start_at - timedelta(minutes=booking.resource.policy.cancel_deadline_minutes)
+    """The last instant the holder may cancel `booking` on their own (`engine.cancel_deadline`)."""
+    return engine.cancel_deadline(booking.start_at, specs.policy_spec(booking.resource.policy))
 
 
 def can_cancel(user: User, booking: Booking, now: datetime) -> bool:
     """Whether `user` may cancel `booking` now (the booking page shows the button only then)."""
-    if booking.status not in ACTIVE_STATUSES or booking.status == BookingStatus.CHECKED_IN:
-        return False
-    if user.can_manage(booking.resource.university_id):
-        return True
-    if booking.user_id != user.id:
-        return False
-    if booking.status == BookingStatus.PENDING:
-        return now < booking.start_at
-    return now <= cancel_deadline(booking)
+    return _cancel_refusal(user, booking, now) is None
 
 
 def later_in_series(booking: Booking) -> int:
@@ -757,8 +534,6 @@ def cancel(
     # The freed places go to the waitlist right after the commit, each promotion in its own transaction:
     # it must take its locks in the fixed order (person, then facility), which this transaction, already
     # holding the booking rows, cannot; and a promotion that fails must not undo the cancellation.
-    from booking.services import waitlist
-
     waitlist.promote_freed(cancelled, now=now)
     return cancelled
 
@@ -766,8 +541,6 @@ def cancel(
 def _tell_cancelled(holder: User, cancelled: list[Booking], now: datetime) -> None:
     """The holder's own cancellation, confirmed by email with a METHOD:CANCEL file, so that the events
     imported from earlier emails leave their calendar too."""
-    from booking.services import calendar
-
     first = min(cancelled, key=lambda b: b.start_at)
     many = {"dates": len(cancelled)} if len(cancelled) > 1 else {}
     notify.notify(
@@ -792,21 +565,17 @@ def record_cancellation(
     """Cancel one booking inside the caller's transaction: status, note, audit event, and (for someone
     else's booking) the `notice` that tells its holder why."""
     reason = reason.strip()
-    transition(booking, BookingStatus.CANCELLED, at=now)
     if notice is not None:
-        from booking.services import calendar
-
         booking.decision_note = reason[:500] or None
-        holder = db.session.get(User, booking.user_id)
-        cancel_file = calendar.invitation(booking, holder)
-        notify.notify(booking.user_id, notice, at=now, booking=booking, note=reason or "-", ics=cancel_file)
-    audit.record(
-        "booking.cancelled",
-        "booking",
-        booking.id,
+    change_status(
+        booking,
+        BookingStatus.CANCELLED,
         actor_id=actor.id,
-        university_id=booking.resource.university_id,
+        action=AuditAction.BOOKING_CANCELLED,
         at=now,
+        notice=notice,
+        notice_params={"note": reason or "-"},
+        with_invitation=True,
         by_manager=notice is not None,
         reason=reason,
         **details,
@@ -814,30 +583,20 @@ def record_cancellation(
 
 
 def _cancel_refusal(user: User, booking: Booking, now: datetime) -> Violation | None:
-    if can_cancel(user, booking, now):
-        return None
-    if booking.status not in ACTIVE_STATUSES or booking.status == BookingStatus.CHECKED_IN:
-        return Violation(
-            "not_cancellable", N_("This booking can no longer be cancelled."), {}, overridable=False
-        )
-    tz = engine.localtime.zone(booking.resource.timezone)
-    return Violation(
-        "cancel_deadline",
-        N_(
-            "Bookings here can be cancelled up to %(minutes)s minutes before the start; "
-            "the deadline was %(deadline)s."
-        ),
-        {
-            "minutes": booking.resource.policy.cancel_deadline_minutes,
-            "deadline": engine.localtime.to_local(cancel_deadline(booking), tz),
-        },
-        overridable=False,
+    resource = booking.resource
+    return engine.cancel_refusal(
+        booking.status,
+        booking.start_at,
+        specs.policy_spec(resource.policy),
+        now,
+        holder=booking.user_id == user.id,
+        manager=user.can_manage(resource.university_id),
+        timezone=resource.timezone,
     )
 
 
 # --- moving -----------------------------------------------------------------------------------------
 
-MOVABLE_STATUSES = frozenset({BookingStatus.PENDING, BookingStatus.CONFIRMED})
 _LOCKED_BOOKING = (
     sa.select(Booking)
     .where(Booking.id == sa.bindparam("booking_id"))
@@ -856,48 +615,21 @@ def can_move(user: User, booking: Booking, now: datetime) -> bool:
 def move_needs_approval(user: User, booking: Booking) -> bool:
     """Whether a new time chosen by `user` would wait for a manager's approval (the page says so first)."""
     resource = booking.resource
-    needs = resource.mode == Mode.PLACEMENT or booking.user.effective_category in resource.policy.approval
+    needs = engine.requires_approval(booking.user.effective_category, resource.policy.approval, resource.mode)
     return needs and not user.can_manage(resource.university_id)
 
 
 def move_refusal(user: User, booking: Booking, now: datetime) -> Violation | None:
-    """Why `user` may not move `booking` now, or None.
-
-    Moving gives up the old time as cancelling does, so it is at least as constrained: the holder must
-    be before the cancellation deadline; the facility's managers, who may cancel at any time, only
-    before the start. Placements (whole terms at a training base) are applied for again instead.
-    """
+    """Why `user` may not move `booking` now, or None (`engine.move_refusal`)."""
     resource = booking.resource
-    if resource.mode == Mode.PLACEMENT:
-        return Violation(
-            "placement_not_movable",
-            N_("A placement cannot be moved to other dates. Cancel the application and apply again."),
-            {},
-            overridable=False,
-        )
-    if booking.status not in MOVABLE_STATUSES:
-        return Violation("not_movable", N_("This booking can no longer be moved."), {}, overridable=False)
-    if now >= booking.start_at:
-        return Violation(
-            "move_started",
-            N_("This booking has already started, so it can no longer be moved."),
-            {},
-            overridable=False,
-        )
-    if user.can_manage(resource.university_id) or now <= cancel_deadline(booking):
-        return None
-    tz = engine.localtime.zone(resource.timezone)
-    return Violation(
-        "move_deadline",
-        N_(
-            "Like cancelling, moving a booking here is possible up to %(minutes)s minutes before the start; "
-            "the deadline was %(deadline)s."
-        ),
-        {
-            "minutes": resource.policy.cancel_deadline_minutes,
-            "deadline": engine.localtime.to_local(cancel_deadline(booking), tz),
-        },
-        overridable=False,
+    return engine.move_refusal(
+        resource.mode,
+        booking.status,
+        booking.start_at,
+        specs.policy_spec(resource.policy),
+        now,
+        manager=user.can_manage(resource.university_id),
+        timezone=resource.timezone,
     )
 
 
@@ -913,7 +645,7 @@ def move(actor: User, booking_id: int, start: datetime, end: datetime, *, now: d
         booking, locked = _lock_booking(actor, booking_id, lambda b: move_refusal(actor, b, now))
         resource = locked.resource
         request = engine.BookingRequest(start, end, booking.party_size)
-        context = _load_context(
+        context = load_context(
             resource.id,
             locked.user,
             engine.Interval(start, end),
@@ -921,20 +653,18 @@ def move(actor: User, booking_id: int, start: datetime, end: datetime, *, now: d
             resource=resource,
             excluding=booking.id,
         )
-        decision = _evaluate(context, request, now)
+        decision = evaluate(context, request, now)
         if not decision.ok:
             raise Refused(decision.violations)
         by_manager = actor.can_manage(resource.university_id)
         old = engine.Interval(booking.start_at, booking.end_at)
         freed_until = booking.blocked_until
         previous = _move_to(booking, request, decision, by_manager=by_manager, now=now)
-        _flush_or_taken()
+        flush_or_taken()
         _audit_moved(booking, actor, old, previous, now)
         _tell_moved(booking, locked.user, old.start, by_manager=by_manager, now=now)
         fresh += [booking, *locked]
     # The old time goes to the waitlist after the commit, in its own transactions (as after a cancel).
-    from booking.services import waitlist
-
     if freed_until > now:
         waitlist.promote(booking.resource_id, max(old.start, now), freed_until, now=now)
     return booking
@@ -959,7 +689,8 @@ def _move_to(
         target = BookingStatus.PENDING
     booking.start_at = request.start
     booking.end_at = request.end
-    booking.blocked_until = request.end + timedelta(minutes=booking.resource.policy.buffer_minutes)
+    policy = specs.policy_spec(booking.resource.policy)
+    booking.blocked_until = engine.blocked_span(request.start, request.end, policy).end
     booking.reminded_at = None  # the reminder is due again, before the new time
     if target == previous:
         booking.sequence += 1
@@ -977,7 +708,7 @@ def _audit_moved(
     booking: Booking, actor: User, old: engine.Interval, previous_status: BookingStatus, now: datetime
 ) -> None:
     audit.record(
-        "booking.moved",
+        AuditAction.BOOKING_MOVED,
         "booking",
         booking.id,
         actor_id=actor.id,
@@ -998,8 +729,6 @@ def _tell_moved(
     booking: Booking, holder: User, old_start: datetime, *, by_manager: bool, now: datetime
 ) -> None:
     """The holder gets the new time with the updated .ics; managers a request to decide, if it waits again."""
-    from booking.services import calendar
-
     tz = engine.localtime.zone(booking.resource.timezone)
     notify.notify(
         booking.user_id,
@@ -1011,7 +740,7 @@ def _tell_moved(
         pending=booking.status == BookingStatus.PENDING,
     )
     if booking.status == BookingStatus.PENDING and not by_manager:
-        _tell_managers(booking, holder, now)
+        tell_managers(booking, holder, now)
 
 
 # --- reading ----------------------------------------------------------------------------------------
@@ -1019,7 +748,7 @@ def _tell_moved(
 
 def _lock_booking(
     actor: User, booking_id: int, refuse: Callable[[Booking], Violation | None]
-) -> tuple[Booking, _Locked]:
+) -> tuple[Booking, Locked]:
     """A booking `actor` may see, locked for a change, with its holder and facility read under their locks.
 
     The holder's organization, the holder and the facility are locked first, in lock_rows' fixed order as a
@@ -1033,7 +762,7 @@ def _lock_booking(
     """
     booking = get_visible_booking(actor, booking_id)
     _raise_refusal(refuse(booking))
-    locked = _lock_for(_Booker.of(booking.user), booking.resource_id)
+    locked = lock_for(Booker.of(booking.user), booking.resource_id)
     booking = db.session.execute(_LOCKED_BOOKING, {"booking_id": booking_id}).scalar_one()
     _raise_refusal(refuse(booking))
     return booking, locked
@@ -1078,8 +807,6 @@ def my_bookings(user: User, show: str, now: datetime, *, page: int = 1) -> Pagin
 
 def history(booking: Booking) -> list:
     """The audit events of one booking, oldest first: its status history."""
-    from models import AuditEvent
-
     return list(
         db.session.scalars(
             sa.select(AuditEvent)

@@ -43,6 +43,7 @@ from booking.ics import (
     feed_file,
 )
 from booking.services import audit
+from booking.services.audit import AuditAction
 from booking.services.errors import Invalid, NotFound
 from booking.services.permissions import can_manage
 from booking.services.transactions import lock_rows, write_transaction
@@ -89,7 +90,7 @@ def reset_feed_token(user: User, *, now: datetime) -> str:
         first = user.feed_token_hash is None
         user.feed_token_hash = token_digest(token)
         audit.record(
-            "calendar.feed_created" if first else "calendar.feed_reset",
+            AuditAction.CALENDAR_FEED_CREATED if first else AuditAction.CALENDAR_FEED_RESET,
             "user",
             user.id,
             actor_id=user.id,
@@ -876,7 +877,7 @@ def import_closures(
         db.session.flush()
         for closure in created:
             audit.record(
-                "closure.created",
+                AuditAction.CLOSURE_CREATED,
                 "closure",
                 closure.id,
                 actor_id=user.id,

@@ -277,7 +277,8 @@ def _filtered(query: sa.Select[Any], filters: Filters) -> sa.Select[Any]:
     if filters.university_id is not None:
         query = query.where(Resource.university_id == filters.university_id)
     if filters.campus:
-        query = query.where(Resource.campus.ilike(_contains(filters.campus), escape="\\"))
+        # The reader's % and _ are literal characters, not wildcards.
+        query = query.where(Resource.campus.icontains(filters.campus, autoescape=True))
     if filters.min_capacity is not None:
         query = query.where(Resource.capacity >= filters.min_capacity)
     for tag in filters.tags:
@@ -288,12 +289,6 @@ def _filtered(query: sa.Select[Any], filters: Filters) -> sa.Select[Any]:
     if words:
         query = query.where(*text_search.matches(words, db.session.get_bind().dialect.name))
     return query
-
-
-def _contains(text: str) -> str:
-    # The reader's %, _ and \ are literal characters, not wildcards.
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def free_facility_ids(filters: Filters, window: FreeWindow, now: datetime) -> list[int]:
@@ -496,8 +491,10 @@ def _free_by_engine(doubtful: dict[int, sa.Row[Any]], window: FreeWindow) -> set
     occupancy: dict[int, list[engine.Occupancy]] = {}
     if crowded:
         start = min(intervals[r.id].start for r in crowded)
-        buffers = {r.id: timedelta(minutes=specs.policy_spec(r.policy).buffer_minutes) for r in crowded}
-        end = max(intervals[r.id].end + buffers[r.id] for r in crowded)
+        end = max(
+            engine.blocked_span(intervals[r.id].start, intervals[r.id].end, specs.policy_spec(r.policy)).end
+            for r in crowded
+        )
         occupancy = specs.load_occupancy([r.id for r in crowded], start, end)
     return {
         r.id

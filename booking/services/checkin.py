@@ -17,9 +17,10 @@ from sqlalchemy.orm import selectinload
 from booking import engine
 from booking.engine.localtime import day_start_utc, to_local, zone
 from booking.engine.violations import N_, Violation
-from booking.services import audit, specs
+from booking.services import specs
+from booking.services.audit import AuditAction
 from booking.services.errors import NotFound, Refused
-from booking.services.lifecycle import transition
+from booking.services.lifecycle import change_status
 from booking.services.permissions import can_manage
 from booking.services.transactions import write_transaction
 from models import Booking, BookingStatus, Organization, OrganizationKind, Resource, User, db
@@ -158,14 +159,12 @@ def check_in_by_manager(manager: User, booking_id: int, *, now: datetime) -> Boo
 
 
 def _record(booking: Booking, actor: User, now: datetime, *, by_manager: bool) -> None:
-    transition(booking, BookingStatus.CHECKED_IN, at=now)
     booking.checked_in_at = now
-    audit.record(
-        "booking.checked_in",
-        "booking",
-        booking.id,
+    change_status(
+        booking,
+        BookingStatus.CHECKED_IN,
         actor_id=actor.id,
-        university_id=booking.resource.university_id,
+        action=AuditAction.BOOKING_CHECKED_IN,
         at=now,
         by_manager=by_manager,
     )

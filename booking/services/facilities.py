@@ -20,12 +20,13 @@ from zoneinfo import available_timezones
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from booking import engine
 from booking.engine import PolicySpec
 from booking.engine.localtime import MIDNIGHT, to_utc, zone
 from booking.engine.violations import N_
 from booking.services import audit, bookings, specs, waitlist
+from booking.services.audit import AuditAction
 from booking.services.errors import Invalid, NotFound
-from booking.services.lifecycle import can_transition
 from booking.services.permissions import can_manage
 from booking.services.transactions import lock_rows, write_transaction
 from booking.text import text_problem
@@ -403,7 +404,7 @@ def create_facility(actor: User, university_id: int, draft: FacilityDraft, *, no
         db.session.add(resource)
         db.session.flush()
         audit.record(
-            "facility.created",
+            AuditAction.FACILITY_CREATED,
             "resource",
             resource.id,
             actor_id=actor.id,
@@ -428,7 +429,7 @@ def update_facility(actor: User, resource_id: int, draft: FacilityDraft, *, now:
             resource.calendar_updated_at = now
         if changes:
             audit.record(
-                "facility.updated",
+                AuditAction.FACILITY_UPDATED,
                 "resource",
                 resource.id,
                 actor_id=actor.id,
@@ -446,7 +447,7 @@ def set_active(actor: User, resource_id: int, active: bool, *, now: datetime) ->
         if resource.active != active:
             resource.active = active
             audit.record(
-                "facility.updated",
+                AuditAction.FACILITY_UPDATED,
                 "resource",
                 resource.id,
                 actor_id=actor.id,
@@ -474,7 +475,7 @@ def set_hours(actor: User, resource_id: int, hours: Hours, *, now: datetime) -> 
         ]
         db.session.flush()
         audit.record(
-            "hours.updated",
+            AuditAction.HOURS_UPDATED,
             "resource",
             resource.id,
             actor_id=actor.id,
@@ -513,7 +514,7 @@ def update_policy(actor: User, resource_id: int, draft: PolicyDraft, *, now: dat
                 setattr(policy, key, value)
         if changes:
             audit.record(
-                "policy.updated",
+                AuditAction.POLICY_UPDATED,
                 "resource",
                 resource.id,
                 actor_id=actor.id,
@@ -579,7 +580,7 @@ def add_quota(actor: User, draft: QuotaDraft, *, now: datetime) -> Quota:
         db.session.add(quota)
         db.session.flush()
         audit.record(
-            "quota.created",
+            AuditAction.QUOTA_CREATED,
             "quota",
             quota.id,
             actor_id=actor.id,
@@ -618,7 +619,7 @@ def update_quota(actor: User, quota_id: int, draft: QuotaDraft, *, now: datetime
                 setattr(quota, key, value)
         if changes:
             audit.record(
-                "quota.updated",
+                AuditAction.QUOTA_UPDATED,
                 "quota",
                 quota.id,
                 actor_id=actor.id,
@@ -644,7 +645,7 @@ def delete_quota(actor: User, quota_id: int, *, now: datetime) -> None:
             "max_hours": quota.max_hours,
         }
         audit.record(
-            "quota.deleted",
+            AuditAction.QUOTA_DELETED,
             "quota",
             quota.id,
             actor_id=actor.id,
@@ -707,7 +708,7 @@ def closure_overlaps(actor: User, draft: ClosureDraft) -> list[Booking]:
 
 
 def can_cancel_for_closure(booking: Booking) -> bool:
-    return can_transition(booking.status, BookingStatus.CANCELLED)
+    return engine.can_transition(booking.status, BookingStatus.CANCELLED)
 
 
 def add_closure(
@@ -771,7 +772,7 @@ def add_closure(
             cancelled.append(booking)
         kept = [b for b in covered.values() if b.status in ACTIVE_STATUSES]
         audit.record(
-            "closure.created",
+            AuditAction.CLOSURE_CREATED,
             "closure",
             closure.id,
             actor_id=actor.id,
@@ -811,7 +812,7 @@ def delete_closure(actor: User, closure_id: int, *, now: datetime) -> None:
         if closure is None or not can_manage(actor, closure):
             raise NotFound
         audit.record(
-            "closure.deleted",
+            AuditAction.CLOSURE_DELETED,
             "closure",
             closure.id,
             actor_id=actor.id,

@@ -8,9 +8,9 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from booking import notify
-from booking.services import audit, claims, waitlist
-from booking.services.lifecycle import transition
+from booking.services import claims, waitlist
+from booking.services.audit import AuditAction
+from booking.services.lifecycle import change_status
 from booking.services.transactions import write_transaction
 from models import Booking, BookingStatus, db
 
@@ -34,16 +34,14 @@ def expire_pending(now: datetime) -> int:
             booking = claims.claim(booking_id, {BookingStatus.PENDING})
             if booking is None or booking.start_at > now:
                 continue
-            transition(booking, BookingStatus.EXPIRED, at=now)
-            audit.record(
-                "booking.expired",
-                "booking",
-                booking.id,
+            change_status(
+                booking,
+                BookingStatus.EXPIRED,
                 actor_id=None,
-                university_id=booking.resource.university_id,
+                action=AuditAction.BOOKING_EXPIRED,
                 at=now,
+                notice="booking_expired",
             )
-            notify.notify(booking.user_id, "booking_expired", at=now, booking=booking)
         expired.append(booking)
     # A request held its place while it waited; whatever of it is still ahead is free now.
     waitlist.promote_freed(expired, now=now)
@@ -74,14 +72,8 @@ def complete_past(now: datetime) -> int:
                 continue
             if booking.status == BookingStatus.CONFIRMED and booking.checkin_code is not None:
                 continue
-            transition(booking, BookingStatus.COMPLETED, at=now)
-            audit.record(
-                "booking.completed",
-                "booking",
-                booking.id,
-                actor_id=None,
-                university_id=booking.resource.university_id,
-                at=now,
+            change_status(
+                booking, BookingStatus.COMPLETED, actor_id=None, action=AuditAction.BOOKING_COMPLETED, at=now
             )
         completed += 1
     return completed

@@ -1,21 +1,17 @@
-"""The booking status machine: the one place where a booking changes status (DESIGN.md, "statuses")."""
+"""Changing a booking's status: the one operation every service and job uses (DESIGN.md, "statuses").
 
+`change_status` applies a transition the engine allows (`booking.engine.statuses`), raises the iCalendar
+SEQUENCE, writes the audit event and queues the holder's notice, all in the caller's transaction: the
+notice's email leaves only after the commit (`booking.notify`), and nothing is told of a change rolled back.
+"""
+
+from collections.abc import Mapping
 from datetime import datetime
 
-from models import Booking, BookingStatus
-
-S = BookingStatus
-TRANSITIONS: dict[BookingStatus, frozenset[BookingStatus]] = {
-    S.PENDING: frozenset({S.CONFIRMED, S.REJECTED, S.CANCELLED, S.EXPIRED}),
-    # Back to pending: its holder moved it to a time that needs a manager's approval (bookings.move).
-    S.CONFIRMED: frozenset({S.PENDING, S.CHECKED_IN, S.CANCELLED, S.NO_SHOW, S.COMPLETED}),
-    S.CHECKED_IN: frozenset({S.COMPLETED}),
-    S.COMPLETED: frozenset(),
-    S.REJECTED: frozenset(),
-    S.CANCELLED: frozenset(),
-    S.EXPIRED: frozenset(),
-    S.NO_SHOW: frozenset(),
-}
+from booking import engine, notify
+from booking.services import audit, calendar
+from booking.services.audit import AuditAction
+from models import Booking, BookingStatus, User, db
 
 
 class IllegalTransition(Exception):
@@ -25,19 +21,51 @@ class IllegalTransition(Exception):
         self.target = target
 
 
-def can_transition(current: BookingStatus, target: BookingStatus) -> bool:
-    return target in TRANSITIONS[current]
-
-
 def transition(booking: Booking, target: BookingStatus, *, at: datetime) -> BookingStatus:
     """Move `booking` to `target`, or raise IllegalTransition; returns the previous status.
 
     Every change raises the iCalendar SEQUENCE so calendar clients pick it up.
     """
     previous = booking.status
-    if not can_transition(previous, target):
+    if not engine.can_transition(previous, target):
         raise IllegalTransition(booking, target)
     booking.status = target
     booking.sequence += 1
     booking.updated_at = at
+    return previous
+
+
+def change_status(
+    booking: Booking,
+    target: BookingStatus,
+    *,
+    actor_id: int | None,
+    action: AuditAction,
+    at: datetime,
+    notice: str | None = None,
+    notice_params: Mapping[str, object] | None = None,
+    with_invitation: bool = False,
+    **details: object,
+) -> BookingStatus:
+    """Move `booking` to `target`, audit it as `action` by `actor_id` (None: a scheduled job) with
+    `details`, and tell its holder with the `notice` kind, if one is given. Returns the previous status.
+
+    `with_invitation` attaches the booking's .ics as it now is (a CANCEL once it no longer holds its slot),
+    so the holder's calendar follows.
+    """
+    previous = transition(booking, target, at=at)
+    audit.record(
+        action,
+        "booking",
+        booking.id,
+        actor_id=actor_id,
+        university_id=booking.resource.university_id,
+        at=at,
+        **details,
+    )
+    if notice is not None:
+        ics = None
+        if with_invitation:
+            ics = calendar.invitation(booking, db.session.get_one(User, booking.user_id))
+        notify.notify(booking.user_id, notice, at=at, booking=booking, ics=ics, **(notice_params or {}))
     return previous

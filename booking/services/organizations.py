@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from booking.mailbox import normalize_email
 from booking.services import audit
+from booking.services.audit import AuditAction
 from booking.services.errors import Invalid, NotAllowed, NotFound
 from booking.services.permissions import Role, has_role
 from booking.services.transactions import lock_rows, write_transaction
@@ -81,7 +82,7 @@ def create_university(admin: User, *, name_zh: str, name_en: str, code: str, now
             db.session.add(university)
             db.session.flush()
             audit.record(
-                "university.created",
+                AuditAction.UNIVERSITY_CREATED,
                 "organization",
                 university.id,
                 actor_id=admin.id,
@@ -118,7 +119,7 @@ def update_university(
                 university.calendar_updated_at = now
             if changes:
                 audit.record(
-                    "university.updated",
+                    AuditAction.UNIVERSITY_UPDATED,
                     "organization",
                     university.id,
                     actor_id=admin.id,
@@ -172,7 +173,7 @@ def grant_manager(admin: User, *, email: str, university_id: int, now: datetime)
             )
         user.manages_id = university.id
         audit.record(
-            "manager.granted",
+            AuditAction.MANAGER_GRANTED,
             "user",
             user.id,
             actor_id=admin.id,
@@ -202,7 +203,7 @@ def revoke_manager(admin: User, user_id: int, *, now: datetime) -> User:
         university_id = user.manages_id
         user.manages_id = None
         audit.record(
-            "manager.revoked",
+            AuditAction.MANAGER_REVOKED,
             "user",
             user.id,
             actor_id=admin.id,

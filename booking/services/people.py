@@ -52,25 +52,20 @@ def in_scope(manager: User) -> sa.ColumnElement[bool]:
     )
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def search(manager: User, text: str, *, limit: int = 20) -> list[User]:
     """Active people in the manager's scope whose name or email contains `text` (any case)."""
     words = text.strip().lower()
     if len(words) < MIN_SEARCH:
         return []
-    pattern = _like(words)
     query = (
         sa.select(User)
         .where(
             User.active.is_(True),
             in_scope(manager),
+            # LIKE's wildcards in the text are literal characters (autoescape).
             sa.or_(
-                User.email.like(pattern, escape="\\"),
-                sa.func.lower(User.display_name).like(pattern, escape="\\"),
+                User.email.contains(words, autoescape=True),
+                sa.func.lower(User.display_name).contains(words, autoescape=True),
             ),
         )
         .options(selectinload(User.organization))

@@ -17,6 +17,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from booking.engine.violations import N_
 from booking.services import audit
+from booking.services.audit import AuditAction
 from booking.services.errors import Invalid
 from booking.services.facilities import lock_facility
 from booking.services.transactions import write_transaction
@@ -81,7 +82,7 @@ def set_photo(
             resource.photo_file = name
             resource.photo_alt_zh, resource.photo_alt_en = alt_zh, alt_en
             audit.record(
-                "facility.photo_changed",
+                AuditAction.FACILITY_PHOTO_CHANGED,
                 "resource",
                 resource.id,
                 actor_id=actor.id,

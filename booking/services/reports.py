@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from booking.engine import measures
 from booking.engine.localtime import to_local, zone
 from booking.services import audit
+from booking.services.audit import AuditAction
 from booking.services.errors import Invalid, NotFound
 from booking.services.transactions import write_transaction
 from models import (
@@ -511,7 +512,7 @@ def set_target(actor: User, university_id: int, percent: int | None, *, now: dat
             target.percent = percent
             target.updated_at = now
         audit.record(
-            "openness_target.set",
+            AuditAction.OPENNESS_TARGET_SET,
             "organization",
             university_id,
             actor_id=actor.id,

@@ -11,7 +11,7 @@ import functools
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
@@ -35,7 +35,6 @@ from models import (
     ResourceKind,
     User,
     UTCDateTime,
-    Verification,
     WaitlistEntry,
     WaitlistStatus,
     db,
@@ -202,9 +201,8 @@ def _measure(due: dict[int, list[date]], now: datetime) -> list[dict[str, Any]]:
         )
     ):
         if row.resource_id in facilities:
-            category = _effective_category(
-                row.category, row.verification, row.kind, row.organization_verified
-            )
+            organization_verified = row.kind == OrganizationKind.UNIVERSITY or bool(row.organization_verified)
+            category = engine.effective_category(row.category, row.verification, organization_verified)
             bookings[row.resource_id].append(
                 _Booked(
                     row.start_at,
@@ -259,20 +257,6 @@ class _Booked(NamedTuple):
     category: Category
     created_at: datetime
     decided_at: datetime | None
-
-
-@functools.cache
-def _effective_category(
-    category: Category, verification: Verification, organization_kind: OrganizationKind | None, verified: bool
-) -> Category:
-    """The booker's category as User.effective_category has it, from plain columns: the rule stays the
-    model's, asked once per combination of a transient User."""
-    organization = None
-    if organization_kind is not None:
-        organization = Organization(
-            kind=organization_kind, verified_at=datetime.min.replace(tzinfo=UTC) if verified else None
-        )
-    return User(category=category, verification=verification, organization=organization).effective_category
 
 
 def _closures(

@@ -24,13 +24,14 @@ from booking import engine, notify
 from booking.engine.localtime import to_local, zone
 from booking.engine.violations import N_, Violation
 from booking.services import audit, claims, specs, waitlist
+from booking.services.audit import AuditAction
 from booking.services.errors import NotFound, Refused
-from booking.services.lifecycle import transition
+from booking.services.lifecycle import change_status
 from booking.services.transactions import lock_rows, write_transaction
 from models import AuditEvent, Booking, BookingStatus, Resource, User, db
 
-SUSPENDED = "user.suspended"
-LIFTED = "user.suspension_lifted"
+SUSPENDED = AuditAction.USER_SUSPENDED
+LIFTED = AuditAction.USER_SUSPENSION_LIFTED
 BATCH = 500
 
 
@@ -87,16 +88,14 @@ def mark_no_shows(now: datetime, *, rules: StrikeRules | None = None) -> int:
             booking = claims.claim(booking_id, {BookingStatus.CONFIRMED})
             if booking is None or booking.checkin_code is None or checkin_closes(booking) > now:
                 continue
-            transition(booking, BookingStatus.NO_SHOW, at=now)
-            audit.record(
-                "booking.no_show",
-                "booking",
-                booking.id,
+            change_status(
+                booking,
+                BookingStatus.NO_SHOW,
                 actor_id=None,
-                university_id=booking.resource.university_id,
+                action=AuditAction.BOOKING_NO_SHOW,
                 at=now,
+                notice="booking_no_show",
             )
-            notify.notify(booking.user_id, "booking_no_show", at=now, booking=booking)
             db.session.flush()
             _count_strikes(booking, now, rules)
         marked.append(booking)

@@ -92,7 +92,7 @@ def lock_rows(
     locked ones. A foreign key check takes FOR KEY SHARE on the referenced row, which FOR UPDATE blocks:
     a check-in holding its booking and writing an audit event that references the university would wait
     for a move holding the university, which waits for the booking, a deadlock. The same mode is used
-    wherever these rows are locked (`bookings._LOCKED_PERSON`, `_LOCKED_FACILITY`).
+    wherever these rows are locked (`booking_writes._LOCKED_PERSON`, `_LOCKED_FACILITY`).
     """
     if db.session.get_bind().dialect.name != "postgresql":
         return

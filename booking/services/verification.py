@@ -15,6 +15,7 @@ from flask_sqlalchemy.pagination import Pagination
 
 from booking import notify
 from booking.services import audit
+from booking.services.audit import AuditAction
 from booking.services.errors import Invalid, NotAllowed, NotFound
 from booking.services.permissions import Role, has_role
 from booking.services.transactions import lock_rows, write_transaction
@@ -23,12 +24,6 @@ from models import Category, Organization, OrganizationKind, User, Verification,
 STUDENT_FILTERS = ("pending", "verified", "rejected", "all")
 ENTERPRISE_FILTERS = ("pending", "verified", "rejected", "all")
 PER_PAGE = 30
-
-
-def like(text: str) -> str:
-    """A LIKE pattern matching `text` anywhere, with LIKE's wildcards taken literally (escape '\\')."""
-    escaped = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def _reason(reason: str) -> str:
@@ -51,12 +46,13 @@ def students(manager: User, *, status: str = "pending", query: str = "", page: i
     if status in {"pending", "verified", "rejected"}:
         select = select.where(User.verification == Verification(status))
     if query.strip():
-        pattern = like(query)
+        # LIKE's wildcards in the query are literal characters (autoescape).
+        text = query.strip().lower()
         select = select.where(
             sa.or_(
-                sa.func.lower(User.display_name).like(pattern, escape="\\"),
-                User.email.like(pattern, escape="\\"),
-                sa.func.lower(User.student_number).like(pattern, escape="\\"),
+                sa.func.lower(User.display_name).contains(text, autoescape=True),
+                User.email.contains(text, autoescape=True),
+                sa.func.lower(User.student_number).contains(text, autoescape=True),
             )
         )
     select = select.order_by(User.created_at, User.id)
@@ -86,7 +82,7 @@ def verify_student(manager: User, user_id: int, *, now: datetime) -> User:
         person.verification = Verification.VERIFIED
         person.verified_at = now
         audit.record(
-            "account.verified",
+            AuditAction.ACCOUNT_VERIFIED,
             "user",
             person.id,
             actor_id=manager.id,
@@ -107,7 +103,7 @@ def reject_student(manager: User, user_id: int, *, reason: str, now: datetime) -
         person.verification = Verification.REJECTED
         person.verified_at = None
         audit.record(
-            "account.rejected",
+            AuditAction.ACCOUNT_REJECTED,
             "user",
             person.id,
             actor_id=manager.id,
@@ -157,12 +153,12 @@ def enterprises(
     elif status == "rejected":
         select = select.where(Organization.verified_at.is_(None), ~_pending_member())
     if query.strip():
-        pattern = like(query)
+        text = query.strip().lower()
         select = select.where(
             sa.or_(
-                sa.func.lower(Organization.name_zh).like(pattern, escape="\\"),
-                sa.func.lower(Organization.name_en).like(pattern, escape="\\"),
-                sa.func.lower(Organization.code).like(pattern, escape="\\"),
+                sa.func.lower(Organization.name_zh).contains(text, autoescape=True),
+                sa.func.lower(Organization.name_en).contains(text, autoescape=True),
+                sa.func.lower(Organization.code).contains(text, autoescape=True),
             )
         )
     select = select.order_by(Organization.created_at, Organization.id)
@@ -231,7 +227,7 @@ def verify_enterprise(admin: User, organization_id: int, *, now: datetime) -> li
             member.verified_at = now
             notify.notify(member.id, "account_verified", at=now, category=notify.category_param("enterprise"))
         audit.record(
-            "organization.verified",
+            AuditAction.ORGANIZATION_VERIFIED,
             "organization",
             organization.id,
             actor_id=admin.id,
@@ -257,7 +253,7 @@ def reject_enterprise(admin: User, organization_id: int, *, reason: str, now: da
             member.verified_at = None
             notify.notify(member.id, "account_rejected", at=now, note=reason)
         audit.record(
-            "organization.rejected",
+            AuditAction.ORGANIZATION_REJECTED,
             "organization",
             organization.id,
             actor_id=admin.id,

@@ -18,17 +18,8 @@ from sqlalchemy.orm import selectinload
 
 from booking import engine, notify
 from booking.engine.violations import N_, Violation
-from booking.services import audit
-from booking.services.bookings import (
-    _audit_created,
-    _Booker,
-    _evaluate,
-    _flush_or_taken,
-    _load_context,
-    _lock_for,
-    _new_booking,
-    _tell_managers,
-)
+from booking.services import audit, booking_writes
+from booking.services.audit import AuditAction
 from booking.services.errors import NotFound, Refused
 from booking.services.transactions import write_transaction
 from models import Booking, BookingStatus, Policy, User, WaitlistEntry, WaitlistStatus, db
@@ -93,9 +84,9 @@ def join(
     the entry already there.
     """
     request = engine.BookingRequest(start, end, party_size)
-    booker = _Booker.of(user)
+    booker = booking_writes.Booker.of(user)
     with write_transaction():
-        resource = _lock_for(booker, resource_id).resource
+        resource = booking_writes.lock_for(booker, resource_id).resource
         existing = db.session.scalars(
             sa.select(WaitlistEntry).where(
                 WaitlistEntry.user_id == user.id,
@@ -107,8 +98,10 @@ def join(
         ).first()
         if existing is not None:
             return existing
-        context = _load_context(resource_id, user, engine.Interval(start, end), now, resource=resource)
-        decision = _evaluate(context, request, now)
+        context = booking_writes.load_context(
+            resource_id, user, engine.Interval(start, end), now, resource=resource
+        )
+        decision = booking_writes.evaluate(context, request, now)
         if decision.ok:
             raise Refused([slot_free()])
         others = [v for v in decision.violations if v.code not in ROOM_CODES]
@@ -128,7 +121,7 @@ def join(
         )
         db.session.add(entry)
         db.session.flush()
-        _audit(entry, "waitlist.joined", actor_id=user.id, at=now)
+        _audit(entry, AuditAction.WAITLIST_JOINED, actor_id=user.id, at=now)
     return entry
 
 
@@ -162,7 +155,7 @@ def leave(user: User, entry_id: int, *, now: datetime) -> WaitlistEntry:
         if left != 1:
             raise Refused([not_waiting()])
         db.session.refresh(entry)
-        _audit(entry, "waitlist.left", actor_id=user.id, at=now)
+        _audit(entry, AuditAction.WAITLIST_LEFT, actor_id=user.id, at=now)
     return entry
 
 
@@ -243,12 +236,13 @@ def _promote_one(entry_id: int, now: datetime) -> Booking | None:
     request = engine.BookingRequest(entry.start_at, entry.end_at, entry.party_size)
     span = engine.Interval(entry.start_at, entry.end_at)
     # A look without locks first: most entries are still blocked, and they need no write transaction.
-    if not _evaluate(_load_context(resource_id, user, span, now), request, now).ok:
+    unlocked = booking_writes.load_context(resource_id, user, span, now)
+    if not booking_writes.evaluate(unlocked, request, now).ok:
         return None
-    booker = _Booker.of(user)
+    booker = booking_writes.Booker.of(user)
     try:
         with write_transaction():
-            resource = _lock_for(booker, resource_id).resource
+            resource = booking_writes.lock_for(booker, resource_id).resource
             entry = db.session.scalars(
                 sa.select(WaitlistEntry)
                 .where(WaitlistEntry.id == entry_id, WaitlistEntry.status == WaitlistStatus.WAITING)
@@ -257,26 +251,28 @@ def _promote_one(entry_id: int, now: datetime) -> Booking | None:
             ).one_or_none()
             if entry is None:  # promoted or left meanwhile
                 return None
-            context = _load_context(resource_id, user, span, now, resource=resource)
-            decision = _evaluate(context, request, now)
+            context = booking_writes.load_context(resource_id, user, span, now, resource=resource)
+            decision = booking_writes.evaluate(context, request, now)
             if not decision.ok:
                 return None
-            booking = _new_booking(context, user, request, decision, purpose=entry.purpose, now=now)
-            _flush_or_taken()
+            booking = booking_writes.new_booking(
+                context, user, request, decision, purpose=entry.purpose, now=now
+            )
+            booking_writes.flush_or_taken()
             entry.status = WaitlistStatus.PROMOTED
             entry.booking_id = booking.id
-            _audit_created(booking, user, now, waitlist_entry=entry.id)
-            _audit(entry, "waitlist.promoted", actor_id=None, at=now)
+            booking_writes.audit_created(booking, user, now, waitlist_entry=entry.id)
+            _audit(entry, AuditAction.WAITLIST_PROMOTED, actor_id=None, at=now)
             notify.notify(user.id, "waitlist_promoted", at=now, booking=booking)
             if booking.status == BookingStatus.PENDING:
-                _tell_managers(booking, user, now)
+                booking_writes.tell_managers(booking, user, now)
     except Refused:
         # Lost the slot to a concurrent booking at the last moment (PostgreSQL's exclusion constraint).
         return None
     return booking
 
 
-def _audit(entry: WaitlistEntry, action: str, *, actor_id: int | None, at: datetime) -> None:
+def _audit(entry: WaitlistEntry, action: AuditAction, *, actor_id: int | None, at: datetime) -> None:
     audit.record(
         action,
         "waitlist_entry",
