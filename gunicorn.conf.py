@@ -1,4 +1,4 @@
-"""gunicorn settings for Campus–City Booking: `gunicorn -c gunicorn.conf.py 'booking:create_app()'`.
+"""gunicorn settings for Campus–City Booking: `gunicorn -c gunicorn.conf.py 'booking.app:create_app()'`.
 
 The access log goes to standard output, one line per request, with the token of every calendar feed path
 replaced by "[redacted].ics" (the error log too):

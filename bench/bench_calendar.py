@@ -30,7 +30,8 @@ sys.path.insert(0, str(ROOT))
 import sqlalchemy as sa  # noqa: E402
 from icalendar import Calendar, Event, vCalAddress  # noqa: E402
 
-from booking import create_app, ics  # noqa: E402
+from booking import ics  # noqa: E402
+from booking.app import create_app  # noqa: E402
 from booking.config import TestingConfig  # noqa: E402
 from booking.services import calendar as feeds  # noqa: E402
 from models import (  # noqa: E402

@@ -14,9 +14,9 @@ from werkzeug.exceptions import Forbidden as werkzeug_forbidden
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import NotFound as werkzeug_not_found
 
-from booking import visitor_locale
 from booking.database import end_session
 from booking.extensions import limiter, login_manager
+from booking.locales import visitor_locale
 from booking.services.errors import NotAllowed, NotFound
 from models import db
 

@@ -79,7 +79,7 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """gunicorn serving `booking:create_app()` on 127.0.0.1 with `workers` sync workers."""
+    """gunicorn serving `booking.app:create_app()` on 127.0.0.1 with `workers` sync workers."""
 
     def __init__(
         self,
@@ -124,7 +124,7 @@ class LiveServer:
             "--timeout", "60",
             "--graceful-timeout", "5",
             "--log-level", "warning",
-            "booking:create_app()",
+            "booking.app:create_app()",
         ]  # fmt: skip
         with self.log_path.open("ab") as log:
             # A session of its own, so stop() can end the master and its workers together.
