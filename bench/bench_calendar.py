@@ -216,7 +216,7 @@ def bench(label: str, url: str) -> bool:
             assembled_times.append(wall)
             assembled_cpu.append(cpu)
         # Its slow runs are the interpreter's full garbage collections of the whole heap (every few
-        # requests, tens of ms): measured again with the heap frozen, as gunicorn.conf.py's workers run.
+        # requests, tens of ms): measured again with the heap frozen, as the gunicorn workers run.
         gc.freeze()
         frozen = [timed(assembled)[:2] for _ in range(ASSEMBLED_RUNS)]
         gc.unfreeze()

@@ -125,7 +125,7 @@ def live_server(chromium_present: None, tmp_path_factory: pytest.TempPathFactory
     environment = _server_environment(f"sqlite:///{database}", base_url)
     log = ARTIFACTS / "server.log"
     flask = [sys.executable, "-m", "flask", "--app", "booking.app"]
-    gunicorn = [sys.executable, "-m", "gunicorn", "--config", str(ROOT / "gunicorn.conf.py")]
+    gunicorn = [sys.executable, "-m", "gunicorn", "--config", "python:booking.gunicorn_config"]
     gunicorn += ["--workers", "2", "--log-level", "warning"]
     with log.open("ab") as out:
         for command in (["db", "upgrade"], ["seed-demo"]):
