@@ -47,7 +47,8 @@ setup(
     ],
     package_dir=SHIPPED,
     package_data={
-        "booking": ["translations/*/LC_MESSAGES/*.po", "demo_data/*.toml"],
+        "booking": ["translations/*/LC_MESSAGES/*.po"],
+        "booking.demo_data": ["*.toml"],
         "booking.templates": ["**/*.html", "**/*.txt"],
         "booking.static": ["**/*"],
         "booking.migrations": ["README", "alembic.ini", "script.py.mako", "versions/*.py"],
