@@ -1,5 +1,6 @@
 """Demo data for `flask seed-demo`: Jiaozuo's universities, their shared facilities, enterprises and accounts.
 
+What is seeded is data, in booking/demo_data/*.toml (read by booking.demo_data); this module writes it.
 Seeding is idempotent and one transaction. Rows are matched by natural keys (organization code, user email,
 facility (university, English name), closure (university, facility, reason), quota (university, category,
 kind, facility, scope, period)); what exists is left as it is, so a manager's later edits survive a re-seed.

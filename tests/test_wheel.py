@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from booking import demo_data
 from booking.jobs import JOBS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -130,15 +131,21 @@ def served(installed: Path, environment: dict[str, str]) -> Iterator[str]:
         server.wait(timeout=20)
 
 
+PROBE = "import booking.app, booking.demo_data as d; print(booking.app.__file__); print(len(d.FACILITIES))"
+
+
 @pytest.mark.slow
-def test_the_installed_package_is_the_one_that_runs(installed: Path, environment: dict[str, str]) -> None:
-    where = _run(
-        [str(installed / "python"), "-c", "import booking.app; print(booking.app.__file__)"],
+def test_the_installed_package_is_the_one_that_runs_and_has_its_demo_data(
+    installed: Path, environment: dict[str, str]
+) -> None:
+    where, facilities = _run(
+        [str(installed / "python"), "-c", PROBE],
         cwd=Path(environment["INSTANCE_PATH"]).parent,
         env=environment,
-    )
+    ).split()
     assert "site-packages" in where
     assert str(ROOT) not in where
+    assert int(facilities) == len(demo_data.FACILITIES)
 
 
 @pytest.mark.slow
