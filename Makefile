@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-FLASK := $(BIN)/flask --app booking
+FLASK := $(BIN)/flask --app booking.app
 HOST ?= 127.0.0.1
 PORT ?= 5000
 # Links in emails, .ics files, feeds and QR codes point at the server `make run` starts, unless set.

@@ -30,7 +30,8 @@ sys.path.insert(0, str(ROOT))
 import sqlalchemy as sa  # noqa: E402
 from icalendar import Calendar, Event, vCalAddress  # noqa: E402
 
-from booking import create_app, ics  # noqa: E402
+from booking import ics  # noqa: E402
+from booking.app import create_app  # noqa: E402
 from booking.config import TestingConfig  # noqa: E402
 from booking.services import calendar as feeds  # noqa: E402
 from models import (  # noqa: E402
@@ -215,7 +216,7 @@ def bench(label: str, url: str) -> bool:
             assembled_times.append(wall)
             assembled_cpu.append(cpu)
         # Its slow runs are the interpreter's full garbage collections of the whole heap (every few
-        # requests, tens of ms): measured again with the heap frozen, as gunicorn.conf.py's workers run.
+        # requests, tens of ms): measured again with the heap frozen, as the gunicorn workers run.
         gc.freeze()
         frozen = [timed(assembled)[:2] for _ in range(ASSEMBLED_RUNS)]
         gc.unfreeze()

@@ -188,7 +188,7 @@ def table(results: dict[str, Any]) -> str:
         f"{meta.get('load_after')} after (1/5/15 min; other work on the machine counts too)",
         f"server: gunicorn, {meta.get('workers')} sync workers, production settings; load generator: "
         "bench/loadgen.py (asyncio + httpx) in its own process on the same machine",
-        f"dataset: {meta.get('facilities')} facilities, {meta.get('users')} people (booking/scale.py); "
+        f"dataset: {meta.get('facilities')} facilities, {meta.get('users')} people (scale/); "
         f"throughput runs {meta.get('duration')} s each; latencies over {meta.get('latency_requests')} "
         "sequential requests",
     ]

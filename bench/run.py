@@ -1,7 +1,7 @@
 """`make bench`: the platform under gunicorn on PostgreSQL and SQLite, driven by bench/loadgen.py; one table.
 
 For each database (PostgreSQL when TEST_POSTGRES_URL names a server; SQLite always), in a temporary
-database: seed the scale dataset at the smallest tier (booking/scale.py), add 32 booking clients and a
+database: seed the scale dataset at the smallest tier (scale/), add 32 booking clients and a
 feed owner (bench/workload.py), start gunicorn with the production settings, then per tier (regenerating
 the bookings in bulk) time the free-between search and a week grid; at the largest tier, the trivial
 endpoint and booking creation at 1, 8 and 32 clients, the 5,000-event calendar feed, one tick of each
@@ -36,8 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import report, workload  # noqa: E402
-from booking.scale import ScaleResult, seed_bookings, seed_scale  # noqa: E402
 from models import db  # noqa: E402
+from scale import ScaleResult, seed_bookings, seed_scale  # noqa: E402
 from tests.conftest import make_app  # noqa: E402
 from tests.load.live_server import LiveServer, fresh_database, peak_rss_kib  # noqa: E402
 

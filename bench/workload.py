@@ -18,7 +18,6 @@ import sqlalchemy as sa
 from flask import current_app
 from werkzeug.security import generate_password_hash
 
-from booking.scale import PASSWORD_HASH_METHOD
 from models import (
     Booking,
     BookingStatus,
@@ -32,6 +31,7 @@ from models import (
     User,
     db,
 )
+from scale import PASSWORD_HASH_METHOD
 
 PASSWORD = "bench-password-2026"
 ALL_DAY = [(weekday, time(0), time(0)) for weekday in range(7)]

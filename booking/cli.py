@@ -33,10 +33,9 @@ def register_commands(app: Flask) -> None:
         for login in result.logins:
             click.echo(f"  {login.role:<22} {login.email:<36} {login.password}")
 
-    from booking import scale_cli, scheduler_cli
+    from booking import scheduler_cli
 
     scheduler_cli.register(app)
-    scale_cli.register(app)
 
     @app.cli.command("statistics-backfill")
     @click.option(

@@ -5,8 +5,14 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-INSTANCE = ROOT / "instance"
+PACKAGE = Path(__file__).resolve().parent
+
+
+def shipped(folder: str) -> Path:
+    """A folder the app ships (templates, static, migrations): inside the package once installed from the
+    wheel (pyproject.toml maps them there), beside it in a source checkout."""
+    installed = PACKAGE / folder
+    return installed if installed.is_dir() else PACKAGE.parent / folder
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -16,10 +22,10 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _development_secret_key() -> str:
-    """Generate a key once into instance/ so sessions survive restarts in development."""
-    INSTANCE.mkdir(exist_ok=True)
-    path = INSTANCE / "secret_key"
+def instance_secret_key(instance: Path) -> str:
+    """The key in <instance>/secret_key, made the first time, so sessions survive restarts in development."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
     if not path.exists():
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
@@ -28,7 +34,8 @@ def _development_secret_key() -> str:
 
 class Config:
     ENV_NAME = "base"
-    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'booking.sqlite3'}")
+    # Unset: instance/booking.sqlite3 (the factory fills in the instance folder's path).
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
     BABEL_DEFAULT_LOCALE = os.environ.get("DEFAULT_LOCALE", "zh_CN")
@@ -71,7 +78,7 @@ class Config:
     # The largest request body (the .ics import takes up to 1 MB, a facility photo up to PHOTO_MAX_BYTES).
     MAX_CONTENT_LENGTH = 6 * 1024 * 1024
     # Facility photos: stored outside the web root; several web servers must share this directory.
-    PHOTO_DIR = os.environ.get("PHOTO_DIR", str(INSTANCE / "photos"))
+    PHOTO_DIR = os.environ.get("PHOTO_DIR")  # unset: instance/photos
     PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_BYTES", str(5 * 1024 * 1024)))
     # Mail: development prints to the console.
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
@@ -110,7 +117,8 @@ class DevelopmentConfig(Config):
     ENV_NAME = "development"
     # Without a BASE_URL, links in emails, .ics files, feeds and QR codes use the port `flask run` serves.
     BASE_URL_FROM_SERVER = "BASE_URL" not in os.environ
-    SECRET_KEY = os.environ.get("SECRET_KEY") or _development_secret_key()
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    GENERATE_SECRET_KEY = True  # without SECRET_KEY: one kept in instance/secret_key
     SCHEDULER_IN_PROCESS = _bool("SCHEDULER_IN_PROCESS", True)
 
 

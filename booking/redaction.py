@@ -1,7 +1,7 @@
 """Secrets kept out of log lines: the token in calendar feed and CalDAV paths becomes "[redacted]".
 
 Used by the app's own loggers (werkzeug's request lines, "Exception on /calendar/..." errors) and by
-gunicorn's access and error logs (gunicorn.conf.py), so no log line we write holds a feed token.
+gunicorn's access and error logs (booking/gunicorn_config.py), so no log line we write holds a feed token.
 """
 
 import logging

@@ -1,4 +1,4 @@
-"""The `flask --app booking scheduler` command: the one process that runs the scheduled jobs."""
+"""The `flask --app booking.app scheduler` command: the one process that runs the scheduled jobs."""
 
 import click
 from flask import Flask, current_app

@@ -16,7 +16,7 @@ from flask import Flask, g, request_started
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 
-from booking import create_app
+from booking.app import create_app
 from booking.config import TestingConfig
 from models import User, db
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from booking import create_app
+from booking.app import create_app
 from booking.config import ProductionConfig
 from tests.conftest import make_app
 

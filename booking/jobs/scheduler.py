@@ -1,6 +1,6 @@
 """Running the jobs with APScheduler: the one scheduler process, or in-process for development.
 
-Production runs exactly one `flask --app booking scheduler` beside any number of web workers, which never
+Production runs exactly one `flask --app booking.app scheduler` beside any number of web workers, which never
 start a scheduler. Every job claims its rows, so a second scheduler started by mistake sends nothing twice;
 it only wastes work. Development (`make run`) runs the same jobs in a background thread of the dev server.
 

@@ -25,9 +25,9 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from booking import visitor_locale
 from booking.database import end_session
 from booking.extensions import limiter, login_manager
+from booking.locales import visitor_locale
 from booking.services.errors import Invalid, NotAllowed, NotFound, Refused, ServiceError
 from booking.web.labels import render_violation
 from models import db

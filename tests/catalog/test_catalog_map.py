@@ -8,7 +8,7 @@ from html import unescape
 from flask import Flask
 from flask.testing import FlaskClient
 
-from booking import _tile_sources
+from booking.app import _tile_sources
 from models import ResourceKind
 from tests.factories import make_resource
 

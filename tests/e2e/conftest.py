@@ -124,14 +124,14 @@ def live_server(chromium_present: None, tmp_path_factory: pytest.TempPathFactory
     database = tmp_path_factory.mktemp("e2e") / "booking.sqlite3"
     environment = _server_environment(f"sqlite:///{database}", base_url)
     log = ARTIFACTS / "server.log"
-    flask = [sys.executable, "-m", "flask", "--app", "booking"]
-    gunicorn = [sys.executable, "-m", "gunicorn", "--config", str(ROOT / "gunicorn.conf.py")]
+    flask = [sys.executable, "-m", "flask", "--app", "booking.app"]
+    gunicorn = [sys.executable, "-m", "gunicorn", "--config", "python:booking.gunicorn_config"]
     gunicorn += ["--workers", "2", "--log-level", "warning"]
     with log.open("ab") as out:
         for command in (["db", "upgrade"], ["seed-demo"]):
             subprocess.run([*flask, *command], cwd=ROOT, env=environment, stdout=out, stderr=out, check=True)
         server = subprocess.Popen(
-            [*gunicorn, "--bind", f"127.0.0.1:{port}", "booking:create_app()"],
+            [*gunicorn, "--bind", f"127.0.0.1:{port}", "booking.app:create_app()"],
             cwd=ROOT,
             env=environment,
             stdout=out,

@@ -1,4 +1,4 @@
-"""The scheduler: the real `flask --app booking scheduler` process, its settings, in-process runs."""
+"""The scheduler: the real `flask --app booking.app scheduler` process, its settings, in-process runs."""
 
 import logging
 import os
@@ -49,7 +49,7 @@ def test_the_scheduler_process_sends_a_reminder_and_stops_cleanly_on_sigterm(
     log_path = tmp_path / "scheduler.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "booking", "scheduler"],
+            [sys.executable, "-m", "flask", "--app", "booking.app", "scheduler"],
             cwd=ROOT,
             env=env,
             stdout=log,

@@ -5,8 +5,9 @@
   SQLite file in `directory`).
 - `LiveServer(database_url, workers=, log_path=)`: `start()` runs gunicorn on a free loopback port with the
   production configuration (FORCE_HTTPS off, a random SECRET_KEY, in-memory rate-limit counters with limits
-  high enough for a crowd logging in from one address) and the project's gunicorn.conf.py (its access log,
-  feed tokens redacted, goes to `log_path`), and waits until every worker answers; `stop()` ends it.
+  high enough for a crowd logging in from one address) and the project's gunicorn settings
+  (booking/gunicorn_config.py: its access log, feed tokens redacted, goes to `log_path`), and waits until
+  every worker answers; `stop()` ends it.
   `worker_pids()` reads the master's children from /proc, `peak_rss_kib(pid)` a worker's VmHWM.
 
 The benchmark (bench/run.py) drives the same server.
@@ -79,7 +80,7 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """gunicorn serving `booking:create_app()` on 127.0.0.1 with `workers` sync workers."""
+    """gunicorn serving `booking.app:create_app()` on 127.0.0.1 with `workers` sync workers."""
 
     def __init__(
         self,
@@ -118,13 +119,13 @@ class LiveServer:
     def start(self, timeout: float = 60) -> None:
         command = [
             sys.executable, "-m", "gunicorn",
-            "--config", str(ROOT / "gunicorn.conf.py"),  # the access log, with feed tokens redacted
+            "--config", "python:booking.gunicorn_config",  # the access log, with feed tokens redacted
             "--workers", str(self.workers),
             "--bind", f"127.0.0.1:{self.port}",
             "--timeout", "60",
             "--graceful-timeout", "5",
             "--log-level", "warning",
-            "booking:create_app()",
+            "booking.app:create_app()",
         ]  # fmt: skip
         with self.log_path.open("ab") as log:
             # A session of its own, so stop() can end the master and its workers together.

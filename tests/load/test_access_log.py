@@ -1,4 +1,4 @@
-"""gunicorn's access log (gunicorn.conf.py) never holds a calendar feed token: paths show a placeholder."""
+"""gunicorn's access log (booking/gunicorn_config.py) never holds a calendar feed token, only a stand-in."""
 
 import contextlib
 import urllib.error

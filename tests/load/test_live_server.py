@@ -22,8 +22,8 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from booking.scale import double_bookings
 from models import ACTIVE_STATUSES, AuditEvent, Booking, BookingStatus, Mode, db
+from scale import double_bookings
 from tests.conftest import POSTGRES_URL, make_app
 from tests.factories import PASSWORD, make_resource, make_university, make_user
 from tests.load.browser import FRIENDLY_ERROR, Browser, Page

@@ -6,10 +6,9 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from booking import engine, scale_cli
+from booking import engine
 from booking.engine.hours import within_hours
 from booking.engine.localtime import to_local, zone
-from booking.scale import HELD_STATUSES, double_bookings, seed_bookings, seed_scale
 from booking.services import bookings, specs
 from booking.services.errors import Refused
 from models import (
@@ -26,6 +25,8 @@ from models import (
     Verification,
     db,
 )
+from scale import HELD_STATUSES, double_bookings, seed_bookings, seed_scale
+from scale import cli as scale_cli
 from tests.conftest import make_app
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)

@@ -32,8 +32,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from werkzeug.security import generate_password_hash
 
-from booking import demo, engine
+from booking import demo_data, engine
 from booking.credit_code import check_character
+from booking.demo_data import HOURS, POLICIES
 from booking.services import search
 from booking.services.transactions import write_transaction
 from models import (
@@ -58,6 +59,7 @@ TIMEZONE = "Asia/Shanghai"
 HISTORY_DAYS = 730
 BATCH_FACILITIES = 200
 REMINDER_LEAD = timedelta(hours=24)  # the reminder job's default
+ALL = (Category.RESIDENT, Category.STUDENT, Category.ENTERPRISE)
 # Statuses in which a booking held its place (the generator keeps these free of overlaps).
 HELD_STATUSES = frozenset(
     {
@@ -91,7 +93,7 @@ STUDY_PEAK = _profile((8, 11, 0.9), (11, 14, 0.6), (14, 18, 1.3), (18, 22, 1.5))
 VISIT_PEAK = _profile((9, 12, 1.0), (14, 17, 1.4))
 
 
-def _policy(allowed: Sequence[Category] = demo.ALL, approval: Sequence[Category] = (), **rules: Any) -> dict:
+def _policy(allowed: Sequence[Category] = ALL, approval: Sequence[Category] = (), **rules: Any) -> dict:
     return {
         "allowed_categories": [c.value for c in allowed],
         "approval_categories": [c.value for c in approval],
@@ -126,7 +128,7 @@ class Shape:
     name_en: str
     capacity: tuple[int, int]
     slot_minutes: int
-    hours: demo.Hours
+    hours: demo_data.Hours
     policy: dict[str, Any]
     tags: tuple[str, ...]
     peak: tuple[float, ...]
@@ -135,31 +137,31 @@ class Shape:
 
 SHAPES = (
     Shape(18, 1.6, ResourceKind.SPORTS_VENUE, Mode.EXCLUSIVE, "羽毛球场", "Badminton Court", (4, 4), 60,
-          demo.COURT_HOURS, COURT_POLICY, ("indoor", "wooden-floor", "showers"), EVENING_PEAK, 0.10),
+          HOURS["court"], COURT_POLICY, ("indoor", "wooden-floor", "showers"), EVENING_PEAK, 0.10),
     Shape(8, 1.3, ResourceKind.SPORTS_VENUE, Mode.EXCLUSIVE, "篮球场", "Basketball Court", (10, 12), 60,
-          demo.OUTDOOR_HOURS, FIELD_POLICY, ("outdoor", "floodlights"), EVENING_PEAK, 0.15),
+          HOURS["outdoor"], FIELD_POLICY, ("outdoor", "floodlights"), EVENING_PEAK, 0.15),
     Shape(6, 1.2, ResourceKind.SPORTS_VENUE, Mode.SHARED, "乒乓球馆", "Table Tennis Hall", (16, 32), 60,
-          demo.GYM_HOURS, demo.SHARED_SPORT_POLICY, ("indoor", "air-conditioning"), EVENING_PEAK),
+          HOURS["gym"], POLICIES["shared-sport"], ("indoor", "air-conditioning"), EVENING_PEAK),
     Shape(4, 1.4, ResourceKind.SPORTS_VENUE, Mode.SHARED, "健身房", "Fitness Room", (30, 60), 60,
-          demo.GYM_HOURS, demo.SHARED_SPORT_POLICY, ("indoor", "showers", "lockers"), EVENING_PEAK),
+          HOURS["gym"], POLICIES["shared-sport"], ("indoor", "showers", "lockers"), EVENING_PEAK),
     Shape(12, 1.4, ResourceKind.LIBRARY, Mode.SHARED, "阅览室", "Reading Room", (60, 160), 60,
-          demo.LIBRARY_HOURS, demo.READING_POLICY, ("wifi", "power-outlets", "quiet"), STUDY_PEAK),
+          HOURS["library"], POLICIES["reading"], ("wifi", "power-outlets", "quiet"), STUDY_PEAK),
     Shape(16, 1.0, ResourceKind.MEETING_ROOM, Mode.EXCLUSIVE, "会议室", "Meeting Room", (8, 40), 30,
-          demo.OFFICE_HOURS, demo.MEETING_POLICY, ("projector", "whiteboard", "wifi"), OFFICE_PEAK, 0.25),
+          HOURS["office"], POLICIES["meeting"], ("projector", "whiteboard", "wifi"), OFFICE_PEAK, 0.25),
     Shape(12, 0.6, ResourceKind.LAB, Mode.EXCLUSIVE, "实验室", "Laboratory", (6, 12), 30,
-          demo.LAB_HOURS, demo.ENTERPRISE_LAB_POLICY, ("fume-hood", "safety-training"), OFFICE_PEAK, 0.30),
+          HOURS["lab"], POLICIES["enterprise-lab"], ("fume-hood", "safety-training"), OFFICE_PEAK, 0.30),
     Shape(3, 0.8, ResourceKind.MUSEUM, Mode.SHARED, "博物馆参观", "Museum Visit", (30, 60), 60,
-          demo.MUSEUM_HOURS, demo.MUSEUM_POLICY, ("guided-tours", "accessible"), VISIT_PEAK),
+          HOURS["museum"], POLICIES["museum"], ("guided-tours", "accessible"), VISIT_PEAK),
     Shape(3, 0.6, ResourceKind.EXHIBITION_HALL, Mode.SHARED, "展览厅", "Exhibition Hall", (80, 150), 60,
-          demo.EXHIBITION_HOURS, demo.MUSEUM_POLICY, ("accessible", "air-conditioning"), VISIT_PEAK),
+          HOURS["exhibition"], POLICIES["museum"], ("accessible", "air-conditioning"), VISIT_PEAK),
     Shape(2, 0.3, ResourceKind.THEATRE, Mode.EXCLUSIVE, "剧场", "Theatre", (300, 1200), 60,
-          demo.THEATRE_HOURS, demo.THEATRE_POLICY, ("stage", "sound-system", "lighting"), EVENING_PEAK),
+          HOURS["theatre"], POLICIES["theatre"], ("stage", "sound-system", "lighting"), EVENING_PEAK),
     Shape(5, 1.0, ResourceKind.CULTURAL_CENTER, Mode.EXCLUSIVE, "舞蹈排练室", "Dance Studio", (20, 30), 30,
-          demo.STUDIO_HOURS, STUDIO_POLICY, ("mirrors", "sound-system"), EVENING_PEAK, 0.20),
+          HOURS["studio"], STUDIO_POLICY, ("mirrors", "sound-system"), EVENING_PEAK, 0.20),
     Shape(3, 0.9, ResourceKind.GREEN_SPACE, Mode.SHARED, "太极草坪", "Taiji Lawn", (50, 200), 60,
-          demo.TAIJI_HOURS, demo.SHARED_SPORT_POLICY, ("outdoor", "lawn"), EVENING_PEAK),
+          HOURS["taiji"], POLICIES["shared-sport"], ("outdoor", "lawn"), EVENING_PEAK),
     Shape(2, 0.05, ResourceKind.TRAINING_BASE, Mode.PLACEMENT, "实训基地", "Training Base", (5, 20), 1440,
-          demo.ALL_DAY, demo.PLACEMENT_POLICY, ("internship", "mentor"), EVENING_PEAK),
+          HOURS["all-day"], POLICIES["placement"], ("internship", "mentor"), EVENING_PEAK),
 )  # fmt: skip
 
 UNIVERSITY_SHARES = {"HPU": 0.40, "JZU": 0.25, "HJU": 0.20, "JZNC": 0.15}
@@ -332,7 +334,7 @@ def _universities(writer: _Writer, now: datetime) -> dict[str, int]:
     existing: dict[str, int] = dict(writer.connection.execute(query).tuples().all())
     next_id = writer.next_id("organization")
     rows = []
-    for spec in demo.UNIVERSITIES:
+    for spec in demo_data.UNIVERSITIES:
         if spec.code not in existing:
             existing[spec.code] = next_id
             rows.append(
@@ -388,7 +390,7 @@ def _facilities(
     writer: _Writer, rng: random.Random, now: datetime, universities: dict[str, int], count: int
 ) -> list[int]:
     """`count` facilities shared out by university and kind, with rules, hours, tags and closures."""
-    campuses = {spec.code: spec for spec in demo.UNIVERSITIES}
+    campuses = {spec.code: spec for spec in demo_data.UNIVERSITIES}
     codes = list(UNIVERSITY_SHARES)
     first_id, policy_id = writer.next_id("resource"), writer.next_id("policy")
     resources, policies, hours, tags, closures = [], [], [], [], []

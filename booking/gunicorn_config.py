@@ -1,4 +1,7 @@
-"""gunicorn settings for Campus–City Booking: `gunicorn -c gunicorn.conf.py 'booking:create_app()'`.
+"""gunicorn settings for Campus–City Booking, shipped in the package so an installed wheel has them too:
+
+  gunicorn -c python:booking.gunicorn_config 'booking.app:create_app()'
+
 
 The access log goes to standard output, one line per request, with the token of every calendar feed path
 replaced by "[redacted].ics" (the error log too):

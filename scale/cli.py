@@ -1,9 +1,21 @@
-"""The `flask seed-scale` command: a large realistic dataset for load tests and benchmarks (booking.scale)."""
+"""The `seed-scale` command: a large realistic dataset for load tests and benchmarks (the scale package).
+
+The generator is no part of the application or its wheel, so this module's factory builds the application
+and adds the command: `flask --app scale.cli seed-scale --facilities 200 ...` from a checkout.
+"""
 
 import click
 from flask import Flask
 
 from booking import clock
+from booking.app import create_app as create_booking_app
+
+
+def create_app() -> Flask:
+    """The application, configured from the environment as usual, with `seed-scale` among its commands."""
+    app = create_booking_app()
+    register(app)
+    return app
 
 
 def register(app: Flask) -> None:
@@ -22,9 +34,9 @@ def register(app: Flask) -> None:
     ) -> None:
         """Fill the database in bulk (COPY on PostgreSQL) with facilities, people and bookings.
 
-        Every generated account's password is booking.scale.PASSWORD. Not for a production database.
+        Every generated account's password is scale.PASSWORD. Not for a production database.
         """
-        from booking import scale
+        import scale
 
         try:
             if replace_bookings:
