@@ -1,6 +1,7 @@
 """Persistence: SQLAlchemy 2 typed models and `db`. Knows nothing of the web or the booking rules."""
 
 from models.activity import AuditEvent, Notification
+from models.applications import Application, ApplicationForm, Attachment
 from models.base import NAMING_CONVENTION, UTCDateTime, db, utcnow
 from models.bookings import Booking, Series, WaitlistEntry, WindowReminder
 from models.calendar import CalendarEvent
@@ -29,6 +30,9 @@ __all__ = [
     "ACTIVE_STATUSES",
     "NAMING_CONVENTION",
     "QUOTA_STATUSES",
+    "Application",
+    "ApplicationForm",
+    "Attachment",
     "AuditEvent",
     "Booking",
     "BookingStatus",
