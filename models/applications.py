@@ -48,7 +48,9 @@ class ApplicationForm(db.Model):
         return not self.questions and not self.has_terms and self.attachment == "none"
 
     def terms_for(self, locale: str) -> str:
-        return (self.terms_zh or self.terms_en) if locale.startswith("zh") else (self.terms_en or self.terms_zh)
+        return (
+            (self.terms_zh or self.terms_en) if locale.startswith("zh") else (self.terms_en or self.terms_zh)
+        )
 
 
 class Application(db.Model):

@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from booking import engine, notify
 from booking.engine.violations import N_, Violation
-from booking.services import audit, refusals, specs
+from booking.services import applications, audit, refusals, specs
 from booking.services.errors import NotFound
 from booking.services.lifecycle import transition
 from booking.services.transactions import lock_rows, write_transaction
@@ -297,6 +297,7 @@ def request_booking(
     party_size: int = 1,
     purpose: str = "",
     submission_key: str | None = None,
+    application: applications.Submission | None = None,
     now: datetime,
 ) -> Booking:
     """Book one interval for `user`: confirmed, or pending where a manager must approve.
@@ -312,6 +313,7 @@ def request_booking(
             party_size=party_size,
             purpose=purpose,
             submission_key=submission_key,
+            application=application,
             now=now,
         )
     except BookingRefused as refused:
@@ -328,6 +330,7 @@ def _request_booking(
     party_size: int,
     purpose: str,
     submission_key: str | None,
+    application: applications.Submission | None,
     now: datetime,
 ) -> Booking:
     request = engine.BookingRequest(start, end, party_size)
@@ -345,6 +348,7 @@ def _request_booking(
                 context, user, request, decision, purpose=purpose, now=now, submission_key=submission_key
             )
             _flush_or_taken()
+            applications.record([booking], application, locked.resource, now)
             _audit_created(booking, user, now)
             if booking.status == BookingStatus.PENDING:
                 _tell_managers(booking, user, now)
@@ -537,6 +541,7 @@ def request_series(
     purpose: str = "",
     only_available: bool = True,
     submission_key: str | None = None,
+    application: applications.Submission | None = None,
     now: datetime,
 ) -> SeriesResult:
     """Book a repeating series: every date, or (only_available) the dates that pass every rule.
@@ -556,6 +561,7 @@ def request_series(
             purpose=purpose,
             only_available=only_available,
             submission_key=submission_key,
+            application=application,
             now=now,
         )
     except BookingRefused as refused:
@@ -574,6 +580,7 @@ def _request_series(
     purpose: str,
     only_available: bool,
     submission_key: str | None,
+    application: applications.Submission | None,
     now: datetime,
 ) -> SeriesResult:
     resource = get_resource(resource_id)
@@ -592,6 +599,7 @@ def _request_series(
             purpose=purpose,
             only_available=only_available,
             submission_key=submission_key,
+            application=application,
             now=now,
         )
     series = first.booking.series
@@ -612,6 +620,7 @@ def _book_series(
     purpose: str,
     only_available: bool,
     submission_key: str | None,
+    application: applications.Submission | None,
     now: datetime,
 ) -> SeriesResult:
     span = engine.Interval(intervals[0].start, intervals[-1].end)
@@ -649,6 +658,7 @@ def _book_series(
             for n, o in enumerate(o for o in occurrences if o.ok)
         ]
         _flush_or_taken()
+        applications.record(booked, application, locked.resource, now)
         for booking in booked:
             _audit_created(booking, user, now, series=series.id)
         pending = [b for b in booked if b.status == BookingStatus.PENDING]

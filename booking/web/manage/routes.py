@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from booking import clock
 from booking.engine.localtime import to_local, to_utc, zone
-from booking.services import approvals, bookings, facilities, people, photos
+from booking.services import applications, approvals, bookings, facilities, people, photos
 from booking.services.approvals import Outcome
 from booking.web.errors import or_404
 from booking.web.input import query_int
@@ -78,6 +78,7 @@ def queue() -> str:
         university_id=university_id,
         bulk=BulkForm(),
         here=request.full_path if request.query_string else request.path,
+        applications=applications.readable_applications(current_user, [i.booking for i in result.items]),
     )
 
 
