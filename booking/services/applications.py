@@ -5,12 +5,13 @@ A manager edits a form per facility or per kind of facility of their university;
 (`ApplicationForm` rows never change), and a booking keeps the version it answered. A facility's own form
 replaces its kind's; an empty one leaves the kind's in force.
 
-A request's answers are checked (`read`) before its booking transaction; inside it `record` checks that the
-form the person saw is still the one in force and stores the answers beside the booking. Files are written
-to ATTACHMENT_DIR before that transaction, under a random name, and removed again if it fails (`kept_if_booked`),
-as facility photos are (booking.services.photos); several web servers must share the directory (a network
-file system or a shared volume mounted at the same path). They are served only to the booking's holder and
-its facility's managers, and removed once the booking's retention has passed (`remove_expired_attachments`).
+A booking form's answers and files are collected by the view (`collect`: each file's type told by its
+content, no database); inside the booking transaction `record` checks them against the form in force (the
+one the person saw, or Invalid) and stores them beside the booking. Files are written to ATTACHMENT_DIR
+before that transaction, under a random name, and removed again if it fails (`kept_if_booked`), as facility
+photos are (booking.services.photos). Several web servers must share the directory: a network file system
+or a shared volume mounted at the same path on each. Files are served only to the booking's holder and its
+facility's managers, and removed once the booking's retention has passed (`remove_expired_attachments`).
 """
 
 import io
@@ -24,8 +25,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 from PIL import Image, UnidentifiedImageError
+from sqlalchemy.orm import aliased
 
 from booking.engine import answers as questions_rules
 from booking.engine.answers import MAX_CHOICES, MAX_QUESTIONS, QUESTION_TYPES, Question
@@ -195,7 +196,7 @@ def _check_scope(actor: User, university_id: int, scope: str) -> None:
 
 
 def _with_key(question: Question, previous: ApplicationForm | None) -> Question:
-    """A question keeps its key across versions (so exports line its answers up); a new one gets a fresh key."""
+    """A question keeps its key across versions (so exports line its answers up); a new one gets a new key."""
     known = {q["key"] for q in previous.questions} if previous else set()
     if question.key and question.key in known:
         return question
