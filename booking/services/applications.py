@@ -381,14 +381,15 @@ def kept_if_booked(
 ) -> T:
     """Write the submission's files, then `book`; the files stay only if the booking stored them.
 
-    A refused file refuses the request before anything is written (with every other problem of its answers).
-    Files are written before the booking transaction (so it holds no lock while writing) under random
-    names, and removed if the booking is refused or fails, or when a form sent twice found its first booking.
+    A request with files is checked first (`check`, which `record` repeats under the booking's locks), so a
+    refused file or answer writes nothing. Files are written before the booking transaction (so it holds no
+    lock while writing) under random names, and removed if the booking is refused or fails, or when a form
+    sent twice found its first booking.
     """
-    if submission is not None and submission.file_problem is not None:
-        check(form_in_force(resource), submission)
-    if submission is None or not submission.files:
+    if submission is None or (not submission.files and submission.file_problem is None):
         return book()
+    # Files cost a disk write: a request that would be refused anyway writes none.
+    check(form_in_force(resource), submission)
     directory.mkdir(parents=True, exist_ok=True)
     for checked in submission.files:
         name = f"{secrets.token_hex(16)}{checked.suffix}"

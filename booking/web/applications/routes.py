@@ -5,6 +5,8 @@ For managers and the city office only (checked once for the blueprint); a univer
 does not manage is a 404. The export carries personal data: only the university's own managers get it.
 """
 
+import re
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -134,6 +136,20 @@ def _attach(form: ApplicationFormForm, errors, rows: list[int]) -> None:
             target.errors = [*target.errors, _(str(message))]
 
 
+_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+def _inert(value: object) -> object:
+    """Text a spreadsheet would run as a formula (=, +, -, @ first) is quoted; numbers stay numbers."""
+    if (
+        isinstance(value, str)
+        and value[:1] in ("=", "+", "-", "@", "\t", "\r")
+        and not _NUMBER.fullmatch(value)
+    ):
+        return "'" + value
+    return value
+
+
 @bp.get("/facilities/<int:resource_id>/requests.<fmt>")
 def export(resource_id: int, fmt: str) -> Response:
     """A facility's requests with their answers, as CSV or XLSX: for the university's own managers only."""
@@ -178,6 +194,7 @@ def export(resource_id: int, fmt: str) -> Response:
                 *[answer_text(q, row.answers.get(q.key)) for q in found.questions],
             ]
         )
+    rows = [[_inert(value) for value in row] for row in rows]
     table = Table(
         name="requests",
         title=_("Requests to %(facility)s", facility=localized(resource)),
