@@ -20,7 +20,8 @@ MAX_ANSWER = 1000
 MAX_QUESTIONS = 20
 MAX_CHOICES = 20
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
-_NUMBER = re.compile(r"-?\d{1,12}(\.\d{1,6})?")
+_NUMBER = re.compile(r"-?[0-9]{1,12}(\.[0-9]{1,6})?")
+_INDEX = re.compile(r"[0-9]{1,3}")
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ def _read_one(question: Question, raw: str) -> tuple[Any, str | None]:
         number = float(raw)
         return (int(number) if number.is_integer() else number), None
     if question.type == CHOICE:
-        if not raw.isdigit() or int(raw) >= len(question.choices):
+        if not _INDEX.fullmatch(raw) or int(raw) >= len(question.choices):
             return None, N_("Choose one of the answers offered.")
         return int(raw), None
     if question.type == YES_NO:
@@ -124,7 +125,7 @@ def _read_one(question: Question, raw: str) -> tuple[Any, str | None]:
             day = date.fromisoformat(raw)
         except ValueError:
             return None, N_("Enter a date such as 2026-12-31.")
-        if not EARLIEST <= day <= LATEST or len(raw) != 10:
+        if not EARLIEST <= day <= LATEST or len(raw) != 10 or not raw.isascii():
             return None, N_("Choose a date between 2000 and 2100.")
         return day.isoformat(), None
     return None, N_("Answer this question.")
