@@ -11,7 +11,13 @@ QUESTIONS = [
     Question("d", "date", "日期", "Date"),
     Question("t", "text", "说明", "Notes"),
 ]
-GOOD = {"answer-n": "2.5", "answer-c": "1", "answer-y": "no", "answer-d": "2026-12-01", "answer-t": "Line 1\nLine 2"}
+GOOD = {
+    "answer-n": "2.5",
+    "answer-c": "1",
+    "answer-y": "no",
+    "answer-d": "2026-12-01",
+    "answer-t": "Line 1\nLine 2",
+}
 
 
 def test_answers_are_typed() -> None:
@@ -47,7 +53,7 @@ def test_optional_questions_left_empty_are_left_out() -> None:
     ],
 )
 def test_a_malformed_answer_is_refused_for_its_field(field: str, value: str) -> None:
-    answers, problems = read_answers(QUESTIONS, {**GOOD, field: value})
+    _answers, problems = read_answers(QUESTIONS, {**GOOD, field: value})
     assert [f for f, _message in problems] == [field]
 
 
