@@ -15,6 +15,7 @@ from tests.e2e.browsing import (
     log_in,
     open_facility,
     open_manage,
+    serious_accessibility_violations,
     today,
 )
 
@@ -38,6 +39,7 @@ def test_an_enterprise_answers_a_labs_questions_and_the_manager_sees_them_with_t
     expect_chinese(member)
     questions = member.get_by_role("group", name="该设施的申请问题")
     expect(questions).to_contain_text("安全承诺")
+    assert serious_accessibility_violations(member) == []
     member.get_by_label("用途").fill(purpose)
     member.get_by_label("测试样品类型").select_option(label="电池模组")
     member.get_by_label("样品数量").fill("12")
@@ -72,6 +74,7 @@ def test_an_enterprise_answers_a_labs_questions_and_the_manager_sees_them_with_t
     expect(request.locator("[data-answer='qtrained']")).to_have_text("是")
     expect(request).to_contain_text("恒流充放电循环；冒烟即断电并使用灭火毯。")
     expect(request.locator("[data-terms-version]")).to_contain_text("第1版")
+    assert serious_accessibility_violations(manager) == []
     with manager.expect_download() as download:
         request.get_by_role("link", name="电芯测试安全预案.pdf").click()
     saved = tmp_path / "downloaded.pdf"
