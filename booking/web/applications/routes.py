@@ -6,6 +6,8 @@ does not manage is a 404. The export carries personal data: only the university'
 """
 
 import re
+from collections.abc import Iterable
+from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -23,7 +25,7 @@ from booking.web.input import query_int
 from booking.web.labels import CATEGORY_LABELS, KIND_LABELS, STATUS_LABELS, localized
 from booking.web.reports import exports
 from booking.web.reports.tables import Column, Table
-from models import Organization, ResourceKind
+from models import ApplicationForm, Organization, ResourceKind
 
 bp = Blueprint("applications", __name__, url_prefix="/manage/applications")
 
@@ -97,7 +99,15 @@ def facility_form(resource_id: int) -> Page:
     )
 
 
-def _edit(university_id: int, scope: str, current, *, title: str, back: str, **page: object) -> Page:
+def _edit(
+    university_id: int,
+    scope: str,
+    current: ApplicationForm | None,
+    *,
+    title: str,
+    back: str,
+    **page: object,
+) -> Page:
     form = ApplicationFormForm()
     context = {"form": form, "current": current, "title": title, "back": back, **page}
     if request.method == "GET":
@@ -120,7 +130,7 @@ def _edit(university_id: int, scope: str, current, *, title: str, back: str, **p
     return redirect(request.full_path if request.query_string else request.path)
 
 
-def _attach(form: ApplicationFormForm, errors, rows: list[int]) -> None:
+def _attach(form: ApplicationFormForm, errors: Iterable[tuple[str | None, Any]], rows: list[int]) -> None:
     """Each service message next to its field; a question's number in the draft is its row on the page."""
     for name, message in errors:
         target = None
