@@ -74,14 +74,15 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
 
 
 def _fill_instance_defaults(app: Flask) -> None:
-    """What the environment left unset and lives in the instance folder: the SQLite file, the photos and,
-    in development, a secret key generated once (sessions survive restarts)."""
+    """What the environment left unset and lives in the instance folder: the SQLite file, the photos, the
+    requests' attachments and, in development, a secret key generated once (sessions survive restarts)."""
     instance = Path(app.instance_path)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         instance.mkdir(parents=True, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'booking.sqlite3'}"
-    if not app.config.get("PHOTO_DIR"):
-        app.config["PHOTO_DIR"] = str(instance / "photos")
+    for key, folder in (("PHOTO_DIR", "photos"), ("ATTACHMENT_DIR", "attachments")):
+        if not app.config.get(key):
+            app.config[key] = str(instance / folder)
     if not app.config.get("SECRET_KEY") and app.config.get("GENERATE_SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(instance)
 

@@ -2,6 +2,7 @@
 
 import os
 import secrets
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -75,8 +76,16 @@ class Config:
     MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
     # The domain in every iCalendar UID: fixed, so moving the site never duplicates people's events.
     CALENDAR_UID_DOMAIN = os.environ.get("CALENDAR_UID_DOMAIN", "campus-city.example")
-    # The largest request body (the .ics import takes up to 1 MB, a facility photo up to PHOTO_MAX_BYTES).
-    MAX_CONTENT_LENGTH = 6 * 1024 * 1024
+    # Files attached to a request (a safety plan: PDF, JPEG, PNG or WebP, told by content), stored outside
+    # the web root; several web servers must share this directory (a network file system or a shared volume
+    # mounted at the same path). A file is removed ATTACHMENT_RETENTION_DAYS after its booking ended.
+    ATTACHMENT_DIR = os.environ.get("ATTACHMENT_DIR")  # unset: instance/attachments
+    ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(5 * 1024 * 1024)))
+    ATTACHMENT_MAX_FILES = int(os.environ.get("ATTACHMENT_MAX_FILES", "3"))
+    ATTACHMENT_RETENTION_DAYS = int(os.environ.get("ATTACHMENT_RETENTION_DAYS", "365"))
+    # The largest request body (the .ics import takes up to 1 MB, a facility photo up to PHOTO_MAX_BYTES, a
+    # request's files up to ATTACHMENT_MAX_FILES of ATTACHMENT_MAX_BYTES).
+    MAX_CONTENT_LENGTH = max(6 * 1024 * 1024, ATTACHMENT_MAX_FILES * ATTACHMENT_MAX_BYTES + 1024 * 1024)
     # Facility photos: stored outside the web root; several web servers must share this directory.
     PHOTO_DIR = os.environ.get("PHOTO_DIR")  # unset: instance/photos
     PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_BYTES", str(5 * 1024 * 1024)))
@@ -132,6 +141,8 @@ class TestingConfig(Config):
     # Hashing stays real but cheap so the suite is fast.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     BASE_URL = "http://localhost"
+    # Never the development instance/ directory (files have random names, so runs can share this one).
+    ATTACHMENT_DIR = str(Path(tempfile.gettempdir()) / "ccb-test-attachments")
 
 
 class ProductionConfig(Config):

@@ -186,6 +186,7 @@ class _Seeder:
         self._quotas()
         db.session.flush()
         _BookingSeeder(self.now, self.result, self.orgs, self.users, self.facilities).run()
+        seed_application_forms(self.facilities["hpu-battery-lab"], self.result, self.now)
         return self.result
 
     def _tally(self, key: str, created: bool, n: int = 1) -> None:
@@ -786,3 +787,95 @@ class _History:
             self.taken[resource.id].append((start, blocked, party))
         db.session.add(booking)
         self.created += 1
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Facility applications: the battery lab's own questions and safety commitment
+
+
+BATTERY_LAB_QUESTIONS = [
+    {
+        "key": "qcells",
+        "type": "choice",
+        "label_zh": "测试样品类型",
+        "label_en": "What will you test",
+        "required": True,
+        "choices": [
+            {"zh": "单体电芯", "en": "Single cells"},
+            {"zh": "电池模组", "en": "Battery modules"},
+            {"zh": "电池包", "en": "Battery packs"},
+        ],
+    },
+    {
+        "key": "qcount",
+        "type": "number",
+        "label_zh": "样品数量",
+        "label_en": "Number of samples",
+        "required": True,
+    },
+    {
+        "key": "qtrained",
+        "type": "yes_no",
+        "label_zh": "操作人员已完成实验室安全培训",
+        "label_en": "Everyone coming has completed the lab's safety training",
+        "required": True,
+    },
+    {
+        "key": "qtraining",
+        "type": "date",
+        "label_zh": "安全培训日期",
+        "label_en": "Date of the safety training",
+    },
+    {
+        "key": "qplan",
+        "type": "text",
+        "label_zh": "测试内容与应急措施",
+        "label_en": "What you will do, and your emergency measures",
+        "required": True,
+    },
+]
+BATTERY_LAB_TERMS_ZH = (
+    "安全承诺\n"
+    "1. 进入实验室须穿戴防护眼镜、实验服和绝缘手套。\n"
+    "2. 充放电测试期间须有人值守，不得超出电芯额定电压和温度范围。\n"
+    "3. 发现冒烟、鼓包或异常发热，立即停止测试、切断电源并通知实验室老师。\n"
+    "4. 测试后清理台面，废旧电芯放入指定回收箱。\n"
+    "违反以上承诺者，实验室可取消其后续预约。"
+)
+BATTERY_LAB_TERMS_EN = (
+    "Safety commitment\n"
+    "1. Wear safety glasses, a lab coat and insulating gloves in the lab.\n"
+    "2. Stay with every charge or discharge test; never exceed the cells' rated voltage or temperature.\n"
+    "3. On smoke, swelling or unusual heat: stop the test, cut the power and call the lab staff at once.\n"
+    "4. Clear the bench afterwards and put used cells in the recycling box.\n"
+    "The lab may cancel later bookings of anyone who breaks this commitment."
+)
+
+
+def seed_application_forms(battery_lab: Resource, result: DemoResult, now: datetime) -> None:
+    """The battery lab asks its own questions, its safety commitment (安全承诺) and, optionally, a safety
+    plan: version 1 of its application form, made once."""
+    from models import ApplicationForm
+
+    scope = f"resource:{battery_lab.id}"
+    present = db.session.scalar(
+        sa.select(ApplicationForm.id).where(
+            ApplicationForm.university_id == battery_lab.university_id, ApplicationForm.scope == scope
+        )
+    )
+    if present is None:
+        db.session.add(
+            ApplicationForm(
+                university_id=battery_lab.university_id,
+                scope=scope,
+                version=1,
+                questions=BATTERY_LAB_QUESTIONS,
+                terms_zh=BATTERY_LAB_TERMS_ZH,
+                terms_en=BATTERY_LAB_TERMS_EN,
+                attachment="optional",
+                attachment_hint_zh="测试方案或安全预案（PDF或图片）",
+                attachment_hint_en="Your test plan or safety plan (PDF or image)",
+                created_at=now,
+            )
+        )
+    (result.present if present else result.created)["application_forms"] += 1

@@ -26,6 +26,7 @@ from models.enums import (
 
 if TYPE_CHECKING:
     from models.activity import AuditEvent, Notification
+    from models.applications import Application, ApplicationForm, Attachment
     from models.base import NAMING_CONVENTION, UTCDateTime, db, utcnow
     from models.bookings import Booking, Series, WaitlistEntry, WindowReminder
     from models.calendar import CalendarEvent
@@ -52,6 +53,9 @@ __all__ = [
     "ACTIVE_STATUSES",
     "NAMING_CONVENTION",
     "QUOTA_STATUSES",
+    "Application",
+    "ApplicationForm",
+    "Attachment",
     "AuditEvent",
     "Booking",
     "BookingStatus",

@@ -7,6 +7,7 @@ from typing import Any
 from werkzeug.security import generate_password_hash
 
 from models import (
+    ApplicationForm,
     Booking,
     BookingStatus,
     Category,
@@ -182,3 +183,77 @@ def make_booking(
     db.session.add(booking)
     db.session.commit()
     return booking
+
+
+# A lab's questions, one of each type, as the application form editor stores them.
+LAB_QUESTIONS = [
+    {
+        "key": "qpeople",
+        "type": "number",
+        "label_zh": "参加人数",
+        "label_en": "How many people",
+        "required": True,
+    },
+    {
+        "key": "qhazard",
+        "type": "choice",
+        "label_zh": "危险等级",
+        "label_en": "Hazard level",
+        "required": True,
+        "choices": [{"zh": "无", "en": "None"}, {"zh": "化学品", "en": "Chemicals"}],
+    },
+    {
+        "key": "qtrained",
+        "type": "yes_no",
+        "label_zh": "已接受安全培训",
+        "label_en": "Safety trained",
+        "required": True,
+    },
+    {"key": "qdate", "type": "date", "label_zh": "培训日期", "label_en": "Training date", "required": False},
+    {
+        "key": "qplan",
+        "type": "text",
+        "label_zh": "实验内容",
+        "label_en": "What you will do",
+        "required": True,
+    },
+]
+LAB_TERMS_ZH = "进入实验室须穿戴防护装备，遵守安全承诺。"
+LAB_TERMS_EN = "Wear protective equipment and keep the safety commitment."
+
+
+def make_application_form(
+    resource: Resource | None = None,
+    *,
+    university: Organization | None = None,
+    kind: ResourceKind | None = None,
+    **fields: Any,
+) -> ApplicationForm:
+    """The next version of a facility's form (or, with `university` and `kind`, of a kind's form)."""
+    import sqlalchemy as sa
+
+    if resource is not None:
+        university_id, scope = resource.university_id, f"resource:{resource.id}"
+    else:
+        assert university is not None and kind is not None
+        university_id, scope = university.id, f"kind:{kind.value}"
+    version = db.session.scalar(
+        sa.select(sa.func.max(ApplicationForm.version)).where(
+            ApplicationForm.university_id == university_id, ApplicationForm.scope == scope
+        )
+    )
+    form = ApplicationForm(
+        university_id=university_id,
+        scope=scope,
+        version=(version or 0) + 1,
+        questions=fields.pop("questions", LAB_QUESTIONS),
+        terms_zh=fields.pop("terms_zh", LAB_TERMS_ZH),
+        terms_en=fields.pop("terms_en", LAB_TERMS_EN),
+        attachment=fields.pop("attachment", "optional"),
+        attachment_hint_zh=fields.pop("attachment_hint_zh", "安全预案"),
+        attachment_hint_en=fields.pop("attachment_hint_en", "Safety plan"),
+        **fields,
+    )
+    db.session.add(form)
+    db.session.commit()
+    return form

@@ -6,14 +6,18 @@ page, people without the right are refused (403), and objects of another univers
 are not found (404), so their existence never leaks.
 """
 
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
-from flask import Flask
+from flask import Flask, current_app
 from flask.testing import FlaskClient
 
 from models import (
+    Application,
+    Attachment,
     BookingStatus,
     Category,
     Frequency,
@@ -27,6 +31,7 @@ from tests.conftest import clear_database
 from tests.factories import (
     PASSWORD,
     make_admin,
+    make_application_form,
     make_booking,
     make_closure,
     make_enterprise,
@@ -77,6 +82,9 @@ OWNER_ONLY = expect(
     manager_a=NOT_FOUND,
     admin=NOT_FOUND,
 )
+# A request's answers and files: personal data for its holder and the managers of its facility's university
+# only, not for the city office.
+OWNER_OR_ITS_UNIVERSITYS_MANAGERS = {**OWNER_OR_ITS_MANAGERS, "admin": NOT_FOUND}
 # Something of university A, for its managers (and the city office).
 UNIVERSITY_A = expect(anonymous=LOGIN, manager_b=NOT_FOUND, **dict.fromkeys(PEOPLE, FORBIDDEN))
 MANAGERS = expect(anonymous=LOGIN, **dict.fromkeys(PEOPLE, FORBIDDEN))
@@ -123,6 +131,11 @@ MATRIX: dict[str, tuple[str, str, dict[str, object]]] = {
     "bookings.confirm_cancel": ("GET", "/bookings/{booking}/cancel", OWNER_OR_ITS_MANAGERS),
     "bookings.move": ("GET", "/bookings/{booking}/move", OWNER_OR_ITS_MANAGERS),
     "calendar.booking_ics": ("GET", "/bookings/{booking}.ics", OWNER_OR_ITS_MANAGERS),
+    "bookings.attachment": (
+        "GET",
+        "/bookings/{booking}/attachments/{attachment}",
+        OWNER_OR_ITS_UNIVERSITYS_MANAGERS,
+    ),
     "calendar.facility_feed": ("GET", "/facilities/{resource}/busy.ics", PUBLIC),
     "calendar.personal_feed": ("GET", "/calendar/not-a-real-token-0123456789abcdef.ics", UNKNOWN_TOKEN),
     "calendar.university_feed": (
@@ -175,6 +188,14 @@ MATRIX: dict[str, tuple[str, str, dict[str, object]]] = {
     "manage.closures": ("GET", "/manage/closures", MANAGERS),
     "manage.closure_delete": ("POST", "/manage/closures/{closure}/delete", UNIVERSITY_A),
     "manage.confirm_closure_delete": ("GET", "/manage/closures/{closure}/delete", UNIVERSITY_A),
+    "applications.index": ("GET", "/manage/applications/", MANAGERS),
+    "applications.kind_form": ("GET", "/manage/applications/kinds/lab", MANAGERS),
+    "applications.facility_form": ("GET", "/manage/applications/facilities/{resource}", UNIVERSITY_A),
+    "applications.export": (
+        "GET",
+        "/manage/applications/facilities/{resource}/requests.csv",
+        {**UNIVERSITY_A, "admin": NOT_FOUND},
+    ),
     "people.students": ("GET", "/manage/people/students", STUDENT_LISTS),
     "people.verify": ("POST", "/manage/people/students/{unverified_student}/verify", STUDENTS_OF_A),
     "people.reject": ("POST", "/manage/people/students/{unverified_student}/reject", STUDENTS_OF_A),
@@ -240,6 +261,7 @@ def build_world() -> World:
     entry = WaitlistEntry(
         resource_id=court_a.id, user_id=resident.id, start_at=tomorrow, end_at=tomorrow + timedelta(hours=1)
     )
+    attachment = _application_with_a_file(court_a, booking)
     notification = Notification(
         user_id=resident.id, kind="booking_reminder", params={"resource": "x", "when": "y"}
     )
@@ -259,8 +281,32 @@ def build_world() -> World:
         "university_a": a.id,
         "manager_b": users["manager_b"].id,
         "enterprise_org": company.id,
+        "attachment": attachment.id,
     }
     return World(ids=ids, users=users)
+
+
+def _application_with_a_file(resource, booking) -> Attachment:
+    """The facility asks questions, terms and an optional file (so the sweep meets them on the booking form);
+    the booking answered them with a PDF stored in ATTACHMENT_DIR."""
+    form = make_application_form(resource)
+    application = Application(
+        form_id=form.id,
+        booking_id=booking.id,
+        answers={"qpeople": 2, "qhazard": 0, "qtrained": True, "qplan": "Tests"},
+        terms_accepted_at=NOW,
+    )
+    directory = Path(current_app.config["ATTACHMENT_DIR"])
+    directory.mkdir(parents=True, exist_ok=True)
+    name = f"{secrets.token_hex(16)}.pdf"
+    (directory / name).write_bytes(b"%PDF-1.4\n%%EOF\n")
+    attachment = Attachment(
+        stored_name=name, original_name="plan.pdf", content_type="application/pdf", size=15
+    )
+    application.attachments.append(attachment)
+    db.session.add(application)
+    db.session.commit()
+    return attachment
 
 
 def outcome_of(response, role: str) -> object:

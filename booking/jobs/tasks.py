@@ -4,11 +4,12 @@ many rows it touched. Settings come from the app config, with the defaults below
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from flask import current_app
 
 from booking import mail, notify
-from booking.services import housekeeping, reminders, statistics, strikes, waitlist
+from booking.services import applications, housekeeping, reminders, statistics, strikes, waitlist
 
 
 def send_reminders(now: datetime) -> int:
@@ -43,6 +44,14 @@ def snapshot_statistics(now: datetime) -> int:
     return statistics.snapshot(now, backfill_days=backfill, limit=limit)
 
 
+def remove_expired_attachments(now: datetime) -> int:
+    """Files attached to requests go once their booking's retention (ATTACHMENT_RETENTION_DAYS) has passed."""
+    config = current_app.config
+    return applications.remove_expired_attachments(
+        now, Path(config["ATTACHMENT_DIR"]), keep_days=int(config["ATTACHMENT_RETENTION_DAYS"])
+    )
+
+
 def send_digests(now: datetime) -> int:
     return notify.send_digests(now)
 
@@ -71,5 +80,6 @@ JOBS: tuple[Job, ...] = (
     # STATISTICS_DAYS_PER_TICK facility-days every ten minutes, so no tick holds the scheduler long.
     Job("snapshot_statistics", snapshot_statistics, 600),
     Job("send_digests", send_digests, 3600),
+    Job("remove_expired_attachments", remove_expired_attachments, 3600),
     Job("deliver_emails", deliver_emails, 60),
 )

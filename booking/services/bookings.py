@@ -16,7 +16,7 @@ from sqlalchemy.orm import lazyload, selectinload
 
 from booking import engine, notify
 from booking.engine.violations import N_, Violation
-from booking.services import audit, calendar, refusals, specs, waitlist
+from booking.services import applications, audit, calendar, refusals, specs, waitlist
 from booking.services.audit import AuditAction
 from booking.services.booking_writes import (
     Booker,
@@ -100,6 +100,7 @@ def request_booking(
     party_size: int = 1,
     purpose: str = "",
     submission_key: str | None = None,
+    application: applications.Submission | None = None,
     now: datetime,
 ) -> Booking:
     """Book one interval for `user`: confirmed, or pending where a manager must approve.
@@ -115,6 +116,7 @@ def request_booking(
             party_size=party_size,
             purpose=purpose,
             submission_key=submission_key,
+            application=application,
             now=now,
         )
     except Refused as refused:
@@ -131,6 +133,7 @@ def _request_booking(
     party_size: int,
     purpose: str,
     submission_key: str | None,
+    application: applications.Submission | None,
     now: datetime,
 ) -> Booking:
     request = engine.BookingRequest(start, end, party_size)
@@ -148,6 +151,7 @@ def _request_booking(
                 context, user, request, decision, purpose=purpose, now=now, submission_key=submission_key
             )
             flush_or_taken()
+            applications.record([booking], application, locked.resource, now)
             audit_created(booking, user, now)
             if booking.status == BookingStatus.PENDING:
                 tell_managers(booking, user, now)
@@ -312,6 +316,7 @@ def request_series(
     purpose: str = "",
     only_available: bool = True,
     submission_key: str | None = None,
+    application: applications.Submission | None = None,
     now: datetime,
 ) -> SeriesResult:
     """Book a repeating series: every date, or (only_available) the dates that pass every rule.
@@ -331,6 +336,7 @@ def request_series(
             purpose=purpose,
             only_available=only_available,
             submission_key=submission_key,
+            application=application,
             now=now,
         )
     except Refused as refused:
@@ -349,6 +355,7 @@ def _request_series(
     purpose: str,
     only_available: bool,
     submission_key: str | None,
+    application: applications.Submission | None,
     now: datetime,
 ) -> SeriesResult:
     resource = get_resource(resource_id)
@@ -367,6 +374,7 @@ def _request_series(
             purpose=purpose,
             only_available=only_available,
             submission_key=submission_key,
+            application=application,
             now=now,
         )
     series = first.booking.series
@@ -387,6 +395,7 @@ def _book_series(
     purpose: str,
     only_available: bool,
     submission_key: str | None,
+    application: applications.Submission | None,
     now: datetime,
 ) -> SeriesResult:
     span = engine.Interval(intervals[0].start, intervals[-1].end)
@@ -424,6 +433,7 @@ def _book_series(
             for n, o in enumerate(o for o in occurrences if o.ok)
         ]
         flush_or_taken()
+        applications.record(booked, application, locked.resource, now)
         for booking in booked:
             audit_created(booking, user, now, series=series.id)
         pending = [b for b in booked if b.status == BookingStatus.PENDING]

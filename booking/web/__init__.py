@@ -3,12 +3,14 @@
 from flask import Flask
 
 from booking.web import caching, errors, forms, input, labels
+from booking.web.applications import display as application_display
 from booking.web.manage import sections
 
 
 def register_web(app: Flask) -> None:
     input.register_converters(app)
     from booking.web.admin.routes import bp as admin_bp
+    from booking.web.applications.routes import bp as applications_bp
     from booking.web.audit.routes import bp as audit_bp
     from booking.web.auth.routes import bp as auth_bp
     from booking.web.bookings.routes import bp as bookings_bp
@@ -33,6 +35,7 @@ def register_web(app: Flask) -> None:
         checkin_bp,
         waitlist_bp,
         manage_bp,
+        applications_bp,
         people_bp,
         inbox_bp,
         audit_bp,
@@ -46,3 +49,4 @@ def register_web(app: Flask) -> None:
     input.register(app)
     forms.register(app)
     sections.register(app)
+    application_display.register(app)

@@ -123,6 +123,7 @@ def live_server(chromium_present: None, tmp_path_factory: pytest.TempPathFactory
     base_url = f"http://127.0.0.1:{port}"
     database = tmp_path_factory.mktemp("e2e") / "booking.sqlite3"
     environment = _server_environment(f"sqlite:///{database}", base_url)
+    environment["ATTACHMENT_DIR"] = str(database.parent / "attachments")  # files attached to requests
     log = ARTIFACTS / "server.log"
     flask = [sys.executable, "-m", "flask", "--app", "booking.app"]
     gunicorn = [sys.executable, "-m", "gunicorn", "--config", "python:booking.gunicorn_config"]

@@ -1,8 +1,11 @@
 """Booking pages: request a booking or a series, my bookings, one booking, move it, cancel."""
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TypeVar
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -11,7 +14,7 @@ from werkzeug.wrappers import Response
 from booking import clock
 from booking.engine import CellState
 from booking.engine.localtime import to_local, to_utc, zone
-from booking.services import bookings, catalog, pools, reminders
+from booking.services import applications, bookings, catalog, pools, reminders
 from booking.web.bookings.forms import (
     BookingForm,
     CancelForm,
@@ -22,12 +25,13 @@ from booking.web.bookings.forms import (
     default_end,
 )
 from booking.web.catalog.routes import cell_label, day_label, time_label
-from booking.web.errors import refusals
+from booking.web.errors import Caught, refusals
 from booking.web.input import query_int
 from booking.web.labels import duration_words, locale_code, localized, render_violation
 from models import Booking, BookingStatus, Mode, Resource
 
 bp = Blueprint("bookings", __name__)
+T = TypeVar("T")
 
 SHOW_CHOICES = ("upcoming", "past", "cancelled")
 
@@ -58,28 +62,79 @@ def new(resource_id: int) -> Response | str | tuple[str, int]:
     if not form.validate_on_submit():
         return _form_page(resource, form), 422
     start, end = _utc(resource, form.local_start()), _utc(resource, form.local_end())
-    with refusals(form) as refused:
+    with refusals() as refused:
+        if form.repeat.data and form.action.data == "preview":
+            return _series(resource, form, now, None)
+        submission = _application()
         if form.repeat.data:
-            return _series(resource, form, now)
-        booking = bookings.request_booking(
-            current_user,
-            resource.id,
-            start,
-            end,
-            party_size=form.party_size.data,
-            purpose=form.purpose.data or "",
-            submission_key=form.submission_key.data,
-            now=now,
+            return _series(resource, form, now, submission)
+        booking = _with_files(
+            resource,
+            submission,
+            lambda: bookings.request_booking(
+                current_user,
+                resource.id,
+                start,
+                end,
+                party_size=form.party_size.data,
+                purpose=form.purpose.data or "",
+                submission_key=form.submission_key.data,
+                application=submission,
+                now=now,
+            ),
         )
     if refused:
-        return _form_page(resource, form, violations=refused.violations), 422
+        return _form_page(resource, form, **_refusal(refused)), 422
     return _done(booking)
 
 
+def _refusal(refused: Caught) -> dict[str, object]:
+    """What a refused request shows: the engine's violations, or the facility's questions' messages (an
+    Invalid names the question fields: `application_errors` puts each next to its question)."""
+    if refused.violations:
+        return {"violations": refused.violations}
+    return {"application_errors": refused.error.errors if refused.error else ()}
+
+
+def _application() -> applications.Submission:
+    """What the form sent for the facility's own questions; the files' types told by their content."""
+    uploads = [
+        applications.Upload(f.filename or "", f.read(current_app.config["ATTACHMENT_MAX_BYTES"] + 1))
+        for f in request.files.getlist(applications.ATTACHMENT_FIELD)
+    ]
+    limits = applications.Limits(
+        max_bytes=current_app.config["ATTACHMENT_MAX_BYTES"],
+        max_files=current_app.config["ATTACHMENT_MAX_FILES"],
+    )
+    return applications.collect(request.form, uploads, limits=limits)
+
+
+def _with_files(resource: Resource, submission: applications.Submission | None, book: Callable[[], T]) -> T:
+    return applications.kept_if_booked(resource, submission, Path(current_app.config["ATTACHMENT_DIR"]), book)
+
+
 def _form_page(resource: Resource, form: BookingForm, **extra: object) -> str:
-    """The booking form, with the company's pooled allowance where one applies."""
+    """The booking form, with the company's pooled allowance where one applies and the facility's own
+    questions."""
     pooled = pools.pooled_standing(current_user, clock.now(), resource=resource)
-    return render_template("bookings/new.html", resource=resource, form=form, pooled=pooled, **extra)
+    return render_template(
+        "bookings/new.html",
+        resource=resource,
+        form=form,
+        pooled=pooled,
+        **_application_page(resource),
+        **extra,
+    )
+
+
+def _application_page(resource: Resource) -> dict[str, object]:
+    """What the form's application part shows: the form in force, its questions, and what was sent."""
+    form = applications.form_in_force(resource)
+    return {
+        "application_form": form,
+        "questions": applications.questions_of(form),
+        "sent": request.form if request.method == "POST" else {},
+    }
 
 
 def _prefill(form: BookingForm, resource: Resource, now: datetime) -> None:
@@ -96,7 +151,9 @@ def _prefill(form: BookingForm, resource: Resource, now: datetime) -> None:
     form.weekdays.data = [day.weekday()]
 
 
-def _series(resource: Resource, form: BookingForm, now: datetime) -> Response | str:
+def _series(
+    resource: Resource, form: BookingForm, now: datetime, submission: applications.Submission | None
+) -> Response | str:
     duration = form.local_end() - form.local_start()
     if form.action.data == "preview":
         occurrences = bookings.preview_series(
@@ -117,18 +174,24 @@ def _series(resource: Resource, form: BookingForm, now: datetime) -> Response | 
             cut=bookings.window_cut(resource, occurrences),
             window_cut_text=window_cut_text,
             reminder=WindowReminderForm(),
+            **_application_page(resource),
         )
-    result = bookings.request_series(
-        current_user,
-        resource.id,
-        form.rule(),
-        form.local_start(),
-        duration,
-        party_size=form.party_size.data,
-        purpose=form.purpose.data or "",
-        only_available=True,
-        submission_key=form.submission_key.data,
-        now=now,
+    result = _with_files(
+        resource,
+        submission,
+        lambda: bookings.request_series(
+            current_user,
+            resource.id,
+            form.rule(),
+            form.local_start(),
+            duration,
+            party_size=form.party_size.data,
+            purpose=form.purpose.data or "",
+            only_available=True,
+            submission_key=form.submission_key.data,
+            application=submission,
+            now=now,
+        ),
     )
     booked = len(result.booked)
     flash(
@@ -169,27 +232,37 @@ def _apply_for_placement(resource: Resource) -> Response | str | tuple[str, int]
             request.args.get("start"), to_local(clock.now(), zone(resource.timezone)).date()
         )
         form.first_day.data = default
-        return render_template("bookings/placement.html", resource=resource, form=form)
+        return _placement_page(resource, form)
     if not form.validate_on_submit():
-        return render_template("bookings/placement.html", resource=resource, form=form), 422
+        return _placement_page(resource, form), 422
     start = _utc(resource, datetime.combine(form.first_day.data, datetime.min.time()))
     end = _utc(resource, datetime.combine(form.last_day.data + timedelta(days=1), datetime.min.time()))
-    with refusals(form) as refused:
-        booking = bookings.request_booking(
-            current_user,
-            resource.id,
-            start,
-            end,
-            party_size=1,
-            purpose=form.statement.data.strip(),
-            submission_key=form.submission_key.data,
-            now=clock.now(),
+    with refusals() as refused:
+        submission = _application()
+        booking = _with_files(
+            resource,
+            submission,
+            lambda: bookings.request_booking(
+                current_user,
+                resource.id,
+                start,
+                end,
+                party_size=1,
+                purpose=form.statement.data.strip(),
+                submission_key=form.submission_key.data,
+                application=submission,
+                now=clock.now(),
+            ),
         )
     if refused:
-        return render_template(
-            "bookings/placement.html", resource=resource, form=form, violations=refused.violations
-        ), 422
+        return _placement_page(resource, form, **_refusal(refused)), 422
     return _done(booking)
+
+
+def _placement_page(resource: Resource, form: PlacementForm, **extra: object) -> str:
+    return render_template(
+        "bookings/placement.html", resource=resource, form=form, **_application_page(resource), **extra
+    )
 
 
 @bp.post("/facilities/<int:resource_id>/window-reminder")
@@ -236,7 +309,31 @@ def detail(booking_id: int) -> str:
         can_move=bookings.can_move(current_user, booking, now),
         deadline=bookings.cancel_deadline(booking),
         form=CancelForm(),
+        application=applications.application_for(booking)
+        if applications.may_read(current_user, booking)
+        else None,
     )
+
+
+@bp.get("/bookings/<int:booking_id>/attachments/<int:attachment_id>")
+@login_required
+def attachment(booking_id: int, attachment_id: int) -> Response:
+    """A file attached to a request, for its holder and its facility's managers; kept out of every cache."""
+    found, path = applications.attachment_file(
+        current_user, booking_id, attachment_id, Path(current_app.config["ATTACHMENT_DIR"])
+    )
+    response = send_file(
+        path,
+        mimetype=found.content_type,
+        as_attachment=True,
+        download_name=found.original_name,
+        max_age=0,
+        conditional=False,
+        etag=False,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @bp.route("/bookings/<int:booking_id>/move", methods=["GET", "POST"])

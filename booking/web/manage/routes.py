@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from booking import clock
 from booking.engine.localtime import to_local, to_utc, zone
 from booking.engine.violations import N_
-from booking.services import approvals, bookings, facilities, people, photos
+from booking.services import applications, approvals, bookings, facilities, people, photos
 from booking.services.approvals import Outcome
 from booking.services.permissions import Role
 from booking.web.errors import flash_violations, refusals
@@ -74,6 +74,7 @@ def queue() -> str:
         university_id=university_id,
         bulk=BulkForm(),
         here=request.full_path if request.query_string else request.path,
+        applications=applications.readable_applications(current_user, [i.booking for i in result.items]),
     )
 
 

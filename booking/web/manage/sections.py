@@ -22,6 +22,7 @@ SECTIONS = (
     Section("facilities", "manage.facility_list", _l("Facilities")),
     Section("quotas", "manage.quotas", _l("Quotas")),
     Section("closures", "manage.closures", _l("Closures")),
+    Section("applications", "applications.index", _l("Application forms")),
     Section("import", "calendar.import_closures", _l("Import closures"), keeps_university=False),
     Section("book", "manage.book_on_behalf", _l("Book for someone"), keeps_university=False),
     Section("suspensions", "checkin.suspensions", _l("Suspended accounts")),

@@ -1,0 +1,1 @@
+"""Facility applications on the web: the managers' form editor and export, and what booking pages show."""
