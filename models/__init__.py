@@ -4,6 +4,7 @@ from models.activity import AuditEvent, Notification
 from models.base import NAMING_CONVENTION, UTCDateTime, db, utcnow
 from models.bookings import Booking, Series, WaitlistEntry, WindowReminder
 from models.calendar import CalendarEvent
+from models.campus import CampusIdentity, CampusRole, CampusSignOn
 from models.enums import (
     ACTIVE_STATUSES,
     QUOTA_STATUSES,
@@ -33,6 +34,9 @@ __all__ = [
     "Booking",
     "BookingStatus",
     "CalendarEvent",
+    "CampusIdentity",
+    "CampusRole",
+    "CampusSignOn",
     "Category",
     "Closure",
     "EmailMessage",
