@@ -259,7 +259,7 @@ class Assertion:
     @classmethod
     def from_dict(cls, data: Any) -> "Assertion | None":
         """Read back from the session; None for anything that is not one."""
-        if not isinstance(data, dict) or set(data) != {f for f in cls.__dataclass_fields__}:
+        if not isinstance(data, dict) or set(data) != set(cls.__dataclass_fields__):
             return None
         if not isinstance(data["university_id"], int) or data["role"] not in set(CampusRole):
             return None
@@ -285,6 +285,17 @@ def _refused(field: str) -> Invalid:
     return Invalid(messages[field], field=field)
 
 
+# No answer, an HTTP error, or an answer that is not a CAS response python-cas can read.
+_UNUSABLE_ANSWER = (
+    requests.RequestException,
+    ParseError,
+    DefusedXmlException,
+    IndexError,
+    AttributeError,
+    ValueError,
+)
+
+
 def validate_ticket(settings: CampusSignOn, ticket: str, service_url: str, *, timeout: float) -> Assertion:
     """Ask the university's CAS server whether `ticket` is good for `service_url`, and read the person.
 
@@ -298,7 +309,7 @@ def validate_ticket(settings: CampusSignOn, ticket: str, service_url: str, *, ti
         response = client.get_verification_response(ticket)
         defused_fromstring(response)  # no DTD, no entities: refused before python-cas parses it
         cas_user, attributes, _pgtiou = client.verify_response(response)
-    except (requests.RequestException, ParseError, DefusedXmlException, IndexError, AttributeError, ValueError):
+    except _UNUSABLE_ANSWER:
         raise _refused(SERVER_FAILED) from None
     if not cas_user or not isinstance(cas_user, str):
         raise _refused(TICKET_REFUSED)
@@ -394,9 +405,7 @@ def _check_linkable(user: User, university: Organization) -> None:
         )
     )
     if other is not None:
-        raise _conflict(
-            _l("This account is already connected to another university's sign-on.")
-        )
+        raise _conflict(_l("This account is already connected to another university's sign-on."))
 
 
 def _make_campus_member(user: User, assertion: Assertion, now: datetime, *, actor_id: int | None) -> bool:

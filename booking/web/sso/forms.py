@@ -12,7 +12,7 @@ def _required() -> DataRequired:
 
 
 class SignOnForm(Form):
-    """"Sign in with <university>": a button (CSRF-protected, so no other site can start a sign-in here)."""
+    """ "Sign in with <university>": a button (CSRF-protected, so no other site can start a sign-in here)."""
 
     next = HiddenField()
 
@@ -26,7 +26,10 @@ class NewAccountForm(Form):
 class SettingsForm(Form):
     server_url = StringField(_l("CAS server address"), validators=[_required(), Length(max=300)])
     protocol = SelectField(
-        _l("Protocol"), coerce=int, choices=[SelectChoice(3, _l("CAS 3.0")), SelectChoice(2, _l("CAS 2.0"))], validators=[_required()]
+        _l("Protocol"),
+        coerce=int,
+        choices=[SelectChoice(3, _l("CAS 3.0")), SelectChoice(2, _l("CAS 2.0"))],
+        validators=[_required()],
     )
     number_attribute = StringField(
         _l("Attribute with the student or staff number"), validators=[_required(), Length(max=64)]
@@ -35,7 +38,9 @@ class SettingsForm(Form):
         _l("Attribute telling students from staff"), validators=[Optional(), Length(max=64)]
     )
     staff_values = StringField(_l("Values of it that mean staff"), validators=[Optional(), Length(max=300)])
-    name_attribute = StringField(_l("Attribute with the person's name"), validators=[Optional(), Length(max=64)])
+    name_attribute = StringField(
+        _l("Attribute with the person's name"), validators=[Optional(), Length(max=64)]
+    )
     email_attribute = StringField(
         _l("Attribute with the email address"), validators=[Optional(), Length(max=64)]
     )

@@ -121,7 +121,8 @@ def callback(university_id: int) -> Response | tuple[str, int]:
     university = localized(settings.university)
     if current_user.is_authenticated and current_user.id == outcome.user.id:
         if outcome.linked_now:
-            flash(_("Your account is now connected to %(university)s's sign-on.", university=university), "success")
+            message = _("Your account is now connected to %(university)s's sign-on.", university=university)
+            flash(message, "success")
     else:
         sessions.begin(outcome.user, remember=False)
         flash(_("Signed in with %(university)s.", university=university), "success")
@@ -132,7 +133,9 @@ def callback(university_id: int) -> Response | tuple[str, int]:
 
 def _verified_message(role: str, university: str) -> str:
     if role == CampusRole.STAFF:
-        return _("%(university)s confirmed that you work there: you book as campus staff.", university=university)
+        return _(
+            "%(university)s confirmed that you work there: you book as campus staff.", university=university
+        )
     return _("%(university)s confirmed that you study there: you book as its student.", university=university)
 
 
@@ -187,4 +190,3 @@ def connections() -> str:
         sign_ons=campus_sso.enabled_sign_ons(),
         button=SignOnForm(formdata=None, next=url_for("sso.connections")),
     )
-
