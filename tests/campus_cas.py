@@ -206,3 +206,20 @@ def cas_ticket(server_url: str, service: str, person: Person) -> str:
     location = answer.headers.get("Location", "")
     assert answer.status_code == 302 and location.startswith(service), (answer.status_code, answer.text[:500])
     return parse_qs(urlsplit(location).query)["ticket"][0]
+
+
+if __name__ == "__main__":
+    # By hand, for the demo data's HPU sign-on: python -m tests.campus_cas [port] (default 5216).
+    import tempfile
+
+    port = int(sys.argv[1]) if len(sys.argv) > 1 else 5216
+    with tempfile.TemporaryDirectory() as folder:
+        server = start_cas_server(Path(folder), port)
+        print(
+            f"CAS server at {server.url}; people: "
+            + ", ".join(f"{p.username}/{p.password}" for p in DIRECTORY.values())
+        )
+        try:
+            server.process.wait()
+        except KeyboardInterrupt:
+            server.stop()

@@ -133,7 +133,7 @@ def page(response) -> str:
     return response.get_data(as_text=True)
 
 
-# --- success -----------------------------------------------------------------------------------------------
+# --- success ------------------------------------------------------------------------------------------------
 
 
 def test_a_new_student_signs_in_with_their_university_and_is_verified_at_once(client, hpu, cas_server):
@@ -443,7 +443,7 @@ def test_the_service_address_is_fixed_whatever_the_request_says(client, hpu):
     assert parse_qs(location.query)["service"] == [f"http://localhost/sso/{hpu.id}/callback"]
 
 
-# --- sessions ------------------------------------------------------------------------------------------------
+# --- sessions -----------------------------------------------------------------------------------------------
 
 
 def test_a_sign_on_login_follows_the_session_rules(app, client, hpu, cas_server):
@@ -463,7 +463,7 @@ def test_a_sign_on_login_follows_the_session_rules(app, client, hpu, cas_server)
     assert signed_in_as(client) is None
 
 
-# --- the login page and the city office -----------------------------------------------------------------------
+# --- the login page and the city office ---------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(

@@ -57,6 +57,8 @@ ACTION_LABELS = {
     "account.profile_updated": _l("Profile updated"),
     "account.password_changed": _l("Password changed"),
     "account.admin_created": _l("Administrator created"),
+    "account.campus_linked": _l("Campus sign-on linked"),
+    "campus_sign_on.updated": _l("Campus sign-on settings changed"),
     "organization.verified": _l("Enterprise verified"),
     "organization.rejected": _l("Enterprise verification declined"),
     "university.created": _l("University added"),
