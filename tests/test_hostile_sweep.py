@@ -470,5 +470,6 @@ def test_the_sweep_finds_the_forms_of_every_role(app: Flask, frozen_clock) -> No
         "manage.quotas",
         "manage.closures",
         "admin.new_university",
+        "sso_admin.edit",
     }
     assert expected <= endpoints

@@ -556,3 +556,51 @@ def test_people_linked_to_their_university_see_it_on_their_sign_on_page(client, 
     sign_on(client, hpu, cas_server, STUDENT)
     listed = page(client.get("/sso/"))
     assert STUDENT.attributes[NUMBER] in listed
+
+
+# --- hostile input ----------------------------------------------------------------------------------------
+
+
+def waiting_identity(client: FlaskClient, university: Organization) -> None:
+    """What the callback keeps in the session after the university confirmed someone new."""
+    import time
+
+    with client.session_transaction() as session:
+        session["campus_new_account"] = {
+            "university_id": university.id,
+            "cas_user": "liming",
+            "number": "312405060001",
+            "role": "student",
+            "name": "李明",
+            "email": "",
+            "at": int(time.time()),
+            "next": "",
+        }
+
+
+def test_the_new_account_form_refuses_hostile_input_and_writes_nothing(client, hpu):
+    """The hostile-input sweep cannot reach this form (it needs a confirmed identity): its values here."""
+    from tests.test_hostile_sweep import HOSTILE, TEXT
+
+    waiting_identity(client, hpu)
+    assert client.get("/sso/new-account").status_code == 200
+    plausible = {"display_name": "李明", "email": "liming@example.com"}
+    for hostile in HOSTILE:
+        if TEXT not in hostile.attacks:
+            continue
+        for field in [*plausible, None]:
+            data = dict(plausible) if field else dict.fromkeys(plausible, hostile.value)
+            if field:
+                data[field] = hostile.value
+            before = state()
+            response = client.post("/sso/new-account", data=data)
+            assert response.status_code == 422, (hostile.name, field)
+            assert "-error" in page(response) or 'role="alert"' in page(response), (hostile.name, field)
+            assert state() == before, (hostile.name, field)
+
+
+def test_a_forged_new_account_state_is_refused(client, hpu):
+    waiting_identity(client, hpu)
+    with client.session_transaction() as session:
+        session["campus_new_account"] = {**session["campus_new_account"], "role": "admin"}
+    assert client.get("/sso/new-account").status_code == 400
