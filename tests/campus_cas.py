@@ -85,9 +85,11 @@ CAS_AUTH_CLASS = "casproject.directory.DirectoryUser"
 CAS_NEW_VERSION_HTML_WARNING = False
 CAS_NEW_VERSION_EMAIL_WARNING = False
 CAS_SHOW_POWERED = False
+# No CDN (no network here): unstyled pages, and a stand-in for jQuery that the login page's script calls.
 CAS_COMPONENT_URLS = {name: "/static/none" for name in (
-    "bootstrap3_css", "bootstrap3_js", "html5shiv", "respond", "bootstrap4_css", "bootstrap4_js", "jquery"
+    "bootstrap3_css", "bootstrap3_js", "html5shiv", "respond", "bootstrap4_css", "bootstrap4_js"
 )}
+CAS_COMPONENT_URLS["jquery"] = "data:text/javascript,window.jQuery=window.$=function(){}"
 """
 
 _URLS = """

@@ -196,9 +196,8 @@ MATRIX: dict[str, tuple[str, str, dict[str, object]]] = {
     "admin.enterprise": ("GET", "/admin/enterprises/{enterprise_org}", CITY_OFFICE),
     "admin.verify_enterprise": ("POST", "/admin/enterprises/{enterprise_org}/verify", CITY_OFFICE),
     "admin.reject_enterprise": ("POST", "/admin/enterprises/{enterprise_org}/reject", CITY_OFFICE),
-    # Campus sign-on: anyone may start one; the button sends them to the university's CAS login page (a
-    # ".../login" address, which the matrix reads as the login redirect for the anonymous visitor).
-    "sso.start": ("POST", "/sso/{university_a}/start", expect(anonymous=LOGIN)),
+    # Campus sign-on: anyone may start one (a page that moves on to the university's CAS login page).
+    "sso.start": ("POST", "/sso/{university_a}/start", PUBLIC),
     # Without a sign-in started in this browser, the callback and the new-account page refuse (400) alike.
     "sso.callback": ("GET", "/sso/{university_a}/callback?ticket=ST-1-matrix", PUBLIC),
     "sso.new_account": ("GET", "/sso/new-account", PUBLIC),

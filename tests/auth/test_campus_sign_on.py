@@ -3,8 +3,10 @@ signs in with their university, is linked to an account or gets one, and is veri
 replayed or unusable ticket, a missing attribute or an unreachable server gets a clear page and changes
 nothing."""
 
+import re
 import socket
 from collections.abc import Iterator
+from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -96,9 +98,16 @@ def hpu(app: Flask, cas_server: CasServer) -> Organization:
 def start(client: FlaskClient, university: Organization, next_url: str = "") -> str:
     """Press "Sign in with <university>": the CAS service address the browser is sent to log in for."""
     response = client.post(f"/sso/{university.id}/start", data={"next": next_url})
-    assert response.status_code == 302
-    location = urlsplit(response.headers["Location"])
-    return parse_qs(location.query)["service"][0]
+    assert response.status_code == 200
+    return parse_qs(urlsplit(cas_login_url(response)).query)["service"][0]
+
+
+def cas_login_url(response) -> str:
+    """Where the page after "Sign in with ..." sends the browser (its refresh and its link agree)."""
+    link = re.search(r'id="continue" href="([^"]+)"', page(response))
+    refresh = re.search(r'http-equiv="refresh" content="0;url=([^"]+)"', page(response))
+    assert link and refresh and link.group(1) == refresh.group(1)
+    return unescape(link.group(1))
 
 
 def sign_on(client: FlaskClient, university: Organization, server: CasServer, person: Person, next_url=""):
@@ -439,8 +448,13 @@ def test_the_service_address_is_fixed_whatever_the_request_says(client, hpu):
         data={"next": "/", "service": "https://evil.example/"},
         headers={"Host": "evil.example", "X-Forwarded-Host": "evil.example"},
     )
-    location = urlsplit(response.headers["Location"])
+    location = urlsplit(cas_login_url(response))
+    assert location.netloc == "127.0.0.1:" + str(urlsplit(hpu_server_url(hpu)).port)
     assert parse_qs(location.query)["service"] == [f"http://localhost/sso/{hpu.id}/callback"]
+
+
+def hpu_server_url(university: Organization) -> str:
+    return db.session.get(CampusSignOn, university.id).server_url
 
 
 # --- sessions -----------------------------------------------------------------------------------------------

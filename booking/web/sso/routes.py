@@ -61,7 +61,7 @@ def _timeout() -> float:
 
 
 @bp.post("/<int:university_id>/start")
-def start(university_id: int) -> Response:
+def start(university_id: int) -> Response | str:
     settings = campus_sso.enabled_sign_on(university_id)
     form = SignOnForm()
     if not form.validate_on_submit():
@@ -71,7 +71,13 @@ def start(university_id: int) -> Response:
         "next": safe_next_url(form.next.data) or "",
         "at": _now(),
     }
-    return redirect(campus_sso.login_url(settings, _service_url(settings.university_id)))
+    # A page that moves on by itself rather than a redirect: the CSP's form-action 'self' forbids a form
+    # submission to end on another site, while a refresh (or the link, without it) is a navigation of its own.
+    return render_template(
+        "sso/leaving.html",
+        settings=settings,
+        login_url=campus_sso.login_url(settings, _service_url(settings.university_id)),
+    )
 
 
 def _failed(university_id: int | None, message: Any, status: int, next_url: str = "") -> tuple[str, int]:
