@@ -401,6 +401,22 @@ def test_accounts_that_must_not_be_linked_are_refused(app, client, auth, hpu, ca
     assert state() == before
 
 
+def test_a_deactivated_account_cannot_sign_in_through_its_university(app, client, hpu, cas_server):
+    sign_on(client, hpu, cas_server, STUDENT)
+    client.post("/sso/new-account", data={"display_name": "李明", "email": "liming@example.com"})
+    english(client).post("/logout")
+    english(client)
+    with app.app_context():
+        db.session.execute(sa.update(User).values(active=False))
+        db.session.commit()
+    before = state()
+    response = sign_on(client, hpu, cas_server, STUDENT)
+    assert response.status_code == 409
+    assert "deactivated" in page(response)
+    assert state() == before
+    assert signed_in_as(client) is None
+
+
 def test_a_new_account_with_an_address_already_taken_is_refused(client, hpu, cas_server):
     existing = make_user(email="liming@example.com")
     sign_on(client, hpu, cas_server, STUDENT)
@@ -519,6 +535,7 @@ def test_the_city_office_connects_a_university_and_it_is_audited(client, auth, a
     assert event.actor_id == admin.id and event.target_id == university.id
     assert event.details["changes"]["number_attribute"] == [None, "XH"]
     assert "Jiaozuo University" in page(client.get("/admin/sign-on/"))
+    assert "Campus sign-on settings changed" in page(client.get("/audit"))
 
 
 @pytest.mark.parametrize(
