@@ -57,7 +57,7 @@ def _now() -> int:
 
 
 def _timeout() -> float:
-    return float(current_app.config.get("CAS_TIMEOUT_SECONDS", 10))
+    return float(current_app.config["CAS_TIMEOUT_SECONDS"])
 
 
 @bp.post("/<int:university_id>/start")
