@@ -20,6 +20,7 @@ from tests.e2e.browsing import (
     log_in,
     open_facility,
     open_manage,
+    serious_accessibility_violations,
     today,
 )
 
@@ -38,6 +39,7 @@ def test_student_signs_in_with_the_university_and_books_a_student_facility_at_on
     student = new_page()
     student.goto("/login")
     expect_chinese(student)
+    assert serious_accessibility_violations(student) == []
     student.get_by_role("button", name="使用河南理工大学统一身份认证登录").click()
 
     # The university's own sign-in page.
@@ -52,6 +54,7 @@ def test_student_signs_in_with_the_university_and_books_a_student_facility_at_on
     expect(student.locator("main")).to_contain_text("312405060777")
     expect(student.get_by_label("您的姓名")).to_have_value("赵雪")
     expect(student.get_by_label("电子邮箱")).to_have_value("zhaoxue@stu.example.edu.cn")
+    assert serious_accessibility_violations(student) == []
     student.get_by_role("button", name="创建我的账号").click()
     expect(student.get_by_role("navigation", name="主导航")).to_contain_text("赵雪")
     expect(student.locator("main")).to_contain_text("河南理工大学已确认您是本校学生")
