@@ -634,3 +634,61 @@ def test_a_forged_new_account_state_is_refused(client, hpu):
     with client.session_transaction() as session:
         session["campus_new_account"] = {**session["campus_new_account"], "role": "admin"}
     assert client.get("/sso/new-account").status_code == 400
+
+
+# --- a server that answers badly -----------------------------------------------------------------------
+
+ENTITY_BOMB = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>
+<cas:serviceResponse xmlns:cas="http://www.yale.edu/tp/cas"><cas:authenticationSuccess>
+<cas:user>&lol2;</cas:user><cas:attributes><cas:employeeNumber>1</cas:employeeNumber></cas:attributes>
+</cas:authenticationSuccess></cas:serviceResponse>"""
+
+
+@pytest.fixture
+def bad_server() -> Iterator[tuple[str, list[tuple[int, bytes]]]]:
+    """A local HTTP server answering each request with the next (status, body) the test queued."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    answers: list[tuple[int, bytes]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            status, body = answers.pop(0) if answers else (404, b"")
+            self.send_response(status)
+            self.send_header("Content-Type", "text/xml")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/cas/", answers
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [(200, ENTITY_BOMB), (500, b"<html>Internal Server Error</html>"), (200, b"not xml"), (200, b"<a/>")],
+    ids=["entities", "http-500", "not-xml", "not-cas"],
+)
+def test_an_answer_that_is_no_cas_response_gets_the_server_page_and_changes_nothing(
+    app, client, bad_server, answer
+):
+    url, answers = bad_server
+    university = make_university()
+    connect(university, url)
+    start(client, university)
+    answers.append(answer)
+    before = state()
+    response = client.get(f"/sso/{university.id}/callback", query_string={"ticket": "ST-1-abcdefghijklmnop"})
+    assert response.status_code == 502
+    assert "no usable answer" in page(response)
+    assert state() == before
+    assert signed_in_as(client) is None
