@@ -217,11 +217,12 @@ if __name__ == "__main__":
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 5216
     with tempfile.TemporaryDirectory() as folder:
         server = start_cas_server(Path(folder), port)
-        print(
-            f"CAS server at {server.url}; people: "
-            + ", ".join(f"{p.username}/{p.password}" for p in DIRECTORY.values())
-        )
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop the server on kill as on Ctrl-C
+        people = ", ".join(f"{p.username}/{p.password}" for p in DIRECTORY.values())
+        print(f"CAS server at {server.url}; people: {people}", flush=True)
         try:
             server.process.wait()
         except KeyboardInterrupt:
+            pass
+        finally:
             server.stop()
