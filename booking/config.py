@@ -110,6 +110,8 @@ class Config:
     NO_SHOW_WINDOW_DAYS = int(os.environ.get("NO_SHOW_WINDOW_DAYS", "90"))
     SUSPENSION_DAYS = int(os.environ.get("SUSPENSION_DAYS", "30"))
     STATISTICS_BACKFILL_DAYS = 7
+    # Campus sign-on: how long to wait for a university's CAS server to validate a ticket.
+    CAS_TIMEOUT_SECONDS = float(os.environ.get("CAS_TIMEOUT_SECONDS", "10"))
     STATISTICS_DAYS_PER_TICK = int(os.environ.get("STATISTICS_DAYS_PER_TICK", "1000"))
 
 

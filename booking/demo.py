@@ -49,6 +49,7 @@ from models import (
     QUOTA_STATUSES,
     Booking,
     BookingStatus,
+    CampusSignOn,
     Closure,
     Frequency,
     Mode,
@@ -102,6 +103,7 @@ TALLY_LABELS = (
     ("series", "booking series"),
     ("bookings", "bookings"),
     ("history", "past bookings"),
+    ("campus_sign_on", "campus sign-on servers"),
 )
 
 
@@ -169,6 +171,32 @@ def seed_demo(now: datetime) -> DemoResult:
     return result
 
 
+# Henan Polytechnic University's campus sign-on: the CAS server the tests start (tests/campus_cas.py, which
+# `python -m tests.campus_cas` also serves by hand), with the attributes its directory releases.
+DEMO_CAS_URL = os.environ.get("DEMO_CAS_URL", "http://127.0.0.1:5216/cas/")
+
+
+def seed_campus_sign_on(orgs: dict[str, Organization], result: DemoResult) -> None:
+    """HPU's CAS settings, unless the city office already set them (its later edits survive a re-seed)."""
+    university = orgs["HPU"]
+    present = db.session.get(CampusSignOn, university.id) is not None
+    if not present:
+        db.session.add(
+            CampusSignOn(
+                university_id=university.id,
+                server_url=DEMO_CAS_URL,
+                protocol=3,
+                number_attribute="employeeNumber",
+                role_attribute="eduPersonAffiliation",
+                staff_values="staff,faculty",
+                name_attribute="cn",
+                email_attribute="mail",
+                enabled=True,
+            )
+        )
+    (result.present if present else result.created)["campus_sign_on"] += 1
+
+
 class _Seeder:
     def __init__(self, now: datetime) -> None:
         self.now = now
@@ -180,6 +208,7 @@ class _Seeder:
     def run(self) -> DemoResult:
         self._universities()
         self._enterprises()
+        seed_campus_sign_on(self.orgs, self.result)
         self._accounts()
         self._facilities()
         self._closures()

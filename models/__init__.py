@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from models.base import NAMING_CONVENTION, UTCDateTime, db, utcnow
     from models.bookings import Booking, Series, WaitlistEntry, WindowReminder
     from models.calendar import CalendarEvent
+    from models.campus import CampusIdentity, CampusRole, CampusSignOn
     from models.organizations import Organization
     from models.outbox import EmailMessage
     from models.resources import Closure, OpeningHours, Policy, Quota, Resource, ResourceTag
@@ -60,6 +61,9 @@ __all__ = [
     "Booking",
     "BookingStatus",
     "CalendarEvent",
+    "CampusIdentity",
+    "CampusRole",
+    "CampusSignOn",
     "Category",
     "Closure",
     "EmailMessage",

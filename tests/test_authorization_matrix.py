@@ -19,6 +19,7 @@ from models import (
     Application,
     Attachment,
     BookingStatus,
+    CampusSignOn,
     Category,
     Frequency,
     Notification,
@@ -216,6 +217,14 @@ MATRIX: dict[str, tuple[str, str, dict[str, object]]] = {
     "admin.enterprise": ("GET", "/admin/enterprises/{enterprise_org}", CITY_OFFICE),
     "admin.verify_enterprise": ("POST", "/admin/enterprises/{enterprise_org}/verify", CITY_OFFICE),
     "admin.reject_enterprise": ("POST", "/admin/enterprises/{enterprise_org}/reject", CITY_OFFICE),
+    # Campus sign-on: anyone may start one (a page that moves on to the university's CAS login page).
+    "sso.start": ("POST", "/sso/{university_a}/start", PUBLIC),
+    # Without a sign-in started in this browser, the callback and the new-account page refuse (400) alike.
+    "sso.callback": ("GET", "/sso/{university_a}/callback?ticket=ST-1-matrix", PUBLIC),
+    "sso.new_account": ("GET", "/sso/new-account", PUBLIC),
+    "sso.connections": ("GET", "/sso/", SIGNED_IN),
+    "sso_admin.index": ("GET", "/admin/sign-on/", CITY_OFFICE),
+    "sso_admin.edit": ("GET", "/admin/sign-on/{university_a}", CITY_OFFICE),
 }
 NOT_ROUTES = {"static", "bootstrap.static"}
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
@@ -224,6 +233,12 @@ NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 def build_world() -> World:
     a, b = make_university(name_en="University A"), make_university(name_en="University B")
     court_a = make_resource(a)
+    # Its CAS server is never asked: no sign-in is ever started and completed here.
+    db.session.add(
+        CampusSignOn(
+            university_id=a.id, server_url="http://127.0.0.1:9/cas/", number_attribute="uid", enabled=True
+        )
+    )
     make_resource(b)
     company = make_enterprise(verified=False)
     users = {

@@ -471,5 +471,6 @@ def test_the_sweep_finds_the_forms_of_every_role(app: Flask, frozen_clock) -> No
         "manage.closures",
         "admin.new_university",
         "applications.facility_form",
+        "sso_admin.edit",
     }
     assert expected <= endpoints

@@ -32,6 +32,7 @@ from booking.engine import answers as questions_rules
 from booking.engine.answers import MAX_CHOICES, MAX_QUESTIONS, QUESTION_TYPES, Question
 from booking.engine.violations import N_
 from booking.services import audit
+from booking.services.audit import AuditAction
 from booking.services.errors import Invalid, NotFound
 from booking.services.transactions import lock_rows, write_transaction
 from booking.text import text_problem
@@ -164,7 +165,7 @@ def save_form(
         db.session.add(form)
         db.session.flush()
         audit.record(
-            "application_form.saved",
+            AuditAction.APPLICATION_FORM_SAVED,
             "application_form",
             form.id,
             actor_id=actor.id,

@@ -52,6 +52,9 @@ class AuditAction(StrEnum):
     USER_SUSPENDED = "user.suspended"
     USER_SUSPENSION_LIFTED = "user.suspension_lifted"
     OPENNESS_TARGET_SET = "openness_target.set"
+    ACCOUNT_CAMPUS_LINKED = "account.campus_linked"
+    CAMPUS_SIGN_ON_UPDATED = "campus_sign_on.updated"
+    APPLICATION_FORM_SAVED = "application_form.saved"
 
 
 def record(

@@ -23,6 +23,8 @@ def register_web(app: Flask) -> None:
     from booking.web.manage.routes import bp as manage_bp
     from booking.web.people.routes import bp as people_bp
     from booking.web.reports.routes import bp as reports_bp
+    from booking.web.sso.admin import bp as sso_admin_bp
+    from booking.web.sso.routes import bp as sso_bp
     from booking.web.waitlist.routes import bp as waitlist_bp
 
     for blueprint in (
@@ -41,6 +43,8 @@ def register_web(app: Flask) -> None:
         audit_bp,
         reports_bp,
         admin_bp,
+        sso_bp,
+        sso_admin_bp,
     ):
         app.register_blueprint(blueprint)
     errors.register(app)

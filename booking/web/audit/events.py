@@ -82,6 +82,9 @@ ACTION_LABELS: dict[str, Any] = {
     AuditAction.USER_SUSPENDED: _l("Booking rights suspended"),
     AuditAction.USER_SUSPENSION_LIFTED: _l("Suspension lifted"),
     AuditAction.OPENNESS_TARGET_SET: _l("Openness target set"),
+    AuditAction.ACCOUNT_CAMPUS_LINKED: _l("Campus sign-on linked"),
+    AuditAction.CAMPUS_SIGN_ON_UPDATED: _l("Campus sign-on settings changed"),
+    AuditAction.APPLICATION_FORM_SAVED: _l("Application form saved"),
 }
 
 # The rules a manager's booking overrode, by violation code, in a few words.
