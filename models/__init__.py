@@ -23,12 +23,14 @@ from models.organizations import Organization
 from models.outbox import EmailMessage
 from models.resources import Closure, OpeningHours, Policy, Quota, Resource, ResourceTag
 from models.statistics import FacilityDay, OpennessTarget, RefusalCount
+from models.tokens import AccountToken
 from models.users import User
 
 __all__ = [
     "ACTIVE_STATUSES",
     "NAMING_CONVENTION",
     "QUOTA_STATUSES",
+    "AccountToken",
     "AuditEvent",
     "Booking",
     "BookingStatus",

@@ -11,12 +11,12 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from booking import clock, credit_code
 from booking.mailbox import InvalidAddress, checked_email, normalize_email
-from booking.services import audit
+from booking.services import audit, email_verification, passwords
 from booking.services.errors import FieldError
 from booking.services.transactions import lock_rows, write_transaction
 from models import Category, Organization, OrganizationKind, User, Verification, db
 
-MIN_PASSWORD_LENGTH = 8
+MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 
 EMAIL_TAKEN = _l("An account with this email address already exists. Log in instead, or use another address.")
 
@@ -50,15 +50,20 @@ def register(
     student_number: str | None = None,
     company_code: str | None = None,
     company_name: str | None = None,
+    locale: str | None = None,
     now: datetime | None = None,
 ) -> User:
     """Create a resident, student or enterprise-member account in one transaction.
 
-    Students and enterprise members start with verification pending. An enterprise member joins the
-    company with that unified social credit code, or registers it (unverified) if it is new here.
+    The address is unconfirmed until the emailed link or code is used (booking.services.
+    email_verification); the email goes out in `locale`, the language chosen at sign-up. Students and
+    enterprise members start with verification pending. An enterprise member joins the company with that
+    unified social credit code, or registers it (unverified) if it is new here.
     """
     email = _address(email)
-    _check_password(password)
+    if locale is not None and locale not in current_app.config["LANGUAGES"]:
+        raise AccountError(_l("Choose a language from the list."), field="locale")
+    passwords.check(password, email=email, name=display_name)
     password_hash = _hash(password)  # slow on purpose: before the write lock, not while holding it
     # Two tries: a concurrent registration may create the same company between our check and our insert;
     # the second try then joins it.
@@ -75,6 +80,7 @@ def register(
                     student_number=student_number,
                     company_code=company_code,
                     company_name=company_name,
+                    locale=locale,
                     now=now or clock.now(),
                 )
                 fresh.append(user)
@@ -99,6 +105,7 @@ def _insert_account(
     student_number: str | None,
     company_code: str | None,
     company_name: str | None,
+    locale: str | None,
     now: datetime,
 ) -> User:
     if not display_name:
@@ -112,6 +119,9 @@ def _insert_account(
         phone=phone,
         category=category,
         verification=Verification.NONE if category == Category.RESIDENT else Verification.PENDING,
+        locale=locale,
+        email_verified_at=None,
+        created_at=now,
     )
     new_company = False
     if category == Category.STUDENT:
@@ -132,6 +142,7 @@ def _insert_account(
         organization_id=user.organization_id,
         new_organization=new_company,
     )
+    email_verification.send(user, now)
     return user
 
 
@@ -216,7 +227,7 @@ def change_password(
     user_id, checked_hash = user.id, user.password_hash
     if not check_password_hash(checked_hash, current_password):
         raise AccountError(_l("Your current password is not correct."), field="current_password")
-    _check_password(new_password, field="new_password")
+    passwords.check(new_password, email=user.email, name=user.display_name, field="new_password")
     new_hash = _hash(new_password)
     with write_transaction():
         lock_rows(user_ids=[user_id])
@@ -252,7 +263,7 @@ def create_admin(email: str, display_name: str, password: str, *, now: datetime 
     email = _address(email)
     if not display_name.strip():
         raise AccountError(_l("Enter a name."), field="display_name")
-    _check_password(password)
+    passwords.check(password, email=email, name=display_name)
     password_hash = _hash(password)
     try:
         with write_transaction() as fresh:
@@ -284,13 +295,6 @@ def create_admin(email: str, display_name: str, password: str, *, now: datetime 
 
 def _email_taken(email: str) -> bool:
     return db.session.scalar(sa.select(User.id).where(User.email == email)) is not None
-
-
-def _check_password(password: str, field: str = "password") -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(
-            _l("Use at least %(num)d characters for the password.", num=MIN_PASSWORD_LENGTH), field=field
-        )
 
 
 def _hash(password: str) -> str:

@@ -1,4 +1,5 @@
-"""Account pages: register, log in, log out, profile and password change."""
+"""Account pages: register, log in, log out, profile and password change (recovery, confirmation and
+personal data pages live in their own modules on this blueprint)."""
 
 import hashlib
 
@@ -12,6 +13,7 @@ from werkzeug.wrappers import Response
 from booking import clock
 from booking.extensions import limiter
 from booking.services import accounts, pools
+from booking.services.errors import Invalid
 from booking.web.auth import devices, sessions
 from booking.web.auth.forms import LoginForm, PasswordChangeForm, ProfileForm, RegistrationForm
 from booking.web.forms import show_error
@@ -92,16 +94,29 @@ def _home_or_next(target: str | None) -> Response:
 def register() -> str | Response:
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
-    form = RegistrationForm()
+    # The language of pages and emails: the one chosen here, else the one the visitor reads (their
+    # choice on the site, or their browser's).
+    language = locale_code() if locale_code() in current_app.config["LANGUAGES"] else None
+    form = RegistrationForm(locale=language)
     form.set_universities(accounts.universities())
     if form.validate_on_submit():
         try:
             user = accounts.register(**form.registration())
-        except accounts.AccountError as error:
+        except Invalid as error:
             show_error(form, error)
         else:
             sessions.begin(user, remember=False)
+            session["locale"] = user.locale
+            refresh()
             flash(_welcome(user), "success")
+            flash(
+                _(
+                    "We sent a link and a 6-digit code to %(email)s. Confirm your address with either to "
+                    "start booking; until then you can look around.",
+                    email=user.email,
+                ),
+                "info",
+            )
             return redirect(url_for("main.home"))
     return render_template("auth/register.html", form=form)
 
@@ -192,7 +207,7 @@ def profile() -> str | Response:
                 phone=form.phone.data,
                 locale=form.locale.data,
             )
-        except accounts.AccountError as error:
+        except Invalid as error:
             show_error(form, error)
         else:
             session["locale"] = form.locale.data
@@ -213,7 +228,7 @@ def change_password() -> str | Response:
             accounts.change_password(
                 current_user, current_password=form.current_password.data, new_password=form.new_password.data
             )
-        except accounts.AccountError as error:
+        except Invalid as error:
             show_error(form, error)
         else:
             # The change ended every login of this person; this browser, which proved the password, stays.
@@ -222,3 +237,7 @@ def change_password() -> str | Response:
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("auth.profile"))
     return render_template("auth/change_password.html", form=form)
+
+
+# The account pages of their own modules put their routes on this blueprint when imported.
+from booking.web.auth import confirmation, personal_data, recovery  # noqa: E402, F401
