@@ -63,7 +63,7 @@ def register(
     email = _address(email)
     if locale is not None and locale not in current_app.config["LANGUAGES"]:
         raise AccountError(_l("Choose a language from the list."), field="locale")
-    passwords.check(password, email=email, name=display_name)
+    _check_password(password, email=email, name=display_name)
     password_hash = _hash(password)  # slow on purpose: before the write lock, not while holding it
     # Two tries: a concurrent registration may create the same company between our check and our insert;
     # the second try then joins it.
@@ -227,7 +227,7 @@ def change_password(
     user_id, checked_hash = user.id, user.password_hash
     if not check_password_hash(checked_hash, current_password):
         raise AccountError(_l("Your current password is not correct."), field="current_password")
-    passwords.check(new_password, email=user.email, name=user.display_name, field="new_password")
+    _check_password(new_password, email=user.email, name=user.display_name, field="new_password")
     new_hash = _hash(new_password)
     with write_transaction():
         lock_rows(user_ids=[user_id])
@@ -263,7 +263,7 @@ def create_admin(email: str, display_name: str, password: str, *, now: datetime 
     email = _address(email)
     if not display_name.strip():
         raise AccountError(_l("Enter a name."), field="display_name")
-    passwords.check(password, email=email, name=display_name)
+    _check_password(password, email=email, name=display_name)
     password_hash = _hash(password)
     try:
         with write_transaction() as fresh:
@@ -295,6 +295,13 @@ def create_admin(email: str, display_name: str, password: str, *, now: datetime 
 
 def _email_taken(email: str) -> bool:
     return db.session.scalar(sa.select(User.id).where(User.email == email)) is not None
+
+
+def _check_password(password: str, *, email: str, name: str, field: str = "password") -> None:
+    try:
+        passwords.check(password, email=email, name=name, field=field)
+    except FieldError as refused:
+        raise AccountError(refused.message, field=refused.field) from None
 
 
 def _hash(password: str) -> str:
