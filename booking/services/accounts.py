@@ -120,7 +120,6 @@ def _insert_account(
         category=category,
         verification=Verification.NONE if category == Category.RESIDENT else Verification.PENDING,
         locale=locale,
-        email_verified_at=None,
         created_at=now,
     )
     new_company = False
@@ -131,6 +130,8 @@ def _insert_account(
         user.organization, new_company = _company(company_code, company_name, now)
     db.session.add(user)
     db.session.flush()
+    # The column's default counts platform-made accounts as confirmed; a self-service sign-up is not.
+    user.email_verified_at = None
     audit.record(
         "account.registered",
         "user",

@@ -96,7 +96,7 @@ def register() -> str | Response:
         return redirect(url_for("main.home"))
     # The language of pages and emails: the one chosen here, else the one the visitor reads (their
     # choice on the site, or their browser's).
-    language = locale_code() if locale_code() in current_app.config["LANGUAGES"] else None
+    language = "zh_CN" if locale_code().startswith("zh") else "en"
     form = RegistrationForm(locale=language)
     form.set_universities(accounts.universities())
     if form.validate_on_submit():
