@@ -1,4 +1,5 @@
-"""Password reset by email: a single-use, expiring link, the same answer for every address, every session ended."""
+"""Password reset by email: a single-use, expiring link, the same answer for every address, every session
+ended."""
 
 from datetime import timedelta
 
