@@ -86,7 +86,7 @@ def _free_port() -> int:
 def _server_environment(database_url: str, base_url: str, smtp_port: int) -> dict[str, str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("MAIL_", "FLASK_"))}
     environment.update(
-        # The server's mail goes to the tests' own SMTP server (browsing.MAILBOX), whose links journeys follow.
+        # The server's mail goes to the tests' own SMTP server (browsing.MAILBOX): journeys follow its links.
         MAIL_SERVER="127.0.0.1",
         MAIL_PORT=str(smtp_port),
         APP_ENV="development",
