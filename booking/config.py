@@ -68,6 +68,16 @@ class Config:
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
     REGISTER_LIMIT = os.environ.get("REGISTER_LIMIT", "5 per minute;30 per hour")
     PASSWORD_HASH_METHOD = "scrypt"
+    # Account links (booking.services.recovery, email_verification, personal_data).
+    PASSWORD_RESET_MINUTES = int(os.environ.get("PASSWORD_RESET_MINUTES", "30"))
+    PASSWORD_RESET_LIMIT = os.environ.get("PASSWORD_RESET_LIMIT", "5 per minute;20 per hour")
+    PASSWORD_RESET_ACCOUNT_LIMIT = os.environ.get(
+        "PASSWORD_RESET_ACCOUNT_LIMIT", "3 per 15 minutes;10 per day"
+    )
+    EMAIL_VERIFY_HOURS = int(os.environ.get("EMAIL_VERIFY_HOURS", "48"))
+    VERIFY_RESEND_LIMIT = os.environ.get("VERIFY_RESEND_LIMIT", "3 per 10 minutes;10 per day")
+    VERIFY_CODE_LIMIT = os.environ.get("VERIFY_CODE_LIMIT", "10 per 10 minutes;30 per day")
+    UNCONFIRMED_RETENTION_DAYS = int(os.environ.get("UNCONFIRMED_RETENTION_DAYS", "7"))
     FORCE_HTTPS = False
     CATALOG_PAGE_SIZE = 12
     # The map's tile server, a Leaflet URL template such as "https://tiles.example.cn/{z}/{x}/{y}.png"

@@ -247,14 +247,23 @@ def _queue_email(
 
 
 def queue(
-    recipient: User, kind: str, subject: str, body: str, *, at: datetime, ics: bytes | None = None
+    recipient: User,
+    kind: str,
+    subject: str,
+    body: str,
+    *,
+    at: datetime,
+    ics: bytes | None = None,
+    to_address: str | None = None,
 ) -> EmailMessage:
-    """Put one rendered email in the outbox, in the current transaction; it is sent after commit."""
+    """Put one rendered email in the outbox, in the current transaction; it is sent after commit.
+
+    `to_address` sends it elsewhere than the person's address (a new address they must confirm)."""
     mail.install_outbox_hooks()
     message = EmailMessage(
         user_id=recipient.id,
         kind=kind,
-        to_address=recipient.email,
+        to_address=to_address or recipient.email,
         subject=subject[:300],
         body=body,
         ics=ics,

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from models.outbox import EmailMessage
     from models.resources import Closure, OpeningHours, Policy, Quota, Resource, ResourceTag
     from models.statistics import FacilityDay, OpennessTarget, RefusalCount
+    from models.tokens import AccountToken
     from models.users import User
 
 # Every mapped module, loaded together: relationships name each other's classes.
@@ -54,6 +55,7 @@ __all__ = [
     "ACTIVE_STATUSES",
     "NAMING_CONVENTION",
     "QUOTA_STATUSES",
+    "AccountToken",
     "Application",
     "ApplicationForm",
     "Attachment",

@@ -38,6 +38,14 @@ class User(UserMixin, db.Model):
     suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # When the person proved they read mail at `email`. Accounts made by the platform itself (demo data,
+    # create-admin, a university's sign-on) count as verified; self-service sign-up stores None until the
+    # emailed link or code is used (booking.services.email_verification).
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=utcnow)
+    # A new address the person asked for: it replaces `email` only once its own link or code is used.
+    pending_email: Mapped[str | None] = mapped_column(sa.String(254))
+    # Set when the person deleted their account; the row stays, anonymised, for the city's counts.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     organization: Mapped[Organization | None] = relationship(foreign_keys=[organization_id])
     manages: Mapped[Organization | None] = relationship(foreign_keys=[manages_id])
@@ -54,6 +62,10 @@ class User(UserMixin, db.Model):
 
     def get_id(self) -> str:  # Flask-Login's identity; the web layer adds when the login was issued
         return f"{self.id}.{self.session_marker}"
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     @property
     def is_manager(self) -> bool:

@@ -15,6 +15,7 @@ import pytest
 from flask import Flask, current_app
 from flask.testing import FlaskClient
 
+from booking.services import account_links
 from models import (
     Application,
     Attachment,
@@ -118,6 +119,17 @@ MATRIX: dict[str, tuple[str, str, dict[str, object]]] = {
     "auth.logout": ("POST", "/logout", PUBLIC),
     "auth.profile": ("GET", "/profile", SIGNED_IN),
     "auth.change_password": ("GET", "/profile/password", SIGNED_IN),
+    "auth.forgot_password": ("GET", "/password/forgot", PUBLIC),
+    # The resident's own reset link: a form for them and for anonymous visitors; signed in as someone
+    # else, a page that says the link is another account's (200-class: nothing leaks, nothing changes).
+    "auth.reset_password": ("GET", "/password/reset/{reset_token}", PUBLIC),
+    "auth.confirm_email": ("GET", "/verify/not-a-real-token-0123456789abcdef", PUBLIC),
+    "auth.verify_email": ("GET", "/verify", SIGNED_IN),
+    "auth.resend_verification": ("POST", "/verify/resend", SIGNED_IN),
+    "auth.change_email": ("GET", "/profile/email", SIGNED_IN),
+    "auth.my_data": ("GET", "/profile/data", SIGNED_IN),
+    "auth.my_data_json": ("GET", "/profile/data.json", SIGNED_IN),
+    "auth.delete_account": ("GET", "/profile/delete", SIGNED_IN),
     "catalog.index": ("GET", "/facilities/", PUBLIC),
     "catalog.detail": ("GET", "/facilities/{resource}", PUBLIC),
     # The world's facility has no photo: public, and not found for everyone alike.
@@ -281,6 +293,9 @@ def build_world() -> World:
         user_id=resident.id, kind="booking_reminder", params={"resource": "x", "when": "y"}
     )
     db.session.add_all([entry, notification])
+    reset = account_links.issue(
+        resident.id, account_links.RESET_PASSWORD, resident.email, now=NOW, lifetime=timedelta(days=3650)
+    )
     db.session.commit()
     ids = {
         "resource": court_a.id,
@@ -297,6 +312,7 @@ def build_world() -> World:
         "manager_b": users["manager_b"].id,
         "enterprise_org": company.id,
         "attachment": attachment.id,
+        "reset_token": reset.token,
     }
     return World(ids=ids, users=users)
 

@@ -35,6 +35,7 @@ class CellState(StrEnum):
     NOT_OPEN_YET = "not_open_yet"  # beyond the booking window: bookable later
     NOT_FOR_YOU = "not_for_you"  # the viewer's category may not book this facility
     SUSPENDED = "suspended"  # the viewer's account is suspended or disabled
+    UNCONFIRMED = "unconfirmed"  # the viewer has not confirmed their email address yet
     LIMIT_REACHED = "limit_reached"  # a quota of the viewer's is used up
     UNAVAILABLE = "unavailable"  # no booking fits the facility's rules here (e.g. its shortest booking)
 
@@ -52,6 +53,7 @@ _STATE_BY_CODE: tuple[tuple[str, CellState], ...] = (
     (ViolationCode.MAX_ADVANCE, CellState.NOT_OPEN_YET),
     (ViolationCode.ACCOUNT_INACTIVE, CellState.SUSPENDED),
     (ViolationCode.ACCOUNT_SUSPENDED, CellState.SUSPENDED),
+    (ViolationCode.EMAIL_UNVERIFIED, CellState.UNCONFIRMED),
     (ViolationCode.CATEGORY_NOT_ALLOWED, CellState.NOT_FOR_YOU),
     (ViolationCode.QUOTA_BOOKINGS, CellState.LIMIT_REACHED),
     (ViolationCode.QUOTA_HOURS, CellState.LIMIT_REACHED),
@@ -61,6 +63,7 @@ _ABOUT_THE_PERSON = frozenset(
     {
         ViolationCode.ACCOUNT_INACTIVE,
         ViolationCode.ACCOUNT_SUSPENDED,
+        ViolationCode.EMAIL_UNVERIFIED,
         ViolationCode.CATEGORY_NOT_ALLOWED,
         ViolationCode.QUOTA_BOOKINGS,
         ViolationCode.QUOTA_HOURS,

@@ -132,6 +132,8 @@ def _account(resource: ResourceSpec, requester: RequesterSpec, now: datetime) ->
         found.append(v.account_inactive())
     if requester.suspended_until is not None and now < requester.suspended_until:
         found.append(v.account_suspended(to_local(requester.suspended_until, zone(resource.timezone))))
+    if not requester.email_verified:
+        found.append(v.email_unverified())
     if requester.category not in resource.policy.allowed_categories:
         pending = requester.pending_category
         if pending is not None and pending in resource.policy.allowed_categories:

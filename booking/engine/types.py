@@ -103,6 +103,8 @@ class RequesterSpec:
     # The category a person claimed but is not yet verified for, and the organization that verifies it.
     pending_category: Category | None = None
     pending_at: LocalizedName | None = None
+    # Whether the person has confirmed their email address; until then they may browse but not book.
+    email_verified: bool = True
 
 
 @dataclass(frozen=True)

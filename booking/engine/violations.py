@@ -9,6 +9,7 @@ language. Parameter values are only int, float, str, local (naive) date/time/dat
 |-----------------------|----------------------------------------------------------|-------------|
 | account_inactive      | (none)                                                   | yes         |
 | account_suspended     | until (local datetime)                                   | yes         |
+| email_unverified      | (none): the person has not confirmed their email address | no          |
 | category_not_allowed  | category (Category); when a claimed category awaits      | yes         |
 |                       | verification: pending (Category), organization (Name)    |             |
 | resource_inactive     | resource (LocalizedName)                                 | yes         |
@@ -61,6 +62,7 @@ def N_(message: str) -> str:
 class ViolationCode(StrEnum):
     ACCOUNT_INACTIVE = "account_inactive"
     ACCOUNT_SUSPENDED = "account_suspended"
+    EMAIL_UNVERIFIED = "email_unverified"
     CATEGORY_NOT_ALLOWED = "category_not_allowed"
     RESOURCE_INACTIVE = "resource_inactive"
     IN_PAST = "in_past"
@@ -118,6 +120,18 @@ def account_suspended(until: datetime) -> Violation:
         ViolationCode.ACCOUNT_SUSPENDED,
         N_("Your booking rights are suspended until %(until)s."),
         {"until": until},
+    )
+
+
+def email_unverified() -> Violation:
+    # Not overridable: a manager cannot find an unconfirmed address to book for (booking.services.people).
+    return Violation(
+        ViolationCode.EMAIL_UNVERIFIED,
+        N_(
+            "Confirm your email address before booking: open the link or enter the 6-digit code we sent "
+            "you (your profile can send it again)."
+        ),
+        overridable=False,
     )
 
 

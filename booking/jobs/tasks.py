@@ -9,7 +9,15 @@ from pathlib import Path
 from flask import current_app
 
 from booking import mail, notify
-from booking.services import applications, housekeeping, reminders, statistics, strikes, waitlist
+from booking.services import (
+    applications,
+    housekeeping,
+    personal_data,
+    reminders,
+    statistics,
+    strikes,
+    waitlist,
+)
 
 
 def send_reminders(now: datetime) -> int:
@@ -62,6 +70,12 @@ def deliver_emails(now: datetime) -> int:
     return report.sent + report.retrying + report.failed
 
 
+def purge_unconfirmed(now: datetime) -> int:
+    """Remove sign-ups whose address was not confirmed within UNCONFIRMED_RETENTION_DAYS."""
+    days = int(current_app.config.get("UNCONFIRMED_RETENTION_DAYS", 7))
+    return personal_data.purge_unconfirmed(now, days=days)
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -82,4 +96,5 @@ JOBS: tuple[Job, ...] = (
     Job("send_digests", send_digests, 3600),
     Job("remove_expired_attachments", remove_expired_attachments, 3600),
     Job("deliver_emails", deliver_emails, 60),
+    Job("purge_unconfirmed", purge_unconfirmed, 3600),
 )

@@ -11,13 +11,13 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from booking import clock, credit_code
 from booking.mailbox import InvalidAddress, checked_email, normalize_email
-from booking.services import audit
+from booking.services import audit, email_verification, passwords
 from booking.services.audit import AuditAction
 from booking.services.errors import Invalid
 from booking.services.transactions import lock_rows, write_transaction
 from models import Category, Organization, OrganizationKind, User, Verification, db
 
-MIN_PASSWORD_LENGTH = 8
+MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 
 EMAIL_TAKEN = _l("An account with this email address already exists. Log in instead, or use another address.")
 
@@ -47,15 +47,20 @@ def register(
     student_number: str | None = None,
     company_code: str | None = None,
     company_name: str | None = None,
+    locale: str | None = None,
     now: datetime | None = None,
 ) -> User:
     """Create a resident, student or enterprise-member account in one transaction.
 
-    Students and enterprise members start with verification pending. An enterprise member joins the
-    company with that unified social credit code, or registers it (unverified) if it is new here.
+    The address is unconfirmed until the emailed link or code is used (booking.services.
+    email_verification); the email goes out in `locale`, the language chosen at sign-up. Students and
+    enterprise members start with verification pending. An enterprise member joins the company with that
+    unified social credit code, or registers it (unverified) if it is new here.
     """
     email = _address(email)
-    _check_password(password)
+    if locale is not None and locale not in current_app.config["LANGUAGES"]:
+        raise Invalid(_l("Choose a language from the list."), field="locale")
+    _check_password(password, email=email, name=display_name)
     password_hash = _hash(password)  # slow on purpose: before the write lock, not while holding it
     # Two tries: a concurrent registration may create the same company between our check and our insert;
     # the second try then joins it.
@@ -72,6 +77,7 @@ def register(
                     student_number=student_number,
                     company_code=company_code,
                     company_name=company_name,
+                    locale=locale,
                     now=now or clock.now(),
                 )
                 fresh.append(user)
@@ -96,6 +102,7 @@ def _insert_account(
     student_number: str | None,
     company_code: str | None,
     company_name: str | None,
+    locale: str | None,
     now: datetime,
 ) -> User:
     if not display_name:
@@ -109,6 +116,8 @@ def _insert_account(
         phone=phone,
         category=category,
         verification=Verification.NONE if category == Category.RESIDENT else Verification.PENDING,
+        locale=locale,
+        created_at=now,
     )
     new_company = False
     if category == Category.STUDENT:
@@ -118,6 +127,8 @@ def _insert_account(
         user.organization, new_company = _company(company_code, company_name, now)
     db.session.add(user)
     db.session.flush()
+    # The column's default counts platform-made accounts as confirmed; a self-service sign-up is not.
+    user.email_verified_at = None
     audit.record(
         AuditAction.ACCOUNT_REGISTERED,
         "user",
@@ -129,6 +140,7 @@ def _insert_account(
         organization_id=user.organization_id,
         new_organization=new_company,
     )
+    email_verification.send(user, now)
     return user
 
 
@@ -213,7 +225,7 @@ def change_password(
     user_id, checked_hash = user.id, user.password_hash
     if not check_password_hash(checked_hash, current_password):
         raise Invalid(_l("Your current password is not correct."), field="current_password")
-    _check_password(new_password, field="new_password")
+    _check_password(new_password, email=user.email, name=user.display_name, field="new_password")
     new_hash = _hash(new_password)
     with write_transaction():
         lock_rows(user_ids=[user_id])
@@ -249,7 +261,7 @@ def create_admin(email: str, display_name: str, password: str, *, now: datetime 
     email = _address(email)
     if not display_name.strip():
         raise Invalid(_l("Enter a name."), field="display_name")
-    _check_password(password)
+    _check_password(password, email=email, name=display_name)
     password_hash = _hash(password)
     try:
         with write_transaction() as fresh:
@@ -283,11 +295,8 @@ def _email_taken(email: str) -> bool:
     return db.session.scalar(sa.select(User.id).where(User.email == email)) is not None
 
 
-def _check_password(password: str, field: str = "password") -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise Invalid(
-            _l("Use at least %(num)d characters for the password.", num=MIN_PASSWORD_LENGTH), field=field
-        )
+def _check_password(password: str, *, email: str, name: str, field: str = "password") -> None:
+    passwords.check(password, email=email, name=name, field=field)
 
 
 def _hash(password: str) -> str:

@@ -55,6 +55,13 @@ class AuditAction(StrEnum):
     ACCOUNT_CAMPUS_LINKED = "account.campus_linked"
     CAMPUS_SIGN_ON_UPDATED = "campus_sign_on.updated"
     APPLICATION_FORM_SAVED = "application_form.saved"
+    ACCOUNT_EMAIL_VERIFIED = "account.email_verified"
+    ACCOUNT_EMAIL_CHANGE_REQUESTED = "account.email_change_requested"
+    ACCOUNT_EMAIL_CHANGED = "account.email_changed"
+    ACCOUNT_RESET_REQUESTED = "account.reset_requested"
+    ACCOUNT_PASSWORD_RESET = "account.password_reset"
+    ACCOUNT_DELETED = "account.deleted"
+    ACCOUNT_PURGED_UNCONFIRMED = "account.purged_unconfirmed"
 
 
 def record(

@@ -540,7 +540,7 @@ def cancel(
             )
         cancelled = [t for t in targets if t.status == BookingStatus.CANCELLED]
         if cancelled and not by_manager:
-            _tell_cancelled(user, cancelled, now)
+            tell_cancelled(user, cancelled, now)
     # The freed places go to the waitlist right after the commit, each promotion in its own transaction:
     # it must take its locks in the fixed order (person, then facility), which this transaction, already
     # holding the booking rows, cannot; and a promotion that fails must not undo the cancellation.
@@ -548,7 +548,7 @@ def cancel(
     return cancelled
 
 
-def _tell_cancelled(holder: User, cancelled: list[Booking], now: datetime) -> None:
+def tell_cancelled(holder: User, cancelled: list[Booking], now: datetime) -> None:
     """The holder's own cancellation, confirmed by email with a METHOD:CANCEL file, so that the events
     imported from earlier emails leave their calendar too."""
     first = min(cancelled, key=lambda b: b.start_at)

@@ -6,7 +6,9 @@ facilities. Anyone else who may book (residents, enterprise members, other unive
 found only by their exact email address or phone number, which they gave the manager themselves (the
 common case: someone phones the campus office to be booked); that identification lets this manager choose
 them. Administrators and other universities' managers are never found outside this scope. The city office
-(admin) looks after every account and finds anyone.
+(admin) looks after every account and finds anyone. An address its owner has not confirmed is nobody's
+contact: a manager never finds, names or acts for an account until its email address is confirmed (nor
+one that was deleted).
 """
 
 import re
@@ -31,7 +33,15 @@ def in_scope(manager: User) -> sa.ColumnElement[bool]:
         return sa.true()
     if manager.manages_id is None:
         raise NotAllowed
-    university_id = manager.manages_id
+    return sa.and_(_contactable(), _related(manager.manages_id))
+
+
+def _contactable() -> sa.ColumnElement[bool]:
+    """Accounts whose address is confirmed (and not deleted): the only ones a manager may see."""
+    return sa.and_(User.email_verified_at.is_not(None), User.deleted_at.is_(None))
+
+
+def _related(university_id: int) -> sa.ColumnElement[bool]:
     booked_here = (
         sa.select(Booking.id)
         .join(Resource, Resource.id == Booking.resource_id)
@@ -76,8 +86,8 @@ def search(manager: User, text: str, *, limit: int = 20) -> list[User]:
 
 
 def _ordinary() -> sa.ColumnElement[bool]:
-    """Accounts without rights: no administrator, no manager of any university."""
-    return sa.and_(User.is_admin.is_(False), User.manages_id.is_(None))
+    """Confirmed accounts without rights: no administrator, no manager of any university."""
+    return sa.and_(User.is_admin.is_(False), User.manages_id.is_(None), _contactable())
 
 
 def _phone_forms(text: str) -> set[str]:

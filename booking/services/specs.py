@@ -254,6 +254,7 @@ def requester_spec(user: User) -> RequesterSpec:
         pending_at=LocalizedName(user.organization.name_zh, user.organization.name_en)
         if pending is not None and user.organization is not None
         else None,
+        email_verified=user.email_verified_at is not None,
     )
 
 

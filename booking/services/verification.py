@@ -37,11 +37,16 @@ def _reason(reason: str) -> str:
 
 
 def students(manager: User, *, status: str = "pending", query: str = "", page: int = 1) -> Pagination:
-    """The students who named the manager's university, filtered and searched; pending oldest first."""
+    """The students who named the manager's university, filtered and searched; pending oldest first.
+
+    Only those who confirmed their email address: an unconfirmed address is nobody's contact yet."""
     if not has_role(manager, Role.MANAGER):
         raise NotAllowed
     select = sa.select(User).where(
-        User.category == Category.STUDENT, User.organization_id == manager.manages_id
+        User.category == Category.STUDENT,
+        User.organization_id == manager.manages_id,
+        User.email_verified_at.is_not(None),
+        User.deleted_at.is_(None),
     )
     if status in {"pending", "verified", "rejected"}:
         select = select.where(User.verification == Verification(status))
@@ -64,7 +69,13 @@ def student(manager: User, user_id: int) -> User:
     if not has_role(manager, Role.MANAGER):
         raise NotAllowed
     person = db.session.get(User, user_id)
-    if person is None or person.category != Category.STUDENT or person.organization_id != manager.manages_id:
+    if (
+        person is None
+        or person.category != Category.STUDENT
+        or person.organization_id != manager.manages_id
+        or person.email_verified_at is None
+        or person.deleted_at is not None
+    ):
         raise NotFound
     return person
 

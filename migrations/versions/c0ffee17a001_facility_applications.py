@@ -5,19 +5,13 @@ booking_application: a request's answers and the terms version it accepted; book
 attached to a request (stored in ATTACHMENT_DIR, outside the web root). New tables only: nothing existing
 is rebuilt.
 
-Revision ID: c0ffee17a001
-Revises: a14c0ffee001
-Create Date: 2026-12-07 07:30:00
-
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = 'c0ffee17a001'
-down_revision = 'a14c0ffee001'
-branch_labels = None
-depends_on = None
+down_revision = 'ca5501e0b2d7'
 
 
 def _utc():

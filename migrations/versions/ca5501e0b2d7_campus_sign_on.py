@@ -6,19 +6,13 @@ prefill a new account's name and email, enabled), set by the city office. campus
 to a person's CAS identity at one university (unique per university and CAS user, and per university and
 account).
 
-Revision ID: ca5501e0b2d7
-Revises: a14c0ffee001
-Create Date: 2026-12-07 07:30:00
-
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = 'ca5501e0b2d7'
-down_revision = 'a14c0ffee001'
-branch_labels = None
-depends_on = None
+down_revision = 'b15e7a11c0de'
 
 
 def upgrade():

@@ -13,6 +13,8 @@ from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 from zoneinfo import ZoneInfo
 
+from tests.notify.conftest import Inbox
+
 try:
     from axe_playwright_python.sync_playwright import Axe
     from playwright.sync_api import Browser, Locator, Page, Response, expect, sync_playwright
@@ -31,6 +33,8 @@ CJK = re.compile(r"[\u3400-\u9fff]")
 LATIN = re.compile(r"[A-Za-z]")
 # The demo's Spring Festival closure at every university (booking/demo.py); series and placements avoid it.
 SPRING_FESTIVAL = (date(2027, 2, 6), date(2027, 2, 15))
+# What the live server's mail server received (tests/e2e/conftest.py starts it).
+MAILBOX = Inbox()
 
 
 @dataclass(frozen=True)
@@ -87,9 +91,17 @@ def log_out(page: Page) -> None:
 
 
 def register(
-    page: Page, name: str, email: str, password: str, *, university: str = "", student_number: str = ""
+    page: Page,
+    name: str,
+    email: str,
+    password: str,
+    *,
+    university: str = "",
+    student_number: str = "",
+    confirm: bool = True,
 ) -> None:
-    """Register from the navigation bar: as a resident, or as a student of `university`."""
+    """Register from the navigation bar: as a resident, or as a student of `university`; then (unless
+    `confirm` is False) confirm the address by the link in the email the server sent."""
     page.goto("/")
     page.get_by_role("link", name="注册").click()
     expect(page.get_by_role("heading", name="注册账户")).to_be_visible()
@@ -103,6 +115,20 @@ def register(
     page.get_by_label("再次输入密码").fill(password)
     page.get_by_role("button", name="创建账户").click()
     expect(page.get_by_role("navigation", name="主导航")).to_contain_text(name)
+    if confirm:
+        page.goto(emailed_link(email, "/verify/"))
+        expect(page.locator("#unconfirmed-email")).to_have_count(0)
+
+
+def emailed_link(address: str, path: str) -> str:
+    """The path of the link starting with `path` in the newest email the server sent to `address`."""
+    for message in reversed(MAILBOX.to(address)):
+        text = message.get_body(preferencelist=("plain",)).get_content()
+        for url in re.findall(r"https?://\S+", text):
+            parts = urlsplit(url)
+            if parts.path.startswith(path):
+                return parts.path
+    raise AssertionError(f"no email with a {path} link to {address}")
 
 
 def follow_nav(page: Page, link: str, navigation: str = "主导航") -> None:

@@ -29,7 +29,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 
+from tests.e2e import browsing
 from tests.e2e.browsing import (
     ARTIFACTS,
     CHROMIUM,
@@ -81,9 +83,12 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _server_environment(database_url: str, base_url: str) -> dict[str, str]:
+def _server_environment(database_url: str, base_url: str, smtp_port: int) -> dict[str, str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("MAIL_", "FLASK_"))}
     environment.update(
+        # The server's mail goes to the tests' own SMTP server (browsing.MAILBOX): journeys follow its links.
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=str(smtp_port),
         APP_ENV="development",
         DATABASE_URL=database_url,
         SECRET_KEY=secrets.token_hex(32),
@@ -122,7 +127,10 @@ def live_server(chromium_present: None, tmp_path_factory: pytest.TempPathFactory
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
     database = tmp_path_factory.mktemp("e2e") / "booking.sqlite3"
-    environment = _server_environment(f"sqlite:///{database}", base_url)
+    smtp_port = _free_port()
+    smtp = Controller(browsing.MAILBOX, hostname="127.0.0.1", port=smtp_port)
+    smtp.start()
+    environment = _server_environment(f"sqlite:///{database}", base_url, smtp_port)
     environment["ATTACHMENT_DIR"] = str(database.parent / "attachments")  # files attached to requests
     log = ARTIFACTS / "server.log"
     flask = [sys.executable, "-m", "flask", "--app", "booking.app"]
@@ -149,6 +157,7 @@ def live_server(chromium_present: None, tmp_path_factory: pytest.TempPathFactory
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait(timeout=15)
+        smtp.stop()
 
 
 @pytest.fixture(scope="session")

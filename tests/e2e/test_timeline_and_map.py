@@ -36,7 +36,7 @@ def timeline_of_courts(day) -> str:
 def test_resident_books_a_court_from_the_timeline_on_a_phone(new_page):
     # A new resident (the demo resident's weekly quota may be used up by the other journeys), signed up on a
     # desktop and then on the phone.
-    person = Login(unique_email("timeline"), "timeline court 42")
+    person = Login(unique_email("timeline"), "badminton court 42")
     register(new_page(), "林小雨", person.email, person.password)
     page = new_page(**PHONE)
     log_in(page, person)

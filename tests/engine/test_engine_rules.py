@@ -56,6 +56,13 @@ def test_suspended_account_is_refused_until_the_suspension_ends():
     assert decision.violations[0].overridable
 
 
+def test_unconfirmed_email_is_refused_and_no_manager_can_override_it():
+    decision = decide(request(TUESDAY, "10:00", "11:00"), who=requester(email_verified=False))
+
+    assert codes(decision) == ["email_unverified"]
+    assert not decision.violations[0].overridable
+
+
 def test_suspension_ending_exactly_now_no_longer_blocks():
     assert decide(request(TUESDAY, "10:00", "11:00"), who=requester(suspended_until=NOW)).ok
 

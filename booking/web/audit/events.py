@@ -85,6 +85,13 @@ ACTION_LABELS: dict[str, Any] = {
     AuditAction.ACCOUNT_CAMPUS_LINKED: _l("Campus sign-on linked"),
     AuditAction.CAMPUS_SIGN_ON_UPDATED: _l("Campus sign-on settings changed"),
     AuditAction.APPLICATION_FORM_SAVED: _l("Application form saved"),
+    AuditAction.ACCOUNT_EMAIL_VERIFIED: _l("Email address confirmed"),
+    AuditAction.ACCOUNT_EMAIL_CHANGE_REQUESTED: _l("Change of email address asked for"),
+    AuditAction.ACCOUNT_EMAIL_CHANGED: _l("Email address changed"),
+    AuditAction.ACCOUNT_RESET_REQUESTED: _l("Password reset link sent"),
+    AuditAction.ACCOUNT_PASSWORD_RESET: _l("Password reset by email link"),
+    AuditAction.ACCOUNT_DELETED: _l("Account deleted by its owner"),
+    AuditAction.ACCOUNT_PURGED_UNCONFIRMED: _l("Unconfirmed sign-up removed"),
 }
 
 # The rules a manager's booking overrode, by violation code, in a few words.

@@ -1,4 +1,5 @@
-"""The account forms: registration, login, profile and password change."""
+"""The account forms: registration, login, profile, password change and reset, email confirmation and
+change, account deletion."""
 
 import re
 from typing import Any
@@ -15,7 +16,7 @@ from wtforms import (
     SubmitField,
     TelField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError
 
 from booking import credit_code
 from booking.services.accounts import MIN_PASSWORD_LENGTH
@@ -88,6 +89,9 @@ class RegistrationForm(Form):
         render_kw={"autocomplete": "new-password"},
         validators=[_required(), EqualTo("password", message=_l("The two passwords do not match."))],
     )
+    locale = SelectField(
+        _l("Language of pages and emails"), choices=LANGUAGE_CHOICES, validators=[_required()]
+    )
     # Student fields.
     university_id = SelectField(_l("University"), coerce=optional_id, choices=[])
     student_number = StringField(_l("Student number"), filters=[_strip], validators=[Length(max=40)])
@@ -138,6 +142,7 @@ class RegistrationForm(Form):
             "display_name": self.display_name.data,
             "category": category,
             "phone": self.phone.data or None,
+            "locale": self.locale.data,
         }
         if category == Category.STUDENT:
             data.update(university_id=self.university_id.data, student_number=self.student_number.data)
@@ -195,3 +200,68 @@ class PasswordChangeForm(Form):
         validators=[_required(), EqualTo("new_password", message=_l("The two passwords do not match."))],
     )
     submit = SubmitField(_l("Change password"))
+
+
+def _email_field(label: object) -> EmailField:
+    return EmailField(
+        label,
+        filters=[_strip],
+        render_kw={"autocomplete": "email"},
+        validators=[
+            _required(),
+            Length(max=254),
+            Email(message=_l("Enter a valid email address."), check_deliverability=False),
+        ],
+    )
+
+
+class ForgotPasswordForm(Form):
+    email = _email_field(_l("Email"))
+    submit = SubmitField(_l("Send me a link"))
+
+
+class ResetPasswordForm(Form):
+    password = PasswordField(
+        _l("New password"),
+        validators=[_required(), _password_length()],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        render_kw={"autocomplete": "new-password"},
+        validators=[_required(), EqualTo("password", message=_l("The two passwords do not match."))],
+    )
+    submit = SubmitField(_l("Set the new password"))
+
+
+class VerificationCodeForm(Form):
+    code = StringField(
+        _l("6-digit code"),
+        filters=[lambda value: value.replace(" ", "") if isinstance(value, str) else value],
+        validators=[_required(), Regexp(r"^[0-9]{6}\Z", message=_l("Enter the 6 digits from the email."))],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": "7"},
+    )
+    submit = SubmitField(_l("Confirm"))
+
+
+class EmailChangeForm(Form):
+    email = _email_field(_l("New email address"))
+    password = PasswordField(
+        _l("Current password"), validators=[_required()], render_kw={"autocomplete": "current-password"}
+    )
+    submit = SubmitField(_l("Change email address"))
+
+
+class DeleteAccountForm(Form):
+    password = PasswordField(
+        _l("Current password"), validators=[_required()], render_kw={"autocomplete": "current-password"}
+    )
+    confirm = StringField(
+        _l("Type DELETE to confirm"),
+        filters=[_strip],
+        validators=[
+            _required(),
+            Regexp(r"^(DELETE|删除)\Z", message=_l("Type DELETE (or 删除) to confirm.")),
+        ],
+    )
+    submit = SubmitField(_l("Delete my account"))

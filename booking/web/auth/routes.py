@@ -1,4 +1,5 @@
-"""Account pages: register, log in, log out, profile and password change."""
+"""Account pages: register, log in, log out, profile and password change (recovery, confirmation and
+personal data pages live in their own modules on this blueprint)."""
 
 import hashlib
 
@@ -92,14 +93,27 @@ def _home_or_next(target: str | None) -> Response:
 def register() -> str | Response:
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
-    form = RegistrationForm()
+    # The language of pages and emails: the one chosen here, else the one the visitor reads (their
+    # choice on the site, or their browser's).
+    language = "zh_CN" if locale_code().startswith("zh") else "en"
+    form = RegistrationForm(locale=language)
     form.set_universities(accounts.universities())
     if form.validate_on_submit():
         with refusals(form) as refused:
             user = accounts.register(**form.registration())
         if not refused:
             sessions.begin(user, remember=False)
+            session["locale"] = user.locale
+            refresh()
             flash(_welcome(user), "success")
+            flash(
+                _(
+                    "We sent a link and a 6-digit code to %(email)s. Confirm your address with either to "
+                    "start booking; until then you can look around.",
+                    email=user.email,
+                ),
+                "info",
+            )
             return redirect(url_for("main.home"))
     return render_template("auth/register.html", form=form)
 
@@ -216,3 +230,7 @@ def change_password() -> str | Response:
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("auth.profile"))
     return render_template("auth/change_password.html", form=form)
+
+
+# The account pages of their own modules put their routes on this blueprint when imported.
+from booking.web.auth import confirmation, personal_data, recovery  # noqa: E402, F401

@@ -341,6 +341,7 @@ def _state_words() -> dict[CellState, str]:
             CellState.NOT_OPEN_YET: _("Not open yet"),
             CellState.NOT_FOR_YOU: _("Not for you"),
             CellState.SUSPENDED: _("Suspended"),
+            CellState.UNCONFIRMED: _("Confirm your email"),
             CellState.LIMIT_REACHED: _("Limit reached"),
             CellState.UNAVAILABLE: _("Unavailable"),
         }

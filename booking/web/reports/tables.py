@@ -18,6 +18,7 @@ UNIT_LABELS = {Unit.HOURS: _l("hours"), Unit.SEAT_DAYS: _l("seat-days")}
 RULE_LABELS = {
     "account_inactive": _l("Account not active"),
     "account_suspended": _l("Account suspended"),
+    "email_unverified": _l("Email address not confirmed"),
     "category_not_allowed": _l("Not open to this group"),
     "resource_inactive": _l("Facility not taking bookings"),
     "in_past": _l("Time already passed"),
