@@ -1,15 +1,12 @@
 """Campus–City Booking: the Flask application factory."""
 
-import functools
 import logging
 from typing import Any
 from urllib.parse import urlsplit
 
 import click
-from babel import Locale
-from flask import Flask, has_request_context, request, session
+from flask import Flask
 from flask_babel import lazy_gettext
-from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from booking.config import ROOT, Config, config_from_environment, served_base_url
@@ -67,46 +64,6 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     return app
 
 
-@functools.lru_cache(maxsize=16)
-def babel_locale(identifier: str) -> Locale:
-    """A language code as Babel's `Locale`, parsed once per process.
-
-    Flask-Babel parses the code it is given on every request and every `force_locale`, and Babel finds
-    "zh_CN" (its data is filed as zh_Hans_CN) only by scanning its list of some thousand locales: about a
-    millisecond each time. Give it the parsed `Locale` instead.
-    """
-    return Locale.parse(identifier)
-
-
-def select_locale() -> Locale:
-    """A saved preference wins, then the session's choice, then the browser's Accept-Language."""
-    from flask import current_app
-
-    languages = current_app.config["LANGUAGES"]
-    if not has_request_context():  # CLI commands and jobs: the configured default
-        return babel_locale(current_app.config["BABEL_DEFAULT_LOCALE"])
-    if current_user.is_authenticated and current_user.locale in languages:
-        return babel_locale(current_user.locale)
-    return babel_locale(visitor_locale())
-
-
-def visitor_locale() -> str:
-    """The language this request asks for without looking up the account: the session's choice, else the
-    browser's Accept-Language. Used directly where the database may be unreachable."""
-    from flask import current_app
-
-    languages = current_app.config["LANGUAGES"]
-    chosen = session.get("locale")
-    if chosen in languages:
-        return chosen
-    best = request.accept_languages.best_match(["zh_CN", "zh", "en"])
-    if best == "en":
-        return "en"
-    if best in {"zh_CN", "zh"}:
-        return "zh_CN"
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
-
-
 def _tile_sources(tile_url: str) -> list[str]:
     """The map tile server's origin for the CSP's img-src ("{s}" subdomains become a wildcard)."""
     parts = urlsplit(tile_url.replace("{s}", "*"))
@@ -125,7 +82,9 @@ def _init_extensions(app: Flask) -> None:
 
     search.register()
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
-    babel.init_app(app, locale_selector=select_locale)
+    from booking.web import locales
+
+    babel.init_app(app, locale_selector=locales.select_locale)
     bootstrap.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -21,9 +21,10 @@ from flask import current_app
 from flask_babel import force_locale, get_locale, ngettext
 from flask_babel import gettext as _
 
-from booking import babel_locale, mail
+from booking import mail
 from booking.engine.localtime import to_local, zone
 from booking.engine.violations import N_
+from booking.locales import babel_locale
 from booking.services.transactions import write_transaction
 from models import Booking, EmailMessage, Notification, User, db
 

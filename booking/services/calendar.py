@@ -26,7 +26,7 @@ from icalendar import Calendar, vBroken
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased, lazyload
 
-from booking import babel_locale, ics
+from booking import ics
 from booking.engine.localtime import day_start_utc, to_utc, zone
 from booking.engine.violations import N_
 from booking.ics import (
@@ -41,6 +41,7 @@ from booking.ics import (
     booking_file,
     feed_file,
 )
+from booking.locales import babel_locale
 from booking.services import audit
 from booking.services.errors import NotFound
 from booking.services.transactions import lock_rows, write_transaction

@@ -14,10 +14,10 @@ from werkzeug.exceptions import Forbidden as werkzeug_forbidden
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import NotFound as werkzeug_not_found
 
-from booking import visitor_locale
 from booking.database import end_session
 from booking.extensions import limiter, login_manager
 from booking.services.errors import NotAllowed, NotFound
+from booking.web.locales import visitor_locale
 from models import db
 
 log = logging.getLogger(__name__)

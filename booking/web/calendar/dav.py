@@ -19,8 +19,9 @@ from flask import Blueprint, Response, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from booking import babel_locale, clock
+from booking import clock
 from booking.extensions import csrf
+from booking.locales import babel_locale
 from booking.services import calendar as feeds
 
 bp = Blueprint("caldav", __name__)

@@ -23,8 +23,9 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 from wtforms import HiddenField, SelectField, SelectMultipleField, SubmitField
 
-from booking import babel_locale, clock, ics
+from booking import clock, ics
 from booking.extensions import csrf
+from booking.locales import babel_locale
 from booking.redaction import REDACT_FEED_TOKENS
 from booking.services import bookings
 from booking.services import calendar as feeds
