@@ -43,9 +43,12 @@ test: translations
 e2e: translations
 	$(BIN)/python -m pytest tests/e2e -m e2e -q
 
+# Style (ruff), the layer contracts (import-linter, pyproject.toml) and types (mypy, pyproject.toml).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format .

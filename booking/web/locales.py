@@ -23,10 +23,10 @@ def visitor_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     chosen = session.get("locale")
     if chosen in languages:
-        return chosen
+        return str(chosen)
     best = request.accept_languages.best_match(["zh_CN", "zh", "en"])
     if best == "en":
         return "en"
     if best in {"zh_CN", "zh"}:
         return "zh_CN"
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"])

@@ -42,10 +42,10 @@ def init_app(app: Flask) -> None:
 
 def load_user(login: str) -> User | None:
     """The account a still valid login names; None signs the visitor out."""
-    user_id, _, rest = login.partition(".")
-    issued, _, marker = rest.partition(".")
+    user_part, _, rest = login.partition(".")
+    issued_part, _, marker = rest.partition(".")
     try:
-        user_id, issued = parse_int(user_id, low=1), parse_int(issued, low=0, high=2**40)
+        user_id, issued = parse_int(user_part, low=1), parse_int(issued_part, low=0, high=2**40)
     except ValueError:
         return None
     max_age = current_app.config["SESSION_MAX_DAYS"] * 86400
