@@ -1,8 +1,8 @@
-"""The layer rules import-linter cannot express, checked on the source (docs/architecture.md, "Dependency rules").
+"""Layer rules import-linter cannot express, read from the source (docs/architecture.md, "Dependency rules").
 
-import-linter (`make lint`) sees which modules import which; it cannot see that a view reaches for `db.session`
-through `models`, or that a service takes `request` from Flask, whose `current_app` it may use. These tests read
-the syntax tree of every module in the layer.
+import-linter (`make lint`) sees which modules import which; it cannot see that a view reaches for
+`db.session` through `models`, or that a service takes `request` from Flask, whose `current_app` it may
+use. These tests read the syntax tree of every module in the layer.
 """
 
 import ast
@@ -48,7 +48,7 @@ def _request_context_uses(tree: ast.AST) -> list[str]:
 
 
 def _session_uses(tree: ast.AST) -> list[str]:
-    """`db.session`, `db.paginate`, `db.engine`, ...: any use of the Flask-SQLAlchemy handle, and SQLAlchemy."""
+    """`db.session`, `db.paginate`, `db.engine`, ...: any use of Flask-SQLAlchemy's handle, and SQLAlchemy."""
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "db":
