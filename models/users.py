@@ -61,7 +61,10 @@ class User(UserMixin, db.Model):
 
     @property
     def effective_category(self) -> Category:
-        """Unverified students and enterprise members book as residents (DESIGN.md, "Who uses it")."""
+        """Unverified students and enterprise members book as residents.
+
+        docs/architecture.md, "Domain rules".
+        """
         if self.category == Category.RESIDENT:
             return Category.RESIDENT
         if self.verification != Verification.VERIFIED:

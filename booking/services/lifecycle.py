@@ -1,4 +1,7 @@
-"""The booking status machine: the one place where a booking changes status (DESIGN.md, "statuses")."""
+"""The booking status machine: the one place where a booking changes status.
+
+The table and its rules: docs/architecture.md, "Booking statuses".
+"""
 
 from datetime import datetime
 

@@ -1,4 +1,4 @@
-"""No-shows and the suspensions they lead to (DESIGN.md, "Check-in and strikes").
+"""No-shows and the suspensions they lead to (docs/architecture.md, "Domain rules").
 
 A booking that needed a check-in (it carries a code, set when it was made under a check-in policy) and was
 not checked in by the end of its window becomes a no-show: it keeps its times for the record, but no longer
