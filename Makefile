@@ -36,8 +36,11 @@ run: translations
 	$(FLASK) seed-demo --if-empty
 	BASE_URL=$(BASE_URL) $(FLASK) run --host $(HOST) --port $(PORT) --no-reload
 
+# In parallel, one pytest-xdist worker per core; tests that must run alone together form groups
+# (tests/conftest.py: loadgroup keeps each group on one worker).
+PYTEST_WORKERS ?= auto
 test: translations
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # Real-browser journeys (Playwright driving /usr/bin/chromium against a live gunicorn); `make test` runs them too.
 e2e: translations

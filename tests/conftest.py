@@ -3,6 +3,11 @@
 Storage tests run on SQLite always and on PostgreSQL when TEST_POSTGRES_URL names a server
 (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres). Each run creates its own uniquely
 named database and drops it afterwards, since the server is shared.
+
+Under pytest-xdist (`make test` runs `-n auto --dist loadgroup`) every worker is its own session: its own
+SQLite file (in its own temporary folder), its own PostgreSQL database (named after the worker), its own
+Redis key prefix. Tests that must not share the machine with their like run in one group on one worker
+(`pytest_collection_modifyitems` below).
 """
 
 import os
@@ -21,6 +26,25 @@ from booking.config import TestingConfig
 from models import User, db
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
+# "gw0", "gw1", ... under pytest-xdist; "main" in a run without it.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Groups for `--dist loadgroup`: each group runs whole on one worker, one test after another.
+
+    - "races": 32 threads at once, each with its own connection (the `race_app` fixture), and the live
+      servers of tests/load with their worker processes. Two of them at once on two workers would compete
+      for the cores they time and for PostgreSQL's 100 connections.
+    - "e2e": the browser journeys share one live server per session; one worker starts it once.
+    - each module of tests/load starts its server once per module (a module-scoped fixture).
+    """
+    for item in items:
+        path = item.path.as_posix()
+        if "/tests/e2e/" in path:
+            item.add_marker(pytest.mark.xdist_group("e2e"))
+        elif "/tests/load/" in path or "race_app" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("races"))
 
 
 def _backends() -> list:
@@ -47,12 +71,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         admin_url = None
         name = None
     else:
-        name = f"ccb_test_{uuid.uuid4().hex[:12]}"
+        name = f"ccb_test_{WORKER}_{uuid.uuid4().hex[:12]}"
         admin_url = sa.make_url(POSTGRES_URL)
         url = admin_url.set(database=name).render_as_string(hide_password=False)
         admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            # A commit need not wait for the WAL to reach the disk: what a test sees and locks is the same,
+            # and a server crash during the run loses nothing that matters.
+            conn.exec_driver_sql(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
         admin.dispose()
     app = make_app(url)
     with app.app_context():
