@@ -24,6 +24,7 @@ from booking.services.lifecycle import transition
 from booking.services.transactions import lock_rows, write_transaction
 from models import (
     ACTIVE_STATUSES,
+    AuditEvent,
     Booking,
     BookingStatus,
     Frequency,
@@ -397,7 +398,7 @@ def tell_confirmed(booking: Booking, now: datetime) -> None:
     """The confirmation email, with the booking attached as an .ics file for the person's calendar."""
     from booking.services import calendar
 
-    owner = db.session.get(User, booking.user_id)
+    owner = db.session.get_one(User, booking.user_id)
     notify.notify(
         booking.user_id, "booking_confirmed", at=now, booking=booking, ics=calendar.invitation(booking, owner)
     )
@@ -468,7 +469,7 @@ def _tell_booked_for(booking: Booking, manager: User, reason: str, now: datetime
     """The person a manager booked for hears of it (inbox and email), with the .ics for their calendar."""
     from booking.services import calendar
 
-    owner = db.session.get(User, booking.user_id)
+    owner = db.session.get_one(User, booking.user_id)
     ics = calendar.invitation(booking, owner)
     notify.notify(
         booking.user_id,
@@ -718,13 +719,14 @@ def later_in_series(booking: Booking) -> int:
     """How many later dates of the booking's series are still pending or confirmed."""
     if booking.series_id is None:
         return 0
-    return db.session.scalar(
+    later = db.session.scalar(
         sa.select(sa.func.count(Booking.id)).where(
             Booking.series_id == booking.series_id,
             Booking.start_at > booking.start_at,
             Booking.status.in_([BookingStatus.PENDING, BookingStatus.CONFIRMED]),
         )
     )
+    return later or 0
 
 
 def cancel(
@@ -808,7 +810,7 @@ def record_cancellation(
         from booking.services import calendar
 
         booking.decision_note = reason[:500] or None
-        holder = db.session.get(User, booking.user_id)
+        holder = db.session.get_one(User, booking.user_id)
         cancel_file = calendar.invitation(booking, holder)
         notify.notify(booking.user_id, notice, at=now, booking=booking, note=reason or "-", ics=cancel_file)
     audit.record(
@@ -1087,10 +1089,8 @@ def my_bookings(user: User, show: str, now: datetime, *, page: int = 1) -> Pagin
     return db.paginate(query, page=max(page, 1), per_page=MY_BOOKINGS_PER_PAGE, error_out=False, count=True)
 
 
-def history(booking: Booking) -> list:
+def history(booking: Booking) -> list[AuditEvent]:
     """The audit events of one booking, oldest first: its status history."""
-    from models import AuditEvent
-
     return list(
         db.session.scalars(
             sa.select(AuditEvent)

@@ -106,7 +106,7 @@ def mark_no_shows(now: datetime, *, rules: StrikeRules | None = None) -> int:
 
 
 def _count_strikes(booking: Booking, now: datetime, rules: StrikeRules) -> None:
-    user = db.session.get(User, booking.user_id)
+    user = db.session.get_one(User, booking.user_id)
     db.session.refresh(user)
     since = now - rules.window
     reset = strikes_reset_at(user.id)
