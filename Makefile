@@ -68,7 +68,7 @@ bench-quick: translations
 	BENCH_SCALE=quick $(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .import_linter_cache
 
 # Browser libraries (Chart.js for the reports, Leaflet for the map) come from the npm registry at the versions
 # pinned in package.json and are served from static/vendor: the app works offline and the CSP allows no CDN.
