@@ -36,16 +36,22 @@ run: translations
 	$(FLASK) seed-demo --if-empty
 	BASE_URL=$(BASE_URL) $(FLASK) run --host $(HOST) --port $(PORT) --no-reload
 
+# In parallel, one pytest-xdist worker per core; tests that must run alone together form groups
+# (tests/conftest.py: loadgroup keeps each group on one worker).
+PYTEST_WORKERS ?= auto
 test: translations
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # Real-browser journeys (Playwright driving /usr/bin/chromium against a live gunicorn); `make test` runs them too.
 e2e: translations
 	$(BIN)/python -m pytest tests/e2e -m e2e -q
 
+# Style (ruff), the layer contracts (import-linter, pyproject.toml) and types (mypy, pyproject.toml).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format .
@@ -62,7 +68,7 @@ bench-quick: translations
 	BENCH_SCALE=quick $(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .import_linter_cache
 
 # Browser libraries (Chart.js for the reports, Leaflet for the map) come from the npm registry at the versions
 # pinned in package.json and are served from static/vendor: the app works offline and the CSP allows no CDN.

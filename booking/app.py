@@ -17,7 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from booking.config import Config, config_from_environment, instance_secret_key, served_base_url, shipped
 from booking.database import configure_engine, end_session
 from booking.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate, talisman
-from booking.locales import select_locale
+from booking.web.locales import select_locale
 
 
 def _served_base_url() -> str | None:

@@ -93,7 +93,7 @@ def checked_writes() -> Iterator[None]:
 
 
 def _is_write(statement: str, context: ExecutionContext | None) -> bool:
-    if context is not None and (context.isinsert or context.isupdate or context.isdelete):
+    if context is not None and (context.isinsert or context.isupdate or getattr(context, "isdelete", False)):
         return True
     return _WRITE_STATEMENT.match(statement) is not None
 

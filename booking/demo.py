@@ -485,8 +485,11 @@ class _BookingSeeder:
         )
         if existing:
             self.result.present["bookings"] += existing
-            self.result.present["series"] += db.session.scalar(
-                sa.select(sa.func.count()).select_from(Series).where(Series.user_id.in_(user_ids))
+            self.result.present["series"] += (
+                db.session.scalar(
+                    sa.select(sa.func.count()).select_from(Series).where(Series.user_id.in_(user_ids))
+                )
+                or 0
             )
             return
         self.planner = _Planner(self.now, self.facilities.values(), self.users.values())

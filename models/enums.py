@@ -71,7 +71,7 @@ class BookingStatus(StrEnum):
 
 
 ACTIVE_STATUSES = frozenset({BookingStatus.PENDING, BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN})
-# No-shows still count toward quotas (DESIGN.md, "Booking statuses").
+# No-shows still count toward quotas (docs/architecture.md, "Booking statuses").
 QUOTA_STATUSES = ACTIVE_STATUSES | {BookingStatus.NO_SHOW}
 
 

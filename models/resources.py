@@ -130,7 +130,7 @@ class Closure(db.Model):
 
 
 class Policy(db.Model):
-    """The booking rules of one facility (DESIGN.md, "Policy")."""
+    """The booking rules of one facility (docs/architecture.md, "Domain rules")."""
 
     __tablename__ = "policy"
 

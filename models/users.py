@@ -73,7 +73,8 @@ class User(UserMixin, db.Model):
 
     @property
     def effective_category(self) -> Category:
-        """Unverified students and enterprise members book as residents (models.enums.effective_category)."""
+        """Unverified students and enterprise members book as residents (models.enums.effective_category;
+        docs/architecture.md, "Domain rules")."""
         # Only an enterprise member's category depends on their organization: nobody else's is loaded.
         organization_verified = (
             self.category == Category.ENTERPRISE

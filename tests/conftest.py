@@ -3,6 +3,11 @@
 Storage tests run on SQLite always and on PostgreSQL when TEST_POSTGRES_URL names a server
 (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres). Each run creates its own uniquely
 named database and drops it afterwards, since the server is shared.
+
+Under pytest-xdist (`make test` runs `-n auto --dist loadgroup`) every worker is its own session: its own
+SQLite file (in its own temporary folder), its own PostgreSQL database (named after the worker), its own
+Redis key prefix. Tests that must not share the machine with their like run in one group on one worker
+(`pytest_collection_modifyitems` below).
 """
 
 import os
@@ -21,6 +26,29 @@ from booking.config import TestingConfig
 from models import User, db
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
+# "gw0", "gw1", ... under pytest-xdist; "main" in a run without it.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.hookimpl(trylast=True)  # after pytest has ordered the tests by their database
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Groups for `--dist loadgroup`: each group runs whole on one worker, one test after another.
+
+    - "races": 32 threads at once, each with its own connection (the `race_app` fixture), and the live
+      servers of tests/load with their worker processes. Two of them at once on two workers would compete
+      for the cores they time and for PostgreSQL's 100 connections.
+    - "e2e": the browser journeys share one live server per session; one worker starts it once.
+    - each module of tests/load starts its server once per module (a module-scoped fixture).
+    """
+    for item in items:
+        path = item.path.as_posix()
+        if "/tests/e2e/" in path:
+            item.add_marker(pytest.mark.xdist_group("e2e"))
+        elif "/tests/load/" in path or "race_app" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("races"))
+    # The groups are the longest units of work: sent first, the other tests fill the gaps around them
+    # instead of one worker finishing a group alone at the end. (Stable: the order within is kept.)
+    items.sort(key=lambda item: 0 if item.get_closest_marker("xdist_group") else 1)
 
 
 def _backends() -> list:
@@ -39,35 +67,49 @@ def make_app(database_url: str, **overrides: object) -> Flask:
     return create_app(Config)
 
 
-@pytest.fixture(scope="session", params=_backends())
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A migrated, empty database for this test session on one backend."""
-    if request.param == "sqlite":
+@pytest.fixture(scope="session")
+def _databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tuple[str, Flask]]]:
+    """Each backend's migrated database and its app, made when a test first asks, kept to the end.
+
+    pytest tears a parametrized session fixture down whenever the next test wants the other parameter,
+    which under pytest-xdist (a worker runs whatever it is sent) may happen many times a session. Kept
+    here, a switch costs nothing: no new database to migrate, no engine left holding its connections.
+    """
+    made: dict[str, tuple[str, Flask]] = {}
+    yield made
+    for backend, (url, app) in made.items():
+        with app.app_context():
+            db.engine.dispose()
+        if backend == "postgresql":
+            admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{sa.make_url(url).database}" WITH (FORCE)')
+            admin.dispose()
+
+
+def _new_database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated, empty database on `backend`, uniquely named (the PostgreSQL server is shared)."""
+    if backend == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
-        admin_url = None
-        name = None
     else:
-        name = f"ccb_test_{uuid.uuid4().hex[:12]}"
+        name = f"ccb_test_{WORKER}_{uuid.uuid4().hex[:12]}"
         admin_url = sa.make_url(POSTGRES_URL)
         url = admin_url.set(database=name).render_as_string(hide_password=False)
         admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            # A commit need not wait for the WAL to reach the disk: what a test sees and locks is the same,
+            # and a server crash during the run loses nothing that matters.
+            conn.exec_driver_sql(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
         admin.dispose()
     app = make_app(url)
     with app.app_context():
         upgrade()
         db.engine.dispose()
-    yield url
-    if name is not None:
-        admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    return url
 
 
-@pytest.fixture(scope="session")
-def session_app(database_url: str) -> Flask:
+def _test_app(database_url: str) -> Flask:
     app = make_app(database_url)
 
     @request_started.connect_via(app)
@@ -79,6 +121,29 @@ def session_app(database_url: str) -> Flask:
 
     app.extensions["_test_signal_receiver"] = _forget_request_caches  # keep the weak reference alive
     return app
+
+
+@pytest.fixture(scope="session", params=_backends())
+def _backend_database(
+    request: pytest.FixtureRequest,
+    _databases: dict[str, tuple[str, Flask]],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[str, Flask]:
+    if request.param not in _databases:
+        url = _new_database(request.param, tmp_path_factory)
+        _databases[request.param] = (url, _test_app(url))
+    return _databases[request.param]
+
+
+@pytest.fixture(scope="session")
+def database_url(_backend_database: tuple[str, Flask]) -> str:
+    """A migrated, empty database for this test session on one backend."""
+    return _backend_database[0]
+
+
+@pytest.fixture(scope="session")
+def session_app(_backend_database: tuple[str, Flask]) -> Flask:
+    return _backend_database[1]
 
 
 def clear_database() -> None:

@@ -40,6 +40,27 @@ _seq = itertools.count(1)
 _PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 
 
+def _save(row: object, *given: object) -> None:
+    """Add `row` and commit, keeping loaded what this factory wrote and what it was given.
+
+    Their state is what was just committed (the same reasoning as `write_transaction`'s kept rows), so the
+    next factory or assertion does not read them again; everything else expires, as after any commit.
+    Committing each row (rather than only flushing) stays: a service's `write_transaction` on SQLite, and
+    the end of every test-client request, roll back whatever the test's session has not committed.
+    """
+    session = db.session()
+    session.add(row)
+    kept = {id(obj) for obj in (row, *given) if obj is not None}
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+    for obj in list(session.identity_map.values()):
+        if id(obj) not in kept:
+            session.expire(obj)
+
+
 def make_university(**fields: Any) -> Organization:
     n = next(_seq)
     org = Organization(
@@ -49,8 +70,7 @@ def make_university(**fields: Any) -> Organization:
         code=fields.pop("code", f"U{n}"),
         **fields,
     )
-    db.session.add(org)
-    db.session.commit()
+    _save(org)
     return org
 
 
@@ -64,8 +84,7 @@ def make_enterprise(verified: bool = True, **fields: Any) -> Organization:
         verified_at=datetime(2026, 1, 1, tzinfo=UTC) if verified else None,
         **fields,
     )
-    db.session.add(org)
-    db.session.commit()
+    _save(org)
     return org
 
 
@@ -82,8 +101,7 @@ def make_user(category: Category = Category.RESIDENT, **fields: Any) -> User:
         verification=verification,
         **fields,
     )
-    db.session.add(user)
-    db.session.commit()
+    _save(user, fields.get("organization"))
     return user
 
 
@@ -110,7 +128,8 @@ def make_resource(
 ) -> Resource:
     from models import ResourceTag
 
-    university = university or make_university()
+    if university is None:
+        university = make_university()
     n = next(_seq)
     resource = Resource(
         university=university,
@@ -127,8 +146,7 @@ def make_resource(
     policy_fields = {"min_notice_minutes": 0, "max_advance_days": 30, "max_minutes": 120}
     policy_fields.update(policy or {})
     resource.policy = Policy(**policy_fields)
-    db.session.add(resource)
-    db.session.commit()
+    _save(resource, university, resource.policy, *resource.hours, *resource.tags)
     return resource
 
 
@@ -144,8 +162,7 @@ def make_closure(
         reason_en=fields.pop("reason_en", reason),
         **fields,
     )
-    db.session.add(closure)
-    db.session.commit()
+    _save(closure, resource)
     return closure
 
 
@@ -153,8 +170,7 @@ def make_quota(university: Organization, **fields: Any) -> Quota:
     fields.setdefault("scope", QuotaScope.USER)
     fields.setdefault("period", QuotaPeriod.WEEK)
     quota = Quota(university_id=university.id, **fields)
-    db.session.add(quota)
-    db.session.commit()
+    _save(quota, university)
     return quota
 
 
@@ -180,8 +196,7 @@ def make_booking(
         status=status,
         **fields,
     )
-    db.session.add(booking)
-    db.session.commit()
+    _save(booking, resource, resource.policy, user)
     return booking
 
 

@@ -1,4 +1,5 @@
-"""Rule evaluation: every rule and quota checked against a request, in the order DESIGN.md gives."""
+"""Rule evaluation: every rule and quota checked against a request, in the order of docs/architecture.md,
+"Domain rules"."""
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass

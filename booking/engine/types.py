@@ -56,7 +56,7 @@ class ClosureSpec:
 
 @dataclass(frozen=True)
 class PolicySpec:
-    """The booking rules of one facility (DESIGN.md, "Policy")."""
+    """The booking rules of one facility (docs/architecture.md, "Domain rules")."""
 
     allowed_categories: frozenset[Category]
     approval_categories: frozenset[Category]

@@ -40,10 +40,10 @@ language. Parameter values are only int, float, str, local (naive) date/time/dat
 |                       | plus that field's value where it has one                 |             |
 
 Durations in too_short/too_long are elapsed minutes; for placements, whole local days x 1440.
-Conflicts and capacity are never overridable (DESIGN.md); nor is a duplicate (a second active booking of the
-same person, facility, start and end: a form sent twice, which a larger party size would express); nor are
-malformed requests (end before start,
-fewer than one person, more people than the facility holds), which no override can make meaningful.
+Conflicts and capacity are never overridable (docs/architecture.md, "No double booking"); nor is a
+duplicate (a second active booking of the same person, facility, start and end: a form sent twice, which a
+larger party size would express); nor are malformed requests (end before start, fewer than one person, more
+people than the facility holds), which no override can make meaningful.
 """
 
 from dataclasses import dataclass, field

@@ -306,3 +306,12 @@ def _hash(password: str) -> str:
 @cache
 def _dummy_hash(method: str) -> str:
     return generate_password_hash("not a real password", method=method)
+
+
+# Built once, with its SQL cache key: every signed-in request runs it.
+_USER_BY_ID = sa.select(User).where(User.id == sa.bindparam("user_id"))
+
+
+def user_by_id(user_id: int) -> User | None:
+    """The account a signed-in session names (booking.web.auth.sessions), or None if it is gone."""
+    return db.session.execute(_USER_BY_ID, {"user_id": user_id}).scalar_one_or_none()

@@ -34,7 +34,7 @@ from booking.engine.violations import N_
 from booking.services import audit
 from booking.services.audit import AuditAction
 from booking.services.errors import Invalid, NotFound
-from booking.services.transactions import lock_rows, write_transaction
+from booking.services.transactions import changed_rows, lock_rows, write_transaction
 from booking.text import text_problem
 from models import (
     Application,
@@ -649,11 +649,11 @@ def remove_expired_attachments(now: datetime, directory: Path, *, keep_days: int
     removed = 0
     for attachment_id, name in candidates:
         with write_transaction():
-            claimed = db.session.execute(
+            claimed = changed_rows(
                 sa.update(Attachment)
                 .where(Attachment.id == attachment_id, Attachment.removed_at.is_(None))
                 .values(removed_at=now)
-            ).rowcount
+            )
         if claimed:
             _remove(directory, [name])
             removed += 1

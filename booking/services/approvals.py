@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -366,7 +367,7 @@ def _tell_requesters(decided: list[Booking], *, approving: bool, note: str, now:
         groups.setdefault(key, []).append(booking)
     for bookings_of_one in groups.values():
         first = min(bookings_of_one, key=lambda b: b.start_at)
-        params: dict[str, object] = {"note": note} if note or not approving else {}
+        params: dict[str, Any] = {"note": note} if note or not approving else {}
         if len(bookings_of_one) > 1:
             kind = "series_approved" if approving else "series_rejected"
             params["dates"] = len(bookings_of_one)

@@ -247,7 +247,7 @@ def book_on_behalf(
 
 def _tell_booked_for(booking: Booking, manager: User, reason: str, now: datetime) -> None:
     """The person a manager booked for hears of it (inbox and email), with the .ics for their calendar."""
-    owner = db.session.get(User, booking.user_id)
+    owner = db.session.get_one(User, booking.user_id)
     ics = calendar.invitation(booking, owner)
     notify.notify(
         booking.user_id,
@@ -494,13 +494,14 @@ def later_in_series(booking: Booking) -> int:
     """How many later dates of the booking's series are still pending or confirmed."""
     if booking.series_id is None:
         return 0
-    return db.session.scalar(
+    later = db.session.scalar(
         sa.select(sa.func.count(Booking.id)).where(
             Booking.series_id == booking.series_id,
             Booking.start_at > booking.start_at,
             Booking.status.in_([BookingStatus.PENDING, BookingStatus.CONFIRMED]),
         )
     )
+    return later or 0
 
 
 def cancel(
@@ -815,7 +816,7 @@ def my_bookings(user: User, show: str, now: datetime, *, page: int = 1) -> Pagin
     return db.paginate(query, page=max(page, 1), per_page=MY_BOOKINGS_PER_PAGE, error_out=False, count=True)
 
 
-def history(booking: Booking) -> list:
+def history(booking: Booking) -> list[AuditEvent]:
     """The audit events of one booking, oldest first: its status history."""
     return list(
         db.session.scalars(

@@ -227,7 +227,7 @@ def _client(settings: CampusSignOn, service_url: str, timeout: float) -> Any:
 
 def login_url(settings: CampusSignOn, service_url: str) -> str:
     """The university's CAS login page, sending the person back to `service_url` with a ticket."""
-    return _client(settings, service_url, timeout=0).get_login_url()
+    return str(_client(settings, service_url, timeout=0).get_login_url())
 
 
 class _Session(requests.Session):

@@ -106,9 +106,9 @@ def _refusal(booking: Booking, now: datetime) -> Violation | None:
     match current.state:
         case CheckinState.OPEN:
             return None
-        case CheckinState.TOO_EARLY:
+        case CheckinState.TOO_EARLY if current.window is not None:
             return too_early(to_local(current.window.start, tz))
-        case CheckinState.CLOSED:
+        case CheckinState.CLOSED if current.window is not None:
             return closed(to_local(current.window.end, tz))
         case CheckinState.CHECKED_IN:
             return already_checked_in()

@@ -7,7 +7,7 @@ from flask_sqlalchemy.pagination import Pagination
 
 from booking.services.errors import NotAllowed, NotFound
 from booking.services.permissions import Role, has_role
-from booking.services.transactions import write_transaction
+from booking.services.transactions import changed_rows, write_transaction
 from models import Notification, User, db
 
 PER_PAGE = 20
@@ -41,13 +41,12 @@ def mark_read(user: User, notification_id: int, *, now: datetime) -> Notificatio
 def mark_all_read(user: User, *, now: datetime) -> int:
     """Mark every unread notification of `user` read; returns how many were unread."""
     with write_transaction():
-        result = db.session.execute(
+        return changed_rows(
             sa.update(Notification)
             .where(Notification.user_id == user.id, Notification.read_at.is_(None))
             .values(read_at=now)
             .execution_options(synchronize_session=False)
         )
-    return result.rowcount
 
 
 def set_digest(user: User, digest: bool) -> None:
@@ -55,4 +54,4 @@ def set_digest(user: User, digest: bool) -> None:
     if not has_role(user, Role.MANAGER):
         raise NotAllowed
     with write_transaction():
-        db.session.get(User, user.id).notify_digest = digest
+        db.session.get_one(User, user.id).notify_digest = digest

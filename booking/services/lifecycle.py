@@ -1,4 +1,6 @@
-"""Changing a booking's status: the one operation every service and job uses (DESIGN.md, "statuses").
+"""Changing a booking's status: the one operation every service and job uses.
+
+The status table and its rules: docs/architecture.md, "Booking statuses".
 
 `change_status` applies a transition the engine allows (`booking.engine.statuses`), raises the iCalendar
 SEQUENCE, writes the audit event and queues the holder's notice, all in the caller's transaction: the

@@ -158,7 +158,7 @@ def grant_manager(admin: User, *, email: str, university_id: int, now: datetime)
                 _l("No account uses this email address. The person must register first."), field="email"
             )
         lock_rows(user_ids=[user_id])
-        user = db.session.get(User, user_id)
+        user = db.session.get_one(User, user_id)
         try:
             university = get_university(university_id)
         except NotFound:

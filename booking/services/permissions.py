@@ -7,7 +7,7 @@ facility); its university's managers and the city office may manage it.
 """
 
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 from models import Booking, Organization, User
 
@@ -37,8 +37,8 @@ def university_of(target: Any) -> int | None:
     if isinstance(target, Organization):
         return target.id
     if hasattr(target, "university_id"):
-        return target.university_id
-    return target.resource.university_id
+        return cast("int | None", target.university_id)
+    return cast("int | None", target.resource.university_id)
 
 
 def can_manage(user: User, target: Any) -> bool:

@@ -331,7 +331,7 @@ def purge_unconfirmed(now: datetime, *, days: int) -> int:
 
 def _remove(user_id: int) -> None:
     for model in (WaitlistEntry, WindowReminder, Notification, AccountToken, EmailMessage):
-        db.session.execute(sa.delete(model).where(model.user_id == user_id))  # type: ignore[attr-defined]
+        db.session.execute(sa.delete(model).where(model.user_id == user_id))
     _scrub_audit(user_id)
     db.session.execute(sa.update(AuditEvent).where(AuditEvent.actor_id == user_id).values(actor_id=None))
     db.session.execute(sa.delete(User).where(User.id == user_id))

@@ -37,8 +37,8 @@ def _resized_jpeg(data: bytes) -> bytes:
             if probe.width * probe.height > MAX_PIXELS:
                 raise Invalid({"photo": N_("This image has too many pixels.")})
             probe.verify()
-        with Image.open(io.BytesIO(data)) as image:
-            image = ImageOps.exif_transpose(image).convert("RGB")
+        with Image.open(io.BytesIO(data)) as opened:
+            image = ImageOps.exif_transpose(opened).convert("RGB")
             image.thumbnail((MAX_SIDE, MAX_SIDE))
             out = io.BytesIO()
             image.save(out, "JPEG", quality=85, optimize=True)

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from booking import notify
 from booking.engine.localtime import to_local, zone
 from booking.services.errors import NotFound
-from booking.services.transactions import write_transaction
+from booking.services.transactions import changed_rows, write_transaction
 from models import Booking, BookingStatus, Resource, User, WindowReminder, db
 
 DEFAULT_LEAD = timedelta(hours=24)
@@ -43,7 +43,7 @@ def send_reminders(now: datetime, *, lead: timedelta = DEFAULT_LEAD) -> int:
     sent = 0
     for booking_id in due(now, lead):
         with write_transaction():
-            claimed = db.session.execute(
+            claimed = changed_rows(
                 sa.update(Booking)
                 .where(
                     Booking.id == booking_id,
@@ -52,7 +52,7 @@ def send_reminders(now: datetime, *, lead: timedelta = DEFAULT_LEAD) -> int:
                 )
                 .values(reminded_at=now)
                 .execution_options(synchronize_session=False)
-            ).rowcount
+            )
             if claimed != 1:
                 continue
             booking = db.session.execute(
@@ -116,15 +116,15 @@ def send_window_reminders(now: datetime) -> int:
     sent = 0
     for reminder_id in due_ids:
         with write_transaction():
-            claimed = db.session.execute(
+            claimed = changed_rows(
                 sa.update(WindowReminder)
                 .where(WindowReminder.id == reminder_id, WindowReminder.sent_at.is_(None))
                 .values(sent_at=now)
                 .execution_options(synchronize_session=False)
-            ).rowcount
+            )
             if claimed != 1:
                 continue
-            reminder = db.session.get(WindowReminder, reminder_id)
+            reminder = db.session.get_one(WindowReminder, reminder_id)
             resource = reminder.resource
             when = to_local(reminder.first_start, zone(resource.timezone)).strftime("%Y-%m-%d %H:%M")
             notify.notify(

@@ -107,7 +107,7 @@ def words_of(text: str) -> list[str]:
 
 def matches(words: Sequence[str], dialect: str) -> list[sa.ColumnElement[bool]]:
     """One condition per word, each found through the database's trigram index where it can be."""
-    conditions = []
+    conditions: list[sa.ColumnElement[bool]] = []
     for word in words:
         if dialect == "sqlite" and len(word) >= TRIGRAM:
             phrase = '"' + word.replace('"', '""') + '"'

@@ -1,4 +1,4 @@
-"""No-shows and the suspensions they lead to (DESIGN.md, "Check-in and strikes").
+"""No-shows and the suspensions they lead to (docs/architecture.md, "Domain rules").
 
 A booking that needed a check-in (it carries a code, set when it was made under a check-in policy) and was
 not checked in by the end of its window becomes a no-show: it keeps its times for the record, but no longer
@@ -104,7 +104,7 @@ def mark_no_shows(now: datetime, *, rules: StrikeRules | None = None) -> int:
 
 
 def _count_strikes(booking: Booking, now: datetime, rules: StrikeRules) -> None:
-    user = db.session.get(User, booking.user_id)
+    user = db.session.get_one(User, booking.user_id)
     db.session.refresh(user)
     since = now - rules.window
     reset = strikes_reset_at(user.id)

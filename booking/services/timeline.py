@@ -7,7 +7,7 @@ the holders' names; the engine then judges every cell from memory.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
@@ -160,5 +160,5 @@ def _gcd(a: int, b: int) -> int:
     return a
 
 
-def _minutes(value: object) -> int:
-    return value.hour * 60 + value.minute  # type: ignore[attr-defined]
+def _minutes(value: time) -> int:
+    return value.hour * 60 + value.minute

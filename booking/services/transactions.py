@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import Any, cast
 
 import sqlalchemy as sa
 from psycopg.pq import TransactionStatus
@@ -105,3 +106,8 @@ def lock_rows(
                 .order_by(model.id)
                 .with_for_update(key_share=True)
             ).all()
+
+
+def changed_rows(statement: sa.Update | sa.Delete) -> int:
+    """Run an UPDATE or a DELETE in the current transaction; how many rows it changed (a claim's answer)."""
+    return cast("sa.CursorResult[Any]", db.session.execute(statement)).rowcount

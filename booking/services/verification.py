@@ -142,7 +142,7 @@ def _require_admin(actor: User) -> None:
         raise NotAllowed
 
 
-def _pending_member():
+def _pending_member() -> sa.Exists:
     return (
         sa.select(User.id)
         .where(User.organization_id == Organization.id, User.verification == Verification.PENDING)

@@ -21,7 +21,7 @@ from booking.engine.violations import N_, Violation
 from booking.services import audit, booking_writes
 from booking.services.audit import AuditAction
 from booking.services.errors import NotFound, Refused
-from booking.services.transactions import write_transaction
+from booking.services.transactions import changed_rows, write_transaction
 from models import Booking, BookingStatus, Policy, User, WaitlistEntry, WaitlistStatus, db
 
 # Waiting helps only when the room is what is missing; every other refusal stands whatever others do.
@@ -126,7 +126,7 @@ def join(
 
 
 def _waiting_count(user: User, now: datetime) -> int:
-    return db.session.scalar(
+    count = db.session.scalar(
         sa.select(sa.func.count())
         .select_from(WaitlistEntry)
         .where(
@@ -135,6 +135,7 @@ def _waiting_count(user: User, now: datetime) -> int:
             WaitlistEntry.start_at > now,
         )
     )
+    return count or 0
 
 
 def leave(user: User, entry_id: int, *, now: datetime) -> WaitlistEntry:
@@ -146,12 +147,12 @@ def leave(user: User, entry_id: int, *, now: datetime) -> WaitlistEntry:
         if entry.start_at <= now:
             raise Refused([not_waiting()])
         # Conditional, so a promotion committing at the same moment wins cleanly: then nothing changes here.
-        left = db.session.execute(
+        left = changed_rows(
             sa.update(WaitlistEntry)
             .where(WaitlistEntry.id == entry_id, WaitlistEntry.status == WaitlistStatus.WAITING)
             .values(status=WaitlistStatus.LEFT)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        )
         if left != 1:
             raise Refused([not_waiting()])
         db.session.refresh(entry)

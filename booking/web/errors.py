@@ -27,9 +27,9 @@ from werkzeug.wrappers import Response
 
 from booking.database import end_session
 from booking.extensions import limiter, login_manager
-from booking.locales import visitor_locale
 from booking.services.errors import Invalid, NotAllowed, NotFound, Refused, ServiceError
 from booking.web.labels import render_violation
+from booking.web.locales import visitor_locale
 from models import db
 
 log = logging.getLogger(__name__)

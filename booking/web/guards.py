@@ -7,10 +7,11 @@ signed-in person without the role gets 403. Views a blueprint opens to more peop
 
 from collections.abc import Iterable
 
-from flask import Blueprint, abort, current_app, request
+from flask import Blueprint, abort, request
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from booking.extensions import login_manager
 from booking.services.permissions import Role, has_role
 
 
@@ -23,7 +24,7 @@ def require_role(bp: Blueprint, role: Role, *, open_to_all: Iterable[str] = ()) 
         if request.endpoint in exempt:
             return None
         if not current_user.is_authenticated:
-            return current_app.login_manager.unauthorized()
+            return login_manager.unauthorized()
         if not has_role(current_user, role):
             abort(403)
         return None

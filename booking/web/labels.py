@@ -157,7 +157,7 @@ def localized(obj: Any, field: str = "name") -> str:
     zh, en = getattr(obj, f"{field}_zh", None), getattr(obj, f"{field}_en", None)
     if zh is None and en is None:  # engine LocalizedName(zh, en)
         zh, en = getattr(obj, "zh", ""), getattr(obj, "en", "")
-    return (zh or en) if is_chinese() else (en or zh)
+    return str((zh or en) if is_chinese() else (en or zh))
 
 
 def place(resource: Any, field: str) -> str:

@@ -286,7 +286,7 @@ def upgrade():
     # ### end Alembic commands ###
 
     # Written by hand: Alembic cannot autogenerate exclusion constraints.
-    # No two active bookings of an exclusive facility may overlap, buffer included (DESIGN.md,
+    # No two active bookings of an exclusive facility may overlap, buffer included (docs/architecture.md,
     # "No double booking"). The service also locks the facility row; this is the last line of defence.
     if op.get_bind().dialect.name == "postgresql":
         op.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")

@@ -11,12 +11,13 @@ from flask import Flask
 
 from booking.extensions import limiter
 from models import User, db
-from tests.conftest import make_app
+from tests.conftest import WORKER, make_app
 from tests.factories import PASSWORD, make_user
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 # One prefix for the whole run: the limiter is a process-wide singleton that keeps the first app's prefix.
-PREFIX = f"ccb-test-{uuid.uuid4().hex[:8]}"
+# Each pytest-xdist worker has its own, so workers sharing the Redis database never count each other's keys.
+PREFIX = f"ccb-test-{WORKER}-{uuid.uuid4().hex[:8]}"
 pytestmark = pytest.mark.skipif(not REDIS_URL, reason="TEST_REDIS_URL names no Redis server")
 
 

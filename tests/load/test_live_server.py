@@ -7,6 +7,7 @@ table: no overlap, no overfilled room, every booking with its audit event, every
 client stored. The server is started once per database for the whole module.
 """
 
+import http.client
 import os
 import signal
 import threading
@@ -122,7 +123,7 @@ def attempt(browser: Browser, client: int, resource_id: int, day: date, start: i
     outcome = Outcome(client, (resource_id, day, begin))
     try:
         outcome.page = browser.book(resource_id, day, begin, end)
-    except OSError as exc:  # reset, refused, timed out, or closed without an answer
+    except (OSError, http.client.HTTPException) as exc:  # reset, refused, timed out, closed mid-answer
         outcome.error = f"{type(exc).__name__}: {exc}"
     return outcome
 

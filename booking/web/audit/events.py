@@ -263,7 +263,8 @@ def describe(reader: User, events: Sequence[AuditEvent]) -> list[EventView]:
     named = people.visible(reader, user_ids)
     views = []
     for event in events:
-        view = _view(event, targets.get((event.target_type, event.target_id)), named)
+        target = targets.get((event.target_type, event.target_id)) if event.target_id is not None else None
+        view = _view(event, target, named)
         if event.actor is not None:
             view.actor, view.actor_detail = _person(event.actor, named)
         views.append(view)

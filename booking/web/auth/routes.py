@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 
 from booking import clock
 from booking.extensions import limiter
+from booking.mailbox import normalize_email
 from booking.services import accounts, pools
 from booking.web.auth import devices, sessions
 from booking.web.auth.forms import LoginForm, PasswordChangeForm, ProfileForm, RegistrationForm
@@ -47,7 +48,7 @@ def _account_limit() -> str:
 
 
 def _submitted_email() -> str:
-    return accounts.normalize_email(request.form.get("email", ""))
+    return normalize_email(request.form.get("email", ""))
 
 
 def _account_key() -> str:

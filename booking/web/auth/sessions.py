@@ -11,15 +11,14 @@ taken back by itself. Each login therefore carries "<user id>.<issued at>.<marke
 """
 
 import hmac
-from collections.abc import Callable
 from datetime import timedelta
 
-import sqlalchemy as sa
 from flask import Flask, current_app, session
 from flask_login import login_user, user_loaded_from_cookie
 
 from booking import clock
-from booking.extensions import db, login_manager
+from booking.extensions import login_manager
+from booking.services import accounts
 from booking.web.input import parse_int
 from models import User
 
@@ -37,32 +36,27 @@ def begin(user: User, *, remember: bool) -> None:
 
 def init_app(app: Flask) -> None:
     app.config["REMEMBER_COOKIE_DURATION"] = timedelta(days=app.config["SESSION_MAX_DAYS"])
-    login_manager.user_loader(_loader())
+    login_manager.user_loader(load_user)
     user_loaded_from_cookie.connect(_bind_restored_session, app)
 
 
-def _loader() -> Callable[[str], User | None]:
-    # Built once, with its SQL cache key: every signed-in request runs it, and nothing else.
-    user_by_id = sa.select(User).where(User.id == sa.bindparam("user_id"))
-
-    def load_user(login: str) -> User | None:
-        user_id, _, rest = login.partition(".")
-        issued, _, marker = rest.partition(".")
-        try:
-            user_id, issued = parse_int(user_id, low=1), parse_int(issued, low=0, high=2**40)
-        except ValueError:
-            return None
-        max_age = current_app.config["SESSION_MAX_DAYS"] * 86400
-        if clock.now().timestamp() - issued > max_age:
-            return None
-        user = db.session.execute(user_by_id, {"user_id": user_id}).scalar_one_or_none()
-        if user is None or not hmac.compare_digest(marker, user.session_marker):
-            return None
-        # Signed anew with this request's time, so the idle limit counts from the last request.
-        session.modified = True
-        return user
-
-    return load_user
+def load_user(login: str) -> User | None:
+    """The account a still valid login names; None signs the visitor out."""
+    user_part, _, rest = login.partition(".")
+    issued_part, _, marker = rest.partition(".")
+    try:
+        user_id, issued = parse_int(user_part, low=1), parse_int(issued_part, low=0, high=2**40)
+    except ValueError:
+        return None
+    max_age = current_app.config["SESSION_MAX_DAYS"] * 86400
+    if clock.now().timestamp() - issued > max_age:
+        return None
+    user = accounts.user_by_id(user_id)
+    if user is None or not hmac.compare_digest(marker, user.session_marker):
+        return None
+    # Signed anew with this request's time, so the idle limit counts from the last request.
+    session.modified = True
+    return user
 
 
 def _bind_restored_session(app: Flask, user: User) -> None:

@@ -15,6 +15,7 @@ from booking import clock
 from booking.engine import CellState
 from booking.engine.localtime import to_local, to_utc, zone
 from booking.services import applications, bookings, catalog, pools, reminders
+from booking.services.errors import Invalid
 from booking.web.bookings.forms import (
     BookingForm,
     CancelForm,
@@ -93,7 +94,7 @@ def _refusal(refused: Caught) -> dict[str, object]:
     Invalid names the question fields: `application_errors` puts each next to its question)."""
     if refused.violations:
         return {"violations": refused.violations}
-    return {"application_errors": refused.error.errors if refused.error else ()}
+    return {"application_errors": refused.error.errors if isinstance(refused.error, Invalid) else ()}
 
 
 def _application() -> applications.Submission:

@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 
 from booking import clock
 from booking.extensions import csrf
+from booking.ics import FeedAssembler
 from booking.locales import babel_locale
 from booking.services import calendar as feeds
 
@@ -73,7 +74,7 @@ class _Calendar:
         return self._events
 
     def data(self, text: str) -> bytes:
-        return feeds.FeedAssembler(self._texts, self._links).file(
+        return FeedAssembler(self._texts, self._links).file(
             [text], spans=self.kept().spans, name=None, method=None, today=self._now.date()
         )
 

@@ -1,6 +1,8 @@
 """Inbox routes: the signed-in person's notifications, marking them read, a manager's email setting."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from typing import cast
+
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -19,7 +21,7 @@ bp = Blueprint("inbox", __name__)
 
 @bp.record_once
 def _register_labels(state: BlueprintSetupState) -> None:
-    labels.register(state.app)
+    labels.register(cast("Flask", state.app))
 
 
 def _back() -> Response:

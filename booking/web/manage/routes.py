@@ -521,7 +521,9 @@ def _report_closure(result: facilities.ClosureResult) -> None:
 @bp.get("/closures/<int:closure_id>/delete")
 def confirm_closure_delete(closure_id: int) -> str:
     closure = facilities.get_closure(current_user, closure_id)
-    resource = facilities.closure_resources([closure]).get(closure.resource_id)
+    resource = (
+        facilities.closure_resources([closure]).get(closure.resource_id) if closure.resource_id else None
+    )
     tz = zone(resource.timezone if resource else facilities.CLOSURE_TIMEZONE)
     span = "{} – {}".format(
         to_local(closure.start_at, tz).strftime("%Y-%m-%d %H:%M"),

@@ -1,0 +1,32 @@
+"""Which language a request is answered in: the account's choice, the session's, the browser's."""
+
+from babel import Locale
+from flask import current_app, has_request_context, request, session
+from flask_login import current_user
+
+from booking.locales import babel_locale
+
+
+def select_locale() -> Locale:
+    """A saved preference wins, then the session's choice, then the browser's Accept-Language."""
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI commands and jobs: the configured default
+        return babel_locale(current_app.config["BABEL_DEFAULT_LOCALE"])
+    if current_user.is_authenticated and current_user.locale in languages:
+        return babel_locale(current_user.locale)
+    return babel_locale(visitor_locale())
+
+
+def visitor_locale() -> str:
+    """The language this request asks for without looking up the account: the session's choice, else the
+    browser's Accept-Language. Used directly where the database may be unreachable."""
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("locale")
+    if chosen in languages:
+        return str(chosen)
+    best = request.accept_languages.best_match(["zh_CN", "zh", "en"])
+    if best == "en":
+        return "en"
+    if best in {"zh_CN", "zh"}:
+        return "zh_CN"
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
