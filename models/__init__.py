@@ -22,7 +22,7 @@ from models.enums import (
 from models.organizations import Organization
 from models.outbox import EmailMessage
 from models.resources import Closure, OpeningHours, Policy, Quota, Resource, ResourceTag
-from models.statistics import FacilityDay, OpennessTarget, RefusalCount
+from models.statistics import FacilityDay, FacilityMonth, OpennessTarget, RefusalCount
 from models.users import User
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "EmailMessage",
     "EmailStatus",
     "FacilityDay",
+    "FacilityMonth",
     "Frequency",
     "Mode",
     "Notification",

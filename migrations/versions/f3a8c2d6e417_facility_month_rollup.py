@@ -1,0 +1,117 @@
+"""facility month rollup
+
+facility_month: each facility's local month, the sums of its facility_day rows and a histogram of their
+approval lead times, which the reports read for whole months (a year is twelve rows a facility, not 365).
+The statistics job keeps it in step with facility_day; here it is filled from the days already written,
+with this migration's own copy of the sums (a migration does not import the application).
+
+Revision ID: f3a8c2d6e417
+Revises: a14c0ffee001
+Create Date: 2026-12-07 07:40:00
+
+"""
+import json
+from collections import Counter
+
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = 'f3a8c2d6e417'
+down_revision = 'a14c0ffee001'
+branch_labels = None
+depends_on = None
+
+SUMMED = (
+    'offered',
+    'booked_resident',
+    'booked_student',
+    'booked_enterprise',
+    'requests',
+    'cancelled',
+    'bookings',
+    'no_shows',
+    'waitlist_unserved',
+)
+
+
+def upgrade():
+    month = op.create_table(
+        'facility_month',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('resource_id', sa.Integer(), nullable=False),
+        sa.Column('university_id', sa.Integer(), nullable=False),
+        sa.Column('month', sa.Date(), nullable=False),
+        sa.Column('days', sa.Integer(), nullable=False),
+        sa.Column('offered', sa.Float(), nullable=False),
+        sa.Column('booked_resident', sa.Float(), nullable=False),
+        sa.Column('booked_student', sa.Float(), nullable=False),
+        sa.Column('booked_enterprise', sa.Float(), nullable=False),
+        sa.Column('requests', sa.Integer(), nullable=False),
+        sa.Column('cancelled', sa.Integer(), nullable=False),
+        sa.Column('bookings', sa.Integer(), nullable=False),
+        sa.Column('no_shows', sa.Integer(), nullable=False),
+        sa.Column('waitlist_unserved', sa.Integer(), nullable=False),
+        sa.Column('lead_minutes', sa.JSON(), server_default='[]', nullable=False),
+        sa.ForeignKeyConstraint(
+            ['resource_id'], ['resource.id'], name=op.f('fk_facility_month_resource_id_resource'), ondelete='CASCADE'
+        ),
+        sa.ForeignKeyConstraint(
+            ['university_id'], ['organization.id'], name=op.f('fk_facility_month_university_id_organization')
+        ),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_facility_month')),
+        sa.UniqueConstraint('resource_id', 'month', name='uq_facility_month_resource_month'),
+    )
+    op.create_index('ix_facility_month_month', 'facility_month', ['month'], unique=False)
+    op.create_index(op.f('ix_facility_month_university_id'), 'facility_month', ['university_id'], unique=False)
+    _fill(month)
+
+
+def _fill(month: sa.Table) -> None:
+    """Sum the facility_day rows already written into their months, a month of one facility at a time."""
+    days = sa.table(
+        'facility_day',
+        sa.column('resource_id'),
+        sa.column('university_id'),
+        sa.column('day', sa.Date()),
+        sa.column('lead_minutes', sa.Text()),
+        *(sa.column(name) for name in SUMMED),
+    )
+    bind = op.get_bind()
+    query = sa.select(days).order_by(days.c.resource_id, days.c.day)
+    rows: list[dict] = []
+    current: dict | None = None
+    lead: Counter = Counter()
+    for day in bind.execute(query):
+        first = day.day.replace(day=1)
+        if current is None or (current['resource_id'], current['month']) != (day.resource_id, first):
+            if current is not None:
+                current['lead_minutes'] = sorted([m, c] for m, c in lead.items())
+                rows.append(current)
+            current = {
+                'resource_id': day.resource_id,
+                'university_id': day.university_id,
+                'month': first,
+                'days': 0,
+                **dict.fromkeys(SUMMED, 0),
+            }
+            lead = Counter()
+        current['days'] += 1
+        for name in SUMMED:
+            current[name] += getattr(day, name) or 0
+        if day.lead_minutes and day.lead_minutes != '[]':
+            lead.update(json.loads(day.lead_minutes))
+        if len(rows) >= 5000:
+            bind.execute(sa.insert(month), rows)
+            rows = []
+    if current is not None:
+        current['lead_minutes'] = sorted([m, c] for m, c in lead.items())
+        rows.append(current)
+    if rows:
+        bind.execute(sa.insert(month), rows)
+
+
+def downgrade():
+    op.drop_index(op.f('ix_facility_month_university_id'), table_name='facility_month')
+    op.drop_index('ix_facility_month_month', table_name='facility_month')
+    op.drop_table('facility_month')
