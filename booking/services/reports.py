@@ -405,7 +405,7 @@ def _per_facility(facilities: dict[int, Facility], filters: Filters, subset: boo
                 else:
                     result[row.resource_id] = figures
         # Read as text and parsed here: the JSON type's per-row processing cost more than the parsing.
-        lead = sa.type_coerce(table.lead_minutes, sa.Text).label("lead")
+        lead = sa.cast(table.lead_minutes, sa.Text).label("lead")
         for row in db.session.execute(
             sa.select(table.resource_id, lead).where(*conditions, table.requests > 0, lead != "[]")
         ):

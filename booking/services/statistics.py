@@ -541,7 +541,7 @@ def _roll_up(pairs: set[tuple[int, date]]) -> int:
         FacilityDay.resource_id,
         FacilityDay.university_id,
         FacilityDay.day,
-        sa.type_coerce(FacilityDay.lead_minutes, sa.Text).label("lead"),
+        sa.cast(FacilityDay.lead_minutes, sa.Text).label("lead"),
         *columns,
     ).where(
         FacilityDay.resource_id.between(first_id, last_id),

@@ -99,8 +99,10 @@ def _fill(month: sa.Table) -> None:
         current['days'] += 1
         for name in SUMMED:
             current[name] += getattr(day, name) or 0
-        if day.lead_minutes and day.lead_minutes != '[]':
-            lead.update(json.loads(day.lead_minutes))
+        minutes = day.lead_minutes
+        if isinstance(minutes, str):  # SQLite's JSON is text; psycopg hands PostgreSQL's over parsed
+            minutes = json.loads(minutes)
+        lead.update(minutes or ())
         if len(rows) >= 5000:
             bind.execute(sa.insert(month), rows)
             rows = []
