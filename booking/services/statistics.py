@@ -52,6 +52,8 @@ SETTLE = timedelta(hours=1)
 HELD = frozenset({BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN, BookingStatus.COMPLETED})
 # Facilities measured together: one query each for their facilities, closures and bookings.
 CHUNK = 500
+# Candidate days (zone and day) one query of `_due_days` tests.
+_CANDIDATES_PER_QUERY = 400
 # Facility-days one scheduled tick writes at most (STATISTICS_DAYS_PER_TICK); the next tick goes on.
 DAYS_PER_TICK = 1000
 
@@ -130,22 +132,30 @@ def _due_days(now: datetime, backfill_days: int, settle: timedelta) -> dict[int,
                     sa.literal(day_start_utc(day + timedelta(days=1), tz), UTCDateTime()).label("ends_at"),
                 )
             )
-    if not candidates:
-        return {}
-    day = (candidates[0] if len(candidates) == 1 else sa.union_all(*candidates)).cte("candidate_day")
-    query = (
-        sa.select(Resource.id, day.c.day)
-        .join(day, sa.and_(day.c.timezone == Resource.timezone, Resource.created_at < day.c.ends_at))
-        .where(
-            Resource.active.is_(True),
-            ~sa.exists().where(FacilityDay.resource_id == Resource.id, FacilityDay.day == day.c.day),
-        )
-        .order_by(Resource.id, day.c.day)
-    )
     due: dict[int, list[date]] = defaultdict(list)
-    for resource_id, due_day in db.session.execute(query):
-        due[resource_id].append(due_day)
-    return due
+    # A few hundred candidate days a query: SQLite allows at most 500 terms in a compound SELECT, and a
+    # backfill of two years asks for 730.
+    for first in range(0, len(candidates), _CANDIDATES_PER_QUERY):
+        part = candidates[first : first + _CANDIDATES_PER_QUERY]
+        candidate = (part[0] if len(part) == 1 else sa.union_all(*part)).cte("candidate_day")
+        query = (
+            sa.select(Resource.id, candidate.c.day)
+            .join(
+                candidate,
+                sa.and_(candidate.c.timezone == Resource.timezone, Resource.created_at < candidate.c.ends_at),
+            )
+            .where(
+                Resource.active.is_(True),
+                ~sa.exists().where(
+                    FacilityDay.resource_id == Resource.id, FacilityDay.day == candidate.c.day
+                ),
+            )
+        )
+        for resource_id, due_day in db.session.execute(query):
+            due[resource_id].append(due_day)
+    for days in due.values():
+        days.sort()
+    return dict(sorted(due.items()))
 
 
 def _measure(due: dict[int, list[date]], now: datetime) -> list[dict[str, Any]]:
