@@ -88,8 +88,9 @@ class FacilityMonth(db.Model):
     bookings: Mapped[int] = mapped_column()
     no_shows: Mapped[int] = mapped_column()
     waitlist_unserved: Mapped[int] = mapped_column()
-    # The approval lead times of the month's days as a histogram: [[minutes, how many], ...] by minutes.
-    lead_minutes: Mapped[list[list[int]]] = mapped_column(sa.JSON, default=list, server_default="[]")
+    # The approval lead times of the month's days, in minutes, in order: every decision's, as in the days.
+    # (Kept whole, not as a histogram: a median must be exact, and lead minutes rarely repeat.)
+    lead_minutes: Mapped[list[int]] = mapped_column(sa.JSON, default=list, server_default="[]")
 
     __table_args__ = (
         sa.UniqueConstraint("resource_id", "month", name="uq_facility_month_resource_month"),

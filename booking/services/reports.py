@@ -158,11 +158,17 @@ class Figures:
 
     @property
     def lead_median(self) -> float | None:
-        return measures.median(self.lead_minutes)
+        return measures.median(self._lead_sorted())
 
     @property
     def lead_p90(self) -> float | None:
-        return measures.percentile(self.lead_minutes, 90)
+        return measures.percentile(self._lead_sorted(), 90)
+
+    def _lead_sorted(self) -> list[int]:
+        # Sorted in place once: the measures' own sorting of a sorted list is then one linear pass (a
+        # city's year holds a hundred thousand decisions, and every row asks for two percentiles).
+        self.lead_minutes.sort()
+        return self.lead_minutes
 
     @property
     def unmet(self) -> int:
@@ -410,12 +416,7 @@ def _per_facility(facilities: dict[int, Facility], filters: Filters, subset: boo
             sa.select(table.resource_id, lead).where(*conditions, table.requests > 0, lead != "[]")
         ):
             if row.resource_id in result:
-                minutes = result[row.resource_id].lead_minutes
-                if table is FacilityDay:
-                    minutes += json.loads(row.lead)
-                else:
-                    for value, count in json.loads(row.lead):
-                        minutes += [value] * count
+                result[row.resource_id].lead_minutes += json.loads(row.lead)
     for resource_id, count in _refused_by(RefusalCount.resource_id, facilities, filters):
         result.setdefault(resource_id, Figures(category=filters.category)).refused += count
     return result

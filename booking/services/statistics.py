@@ -547,14 +547,14 @@ def _roll_up(pairs: set[tuple[int, date]]) -> int:
     the caller's transaction; returns how many were written.
 
     One query reads the days of the pairs' facility range and months (the pairs of a write are a chunk's
-    facilities over the same few months); the sums and the lead-time histogram are made here.
+    facilities over the same few months); the sums and the month's lead times are made here.
     """
     if not pairs:
         return 0
     first_id, last_id = min(p[0] for p in pairs), max(p[0] for p in pairs)
     first, last = min(p[1] for p in pairs), _next_month(max(p[1] for p in pairs))
     sums: dict[tuple[int, date], dict[str, Any]] = {}
-    leads: dict[tuple[int, date], Counter[int]] = defaultdict(Counter)
+    leads: dict[tuple[int, date], list[int]] = defaultdict(list)
     columns = [getattr(FacilityDay, name) for name in _SUMMED]
     query = sa.select(
         FacilityDay.resource_id,
@@ -584,7 +584,7 @@ def _roll_up(pairs: set[tuple[int, date]]) -> int:
         for name in _SUMMED:
             month[name] += getattr(row, name)
         if row.lead and row.lead != "[]":
-            leads[key].update(json.loads(row.lead))
+            leads[key] += json.loads(row.lead)
     table = FacilityMonth.__table__
     gone = pairs - sums.keys()
     for resource_id, month in sorted(gone):
@@ -596,7 +596,7 @@ def _roll_up(pairs: set[tuple[int, date]]) -> int:
         row = sums[key]
         for name in ("offered", "booked_resident", "booked_student", "booked_enterprise"):
             row[name] = float(row[name])
-        row["lead_minutes"] = sorted([minutes, count] for minutes, count in leads[key].items())
+        row["lead_minutes"] = sorted(leads[key])
         rows.append(row)
     insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = insert(table)

@@ -1,7 +1,7 @@
 """facility month rollup
 
-facility_month: each facility's local month, the sums of its facility_day rows and a histogram of their
-approval lead times, which the reports read for whole months (a year is twelve rows a facility, not 365).
+facility_month: each facility's local month, the sums of its facility_day rows and their approval lead
+times, which the reports read for whole months (a year is twelve rows a facility, not 365).
 The statistics job keeps it in step with facility_day; here it is filled from the days already written,
 with this migration's own copy of the sums (a migration does not import the application).
 
@@ -11,7 +11,6 @@ Create Date: 2026-12-07 07:40:00
 
 """
 import json
-from collections import Counter
 
 from alembic import op
 import sqlalchemy as sa
@@ -81,12 +80,12 @@ def _fill(month: sa.Table) -> None:
     query = sa.select(days).order_by(days.c.resource_id, days.c.day)
     rows: list[dict] = []
     current: dict | None = None
-    lead: Counter = Counter()
+    lead: list = []
     for day in bind.execute(query):
         first = day.day.replace(day=1)
         if current is None or (current['resource_id'], current['month']) != (day.resource_id, first):
             if current is not None:
-                current['lead_minutes'] = sorted([m, c] for m, c in lead.items())
+                current['lead_minutes'] = sorted(lead)
                 rows.append(current)
             current = {
                 'resource_id': day.resource_id,
@@ -95,19 +94,19 @@ def _fill(month: sa.Table) -> None:
                 'days': 0,
                 **dict.fromkeys(SUMMED, 0),
             }
-            lead = Counter()
+            lead = []
         current['days'] += 1
         for name in SUMMED:
             current[name] += getattr(day, name) or 0
         minutes = day.lead_minutes
         if isinstance(minutes, str):  # SQLite's JSON is text; psycopg hands PostgreSQL's over parsed
             minutes = json.loads(minutes)
-        lead.update(minutes or ())
+        lead += minutes or []
         if len(rows) >= 5000:
             bind.execute(sa.insert(month), rows)
             rows = []
     if current is not None:
-        current['lead_minutes'] = sorted([m, c] for m, c in lead.items())
+        current['lead_minutes'] = sorted(lead)
         rows.append(current)
     if rows:
         bind.execute(sa.insert(month), rows)

@@ -1,6 +1,6 @@
 """facility_month, the rollup the reports read for whole months, always equals the sums of its days."""
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -28,16 +28,16 @@ def months_from_days() -> dict[tuple[int, date], dict[str, object]]:
     """Each facility's months, summed here from facility_day."""
     db.session.rollback()
     expected: dict[tuple[int, date], dict[str, object]] = {}
-    leads: dict[tuple[int, date], Counter[int]] = defaultdict(Counter)
+    leads: dict[tuple[int, date], list[int]] = defaultdict(list)
     for day in db.session.scalars(sa.select(FacilityDay)):
         key = (day.resource_id, day.day.replace(day=1))
         month = expected.setdefault(key, {"days": 0, **dict.fromkeys(SUMMED, 0)})
         month["days"] += 1
         for name in SUMMED:
             month[name] += getattr(day, name)
-        leads[key].update(day.lead_minutes)
+        leads[key] += day.lead_minutes
     for key, month in expected.items():
-        month["lead_minutes"] = sorted([m, c] for m, c in leads[key].items())
+        month["lead_minutes"] = sorted(leads[key])
     return expected
 
 
@@ -87,7 +87,7 @@ def test_the_snapshot_writes_each_month_as_the_sum_of_its_days(app: Flask) -> No
     assert {month for _facility, month in months_written()} == {date(2026, 10, 1), date(2026, 11, 1)}
     november = next(v for (_f, m), v in months_written().items() if m == date(2026, 11, 1))
     # Requested two days ahead, decided a day and as many minutes as the day of the month ahead.
-    assert november["lead_minutes"] == [[1420, 1], [1438, 2], [1439, 1]]
+    assert november["lead_minutes"] == [1420, 1438, 1438, 1439]
 
 
 def test_a_later_night_adds_its_day_to_the_month(app: Flask) -> None:
