@@ -55,8 +55,9 @@ class FacilityDay(db.Model):
 
     __table_args__ = (
         sa.UniqueConstraint("resource_id", "day", name="uq_facility_day_resource_day"),
-        # Reports read a span of days for many facilities.
+        # Reports read a span of days for many facilities: of every university, or of one.
         sa.Index("ix_facility_day_day", "day"),
+        sa.Index("ix_facility_day_university_day", "university_id", "day"),
     )
 
     def __repr__(self) -> str:

@@ -3,7 +3,8 @@
 facility_month: each facility's local month, the sums of its facility_day rows and their approval lead
 times, which the reports read for whole months (a year is twelve rows a facility, not 365).
 The statistics job keeps it in step with facility_day; here it is filled from the days already written,
-with this migration's own copy of the sums (a migration does not import the application).
+with this migration's own copy of the sums (a migration does not import the application). facility_day
+gains an index on (university, day) for a university's days of a period.
 
 Revision ID: f3a8c2d6e417
 Revises: a14c0ffee001
@@ -63,6 +64,8 @@ def upgrade():
     )
     op.create_index('ix_facility_month_month', 'facility_month', ['month'], unique=False)
     op.create_index(op.f('ix_facility_month_university_id'), 'facility_month', ['university_id'], unique=False)
+    # A university's days of a period (a manager's weekly trend) as one index range.
+    op.create_index('ix_facility_day_university_day', 'facility_day', ['university_id', 'day'], unique=False)
     _fill(month)
 
 
@@ -113,6 +116,7 @@ def _fill(month: sa.Table) -> None:
 
 
 def downgrade():
+    op.drop_index('ix_facility_day_university_day', table_name='facility_day')
     op.drop_index(op.f('ix_facility_month_university_id'), table_name='facility_month')
     op.drop_index('ix_facility_month_month', table_name='facility_month')
     op.drop_table('facility_month')
