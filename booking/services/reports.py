@@ -107,12 +107,16 @@ class Filters:
     category: Category | None = None
 
 
+# Iterating an enum is slow, and a city's report makes thousands of Figures.
+_CATEGORIES = tuple(Category)
+
+
 @dataclass
 class Figures:
     """Sums over facility-days, and the rates made of them."""
 
     offered: float = 0.0
-    booked_by: dict[Category, float] = field(default_factory=lambda: dict.fromkeys(Category, 0.0))
+    booked_by: dict[Category, float] = field(default_factory=lambda: dict.fromkeys(_CATEGORIES, 0.0))
     requests: int = 0
     cancelled: int = 0
     went_ahead: int = 0
@@ -410,13 +414,17 @@ def _per_facility(facilities: dict[int, Facility], filters: Filters, subset: boo
                     result[row.resource_id].add(figures)
                 else:
                     result[row.resource_id] = figures
-        # Read as text and parsed here: the JSON type's per-row processing cost more than the parsing.
-        lead = sa.cast(table.lead_minutes, sa.Text).label("lead")
+        # Each facility's lead times as one string ("12, 40,7"): the rows' lists with their brackets cut,
+        # joined in the database, parsed here once a facility rather than once a row.
+        lead = sa.cast(table.lead_minutes, sa.Text)
+        joined = sa.func.aggregate_strings(sa.func.substr(lead, 2, sa.func.length(lead) - 2), ",")
         for row in db.session.execute(
-            sa.select(table.resource_id, lead).where(*conditions, table.requests > 0, lead != "[]")
+            sa.select(table.resource_id, joined.label("lead"))
+            .where(*conditions, table.requests > 0, lead != "[]")
+            .group_by(table.resource_id)
         ):
-            if row.resource_id in result:
-                result[row.resource_id].lead_minutes += json.loads(row.lead)
+            if row.resource_id in result and row.lead:
+                result[row.resource_id].lead_minutes += json.loads(f"[{row.lead}]")
     for resource_id, count in _refused_by(RefusalCount.resource_id, facilities, filters):
         result.setdefault(resource_id, Figures(category=filters.category)).refused += count
     return result
