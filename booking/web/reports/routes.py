@@ -18,6 +18,8 @@ from booking.web.reports.tables import TABLE_NAMES, build_tables, chart_data, de
 from models import Category, ResourceKind
 
 bp = Blueprint("reports", __name__)
+# Facilities the dashboard lists, in rank order (the files have them all).
+FACILITIES_SHOWN = 50
 
 
 def _staff_only() -> Response | None:
@@ -74,7 +76,8 @@ def dashboard() -> str | tuple[str, int] | Response:
         form.kind.data, form.category.data, form.rank.data = "", "", "utilisation"
         status = 422
     report = _report(form)
-    tables = build_tables(report, form.rank.data or "utilisation")
+    # The page shows the first facilities; the files have them all.
+    tables = build_tables(report, form.rank.data or "utilisation", facility_limit=FACILITIES_SHOWN)
     args = {k: v for k, v in request.args.items() if v}
     page = render_template(
         "reports/dashboard.html",
@@ -83,6 +86,7 @@ def dashboard() -> str | tuple[str, int] | Response:
         tables=tables,
         charts=chart_data(report, tables),
         covers=describe_filters(report),
+        facilities_shown=FACILITIES_SHOWN,
         args=args,
     )
     return page if status == 200 else (page, status)

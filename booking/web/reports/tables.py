@@ -56,6 +56,13 @@ class Table:
     title: str
     columns: list[Column]
     rows: list[list[object]]
+    # How many rows there are in all, where only the first ones were made (the page shows fifty
+    # facilities of thousands; the files have them all).
+    total: int | None = None
+
+    @property
+    def count(self) -> int:
+        return len(self.rows) if self.total is None else self.total
 
 
 def one(value: float | None, scale: float = 1.0) -> float | None:
@@ -109,7 +116,10 @@ def _demand_columns() -> list[Column]:
     ]
 
 
-def build_tables(report: Report, rank: str = "utilisation") -> dict[str, Table]:
+def build_tables(
+    report: Report, rank: str = "utilisation", facility_limit: int | None = None
+) -> dict[str, Table]:
+    """The report's tables; with `facility_limit`, only that many facility rows are made (in rank order)."""
     names = {u.id: localized(u) for u in report.universities}
     universities = Table(
         "universities",
@@ -173,8 +183,9 @@ def build_tables(report: Report, rank: str = "utilisation") -> dict[str, Table]:
                 *_measures(row.figures),
                 *_demand(row.figures),
             ]
-            for row in ranked
+            for row in (ranked if facility_limit is None else ranked[:facility_limit])
         ],
+        total=len(ranked),
     )
     trend = Table(
         "trend",
