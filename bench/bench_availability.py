@@ -14,11 +14,13 @@ the app, the same paths as bench/run.py's loadgen (bench/workload.py):
 
 bench/run.py measures the same pages under gunicorn with concurrent clients; this one measures each request
 alone, with the CPU time it took (this process's: the database's work is in it on SQLite, not on
-PostgreSQL), which stays steady on a busy machine where wall time does not. BENCH_SCALE=quick: 300
+PostgreSQL), which stays steady on a busy machine where wall time does not. Like a gunicorn worker, the
+process freezes its heap (gc.freeze) before serving. BENCH_SCALE=quick: 300
 facilities and 10,000 bookings. BENCH_PROFILE=<name> prints a cProfile of one request of that target.
 """
 
 import cProfile
+import gc
 import os
 import pstats
 import statistics
@@ -80,6 +82,10 @@ def bench(backend: str, work: Path, server_url: str | None) -> dict[str, dict[st
             targets = paths()
             db.session.remove()
         figures = {}
+        # As each gunicorn worker does once the app is loaded (gunicorn.conf.py): what exists now is left
+        # out of Python's full collections, which otherwise add their pause to one request in twenty.
+        gc.collect()
+        gc.freeze()
         with time_machine.travel(NOW, tick=True):
             client = app.test_client()
             for name, urls in targets.items():
