@@ -62,6 +62,7 @@ bench: translations
 	$(BIN)/python bench/run.py
 	if [ -f bench/bench_calendar.py ]; then $(BIN)/python bench/bench_calendar.py; fi
 	$(BIN)/python bench/bench_reports.py
+	$(BIN)/python bench/bench_availability.py
 
 bench-quick: translations
 	$(BIN)/python -c 'import httpx' 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[test,bench]'

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from models.organizations import Organization
     from models.outbox import EmailMessage
     from models.resources import Closure, OpeningHours, Policy, Quota, Resource, ResourceTag
-    from models.statistics import FacilityDay, OpennessTarget, RefusalCount
+    from models.statistics import FacilityDay, FacilityMonth, OpennessTarget, RefusalCount
     from models.tokens import AccountToken
     from models.users import User
 
@@ -71,6 +71,7 @@ __all__ = [
     "EmailMessage",
     "EmailStatus",
     "FacilityDay",
+    "FacilityMonth",
     "Frequency",
     "Mode",
     "Notification",

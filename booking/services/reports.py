@@ -1,11 +1,13 @@
 """The city's reports: utilisation, openness and demand per university, kind and facility, read from the
-nightly statistics (facility_day, refusal_count) and never from the bookings.
+nightly statistics (facility_month for whole months, facility_day for the days around them,
+refusal_count) and never from the bookings.
 
 booking.engine.measures defines how each booking and day counts; this module sums facility-days over a
 period and filters, and turns the sums into rates. Every figure of the pages and exports comes from here.
 """
 
 import calendar
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +26,7 @@ from booking.services.transactions import write_transaction
 from models import (
     Category,
     FacilityDay,
+    FacilityMonth,
     Mode,
     OpennessTarget,
     Organization,
@@ -105,12 +108,16 @@ class Filters:
     category: Category | None = None
 
 
+# Iterating an enum is slow, and a city's report makes thousands of Figures.
+_CATEGORIES = tuple(Category)
+
+
 @dataclass
 class Figures:
     """Sums over facility-days, and the rates made of them."""
 
     offered: float = 0.0
-    booked_by: dict[Category, float] = field(default_factory=lambda: dict.fromkeys(Category, 0.0))
+    booked_by: dict[Category, float] = field(default_factory=lambda: dict.fromkeys(_CATEGORIES, 0.0))
     requests: int = 0
     cancelled: int = 0
     went_ahead: int = 0
@@ -156,11 +163,17 @@ class Figures:
 
     @property
     def lead_median(self) -> float | None:
-        return measures.median(self.lead_minutes)
+        return measures.median(self._lead_sorted())
 
     @property
     def lead_p90(self) -> float | None:
-        return measures.percentile(self.lead_minutes, 90)
+        return measures.percentile(self._lead_sorted(), 90)
+
+    def _lead_sorted(self) -> list[int]:
+        # Sorted in place once: the measures' own sorting of a sorted list is then one linear pass (a
+        # city's year holds a hundred thousand decisions, and every row asks for two percentiles).
+        self.lead_minutes.sort()
+        return self.lead_minutes
 
     @property
     def unmet(self) -> int:
@@ -309,28 +322,63 @@ def _facilities(
     }
 
 
-def _days(filters: Filters, facilities: dict[int, Facility], subset: bool) -> list[sa.ColumnElement[bool]]:
-    """facility_day's rows of the period and the facilities: by university (as indexed), and by facility
+@dataclass(frozen=True)
+class _Source:
+    """Where a stretch of the period is read from: facility_month for its whole months, facility_day for
+    the days before the first and after the last whole month."""
+
+    table: type[FacilityDay] | type[FacilityMonth]
+    first: date
+    last: date
+
+    @property
+    def when(self) -> sa.ColumnElement[date]:
+        return self.table.day if self.table is FacilityDay else self.table.month
+
+
+def _sources(period: Period) -> list[_Source]:
+    """The period as at most three stretches: days, whole months, days."""
+    first_month = period.first if period.first.day == 1 else _next_month(period.first)
+    end_month = (period.last + timedelta(days=1)).replace(day=1)  # the first month not wholly inside
+    if first_month >= end_month:
+        return [_Source(FacilityDay, period.first, period.last)]
+    sources = []
+    if period.first < first_month:
+        sources.append(_Source(FacilityDay, period.first, first_month - timedelta(days=1)))
+    sources.append(_Source(FacilityMonth, first_month, end_month - timedelta(days=1)))
+    if end_month <= period.last:
+        sources.append(_Source(FacilityDay, end_month, period.last))
+    return sources
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def _where(source: _Source, facilities: dict[int, Facility], subset: bool) -> list[sa.ColumnElement[bool]]:
+    """The source's rows of its stretch and the facilities: by university (as indexed), and by facility
     only where some of the universities' facilities are left out (`subset`)."""
-    conditions = [FacilityDay.day.between(filters.period.first, filters.period.last)]
+    table = source.table
+    conditions = [source.when.between(source.first, source.last)]
     universities = sorted({f.university_id for f in facilities.values()})
-    conditions.append(FacilityDay.university_id.in_(universities))
+    conditions.append(table.university_id.in_(universities))
     if subset:
-        conditions.append(FacilityDay.resource_id.in_(sorted(facilities)))
+        conditions.append(table.resource_id.in_(sorted(facilities)))
     return conditions
 
 
-_SUMS = (
-    sa.func.sum(FacilityDay.offered).label("offered"),
-    sa.func.sum(FacilityDay.booked_resident).label("booked_resident"),
-    sa.func.sum(FacilityDay.booked_student).label("booked_student"),
-    sa.func.sum(FacilityDay.booked_enterprise).label("booked_enterprise"),
-    sa.func.sum(FacilityDay.requests).label("requests"),
-    sa.func.sum(FacilityDay.cancelled).label("cancelled"),
-    sa.func.sum(FacilityDay.bookings).label("went_ahead"),
-    sa.func.sum(FacilityDay.no_shows).label("no_shows"),
-    sa.func.sum(FacilityDay.waitlist_unserved).label("waitlist_unserved"),
-)
+def _sums(table: type[FacilityDay] | type[FacilityMonth]) -> tuple[sa.Label, ...]:
+    return (
+        sa.func.sum(table.offered).label("offered"),
+        sa.func.sum(table.booked_resident).label("booked_resident"),
+        sa.func.sum(table.booked_student).label("booked_student"),
+        sa.func.sum(table.booked_enterprise).label("booked_enterprise"),
+        sa.func.sum(table.requests).label("requests"),
+        sa.func.sum(table.cancelled).label("cancelled"),
+        sa.func.sum(table.bookings).label("went_ahead"),
+        sa.func.sum(table.no_shows).label("no_shows"),
+        sa.func.sum(table.waitlist_unserved).label("waitlist_unserved"),
+    )
 
 
 def _figures(row: sa.Row, category: Category | None) -> Figures:
@@ -351,24 +399,33 @@ def _figures(row: sa.Row, category: Category | None) -> Figures:
 
 
 def _per_facility(facilities: dict[int, Facility], filters: Filters, subset: bool) -> dict[int, Figures]:
-    """Each facility's sums over the period: one grouped query, one for the approval lead times (only
-    the days with decisions), one for the refusals."""
+    """Each facility's sums over the period: per stretch of it, one grouped query and one for the
+    approval lead times (only the rows with decisions); then one for the refusals."""
     if not facilities:
         return {}
-    conditions = _days(filters, facilities, subset)
     result: dict[int, Figures] = {}
-    for row in db.session.execute(
-        sa.select(FacilityDay.resource_id, *_SUMS).where(*conditions).group_by(FacilityDay.resource_id)
-    ):
-        if row.resource_id in facilities:
-            result[row.resource_id] = _figures(row, filters.category)
-    for row in db.session.execute(
-        sa.select(FacilityDay.resource_id, FacilityDay.lead_minutes).where(
-            *conditions, FacilityDay.requests > 0, sa.cast(FacilityDay.lead_minutes, sa.Text) != "[]"
-        )
-    ):
-        if row.resource_id in result and row.lead_minutes:
-            result[row.resource_id].lead_minutes += [int(m) for m in row.lead_minutes]
+    for source in _sources(filters.period):
+        table, conditions = source.table, _where(source, facilities, subset)
+        for row in db.session.execute(
+            sa.select(table.resource_id, *_sums(table)).where(*conditions).group_by(table.resource_id)
+        ):
+            if row.resource_id in facilities:
+                figures = _figures(row, filters.category)
+                if row.resource_id in result:
+                    result[row.resource_id].add(figures)
+                else:
+                    result[row.resource_id] = figures
+        # Each facility's lead times as one string ("12, 40,7"): the rows' lists with their brackets cut,
+        # joined in the database, parsed here once a facility rather than once a row.
+        lead = sa.cast(table.lead_minutes, sa.Text)
+        joined = sa.func.aggregate_strings(sa.func.substr(lead, 2, sa.func.length(lead) - 2), ",")
+        for row in db.session.execute(
+            sa.select(table.resource_id, joined.label("lead"))
+            .where(*conditions, table.requests > 0, lead != "[]")
+            .group_by(table.resource_id)
+        ):
+            if row.resource_id in result and row.lead:
+                result[row.resource_id].lead_minutes += json.loads(f"[{row.lead}]")
     for resource_id, count in _refused_by(RefusalCount.resource_id, facilities, filters):
         result.setdefault(resource_id, Figures(category=filters.category)).refused += count
     return result
@@ -419,23 +476,30 @@ def bucket_of(day: date, step: str) -> date:
 
 
 def _trend(facilities: dict[int, Facility], filters: Filters, subset: bool) -> list[Row]:
-    """Sums per step of the period (day, week or month) and unit, in order."""
+    """Sums per step of the period (day, week or month) and unit, in order; by month, whole months come
+    from facility_month."""
     if not facilities:
         return []
     step = trend_step(filters.period)
-    unit = sa.case((Resource.mode == Mode.PLACEMENT, Unit.SEAT_DAYS.value), else_=Unit.HOURS.value)
-    query = (
-        sa.select(FacilityDay.day, unit.label("unit"), *_SUMS)
-        .join(Resource, Resource.id == FacilityDay.resource_id)
-        .where(*_days(filters, facilities, subset))
-        .group_by(FacilityDay.day, unit)
-    )
-    if filters.kind is not None:
-        query = query.where(Resource.kind == filters.kind)
+    sources = _sources(filters.period)
+    if step != "month":
+        sources = [_Source(FacilityDay, filters.period.first, filters.period.last)]
     buckets: dict[tuple[date, Unit], Figures] = {}
-    for row in db.session.execute(query):
-        key = (bucket_of(row.day, step), Unit(row.unit))
-        buckets.setdefault(key, Figures(category=filters.category)).add(_figures(row, filters.category))
+    placements = {fid for fid, f in facilities.items() if f.unit is Unit.SEAT_DAYS}
+    for source in sources:
+        table = source.table
+        # Placements apart (their unit is seat-days): by facility id, known here, rather than a join.
+        placement = (
+            table.resource_id.in_(sorted(placements)) if placements else sa.literal(False, sa.Boolean)
+        ).label("placement")
+        query = (
+            sa.select(source.when.label("day"), placement, *_sums(table))
+            .where(*_where(source, facilities, subset))
+            .group_by(source.when, placement)
+        )
+        for row in db.session.execute(query):
+            key = (bucket_of(row.day, step), Unit.SEAT_DAYS if row.placement else Unit.HOURS)
+            buckets.setdefault(key, Figures(category=filters.category)).add(_figures(row, filters.category))
     return [Row(day, unit, f) for (day, unit), f in sorted(buckets.items())]
 
 

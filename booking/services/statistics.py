@@ -5,8 +5,12 @@ settled its bookings), and is not recomputed unless asked (`backfill(..., recomp
 to what is measured). booking.engine.measures defines how each booking counts. Days missed while no
 scheduler ran are filled in, up to a week back. Rows are inserted with ON CONFLICT DO NOTHING on the
 unique (facility, day) pair, so a second scheduler, or the same job run twice, writes each row once.
+
+Each write also rewrites, from facility_day, the facility_month rows of the months it touched: the rollup
+the reports read for whole months, so a year's report sums twelve rows a facility instead of 365.
 """
 
+import bisect
 import functools
 import json
 from collections import Counter, defaultdict
@@ -27,6 +31,7 @@ from models import (
     Category,
     Closure,
     FacilityDay,
+    FacilityMonth,
     Mode,
     OpeningHours,
     Organization,
@@ -46,6 +51,8 @@ SETTLE = timedelta(hours=1)
 HELD = frozenset({BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN, BookingStatus.COMPLETED})
 # Facilities measured together: one query each for their facilities, closures and bookings.
 CHUNK = 500
+# Candidate days (zone and day) one query of `_due_days` tests.
+_CANDIDATES_PER_QUERY = 400
 # Facility-days one scheduled tick writes at most (STATISTICS_DAYS_PER_TICK); the next tick goes on.
 DAYS_PER_TICK = 1000
 
@@ -85,6 +92,10 @@ def backfill(now: datetime, days: int, *, recompute: bool = False, settle: timed
             first = max(to_local(now - settle, zone(name)).date() - timedelta(days=days) for name in zones)
             with write_transaction():
                 db.session.execute(sa.delete(FacilityDay).where(FacilityDay.day >= first))
+            written = snapshot(now, backfill_days=days, settle=settle)
+            # Facilities that wrote no day again (inactive since) keep the days before `first`.
+            roll_up_months(since=first)
+            return written
     return snapshot(now, backfill_days=days, settle=settle)
 
 
@@ -120,22 +131,30 @@ def _due_days(now: datetime, backfill_days: int, settle: timedelta) -> dict[int,
                     sa.literal(day_start_utc(day + timedelta(days=1), tz), UTCDateTime()).label("ends_at"),
                 )
             )
-    if not candidates:
-        return {}
-    day = (candidates[0] if len(candidates) == 1 else sa.union_all(*candidates)).cte("candidate_day")
-    query = (
-        sa.select(Resource.id, day.c.day)
-        .join(day, sa.and_(day.c.timezone == Resource.timezone, Resource.created_at < day.c.ends_at))
-        .where(
-            Resource.active.is_(True),
-            ~sa.exists().where(FacilityDay.resource_id == Resource.id, FacilityDay.day == day.c.day),
-        )
-        .order_by(Resource.id, day.c.day)
-    )
     due: dict[int, list[date]] = defaultdict(list)
-    for resource_id, due_day in db.session.execute(query):
-        due[resource_id].append(due_day)
-    return due
+    # A few hundred candidate days a query: SQLite allows at most 500 terms in a compound SELECT, and a
+    # backfill of two years asks for 730.
+    for first in range(0, len(candidates), _CANDIDATES_PER_QUERY):
+        part = candidates[first : first + _CANDIDATES_PER_QUERY]
+        candidate = (part[0] if len(part) == 1 else sa.union_all(*part)).cte("candidate_day")
+        query = (
+            sa.select(Resource.id, candidate.c.day)
+            .join(
+                candidate,
+                sa.and_(candidate.c.timezone == Resource.timezone, Resource.created_at < candidate.c.ends_at),
+            )
+            .where(
+                Resource.active.is_(True),
+                ~sa.exists().where(
+                    FacilityDay.resource_id == Resource.id, FacilityDay.day == candidate.c.day
+                ),
+            )
+        )
+        for resource_id, due_day in db.session.execute(query):
+            due[resource_id].append(due_day)
+    for days in due.values():
+        days.sort()
+    return dict(sorted(due.items()))
 
 
 def _measure(due: dict[int, list[date]], now: datetime) -> list[dict[str, Any]]:
@@ -295,17 +314,25 @@ def _facility_rows(
     waitlisted: Sequence[datetime],
     now: datetime,
 ) -> list[dict[str, Any]]:
-    held = [b for b in bookings if b.status in HELD]
-    missed = [b for b in bookings if b.status == BookingStatus.NO_SHOW]
-    counted = [b for b in bookings if b.status in measures.BOOKED]
+    # By start, so each day looks only at the bookings that can touch it (a backfill measures years of
+    # days against years of bookings: every booking for every day made it quadratic).
+    ordered = sorted(bookings, key=lambda b: b.start_at)
+    starts = [b.start_at for b in ordered]
+    longest = max((b.end_at - b.start_at for b in ordered), default=timedelta(0))
     weekly = tuple(sorted(hours, key=lambda h: (h.weekday, h.opens, h.closes)))
     rows = []
     for day in days:
         span = _day_span(facility.timezone, day)
+        near = ordered[
+            bisect.bisect_left(starts, span.start - longest) : bisect.bisect_left(starts, span.end)
+        ]
+        held = [b for b in near if b.status in HELD]
+        missed = [b for b in near if b.status == BookingStatus.NO_SHOW]
+        counted = [b for b in near if b.status in measures.BOOKED]
         started = [b for b in held if span.start <= b.start_at < span.end]
         opening = _opening(facility.timezone, facility.mode, weekly, day)
         open_hours = _hours(_without(opening, closures, span))
-        asked = [b for b in bookings if span.start <= b.start_at < span.end]
+        asked = [b for b in near if span.start <= b.start_at < span.end]
         by_category = dict.fromkeys(Category, 0.0)
         for b in counted:
             by_category[b.category] += measures.booked(
@@ -418,7 +445,11 @@ def _write(rows: list[dict[str, Any]]) -> int:
         return 0
     table = FacilityDay.__table__
     with write_transaction():
-        if db.session.get_bind().dialect.name == "postgresql":
+        postgres = db.session.get_bind().dialect.name == "postgresql"
+        if postgres:
+            # One statistics writer at a time (SQLite's BEGIN IMMEDIATE already is): each rewrites the
+            # months it touched from every day committed before, so two must not interleave.
+            db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(_WRITER_LOCK)))
             statement = postgresql.insert(table).from_select([*_COLUMNS, "created_at"], _unnest(rows))
             parameters = None
         else:
@@ -431,7 +462,134 @@ def _write(rows: list[dict[str, Any]]) -> int:
         # in (facility, day) order, so two schedulers wait on each other's rows in the same order and never
         # deadlock.
         written = len(db.session.execute(statement, parameters).all())
+        _roll_up({(row["resource_id"], _month(row["day"])) for row in rows})
     return written
+
+
+# The key of PostgreSQL's advisory lock that the statistics writers take ("facility_day").
+_WRITER_LOCK = 0x66616379
+
+
+def _month(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _next_month(month: date) -> date:
+    return (month + timedelta(days=32)).replace(day=1)
+
+
+def roll_up_months(since: date | None = None) -> int:
+    """Rewrite the facility_month rows from facility_day (those from the month of `since` on, or all);
+    returns how many months were written. For history written before the rollup existed, or after a
+    recompute; a chunk of facilities a transaction, so the reports never see a month missing."""
+    first = _month(since) if since is not None else None
+    days = sa.select(FacilityDay.resource_id, sa.func.min(FacilityDay.day), sa.func.max(FacilityDay.day))
+    months = sa.select(FacilityMonth.resource_id, FacilityMonth.month)
+    if first is not None:
+        days = days.where(FacilityDay.day >= first)
+        months = months.where(FacilityMonth.month >= first)
+    pairs: dict[int, set[date]] = defaultdict(set)
+    for resource_id, earliest, latest in db.session.execute(days.group_by(FacilityDay.resource_id)):
+        month = _month(earliest)
+        while month <= latest:
+            pairs[resource_id].add(month)
+            month = _next_month(month)
+    for resource_id, month in db.session.execute(months):
+        pairs[resource_id].add(month)
+    db.session.rollback()
+    resource_ids = sorted(pairs)
+    written = 0
+    for first_index in range(0, len(resource_ids), CHUNK):
+        chunk = {(r, m) for r in resource_ids[first_index : first_index + CHUNK] for m in pairs[r]}
+        written += _roll_up_in_transaction(chunk)
+    return written
+
+
+def _roll_up_in_transaction(pairs: set[tuple[int, date]]) -> int:
+    with write_transaction():
+        if db.session.get_bind().dialect.name == "postgresql":
+            db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(_WRITER_LOCK)))
+        return _roll_up(pairs)
+
+
+# facility_day's columns that a month sums.
+_SUMMED = (
+    "offered",
+    "booked_resident",
+    "booked_student",
+    "booked_enterprise",
+    "requests",
+    "cancelled",
+    "bookings",
+    "no_shows",
+    "waitlist_unserved",
+)
+
+
+def _roll_up(pairs: set[tuple[int, date]]) -> int:
+    """Rewrite the facility_month rows of these (facility, month) pairs from their facility_day rows, in
+    the caller's transaction; returns how many were written.
+
+    One query reads the days of the pairs' facility range and months (the pairs of a write are a chunk's
+    facilities over the same few months); the sums and the month's lead times are made here.
+    """
+    if not pairs:
+        return 0
+    first_id, last_id = min(p[0] for p in pairs), max(p[0] for p in pairs)
+    first, last = min(p[1] for p in pairs), _next_month(max(p[1] for p in pairs))
+    sums: dict[tuple[int, date], dict[str, Any]] = {}
+    leads: dict[tuple[int, date], list[int]] = defaultdict(list)
+    columns = [getattr(FacilityDay, name) for name in _SUMMED]
+    query = sa.select(
+        FacilityDay.resource_id,
+        FacilityDay.university_id,
+        FacilityDay.day,
+        sa.cast(FacilityDay.lead_minutes, sa.Text).label("lead"),
+        *columns,
+    ).where(
+        FacilityDay.resource_id.between(first_id, last_id),
+        FacilityDay.day >= first,
+        FacilityDay.day < last,
+    )
+    for row in db.session.execute(query):
+        key = (row.resource_id, _month(row.day))
+        if key not in pairs:
+            continue
+        month = sums.get(key)
+        if month is None:
+            month = sums[key] = {
+                "resource_id": row.resource_id,
+                "university_id": row.university_id,
+                "month": key[1],
+                "days": 0,
+                **dict.fromkeys(_SUMMED, 0),
+            }
+        month["days"] += 1
+        for name in _SUMMED:
+            month[name] += getattr(row, name)
+        if row.lead and row.lead != "[]":
+            leads[key] += json.loads(row.lead)
+    table = FacilityMonth.__table__
+    gone = pairs - sums.keys()
+    for resource_id, month in sorted(gone):
+        db.session.execute(sa.delete(table).where(table.c.resource_id == resource_id, table.c.month == month))
+    if not sums:
+        return 0
+    rows = []
+    for key in sorted(sums):
+        row = sums[key]
+        for name in ("offered", "booked_resident", "booked_student", "booked_enterprise"):
+            row[name] = float(row[name])
+        row["lead_minutes"] = sorted(leads[key])
+        rows.append(row)
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=["resource_id", "month"],
+        set_={name: statement.excluded[name] for name in ("university_id", "days", *_SUMMED, "lead_minutes")},
+    )
+    db.session.execute(statement, rows)
+    return len(rows)
 
 
 # facility_day's columns as PostgreSQL arrays: the rows go in as one array a column, unnested in order.

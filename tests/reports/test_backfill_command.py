@@ -29,6 +29,15 @@ def test_the_command_measures_the_days_asked_for(app: Flask) -> None:
     assert row.booked_resident == 2.0
 
 
+def test_two_years_are_measured_in_one_backfill(app: Flask) -> None:
+    make_resource(created_at=datetime(2024, 1, 1, tzinfo=UTC))
+    with time_machine.travel(NOW, tick=False):
+        result = app.test_cli_runner().invoke(args=["statistics-backfill", "--days", "730"])
+    assert result.exit_code == 0, result.output
+    assert "730 facility-days written." in result.output
+    assert len(days_written()) == 730
+
+
 def test_recompute_measures_written_days_again(app: Flask) -> None:
     court = make_resource(created_at=datetime(2026, 1, 1, tzinfo=UTC))
     runner = app.test_cli_runner()

@@ -27,6 +27,7 @@ from werkzeug.wrappers import Response
 from booking import clock
 from booking.engine import CellState, GridCell, GridDay, SlotVerdict
 from booking.engine.localtime import to_local, zone
+from booking.engine.violations import Violation
 from booking.services import bookings, catalog, photos
 from booking.services import timeline as timeline_service
 from booking.web.catalog.forms import CatalogFilterForm, TimelineForm, WeekForm
@@ -318,7 +319,24 @@ def verdict_reasons(verdict: SlotVerdict) -> str:
 
 def cell_reasons(cell: GridCell) -> str:
     """Every rule the engine gave against a slot, in full sentences, for the cell's title."""
-    return " ".join(render_violation(violation) for violation in cell.violations)
+    return " ".join(_rendered(violation) for violation in cell.violations)
+
+
+def _rendered(violation: Violation) -> str:
+    """render_violation, once a request for each distinct violation: a timeline's refused cells mostly
+    repeat a few (too far ahead, already started), and rendering one costs a translation and formatting."""
+    cache: dict[object, str] | None = g.get("rendered_violations")
+    if cache is None:
+        cache = g.rendered_violations = {}
+    try:
+        key = (violation.code, violation.message, tuple(violation.params.items()))
+        hash(key)
+    except TypeError:  # a parameter that cannot be a key: rendered every time
+        return render_violation(violation)
+    text = cache.get(key)
+    if text is None:
+        text = cache[key] = render_violation(violation)
+    return text
 
 
 def state_word(state: CellState) -> str:

@@ -19,6 +19,8 @@ from booking.web.reports.tables import TABLE_NAMES, build_tables, chart_data, de
 from models import Category, ResourceKind
 
 bp = Blueprint("reports", __name__)
+# Facilities the dashboard lists, in rank order (the files have them all).
+FACILITIES_SHOWN = 50
 
 
 # The dashboards are for staff; the transparency page is public.
@@ -65,7 +67,8 @@ def dashboard() -> str | tuple[str, int] | Response:
         form.kind.data, form.category.data, form.rank.data = "", "", "utilisation"
         status = 422
     report = _report(form)
-    tables = build_tables(report, form.rank.data or "utilisation")
+    # The page shows the first facilities; the files have them all.
+    tables = build_tables(report, form.rank.data or "utilisation", facility_limit=FACILITIES_SHOWN)
     args = {k: v for k, v in request.args.items() if v}
     page = render_template(
         "reports/dashboard.html",
@@ -74,6 +77,7 @@ def dashboard() -> str | tuple[str, int] | Response:
         tables=tables,
         charts=chart_data(report, tables),
         covers=describe_filters(report),
+        facilities_shown=FACILITIES_SHOWN,
         args=args,
     )
     return page if status == 200 else (page, status)

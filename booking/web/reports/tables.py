@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from booking.services import reports
 from booking.services.reports import Figures, Report, Unit
-from booking.web.labels import CATEGORY_LABELS, KIND_LABELS, localized
+from booking.web.labels import CATEGORY_LABELS, KIND_LABELS, is_chinese, localized
 
 UNIT_LABELS = {Unit.HOURS: _l("hours"), Unit.SEAT_DAYS: _l("seat-days")}
 RULE_LABELS = {
@@ -57,6 +57,13 @@ class Table:
     title: str
     columns: list[Column]
     rows: list[list[object]]
+    # How many rows there are in all, where only the first ones were made (the page shows fifty
+    # facilities of thousands; the files have them all).
+    total: int | None = None
+
+    @property
+    def count(self) -> int:
+        return len(self.rows) if self.total is None else self.total
 
 
 def one(value: float | None, scale: float = 1.0) -> float | None:
@@ -110,7 +117,10 @@ def _demand_columns() -> list[Column]:
     ]
 
 
-def build_tables(report: Report, rank: str = "utilisation") -> dict[str, Table]:
+def build_tables(
+    report: Report, rank: str = "utilisation", facility_limit: int | None = None
+) -> dict[str, Table]:
+    """The report's tables; with `facility_limit`, only that many facility rows are made (in rank order)."""
     names = {u.id: localized(u) for u in report.universities}
     universities = Table(
         "universities",
@@ -146,6 +156,10 @@ def build_tables(report: Report, rank: str = "utilisation") -> dict[str, Table]:
             for row in report.by_kind
         ],
     )
+    # Labels translated once, not once a facility (a city has thousands).
+    kind_names = {kind: str(label) for kind, label in KIND_LABELS.items()}
+    unit_names = {unit: str(label) for unit, label in UNIT_LABELS.items()}
+    chinese = is_chinese()
     ranked = report.by_facility
     if rank == "openness":
         ranked = sorted(ranked, key=lambda r: -(r.figures.openness or 0))
@@ -163,15 +177,16 @@ def build_tables(report: Report, rank: str = "utilisation") -> dict[str, Table]:
         ],
         [
             [
-                localized(report.facilities[row.key]),
+                _name(report.facilities[row.key], chinese),
                 names.get(report.facilities[row.key].university_id, ""),
-                str(KIND_LABELS[report.facilities[row.key].kind]),
-                str(UNIT_LABELS[row.unit]),
+                kind_names[report.facilities[row.key].kind],
+                unit_names[row.unit],
                 *_measures(row.figures),
                 *_demand(row.figures),
             ]
-            for row in ranked
+            for row in (ranked if facility_limit is None else ranked[:facility_limit])
         ],
+        total=len(ranked),
     )
     trend = Table(
         "trend",
@@ -186,6 +201,11 @@ def build_tables(report: Report, rank: str = "utilisation") -> dict[str, Table]:
         [[str(RULE_LABELS.get(code, code)), count] for code, count in report.refusals],
     )
     return {t.name: t for t in (universities, kinds, facilities, trend, refusals)}
+
+
+def _name(facility: reports.Facility, chinese: bool) -> str:
+    """As labels.localized has it, with the language looked up once for the whole table."""
+    return (facility.name_zh or facility.name_en) if chinese else (facility.name_en or facility.name_zh)
 
 
 def _day(day: object) -> str:
