@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from booking import engine, notify
 from booking.engine.violations import N_, Violation
-from booking.services import audit, booking_writes
+from booking.services import applications, audit, booking_writes
 from booking.services.audit import AuditAction
 from booking.services.errors import NotFound, Refused
 from booking.services.transactions import changed_rows, write_transaction
@@ -48,6 +48,18 @@ def too_many(limit: int) -> Violation:
         "waitlist_limit",
         N_("You are already waiting for %(limit)s times. Leave one of them before joining another."),
         {"limit": limit},
+        overridable=False,
+    )
+
+
+def asks_questions() -> Violation:
+    return Violation(
+        "waitlist_asks_questions",
+        N_(
+            "This facility asks its own questions before a booking, so it keeps no waitlist: "
+            "please choose a free time and book it directly."
+        ),
+        {},
         overridable=False,
     )
 
@@ -107,6 +119,9 @@ def join(
         others = [v for v in decision.violations if v.code not in ROOM_CODES]
         if others:
             raise Refused(others)
+        if applications.form_in_force(resource) is not None:
+            # A promotion would book without the answers, terms and files a manager decides on.
+            raise Refused([asks_questions()])
         if _waiting_count(user, now) >= max_waiting:
             raise Refused([too_many(max_waiting)])
         entry = WaitlistEntry(
