@@ -70,7 +70,7 @@ bench-quick: translations
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .import_linter_cache
 
-# Browser libraries (Chart.js for the reports, Leaflet for the map) come from the npm registry at the versions
+# Browser libraries (Chart.js for the reports, Leaflet for the map, Swagger UI for the API's docs page) come from the npm registry at the versions
 # pinned in package.json and are served from static/vendor: the app works offline and the CSP allows no CDN.
 vendor-js:
 	npm install --no-audit --no-fund
@@ -79,3 +79,6 @@ vendor-js:
 	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css node_modules/leaflet/LICENSE \
 	   static/vendor/leaflet/
 	cp node_modules/leaflet/dist/images/*.png static/vendor/leaflet/images/
+	mkdir -p static/vendor/swagger-ui
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
+	   node_modules/swagger-ui-dist/LICENSE static/vendor/swagger-ui/
