@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask, Response, current_app, request
 from flask_smorest import Api
 
-from booking.extensions import csrf, limiter
+from booking.extensions import limiter
 from booking.web.api import auth, docs, problems, routes, schemas
 
 TITLE = "Campus–City Booking API"
@@ -29,14 +29,13 @@ class _Api(Api):  # type: ignore[misc]
         pass
 
 
-api = _Api()
-
-
 def register(app: Flask) -> None:
     app.config.setdefault("API_TITLE", TITLE)
     app.config.setdefault("API_VERSION", VERSION)
     app.config.setdefault("OPENAPI_VERSION", "3.1.0")
     app.config.setdefault("API_LIMIT", "600 per minute;10000 per hour")
+    api = _Api()
+    app.extensions["api_v1"] = api
     api.init_app(
         app,
         spec_kwargs={
@@ -52,20 +51,15 @@ def register(app: Flask) -> None:
     api.spec.components.security_scheme(
         "token", {"type": "http", "scheme": "bearer", "description": "a personal access token (ccb_...)"}
     )
-    limit = limiter.limit(lambda: current_app.config["API_LIMIT"], key_func=auth.rate_key)
     for blueprint in routes.BLUEPRINTS:
-        blueprint.before_request(auth.authenticate)
-        limit(blueprint)
         api.register_blueprint(blueprint)
-        # No cookie authenticates the API (auth.authenticate reads only the bearer token): no CSRF surface.
-        csrf.exempt(blueprint)
     app.register_blueprint(docs.bp)
     app.after_request(_conventions)
 
 
 def spec() -> dict[str, Any]:
     """The OpenAPI document: flask-smorest's, with problem+json errors and the Idempotency-Key header."""
-    document = copy.deepcopy(api.spec.to_dict())
+    document = copy.deepcopy(current_app.extensions["api_v1"].spec.to_dict())
     document.setdefault("servers", [{"url": request.host_url.rstrip("/")}])
     problem = {"$ref": "#/components/schemas/Problem"}
     responses = document.setdefault("components", {}).setdefault("responses", {})
@@ -114,4 +108,4 @@ def _conventions(response: Response) -> Response:
     return response
 
 
-__all__ = ["api", "register", "spec"]
+__all__ = ["register", "spec"]

@@ -5,18 +5,19 @@ import base64
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import abort
+from flask import abort, current_app
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from booking import clock, engine
+from booking.extensions import csrf, limiter
 from booking.engine.localtime import to_local, zone
 from booking.services import approvals, bookings, catalog, checkin, reports, waitlist
 from booking.services.api_tokens import Scope
 from booking.services.errors import NotFound
 from booking.services.permissions import Role
 from booking.web.api import render, schemas
-from booking.web.api.auth import idempotent, need, submission_key
+from booking.web.api.auth import authenticate, idempotent, need, rate_key, submission_key
 from booking.web.labels import locale_code
 from models import Frequency, ResourceKind
 
@@ -30,6 +31,12 @@ manage_bp = Blueprint(
     "api_manage", __name__, url_prefix="/api/v1", description="For managers and the city office."
 )
 BLUEPRINTS = (facilities_bp, bookings_bp, manage_bp)
+_limit = limiter.limit(lambda: current_app.config["API_LIMIT"], key_func=rate_key)
+for _blueprint in BLUEPRINTS:
+    _blueprint.before_request(authenticate)
+    _limit(_blueprint)
+    # No cookie authenticates the API (`authenticate` reads only the bearer token): no CSRF surface.
+    csrf.exempt(_blueprint)
 
 
 # --- cursors, times ---------------------------------------------------------------------------------

@@ -23,8 +23,9 @@ def Text(max_length: int, min_length: int = 0, **kw: Any) -> fields.String:  # n
     return fields.String(validate=[validate.Length(min=min_length, max=max_length), _no_control], **kw)
 
 
-def Id(**kw: Any) -> fields.Integer:  # noqa: N802
-    return fields.Integer(strict=True, validate=ID, **kw)
+def Id(*, strict: bool = True, **kw: Any) -> fields.Integer:  # noqa: N802
+    """An id: in a JSON body a JSON integer (strict), in a query string its digits."""
+    return fields.Integer(strict=strict, validate=ID, **kw)
 
 
 def When(**kw: Any) -> fields.AwareDateTime:  # noqa: N802
@@ -74,7 +75,7 @@ class Page(Schema):
 
 class PageQuery(Strict):
     cursor = Text(100, metadata={"description": "the `next_cursor` of the previous page"})
-    limit = fields.Integer(strict=True, validate=validate.Range(min=1, max=50), load_default=20)
+    limit = fields.Integer(validate=validate.Range(min=1, max=50), load_default=20)
 
 
 # --- catalog ----------------------------------------------------------------------------------------
@@ -122,9 +123,9 @@ class CatalogPage(Page):
 
 class CatalogQuery(PageQuery):
     kind = fields.String(validate=validate.OneOf([k.value for k in ResourceKind]))
-    university = Id()
+    university = Id(strict=False)
     q = Text(100, metadata={"description": "words to search for, in either language"})
-    min_capacity = fields.Integer(strict=True, validate=validate.Range(min=1, max=100000))
+    min_capacity = fields.Integer(validate=validate.Range(min=1, max=100000))
     free_on = fields.Date(metadata={"description": "free-between search: the local day"})
     free_from = fields.Time(metadata={"description": "free-between search: local start, e.g. 14:00"})
     free_to = fields.Time(metadata={"description": "free-between search: local end (00:00: midnight)"})
@@ -298,7 +299,7 @@ class Decline(Strict):
 class ReportQuery(Strict):
     period = fields.String(validate=validate.OneOf(["week", "month", "term", "year"]), load_default="month")
     on = fields.Date(metadata={"description": "a day in the period (default: yesterday)"})
-    university = Id()
+    university = Id(strict=False)
     kind = fields.String(validate=validate.OneOf([k.value for k in ResourceKind]))
 
 
