@@ -10,7 +10,7 @@ PORT ?= 5000
 BASE_URL ?= http://$(HOST):$(PORT)
 TRANSLATIONS := booking/translations
 
-.PHONY: run test lint format install translations extract-messages update-messages bench bench-quick e2e clean vendor-js
+.PHONY: run test lint format install translations extract-messages update-messages bench bench-quick e2e clean vendor-js api-fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ test: translations
 # Real-browser journeys (Playwright driving /usr/bin/chromium against a live gunicorn); `make test` runs them too.
 e2e: translations
 	$(BIN)/python -m pytest tests/e2e -m e2e -q
+
+# Schemathesis over every API operation for a long while (the normal run tries a few examples of each).
+API_FUZZ_EXAMPLES ?= 500
+api-fuzz: translations
+	API_FUZZ_EXAMPLES=$(API_FUZZ_EXAMPLES) API_FUZZ_RANDOM=1 $(BIN)/python -m pytest tests/api/test_api_schemathesis.py -q $(PYTEST_ARGS)
 
 # Style (ruff), the layer contracts (import-linter, pyproject.toml) and types (mypy, pyproject.toml).
 lint: $(STAMP)

@@ -39,6 +39,12 @@ for _blueprint in BLUEPRINTS:
     csrf.exempt(_blueprint)
 
 
+@manage_bp.before_request
+def _staff_only() -> None:
+    """Before any input is read: the management operations are for managers and the city office."""
+    need(Scope.MANAGE, Role.STAFF)
+
+
 # --- cursors, times ---------------------------------------------------------------------------------
 
 
