@@ -149,7 +149,12 @@ def remember(token_id: int, key: str, request: str, status: int, body: str, *, n
         with write_transaction():
             db.session.add(
                 IdempotentAnswer(
-                    token_id=token_id, key=key, request=request[:200], status=status, body=body, created_at=now
+                    token_id=token_id,
+                    key=key,
+                    request=request[:200],
+                    status=status,
+                    body=body,
+                    created_at=now,
                 )
             )
     except sa.exc.IntegrityError:

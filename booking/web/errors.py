@@ -190,7 +190,11 @@ def register(app: Flask) -> None:
         try:
             db.session.rollback()
             if _api():
-                return _api_problems().problem(500, "server-error", _("Something went wrong on our side. Nothing was changed; please try again.")), 500
+                return _api_problems().problem(
+                    500,
+                    "server-error",
+                    _("Something went wrong on our side. Nothing was changed; please try again."),
+                ), 500
             return _server_error_page(), 500
         except Exception:
             # The database itself is what failed (a dropped connection, a restart): even the rollback or the

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from booking.services import api_tokens
 from booking.services.api_tokens import Scope
-from models import ApiToken, Booking, BookingStatus, Category, IdempotentAnswer, db
+from models import ApiToken, Booking, BookingStatus, IdempotentAnswer, db
 from tests.api.api_helpers import NOW, bearer, token_for
 from tests.factories import local, make_booking, make_manager, make_resource, make_university, make_user
 
@@ -108,7 +108,9 @@ def test_catalog_lists_facilities_in_both_languages_with_a_cursor(client: FlaskC
     assert first.status_code == 200
     assert len(first.json["items"]) == 2 and first.json["total"] == 3
     assert set(first.json["items"][0]["name"]) == {"zh", "en"}
-    second = client.get(f"/api/v1/facilities?limit=2&cursor={first.json['next_cursor']}", headers=bearer(secret))
+    second = client.get(
+        f"/api/v1/facilities?limit=2&cursor={first.json['next_cursor']}", headers=bearer(secret)
+    )
     assert len(second.json["items"]) == 1 and second.json["next_cursor"] is None
     ids = {f["id"] for f in first.json["items"] + second.json["items"]}
     assert len(ids) == 3
@@ -170,7 +172,9 @@ def test_a_refused_booking_lists_every_violation_in_the_requested_language(clien
     codes = {v["code"] for v in response.json["violations"]}
     assert {"category_not_allowed", "too_long"} <= codes
     assert all(v["message"] and isinstance(v["values"], dict) for v in response.json["violations"])
-    chinese = client.post("/api/v1/bookings", json=body, headers=bearer(secret, **{"Accept-Language": "zh-CN"}))
+    chinese = client.post(
+        "/api/v1/bookings", json=body, headers=bearer(secret, **{"Accept-Language": "zh-CN"})
+    )
     assert chinese.json["title"] != response.json["title"]
     assert booking_count() == 0
 
@@ -183,8 +187,18 @@ def test_a_refused_booking_lists_every_violation_in_the_requested_language(clien
         {"facility": 10**30, "start": "2026-11-25T10:00:00+08:00", "end": "2026-11-25T11:00:00+08:00"},
         {"facility": 1, "start": "2026-11-25T10:00:00", "end": "2026-11-25T11:00:00+08:00"},
         {"facility": 1, "start": "9999-12-31T23:59:59-23:59", "end": "9999-12-31T23:59:59+23:59"},
-        {"facility": 1, "start": "2026-11-25T10:00:00+08:00", "end": "2026-11-25T11:00:00+08:00", "purpose": "a\x00"},
-        {"facility": 1, "start": "2026-11-25T10:00:00+08:00", "end": "2026-11-25T11:00:00+08:00", "party_size": 1e300},
+        {
+            "facility": 1,
+            "start": "2026-11-25T10:00:00+08:00",
+            "end": "2026-11-25T11:00:00+08:00",
+            "purpose": "a\x00",
+        },
+        {
+            "facility": 1,
+            "start": "2026-11-25T10:00:00+08:00",
+            "end": "2026-11-25T11:00:00+08:00",
+            "party_size": 1e300,
+        },
         [],
         "not an object",
     ],
@@ -249,11 +263,15 @@ def test_a_read_token_cannot_book(client: FlaskClient) -> None:
 def test_cancel_move_and_check_in_go_through_the_services(client: FlaskClient) -> None:
     court = make_resource()
     secret = token_for(make_user())
-    booked = client.post("/api/v1/bookings", json={"facility": court.id, **slot()}, headers=bearer(secret)).json
+    booked = client.post(
+        "/api/v1/bookings", json={"facility": court.id, **slot()}, headers=bearer(secret)
+    ).json
     moved = client.post(f"/api/v1/bookings/{booked['id']}/move", json=slot(26, 11), headers=bearer(secret))
     assert moved.status_code == 200, moved.json
     assert moved.json["start"].startswith("2026-11-26T03:00")
-    wrong = client.post(f"/api/v1/bookings/{booked['id']}/check-in", json={"code": "000000"}, headers=bearer(secret))
+    wrong = client.post(
+        f"/api/v1/bookings/{booked['id']}/check-in", json={"code": "000000"}, headers=bearer(secret)
+    )
     assert wrong.status_code == 409 and wrong.json["violations"]
     cancelled = client.post(f"/api/v1/bookings/{booked['id']}/cancel", json={}, headers=bearer(secret))
     assert cancelled.status_code == 200 and cancelled.json["cancelled"][0]["status"] == "cancelled"
@@ -304,7 +322,10 @@ def test_a_manager_approves_only_at_their_university(client: FlaskClient) -> Non
     secret = token_for(manager, Scope.READ, Scope.MANAGE)
     queue = client.get("/api/v1/approvals", headers=bearer(secret)).json
     assert [item["id"] for item in queue["items"]] == [pending.id]
-    assert client.post(f"/api/v1/approvals/{foreign.id}/approve", json={}, headers=bearer(secret)).status_code == 404
+    assert (
+        client.post(f"/api/v1/approvals/{foreign.id}/approve", json={}, headers=bearer(secret)).status_code
+        == 404
+    )
     approved = client.post(f"/api/v1/approvals/{pending.id}/approve", json={}, headers=bearer(secret))
     assert approved.status_code == 200 and approved.json["status"] == "confirmed"
 
@@ -343,7 +364,9 @@ def test_the_docs_page_serves_swagger_ui_locally(client: FlaskClient) -> None:
     page = client.get("/api/v1/docs")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
-    assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in text and "https://" not in text.split("<body")[1]
+    assert (
+        "/static/vendor/swagger-ui/swagger-ui-bundle.js" in text and "https://" not in text.split("<body")[1]
+    )
     assert client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
 
 
@@ -370,6 +393,10 @@ def test_rate_limit_answers_429_problem_with_retry_after(database_url: str) -> N
 def test_idempotent_answers_are_kept_per_token(client: FlaskClient) -> None:
     court = make_resource()
     secret = token_for(make_user())
-    client.post("/api/v1/bookings", json={"facility": court.id, **slot()}, headers=bearer(secret, **{"Idempotency-Key": "a"}))
+    client.post(
+        "/api/v1/bookings",
+        json={"facility": court.id, **slot()},
+        headers=bearer(secret, **{"Idempotency-Key": "a"}),
+    )
     kept = db.session.scalars(sa.select(IdempotentAnswer)).all()
     assert len(kept) == 1 and json.loads(kept[0].body)["facility"]["id"] == court.id

@@ -35,7 +35,11 @@ def _frozen():
 
 def slot_body(facility_id: int) -> dict:
     start = local(25, 10)
-    return {"facility": facility_id, "start": start.isoformat(), "end": (start + timedelta(hours=1)).isoformat()}
+    return {
+        "facility": facility_id,
+        "start": start.isoformat(),
+        "end": (start + timedelta(hours=1)).isoformat(),
+    }
 
 
 def active(resource_id: int) -> list[Booking]:
@@ -59,7 +63,9 @@ def test_the_same_idempotency_key_sent_at_once_books_once(app: Flask, race_app: 
     court = make_resource(policy={"max_advance_days": 30})
     secret = token_for(make_user())
     body = slot_body(court.id)
-    answers, _ = run_at_once(race_app, [post(race_app, secret, body, **{"Idempotency-Key": "same"}) for _ in range(8)])
+    answers, _ = run_at_once(
+        race_app, [post(race_app, secret, body, **{"Idempotency-Key": "same"}) for _ in range(8)]
+    )
     assert {status for status, _id in answers} == {201}
     assert len({booking_id for _status, booking_id in answers}) == 1
     assert len(active(court.id)) == 1

@@ -1,7 +1,7 @@
 """Schemathesis, a tool none of us wrote, tests every operation of the served spec on the app with the demo
 data and a token for each role: no 5xx, and every response matches the spec (status, content type, body).
 
-A bounded number of examples in the normal run (API_FUZZ_EXAMPLES, default 6); `make api-fuzz` runs it long."""
+A bounded number of examples in the normal run (API_FUZZ_EXAMPLES, default 6); `make api-fuzz` runs long."""
 
 import os
 from collections.abc import Iterator
@@ -46,9 +46,14 @@ def _tokens() -> dict[str, str]:
         .order_by(User.id)
         .limit(1)
     )
-    manager = db.session.scalar(sa.select(User).where(User.manages_id.is_not(None)).order_by(User.id).limit(1))
+    manager = db.session.scalar(
+        sa.select(User).where(User.manages_id.is_not(None)).order_by(User.id).limit(1)
+    )
     admin = db.session.scalar(sa.select(User).where(User.is_admin.is_(True)).order_by(User.id).limit(1))
-    return {name: token_for(user, *every) for name, user in (("resident", resident), ("manager", manager), ("admin", admin))}
+    return {
+        name: token_for(user, *every)
+        for name, user in (("resident", resident), ("manager", manager), ("admin", admin))
+    }
 
 
 @pytest.fixture(params=["resident", "manager", "admin"])

@@ -12,14 +12,14 @@ from flask import Flask, Response, current_app, request
 from flask_smorest import Api
 
 from booking.extensions import limiter
-from booking.web.api import auth, docs, problems, routes, schemas
+from booking.web.api import docs, problems, routes, schemas
 
 TITLE = "Campus–City Booking API"
 VERSION = "1.0"
 SPEC_PATH = "/api/v1/openapi.json"
 
 
-class _Api(Api):  # type: ignore[misc]
+class _Api(Api):
     """flask-smorest's Api without its app-wide JSON error handler: the app's own handlers answer pages with
     pages and /api with problem+json (booking/web/errors.py)."""
 
@@ -83,7 +83,7 @@ def spec() -> dict[str, Any]:
                         "name": "Idempotency-Key",
                         "in": "header",
                         "required": False,
-                        "description": "Send the same key again to get the first answer; nothing more is done",
+                        "description": "Send the same key again for the first answer; nothing more is done",
                         "schema": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[!-~]+$"},
                     }
                 )

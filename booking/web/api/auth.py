@@ -36,7 +36,7 @@ def authenticate() -> None:
 
 
 def token() -> ApiToken:
-    return g.api_token  # type: ignore[no-any-return]
+    return g.api_token
 
 
 def caller() -> User:
@@ -97,7 +97,12 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
         response = make_response(view(*args, **kwargs))
         if 200 <= response.status_code < 300:
             api_tokens.remember(
-                token().id, key, operation, response.status_code, response.get_data(as_text=True), now=clock.now()
+                token().id,
+                key,
+                operation,
+                response.status_code,
+                response.get_data(as_text=True),
+                now=clock.now(),
             )
             kept = api_tokens.recall(token().id, key)
             if kept is not None and kept.body != response.get_data(as_text=True):

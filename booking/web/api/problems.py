@@ -75,9 +75,11 @@ def json_value(value: Any) -> Any:
     if isinstance(value, engine.LocalizedName):
         return {"zh": value.zh, "en": value.en}
     if isinstance(value, frozenset | set | list | tuple):
-        return [json_value(v) for v in sorted(value, key=str)] if isinstance(value, set | frozenset) else [
-            json_value(v) for v in value
-        ]
+        return (
+            [json_value(v) for v in sorted(value, key=str)]
+            if isinstance(value, set | frozenset)
+            else [json_value(v) for v in value]
+        )
     return format_param(value)
 
 
@@ -111,7 +113,7 @@ def service_problem(error: ServiceError) -> Response:
         )
     if isinstance(error, Invalid):
         errors = [{"field": field, "message": _text(message)} for field, message in error.errors]
-        detail = " ".join(e["message"] for e in errors)
+        detail = " ".join(str(e["message"]) for e in errors)
         return problem(status, code, detail or None, errors=errors)
     message = getattr(error, "message", None)
     return problem(status, code, _text(message) if message is not None else None)
@@ -127,7 +129,9 @@ def http_problem(error: HTTPException) -> Response:
     if isinstance(messages, dict):
         # webargs/marshmallow through flask-smorest: {"json": {"field": ["message", ...]}, "query": {...}}
         extra["errors"] = _field_errors(messages)
-        detail = _("Some fields are not valid: %(fields)s.", fields=", ".join(e["field"] for e in extra["errors"]))
+        detail = _(
+            "Some fields are not valid: %(fields)s.", fields=", ".join(e["field"] for e in extra["errors"])
+        )
     elif status == 401:
         detail = str(UNAUTHENTICATED)
     elif error.description and error.description != type(error).description and status != 429:

@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from booking import clock, engine
-from booking.extensions import csrf, limiter
 from booking.engine.localtime import to_local, zone
+from booking.extensions import csrf, limiter
 from booking.services import approvals, bookings, catalog, checkin, reports, waitlist
 from booking.services.api_tokens import Scope
 from booking.services.errors import NotFound
@@ -94,7 +94,9 @@ def list_facilities(limit: int, cursor: str | None = None, **query: Any) -> dict
         free=free,
     )
     page = page_of(cursor)
-    found = catalog.search(filters, page=page, per_page=limit, now=clock.now(), locale=locale_code(), user=user)
+    found = catalog.search(
+        filters, page=page, per_page=limit, now=clock.now(), locale=locale_code(), user=user
+    )
     return {
         "items": [render.catalog_entry(entry) for entry in found.entries],
         "total": found.total,

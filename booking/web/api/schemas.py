@@ -15,20 +15,20 @@ ID = validate.Range(min=1, max=INT_MAX)
 
 
 def _no_control(value: str) -> None:
-    if any(ord(c) < 32 and c not in "\n\r\t" or ord(c) == 127 for c in value):
+    if any((ord(c) < 32 and c not in "\n\r\t") or ord(c) == 127 for c in value):
         raise ValidationError("Remove the control characters (such as NUL) from this text.")
 
 
-def Text(max_length: int, min_length: int = 0, **kw: Any) -> fields.String:  # noqa: N802 - a field factory
+def Text(max_length: int, min_length: int = 0, **kw: Any) -> fields.String:
     return fields.String(validate=[validate.Length(min=min_length, max=max_length), _no_control], **kw)
 
 
-def Id(*, strict: bool = True, **kw: Any) -> fields.Integer:  # noqa: N802
+def Id(*, strict: bool = True, **kw: Any) -> fields.Integer:
     """An id: in a JSON body a JSON integer (strict), in a query string its digits."""
     return fields.Integer(strict=strict, validate=ID, **kw)
 
 
-def When(**kw: Any) -> fields.AwareDateTime:  # noqa: N802
+def When(**kw: Any) -> fields.AwareDateTime:
     return fields.AwareDateTime(format="iso", **kw)
 
 
