@@ -1,7 +1,7 @@
 """The API's request and response shapes (marshmallow): every input field typed and bounded, unknown fields
 refused, text free of control characters; times RFC 3339 with their offset."""
 
-from datetime import time
+from datetime import date, time
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
@@ -26,6 +26,14 @@ def Text(max_length: int, min_length: int = 0, **kw: Any) -> fields.String:
 def Id(*, strict: bool = True, **kw: Any) -> fields.Integer:
     """An id: in a JSON body a JSON integer (strict), in a query string its digits."""
     return fields.Integer(strict=strict, validate=ID, **kw)
+
+
+# Days the platform can reason about: weeks, periods and windows around them stay inside the calendar.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+
+
+def Date(**kw: Any) -> fields.Date:  # noqa: N802
+    return fields.Date(validate=validate.Range(min=FIRST_DAY, max=LAST_DAY), **kw)
 
 
 def When(**kw: Any) -> fields.AwareDateTime:
@@ -126,7 +134,7 @@ class CatalogQuery(PageQuery):
     university = Id(strict=False)
     q = Text(100, metadata={"description": "words to search for, in either language"})
     min_capacity = fields.Integer(validate=validate.Range(min=1, max=100000))
-    free_on = fields.Date(metadata={"description": "free-between search: the local day"})
+    free_on = Date(metadata={"description": "free-between search: the local day"})
     free_from = fields.Time(metadata={"description": "free-between search: local start, e.g. 14:00"})
     free_to = fields.Time(metadata={"description": "free-between search: local end (00:00: midnight)"})
 
@@ -156,13 +164,13 @@ class Day(Schema):
 class Availability(Schema):
     facility = fields.Integer(required=True)
     week_start = fields.Date(required=True)
-    previous_week = fields.Date(required=True)
-    next_week = fields.Date(required=True)
+    previous_week = Date(required=True)
+    next_week = Date(required=True)
     days = fields.List(fields.Nested(Day), required=True)
 
 
 class WeekQuery(Strict):
-    week = fields.Date(metadata={"description": "any day of the week to show (default: this week)"})
+    week = Date(metadata={"description": "any day of the week to show (default: this week)"})
 
 
 # --- bookings ---------------------------------------------------------------------------------------
@@ -207,7 +215,7 @@ class Repeat(Strict):
         metadata={"description": "weekly: 0 = Monday"},
     )
     count = fields.Integer(strict=True, validate=validate.Range(min=1, max=100))
-    until = fields.Date()
+    until = Date()
 
     @validates_schema
     def _count_or_until(self, data: dict[str, Any], **_: Any) -> None:
@@ -298,7 +306,7 @@ class Decline(Strict):
 
 class ReportQuery(Strict):
     period = fields.String(validate=validate.OneOf(["week", "month", "term", "year"]), load_default="month")
-    on = fields.Date(metadata={"description": "a day in the period (default: yesterday)"})
+    on = Date(metadata={"description": "a day in the period (default: yesterday)"})
     university = Id(strict=False)
     kind = fields.String(validate=validate.OneOf([k.value for k in ResourceKind]))
 
