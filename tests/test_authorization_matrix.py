@@ -125,6 +125,7 @@ API_BODIES: dict[str, dict[str, object]] = {
         "end": "2026-11-25T11:00:00+08:00",
     },
     "api_manage.decline": {"reason": "No."},
+    "api_manage.decline_series": {"reason": "No."},
 }
 for _series in ("api_bookings.preview_series", "api_bookings.create_series"):
     API_BODIES[_series] = {
@@ -288,6 +289,9 @@ MATRIX: dict[str, tuple[str, str, dict[str, object]]] = {
     "api_manage.approve": ("POST", "/api/v1/approvals/{pending}/approve", api(UNIVERSITY_A)),
     "api_manage.decline": ("POST", "/api/v1/approvals/{pending}/decline", api(UNIVERSITY_A)),
     "api_manage.report": ("GET", "/api/v1/reports", api(MANAGERS)),
+    "api_bookings.my_waitlist": ("GET", "/api/v1/waitlist", api(PUBLIC)),
+    "api_manage.approve_series": ("POST", "/api/v1/series/{series}/approve", api(UNIVERSITY_A)),
+    "api_manage.decline_series": ("POST", "/api/v1/series/{series}/decline", api(UNIVERSITY_A)),
 }
 NOT_ROUTES = {"static", "bootstrap.static"}
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)

@@ -400,3 +400,52 @@ def test_idempotent_answers_are_kept_per_token(client: FlaskClient) -> None:
     )
     kept = db.session.scalars(sa.select(IdempotentAnswer)).all()
     assert len(kept) == 1 and json.loads(kept[0].body)["facility"]["id"] == court.id
+
+
+def test_a_manager_approves_a_whole_series_and_hears_which_dates_could_not_be(client: FlaskClient) -> None:
+    from models import Frequency, Series
+
+    university = make_university()
+    hall = make_resource(university, policy={"approval_categories": ["resident"]})
+    requester = make_user()
+    series = Series(
+        user_id=requester.id,
+        resource_id=hall.id,
+        frequency=Frequency.WEEKLY,
+        interval=1,
+        weekdays=[2],
+        count=2,
+        local_start=local(25, 10).time(),
+        duration_minutes=60,
+    )
+    db.session.add(series)
+    db.session.commit()
+    dates = [
+        make_booking(hall, requester, local(25, 10), status=BookingStatus.PENDING, series_id=series.id),
+        make_booking(
+            hall, requester, local(2, 10, month=12), status=BookingStatus.PENDING, series_id=series.id
+        ),
+    ]
+    secret = token_for(make_manager(university), Scope.MANAGE)
+    response = client.post(f"/api/v1/series/{series.id}/approve", json={}, headers=bearer(secret))
+    assert response.status_code == 200, response.json
+    assert sorted(b["id"] for b in response.json["decided"]) == sorted(b.id for b in dates)
+    assert response.json["refused"] == []
+    other = token_for(make_manager(make_university()), Scope.MANAGE)
+    assert (
+        client.post(
+            f"/api/v1/series/{series.id}/decline", json={"reason": "x"}, headers=bearer(other)
+        ).status_code
+        == 404
+    )
+
+
+def test_my_waitlist_lists_my_places(client: FlaskClient) -> None:
+    court = make_resource()
+    make_booking(court, make_user(), local(25, 10))
+    secret = token_for(make_user())
+    joined = client.post(
+        "/api/v1/waitlist", json={"facility": court.id, **slot()}, headers=bearer(secret)
+    ).json
+    listed = client.get("/api/v1/waitlist", headers=bearer(secret)).json["items"]
+    assert [entry["id"] for entry in listed] == [joined["id"]]

@@ -56,7 +56,12 @@ def test_writes_at_the_calendars_edges_are_refused_cleanly(client: FlaskClient, 
         ),
         (
             "/api/v1/series/preview",
-            {"facility": court.id, "start": start, "end": end, "repeat": {"frequency": "weekly", "until": "9999-12-31"}},
+            {
+                "facility": court.id,
+                "start": start,
+                "end": end,
+                "repeat": {"frequency": "weekly", "until": "9999-12-31"},
+            },
         ),
     ]:
         response = client.post(url, json=body, headers=bearer(secret))

@@ -18,6 +18,7 @@ from booking.services.errors import NotFound
 from booking.services.permissions import Role
 from booking.web.api import render, schemas
 from booking.web.api.auth import authenticate, idempotent, need, rate_key, submission_key
+from booking.web.api.problems import violation_json
 from booking.web.labels import locale_code
 from models import Frequency, ResourceKind
 
@@ -293,6 +294,14 @@ def join_waitlist(data: dict[str, Any]) -> dict[str, Any]:
     return render.waitlist_entry(entry)
 
 
+@bookings_bp.route("/waitlist", methods=["GET"])
+@bookings_bp.response(200, schemas.WaitlistEntries)
+def my_waitlist() -> dict[str, Any]:
+    """Your waitlist places: every one still waiting, then those of the last 30 days."""
+    user = need(Scope.READ)
+    return {"items": [render.waitlist_entry(e) for e in waitlist.entries_of(user, clock.now())]}
+
+
 @bookings_bp.route("/waitlist/<int:entry_id>/leave", methods=["POST"])
 @idempotent
 @bookings_bp.response(200, schemas.WaitlistEntry)
@@ -333,6 +342,36 @@ def decline(data: dict[str, Any], booking_id: int) -> dict[str, Any]:
     """Decline a pending request, saying why."""
     user = need(Scope.MANAGE, Role.STAFF)
     return render.booking(approvals.reject(user, booking_id, reason=data["reason"], now=clock.now()))
+
+
+def _outcome(outcome: approvals.Outcome) -> dict[str, Any]:
+    return {
+        "decided": [render.booking(b) for b in outcome.decided],
+        "refused": [
+            {"booking": booking_id, "violations": [violation_json(v) for v in violations]}
+            for booking_id, violations in outcome.refused.items()
+        ],
+    }
+
+
+@manage_bp.route("/series/<int:series_id>/approve", methods=["POST"])
+@idempotent
+@manage_bp.arguments(schemas.Approve)
+@manage_bp.response(200, schemas.Outcome)
+def approve_series(data: dict[str, Any], series_id: int) -> dict[str, Any]:
+    """Approve every pending date of a series; the dates that cannot be approved now are listed with why."""
+    user = need(Scope.MANAGE, Role.STAFF)
+    return _outcome(approvals.approve_series(user, series_id, now=clock.now(), note=data["note"]))
+
+
+@manage_bp.route("/series/<int:series_id>/decline", methods=["POST"])
+@idempotent
+@manage_bp.arguments(schemas.Decline)
+@manage_bp.response(200, schemas.Outcome)
+def decline_series(data: dict[str, Any], series_id: int) -> dict[str, Any]:
+    """Decline every pending date of a series, saying why."""
+    user = need(Scope.MANAGE, Role.STAFF)
+    return _outcome(approvals.reject_series(user, series_id, reason=data["reason"], now=clock.now()))
 
 
 @manage_bp.route("/reports", methods=["GET"])

@@ -32,7 +32,7 @@ def Id(*, strict: bool = True, **kw: Any) -> fields.Integer:
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
 
 
-def Date(**kw: Any) -> fields.Date:  # noqa: N802
+def Date(**kw: Any) -> fields.Date:
     return fields.Date(validate=validate.Range(min=FIRST_DAY, max=LAST_DAY), **kw)
 
 
@@ -302,6 +302,20 @@ class Approve(Strict):
 
 class Decline(Strict):
     reason = Text(500, min_length=1, required=True)
+
+
+class Refusal(Schema):
+    booking = fields.Integer(required=True)
+    violations = fields.List(fields.Nested(Violation), required=True)
+
+
+class Outcome(Schema):
+    decided = fields.List(fields.Nested(Booking), required=True)
+    refused = fields.List(fields.Nested(Refusal), required=True, metadata={"description": "and why"})
+
+
+class WaitlistEntries(Schema):
+    items = fields.List(fields.Nested(WaitlistEntry), required=True)
 
 
 class ReportQuery(Strict):
