@@ -14,6 +14,7 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 
+from booking.mailbox import normalize_email
 from booking.services import audit
 from booking.services.audit import AuditAction
 from booking.services.errors import Invalid, NotFound
@@ -82,6 +83,14 @@ def create(user: User, name: str, scopes: set[Scope], *, now: datetime) -> NewTo
         )
         fresh.append(token)
     return NewToken(token, secret)
+
+
+def create_for_email(email: str, name: str, scopes: set[Scope], *, now: datetime) -> NewToken:
+    """A token for the active account with this address (the `create-token` command); NotFound if none."""
+    user = db.session.scalar(sa.select(User).where(User.email == normalize_email(email), User.active))
+    if user is None:
+        raise NotFound
+    return create(user, name, scopes, now=now)
 
 
 def tokens_of(user: User) -> list[ApiToken]:

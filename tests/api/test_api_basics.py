@@ -449,3 +449,14 @@ def test_my_waitlist_lists_my_places(client: FlaskClient) -> None:
     ).json
     listed = client.get("/api/v1/waitlist", headers=bearer(secret)).json["items"]
     assert [entry["id"] for entry in listed] == [joined["id"]]
+
+
+def test_the_create_token_command_prints_a_working_token(client: FlaskClient, runner) -> None:
+    user = make_user(email="door@example.com")
+    result = runner.invoke(args=["create-token", "--email", "Door@Example.com", "--scope", "read"])
+    assert result.exit_code == 0, result.output
+    secret = result.output.strip()
+    assert client.get("/api/v1/bookings", headers=bearer(secret)).status_code == 200
+    assert db.session.scalar(sa.select(ApiToken.scopes).where(ApiToken.user_id == user.id)) == "read"
+    missing = runner.invoke(args=["create-token", "--email", "nobody@example.com"])
+    assert missing.exit_code != 0
