@@ -10,7 +10,7 @@ PORT ?= 5000
 BASE_URL ?= http://$(HOST):$(PORT)
 TRANSLATIONS := booking/translations
 
-.PHONY: run test lint format install translations extract-messages update-messages bench bench-quick e2e clean vendor-js
+.PHONY: run test lint format install translations extract-messages update-messages bench bench-quick e2e clean vendor-js api-fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ test: translations
 e2e: translations
 	$(BIN)/python -m pytest tests/e2e -m e2e -q
 
+# Schemathesis over every API operation for a long while (the normal run tries a few examples of each).
+API_FUZZ_EXAMPLES ?= 500
+api-fuzz: translations
+	API_FUZZ_EXAMPLES=$(API_FUZZ_EXAMPLES) API_FUZZ_RANDOM=1 $(BIN)/python -m pytest tests/api/test_api_schemathesis.py -q $(PYTEST_ARGS)
+
 # Style (ruff), the layer contracts (import-linter, pyproject.toml) and types (mypy, pyproject.toml).
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -71,7 +76,7 @@ bench-quick: translations
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .import_linter_cache
 
-# Browser libraries (Chart.js for the reports, Leaflet for the map) come from the npm registry at the versions
+# Browser libraries (Chart.js for the reports, Leaflet for the map, Swagger UI for the API's docs page) come from the npm registry at the versions
 # pinned in package.json and are served from static/vendor: the app works offline and the CSP allows no CDN.
 vendor-js:
 	npm install --no-audit --no-fund
@@ -80,3 +85,6 @@ vendor-js:
 	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css node_modules/leaflet/LICENSE \
 	   static/vendor/leaflet/
 	cp node_modules/leaflet/dist/images/*.png static/vendor/leaflet/images/
+	mkdir -p static/vendor/swagger-ui
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
+	   node_modules/swagger-ui-dist/LICENSE static/vendor/swagger-ui/

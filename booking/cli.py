@@ -1,4 +1,4 @@
-"""`flask` commands: seed-demo, create-admin, statistics-backfill."""
+"""`flask` commands: seed-demo, create-admin, create-token, statistics-backfill."""
 
 import click
 from flask import Flask, current_app
@@ -67,3 +67,30 @@ def register_commands(app: Flask) -> None:
         except Invalid as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(f"Administrator {user.email} created.")
+
+    @app.cli.command("create-token")
+    @click.option("--email", required=True, help="The account the token acts as.")
+    @click.option("--name", default="command line", show_default=True)
+    @click.option(
+        "--scope",
+        "scopes",
+        multiple=True,
+        type=click.Choice(["read", "book", "manage"]),
+        default=("read", "book"),
+        show_default=True,
+    )
+    def create_token_command(email: str, name: str, scopes: tuple[str, ...]) -> None:
+        """Make a personal access token for the API and print it (its owner sees and revokes it on their
+        profile's token page)."""
+        from booking.services import api_tokens
+        from booking.services.errors import Invalid, NotFound
+
+        try:
+            made = api_tokens.create_for_email(
+                email, name, {api_tokens.Scope(s) for s in scopes}, now=clock.now()
+            )
+        except NotFound:
+            raise click.ClickException(f"No active account has the address {email}.") from None
+        except Invalid as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(made.secret)

@@ -26,6 +26,7 @@ from models.enums import (
 
 if TYPE_CHECKING:
     from models.activity import AuditEvent, Notification
+    from models.api import ApiToken, IdempotentAnswer
     from models.applications import Application, ApplicationForm, Attachment
     from models.base import NAMING_CONVENTION, UTCDateTime, db, utcnow
     from models.bookings import Booking, Series, WaitlistEntry, WindowReminder
@@ -56,6 +57,7 @@ __all__ = [
     "NAMING_CONVENTION",
     "QUOTA_STATUSES",
     "AccountToken",
+    "ApiToken",
     "Application",
     "ApplicationForm",
     "Attachment",
@@ -73,6 +75,7 @@ __all__ = [
     "FacilityDay",
     "FacilityMonth",
     "Frequency",
+    "IdempotentAnswer",
     "Mode",
     "Notification",
     "OpeningHours",

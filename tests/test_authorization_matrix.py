@@ -15,7 +15,8 @@ import pytest
 from flask import Flask, current_app
 from flask.testing import FlaskClient
 
-from booking.services import account_links
+from booking.services import account_links, api_tokens
+from booking.services.api_tokens import Scope
 from models import (
     Application,
     Attachment,
@@ -101,6 +102,36 @@ CITY_OFFICE = expect(
 )
 # Secret-token URLs: an unknown token is not found for everyone.
 UNKNOWN_TOKEN = dict.fromkeys(ROLES, NOT_FOUND)
+# The API (/api/v1): each role calls it with a token of every scope, anonymous people with none (401).
+UNAUTHENTICATED = 401
+
+
+def api(rules: dict[str, object]) -> dict[str, object]:
+    return {**rules, "anonymous": UNAUTHENTICATED}
+
+
+# What each API operation is sent (a valid request, so that only who asks decides the answer).
+API_BODIES: dict[str, dict[str, object]] = {
+    "api_bookings.create_booking": {
+        "facility": "{resource}",
+        "start": "2026-11-26T10:00:00+08:00",
+        "end": "2026-11-26T11:00:00+08:00",
+    },
+    "api_bookings.move_booking": {"start": "2026-11-26T12:00:00+08:00", "end": "2026-11-26T13:00:00+08:00"},
+    "api_bookings.check_in": {"code": "123456"},
+    "api_bookings.join_waitlist": {
+        "facility": "{resource}",
+        "start": "2026-11-25T10:00:00+08:00",
+        "end": "2026-11-25T11:00:00+08:00",
+    },
+    "api_manage.decline": {"reason": "No."},
+    "api_manage.decline_series": {"reason": "No."},
+}
+for _series in ("api_bookings.preview_series", "api_bookings.create_series"):
+    API_BODIES[_series] = {
+        **API_BODIES["api_bookings.create_booking"],
+        "repeat": {"frequency": "weekly", "count": 2, "weekdays": [3]},
+    }
 
 
 @dataclass
@@ -237,6 +268,30 @@ MATRIX: dict[str, tuple[str, str, dict[str, object]]] = {
     "sso.connections": ("GET", "/sso/", SIGNED_IN),
     "sso_admin.index": ("GET", "/admin/sign-on/", CITY_OFFICE),
     "sso_admin.edit": ("GET", "/admin/sign-on/{university_a}", CITY_OFFICE),
+    "auth.tokens": ("GET", "/profile/tokens", SIGNED_IN),
+    "auth.revoke_token": ("POST", "/profile/tokens/{api_token}/revoke", OWNER_ONLY),
+    "api_docs.openapi": ("GET", "/api/v1/openapi.json", PUBLIC),
+    "api_docs.docs": ("GET", "/api/v1/docs", PUBLIC),
+    "api_facilities.list_facilities": ("GET", "/api/v1/facilities", api(PUBLIC)),
+    "api_facilities.get_facility": ("GET", "/api/v1/facilities/{resource}", api(PUBLIC)),
+    "api_facilities.availability": ("GET", "/api/v1/facilities/{resource}/availability", api(PUBLIC)),
+    "api_bookings.my_bookings": ("GET", "/api/v1/bookings", api(PUBLIC)),
+    "api_bookings.get_booking": ("GET", "/api/v1/bookings/{booking}", api(OWNER_OR_ITS_MANAGERS)),
+    "api_bookings.create_booking": ("POST", "/api/v1/bookings", api(PUBLIC)),
+    "api_bookings.preview_series": ("POST", "/api/v1/series/preview", api(PUBLIC)),
+    "api_bookings.create_series": ("POST", "/api/v1/series", api(PUBLIC)),
+    "api_bookings.move_booking": ("POST", "/api/v1/bookings/{booking}/move", api(OWNER_OR_ITS_MANAGERS)),
+    "api_bookings.cancel_booking": ("POST", "/api/v1/bookings/{booking}/cancel", api(OWNER_OR_ITS_MANAGERS)),
+    "api_bookings.check_in": ("POST", "/api/v1/bookings/{booking}/check-in", api(OWNER_OR_ITS_MANAGERS)),
+    "api_bookings.join_waitlist": ("POST", "/api/v1/waitlist", api(PUBLIC)),
+    "api_bookings.leave_waitlist": ("POST", "/api/v1/waitlist/{waitlist_entry}/leave", api(OWNER_ONLY)),
+    "api_manage.approval_queue": ("GET", "/api/v1/approvals", api(MANAGERS)),
+    "api_manage.approve": ("POST", "/api/v1/approvals/{pending}/approve", api(UNIVERSITY_A)),
+    "api_manage.decline": ("POST", "/api/v1/approvals/{pending}/decline", api(UNIVERSITY_A)),
+    "api_manage.report": ("GET", "/api/v1/reports", api(MANAGERS)),
+    "api_bookings.my_waitlist": ("GET", "/api/v1/waitlist", api(PUBLIC)),
+    "api_manage.approve_series": ("POST", "/api/v1/series/{series}/approve", api(UNIVERSITY_A)),
+    "api_manage.decline_series": ("POST", "/api/v1/series/{series}/decline", api(UNIVERSITY_A)),
 }
 NOT_ROUTES = {"static", "bootstrap.static"}
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
@@ -313,6 +368,7 @@ def build_world() -> World:
         "enterprise_org": company.id,
         "attachment": attachment.id,
         "reset_token": reset.token,
+        "api_token": api_tokens.create(resident, "matrix", {Scope.READ}, now=NOW).token.id,
     }
     return World(ids=ids, users=users)
 
@@ -347,10 +403,23 @@ def outcome_of(response, role: str) -> object:
         and role == "anonymous"
     ):
         return LOGIN
-    if response.status_code in (403, 404):
+    if response.status_code in (401, 403, 404):
         return response.status_code
     assert response.status_code < 500, f"{role}: {response.status_code}"
     return OK
+
+
+def _call_api(client: FlaskClient, endpoint: str, method: str, path: str, world: World, role: str):
+    """The API as the role's program calls it: a token with every scope (none for anonymous), no cookie."""
+    headers = {}
+    if role != "anonymous":
+        secret = api_tokens.create(world.users[role], "matrix", set(Scope), now=NOW).secret
+        headers["Authorization"] = f"Bearer {secret}"
+    body = {
+        key: int(value.format(**world.ids)) if value == "{resource}" else value
+        for key, value in API_BODIES.get(endpoint, {}).items()
+    }
+    return client.open(path, method=method, json=body if method == "POST" else None, headers=headers)
 
 
 def test_every_endpoint_is_in_the_matrix(app: Flask) -> None:
@@ -376,6 +445,9 @@ def test_each_role_gets_exactly_what_it_may(app: Flask, endpoint: str) -> None:
         world = build_world()
         path = template.format(**world.ids)
         client: FlaskClient = app.test_client()
+        if path.startswith("/api/v1/") and endpoint != "api_docs.openapi" and endpoint != "api_docs.docs":
+            seen[role] = outcome_of(_call_api(client, endpoint, method, path, world, role), role)
+            continue
         if role != "anonymous":
             login = client.post("/login", data={"email": world.users[role].email, "password": PASSWORD})
             assert login.status_code == 302, role

@@ -62,6 +62,8 @@ class AuditAction(StrEnum):
     ACCOUNT_PASSWORD_RESET = "account.password_reset"
     ACCOUNT_DELETED = "account.deleted"
     ACCOUNT_PURGED_UNCONFIRMED = "account.purged_unconfirmed"
+    API_TOKEN_CREATED = "api_token.created"
+    API_TOKEN_REVOKED = "api_token.revoked"
 
 
 def record(

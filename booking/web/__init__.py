@@ -48,6 +48,9 @@ def register_web(app: Flask) -> None:
     ):
         app.register_blueprint(blueprint)
     errors.register(app)
+    from booking.web import api
+
+    api.register(app)
     caching.register(app)
     labels.register(app)
     input.register(app)

@@ -155,6 +155,8 @@ def refusals(form: FlaskForm | None = None) -> Iterator[Caught]:
 def register(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def service_error(error: ServiceError) -> tuple[str, int] | Response:
+        if _api():
+            return _api_problems().service_problem(error)
         code = status_of(error)
         if isinstance(error, NotFound) and "token" in (request.view_args or {}):
             # Plain text, not the HTML page, which would echo the requested path (and its secret token).
@@ -166,12 +168,16 @@ def register(app: Flask) -> None:
         return _page(code, text or None)[:2]
 
     @app.errorhandler(CSRFError)
-    def csrf_error(error: CSRFError) -> tuple[str, int]:
+    def csrf_error(error: CSRFError) -> tuple[str, int] | Response:
+        if _api():
+            return _api_problems().http_problem(error)
         message = _("The form expired or was sent from elsewhere. Please reload the page and try again.")
         return render_template("errors/error.html", code=400, title=_("Bad request"), message=message), 400
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[str, int, dict[str, str]]:
+    def http_error(error: HTTPException) -> tuple[str, int, dict[str, str]] | Response:
+        if _api():
+            return _api_problems().http_problem(error)
         code = error.code or 500
         # A description given with abort(code, description) is specific and already translated by the view.
         # Rate-limit errors describe the limit ("10 per 1 minute"); people get the friendly sentence.
@@ -179,10 +185,16 @@ def register(app: Flask) -> None:
         return _page(code, error.description if specific else None)
 
     @app.errorhandler(500)
-    def server_error(error: Exception) -> tuple[str, int]:
+    def server_error(error: Exception) -> tuple[str | Response, int]:
         log.exception("unhandled error", exc_info=error)
         try:
             db.session.rollback()
+            if _api():
+                return _api_problems().problem(
+                    500,
+                    "server-error",
+                    _("Something went wrong on our side. Nothing was changed; please try again."),
+                ), 500
             return _server_error_page(), 500
         except Exception:
             # The database itself is what failed (a dropped connection, a restart): even the rollback or the
@@ -195,6 +207,17 @@ def register(app: Flask) -> None:
             g.database_unavailable = True
             with force_locale(visitor_locale()):
                 return _server_error_page(), 500
+
+
+def _api() -> bool:
+    """Whether the request is the public API's, answered with problem+json (booking/web/api/problems.py)."""
+    return request.path.startswith("/api/")
+
+
+def _api_problems() -> Any:
+    from booking.web.api import problems  # the API builds on this module: imported when first needed
+
+    return problems
 
 
 def _page(code: int, message: str | None = None) -> tuple[str, int, dict[str, str]]:

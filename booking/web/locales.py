@@ -12,6 +12,9 @@ def select_locale() -> Locale:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI commands and jobs: the configured default
         return babel_locale(current_app.config["BABEL_DEFAULT_LOCALE"])
+    if request.path.startswith("/api/"):
+        # The API reads no cookie, session or account: only the request's Accept-Language.
+        return babel_locale(browser_locale())
     if current_user.is_authenticated and current_user.locale in languages:
         return babel_locale(current_user.locale)
     return babel_locale(visitor_locale())
@@ -24,6 +27,11 @@ def visitor_locale() -> str:
     chosen = session.get("locale")
     if chosen in languages:
         return str(chosen)
+    return browser_locale()
+
+
+def browser_locale() -> str:
+    """The language the request's Accept-Language prefers, else the configured default."""
     best = request.accept_languages.best_match(["zh_CN", "zh", "en"])
     if best == "en":
         return "en"

@@ -92,6 +92,8 @@ ACTION_LABELS: dict[str, Any] = {
     AuditAction.ACCOUNT_PASSWORD_RESET: _l("Password reset by email link"),
     AuditAction.ACCOUNT_DELETED: _l("Account deleted by its owner"),
     AuditAction.ACCOUNT_PURGED_UNCONFIRMED: _l("Unconfirmed sign-up removed"),
+    AuditAction.API_TOKEN_CREATED: _l("API token created"),
+    AuditAction.API_TOKEN_REVOKED: _l("API token revoked"),
 }
 
 # The rules a manager's booking overrode, by violation code, in a few words.

@@ -265,3 +265,17 @@ class DeleteAccountForm(Form):
         ],
     )
     submit = SubmitField(_l("Delete my account"))
+
+
+class ApiTokenForm(Form):
+    """A new personal access token for the public API: a name and its scopes."""
+
+    name = StringField(_l("Token name"), filters=[_strip], validators=[_required(), Length(max=60)])
+    read = BooleanField(_l("Read: the catalog, availability and your bookings"), default=True)
+    book = BooleanField(_l("Book: book, move, cancel, join waitlists and check in as you"))
+    manage = BooleanField(_l("Manage: approve and decline requests, read reports (staff only)"))
+    submit = SubmitField(_l("Create token"))
+
+
+class RevokeTokenForm(Form):
+    submit = SubmitField(_l("Revoke"))

@@ -234,4 +234,4 @@ def change_password() -> str | Response:
 
 
 # The account pages of their own modules put their routes on this blueprint when imported.
-from booking.web.auth import confirmation, personal_data, recovery  # noqa: E402, F401
+from booking.web.auth import confirmation, personal_data, recovery, tokens  # noqa: E402, F401
