@@ -13,6 +13,7 @@ from models.enums import (
     QUOTA_STATUSES,
     BookingStatus,
     Category,
+    DeliveryStatus,
     EmailStatus,
     Frequency,
     Mode,
@@ -22,6 +23,7 @@ from models.enums import (
     ResourceKind,
     Verification,
     WaitlistStatus,
+    WebhookEvent,
 )
 
 if TYPE_CHECKING:
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
     from models.statistics import FacilityDay, OpennessTarget, RefusalCount
     from models.tokens import AccountToken
     from models.users import User
+    from models.webhooks import WebhookDelivery, WebhookEndpoint
 
 # Every mapped module, loaded together: relationships name each other's classes.
 _MAPPED = [module.name for module in pkgutil.iter_modules(__path__) if module.name != "enums"]
@@ -67,6 +70,7 @@ __all__ = [
     "CampusRole",
     "CampusSignOn",
     "Category",
+    "DeliveryStatus",
     "Closure",
     "EmailMessage",
     "EmailStatus",
@@ -92,6 +96,9 @@ __all__ = [
     "Verification",
     "WaitlistEntry",
     "WaitlistStatus",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
     "WindowReminder",
     "db",
     "utcnow",
