@@ -28,9 +28,7 @@ class WebhookEndpoint(db.Model):
     events: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     secret: Mapped[str] = mapped_column(sa.String(300))
     enabled: Mapped[bool] = mapped_column(default=True)
-    created_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("user_account.id", ondelete="SET NULL")
-    )
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -3,9 +3,9 @@
 The status table and its rules: docs/architecture.md, "Booking statuses".
 
 `change_status` applies a transition the engine allows (`booking.engine.statuses`), raises the iCalendar
-SEQUENCE, writes the audit event, queues the holder's notice and the university's webhooks, all in the caller's
-transaction: the notice's email leaves only after the commit (`booking.notify`), the webhooks from the
-scheduler's outbox job (`booking.services.webhooks`), and nothing is told of a change rolled back.
+SEQUENCE, writes the audit event, queues the holder's notice and the university's webhooks, all in the
+caller's transaction: the notice's email leaves only after the commit (`booking.notify`), the webhooks from
+the scheduler's outbox job (`booking.services.webhooks`), and nothing is told of a change rolled back.
 """
 
 from collections.abc import Mapping

@@ -6,11 +6,11 @@ change takes its deliveries with it, so nothing is ever sent of a change that di
 three places only: `lifecycle.change_status` (confirmed by approval, cancelled, checked in), the creation of a
 booking confirmed at once (`booking_writes.audit_created`) and a move (`bookings._move_to`).
 
-Delivering. The `deliver_webhooks` job (`deliver_pending(now)`) claims due deliveries with one conditional
-UPDATE ... RETURNING in a short transaction of its own (so two senders never send one twice), POSTs each outside
-any transaction with a timeout of WEBHOOK_TIMEOUT seconds and no redirects, and records every outcome: a 2xx is
-delivered; anything else is tried again after 30 s, 1, 2, 4 ... minutes (at most six hours) until
-WEBHOOK_MAX_ATTEMPTS, then failed. Web workers never wait on a receiver, except for the "send test event"
+Delivering. The `deliver_webhooks` job (`deliver_pending(now)`) claims due deliveries with one
+conditional UPDATE ... RETURNING in a short transaction of its own (so two senders never send one twice),
+POSTs each outside any transaction with a timeout of WEBHOOK_TIMEOUT seconds and no redirects, and records
+every outcome: a 2xx is delivered; anything else is tried again after 30 s, 1, 2, 4 ... minutes (at most
+six hours) until WEBHOOK_MAX_ATTEMPTS, then failed. Web workers never wait on a receiver, except for the "send test event"
 button, whose manager is waiting for the answer.
 
 Signing (docs/webhooks.md; close to the Standard Webhooks scheme): each attempt carries
@@ -24,7 +24,8 @@ when made, and stored encrypted (Fernet: AES-128-CBC with HMAC-SHA256) under a k
 WEBHOOK_SECRET_KEY (or SECRET_KEY): a copy of the database alone cannot sign.
 
 Personal data (PIPL, data minimisation): a payload names the booking, the facility, the university, the time,
-the status and when it happened; never the holder's name, account, telephone, e-mail, purpose or check-in code.
+the status and when it happened; never the holder's name, account, telephone, e-mail, purpose or check-in
+code.
 A door needs to know which room opens when, not for whom; a portal that wants more asks the platform's API
 with its own authorisation.
 """
@@ -247,7 +248,11 @@ def _check(draft: Draft) -> None:
 
 def _university(viewer: User, university_id: int) -> Organization:
     university = db.session.get(Organization, university_id)
-    if university is None or university.kind != OrganizationKind.UNIVERSITY or not can_manage(viewer, university):
+    if (
+        university is None
+        or university.kind != OrganizationKind.UNIVERSITY
+        or not can_manage(viewer, university)
+    ):
         raise NotFound
     return university
 
@@ -319,7 +324,12 @@ def update(viewer: User, endpoint_id: int, draft: Draft, *, now: datetime) -> We
         endpoint.enabled = draft.enabled
         endpoint.updated_at = now
         _audit(
-            AuditAction.WEBHOOK_UPDATED, endpoint, viewer, now, events=list(draft.events), enabled=draft.enabled
+            AuditAction.WEBHOOK_UPDATED,
+            endpoint,
+            viewer,
+            now,
+            events=list(draft.events),
+            enabled=draft.enabled,
         )
         kept.append(endpoint)
     return endpoint
@@ -359,7 +369,8 @@ def deliveries_of(viewer: User, endpoint_id: int, *, limit: int = 100) -> list[W
 
 
 def send_test(viewer: User, endpoint_id: int, *, now: datetime) -> WebhookDelivery:
-    """Queue a `webhook.test` event for the endpoint (enabled or not) and try it at once; returns it as sent."""
+    """Queue a `webhook.test` event for the endpoint (enabled or not) and try it at once; returns it, as
+    sent."""
     with write_transaction():
         endpoint = get_endpoint(viewer, endpoint_id)
         body = {
@@ -444,7 +455,12 @@ def record_moved(booking: Booking, previous_start: datetime, previous_end: datet
 
 
 def _queue(
-    endpoint: WebhookEndpoint, event: WebhookEvent, body: dict[str, Any], *, booking_id: int | None, at: datetime
+    endpoint: WebhookEndpoint,
+    event: WebhookEvent,
+    body: dict[str, Any],
+    *,
+    booking_id: int | None,
+    at: datetime,
 ) -> WebhookDelivery:
     message_id = "msg_" + secrets.token_hex(16)
     text = json.dumps({"id": message_id, **body}, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
@@ -477,7 +493,8 @@ class DeliveryReport:
 
 def retry_delay(attempts: int) -> timedelta:
     """How long to wait after the `attempts`-th failed try: 30 s, 1, 2, 4 ... minutes, at most six hours."""
-    return min(_FIRST_RETRY * 2 ** max(attempts - 1, 0), _LONGEST_RETRY)
+    delay: timedelta = _FIRST_RETRY * 2 ** max(attempts - 1, 0)
+    return min(delay, _LONGEST_RETRY)
 
 
 def deliver_pending(now: datetime, *, limit: int = 200) -> DeliveryReport:
@@ -543,7 +560,10 @@ def _claim(
                 )
             )
         }
-    claimed = [{**row, "url": targets[row["endpoint_id"]][0], "secret": targets[row["endpoint_id"]][1]} for row in rows]
+    claimed = [
+        {**row, "url": targets[row["endpoint_id"]][0], "secret": targets[row["endpoint_id"]][1]}
+        for row in rows
+    ]
     return sorted(claimed, key=lambda row: row["id"])
 
 

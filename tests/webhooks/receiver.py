@@ -24,7 +24,7 @@ class Received:
 
 @dataclass
 class Receiver:
-    """What arrived, and how to answer: `answers` are status codes used in turn (then 200), `delay` seconds."""
+    """What arrived, and how to answer: `answers`, status codes used in turn (then 200); `delay`, seconds."""
 
     port: int
     received: list[Received] = field(default_factory=list)

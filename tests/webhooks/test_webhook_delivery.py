@@ -1,4 +1,4 @@
-"""Webhooks to a real HTTP receiver: recorded with the change, sent after commit, signed, retried, given up."""
+"""Webhooks to a real HTTP receiver: recorded with the change, sent after commit, signed, retried, given up"""
 
 import json
 from collections.abc import Iterator
@@ -73,7 +73,7 @@ def book(person: User, court: Resource, day: int = 21, hour: int = 10) -> Bookin
 def test_a_confirmed_booking_is_delivered_once_after_commit_and_signed(
     manager, uni, court, person, receiver
 ) -> None:
-    endpoint, secret = register(manager, uni, receiver.url)
+    _endpoint, secret = register(manager, uni, receiver.url)
     booking = book(person, court)
 
     assert receiver.received == []  # recorded with the booking; the job sends it
@@ -164,7 +164,10 @@ def test_each_event_is_recorded_in_its_one_place(manager, uni, court, person, re
         ("booking.cancelled", other.id),
     ]
     moved = json.loads(deliveries()[2].body)["data"]
-    assert (moved["start"], moved["previous_start"]) == ("2026-11-21T14:00:00+08:00", "2026-11-21T10:00:00+08:00")
+    assert (moved["start"], moved["previous_start"]) == (
+        "2026-11-21T14:00:00+08:00",
+        "2026-11-21T10:00:00+08:00",
+    )
     assert webhooks.deliver_pending(local(21, 14)).delivered == 6
     assert [json.loads(r.body)["type"] for r in receiver.received] == [e for e, _id in events]
 
@@ -174,7 +177,9 @@ def test_only_enabled_endpoints_of_the_university_that_want_the_event(
 ) -> None:
     register(manager, uni, receiver.url, events=["booking.cancelled"])
     off, _secret = register(manager, uni, receiver.url)
-    webhooks.update(manager, off.id, webhooks.Draft(url=receiver.url, events=ALL_EVENTS, enabled=False), now=NOW)
+    webhooks.update(
+        manager, off.id, webhooks.Draft(url=receiver.url, events=ALL_EVENTS, enabled=False), now=NOW
+    )
     other_uni = make_university()
     register(make_manager(other_uni), other_uni, receiver.url)
     make_booking(court, person, local(22, 10), status=BookingStatus.PENDING)  # not confirmed: no event

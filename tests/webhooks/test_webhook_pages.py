@@ -81,7 +81,11 @@ def test_a_manager_edits_and_disables_an_endpoint(client, auth, manager_a, uni_a
     )
     assert response.status_code == 302
     [saved] = endpoints()
-    assert (saved.url, saved.events, saved.enabled) == ("https://portal.example.edu.cn/b", ["booking.moved"], False)
+    assert (saved.url, saved.events, saved.enabled) == (
+        "https://portal.example.edu.cn/b",
+        ["booking.moved"],
+        False,
+    )
 
 
 def _now():
@@ -90,8 +94,12 @@ def _now():
     return clock.now()
 
 
-def test_the_test_event_button_delivers_and_the_log_shows_it(client, auth, manager_a, uni_a, receiver) -> None:
-    endpoint, secret = webhooks.create(manager_a, uni_a.id, webhooks.Draft(receiver.url, tuple(EVENTS)), now=_now())
+def test_the_test_event_button_delivers_and_the_log_shows_it(
+    client, auth, manager_a, uni_a, receiver
+) -> None:
+    endpoint, secret = webhooks.create(
+        manager_a, uni_a.id, webhooks.Draft(receiver.url, tuple(EVENTS)), now=_now()
+    )
     auth.login(manager_a)
     response = client.post(f"/manage/webhooks/{endpoint.id}/test", headers=EN, follow_redirects=True)
     text = response.get_data(as_text=True)
@@ -106,7 +114,9 @@ def test_the_test_event_button_delivers_and_the_log_shows_it(client, auth, manag
 
 def test_a_failed_test_event_shows_its_error_and_waits_for_a_retry(client, auth, manager_a, uni_a) -> None:
     down = Receiver(free_port())
-    endpoint, _secret = webhooks.create(manager_a, uni_a.id, webhooks.Draft(down.url, tuple(EVENTS)), now=_now())
+    endpoint, _secret = webhooks.create(
+        manager_a, uni_a.id, webhooks.Draft(down.url, tuple(EVENTS)), now=_now()
+    )
     auth.login(manager_a)
     text = client.post(f"/manage/webhooks/{endpoint.id}/test", headers=EN, follow_redirects=True).get_data(
         as_text=True

@@ -1,4 +1,4 @@
-"""The webhook endpoint form: where to send, which events, a note, on or off. The URL rules are the service's."""
+"""The webhook endpoint form: where to send, which events, a note, on or off (URL rules: the service's)."""
 
 from flask import current_app
 from flask_babel import gettext as _

@@ -1,5 +1,5 @@
-"""Webhook pages under /manage/webhooks: the list and the new-endpoint form, one endpoint with its delivery log,
-and its buttons (send a test event, make a new secret, remove it).
+"""Webhook pages under /manage/webhooks: the list and the new-endpoint form, one endpoint with its delivery
+log, and its buttons (send a test event, make a new secret, remove it).
 
 For managers and the city office (checked once for the blueprint); an endpoint of a university the viewer does
 not manage is a 404. A secret is shown once, on the page that answers the POST that made it, never stored in
@@ -25,6 +25,7 @@ require_role(bp, Role.STAFF)
 
 Page = Response | str | tuple[str, int]
 
+
 def _university() -> Organization:
     return facilities.university_for(current_user, request.args.get("university", type=query_int))
 
@@ -36,9 +37,7 @@ def index() -> Page:
     if request.method == "POST":
         if form.validate_on_submit():
             with refusals(form) as refused:
-                endpoint, secret = webhooks.create(
-                    current_user, university.id, form.draft(), now=clock.now()
-                )
+                endpoint, secret = webhooks.create(current_user, university.id, form.draft(), now=clock.now())
             if not refused:
                 return _secret_page(endpoint, secret, created=True)
         return _index_page(university, form), 422
@@ -97,7 +96,10 @@ def send_test(endpoint_id: int) -> Response:
             flash(_("Test event delivered (HTTP %(code)s).", code=delivery.last_status_code), "success")
         else:
             flash(
-                _("The test event was not delivered: %(error)s. It will be tried again.", error=delivery.last_error),
+                _(
+                    "The test event was not delivered: %(error)s. It will be tried again.",
+                    error=delivery.last_error,
+                ),
                 "warning",
             )
     return redirect(url_for("webhooks.endpoint", endpoint_id=endpoint_id))
