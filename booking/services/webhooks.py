@@ -10,8 +10,8 @@ Delivering. The `deliver_webhooks` job (`deliver_pending(now)`) claims due deliv
 conditional UPDATE ... RETURNING in a short transaction of its own (so two senders never send one twice),
 POSTs each outside any transaction with a timeout of WEBHOOK_TIMEOUT seconds and no redirects, and records
 every outcome: a 2xx is delivered; anything else is tried again after 30 s, 1, 2, 4 ... minutes (at most
-six hours) until WEBHOOK_MAX_ATTEMPTS, then failed. Web workers never wait on a receiver, except for the "send test event"
-button, whose manager is waiting for the answer.
+six hours) until WEBHOOK_MAX_ATTEMPTS, then failed. Web workers never wait on a receiver, except for the
+"send test event" button, whose manager is waiting for the answer.
 
 Signing (docs/webhooks.md; close to the Standard Webhooks scheme): each attempt carries
 `Webhook-Id` (the same on every retry: receivers drop repeats), `Webhook-Timestamp` (Unix seconds of this
