@@ -283,3 +283,26 @@ def test_the_job_sends_the_outbox(manager, uni, court, person, receiver, app) ->
     [job] = [j for j in JOBS if j.name == "deliver_webhooks"]
     assert run_job(app, job) == 1
     assert len(receiver.received) == 1
+
+
+def test_two_senders_at_once_send_each_event_once(manager, uni, court, person, receiver, app) -> None:
+    import threading
+
+    receiver.delay = 0.3  # the first sender is still sending when the second looks
+    register(manager, uni, receiver.url)
+    book(person, court)
+    reports = []
+
+    def send() -> None:
+        with app.app_context():
+            reports.append(webhooks.deliver_pending(NOW))
+            db.session.remove()
+
+    senders = [threading.Thread(target=send) for _ in range(2)]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join(10)
+
+    assert sorted(r.delivered for r in reports) == [0, 1]
+    assert len(receiver.received) == 1

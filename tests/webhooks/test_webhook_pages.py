@@ -59,6 +59,7 @@ def test_a_manager_registers_an_endpoint_and_sees_its_secret_once(client, auth, 
     [endpoint] = endpoints()
     secret = webhooks.unseal(endpoint.secret)
     assert secret in response.get_data(as_text=True)
+    assert response.headers["Cache-Control"] == "private, no-store"  # kept by no cache, no browser disk
     assert (endpoint.university_id, endpoint.events, endpoint.enabled) == (uni_a.id, EVENTS, True)
     assert db.session.scalar(sa.select(AuditEvent.action).where(AuditEvent.target_type == "webhook")) == (
         "webhook.created"
