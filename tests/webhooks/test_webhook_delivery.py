@@ -306,3 +306,21 @@ def test_two_senders_at_once_send_each_event_once(manager, uni, court, person, r
 
     assert sorted(r.delivered for r in reports) == [0, 1]
     assert len(receiver.received) == 1
+
+
+def test_the_receivers_example_in_the_docs_verifies_a_real_delivery(
+    manager, uni, court, person, receiver
+) -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[2] / "docs" / "webhooks.md").read_text(encoding="utf-8")
+    example = doc.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict = {}
+    exec(example, namespace)  # the IT office's code, as printed
+    _endpoint, secret = register(manager, uni, receiver.url)
+    book(person, court)
+    webhooks.deliver_pending(max(datetime.now(UTC), NOW))  # signed now, in real time
+
+    request = receiver.received[0]
+    assert namespace["verify"](secret, request.headers, request.body.encode())
+    assert not namespace["verify"](secret, request.headers, request.body.encode() + b" ")
