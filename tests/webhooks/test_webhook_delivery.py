@@ -221,8 +221,10 @@ def test_retried_with_backoff_after_the_receiver_was_down(manager, uni, court, p
     assert {r.headers["Webhook-Id"] for r in receiver.received} == {row.message_id}
 
 
-def test_gives_up_after_the_maximum_number_of_attempts(manager, uni, court, person, receiver, app) -> None:
-    app.config["WEBHOOK_MAX_ATTEMPTS"] = 3
+def test_gives_up_after_the_maximum_number_of_attempts(
+    manager, uni, court, person, receiver, app, monkeypatch
+) -> None:
+    monkeypatch.setitem(app.config, "WEBHOOK_MAX_ATTEMPTS", 3)
     receiver.answers = [500] * 10
     register(manager, uni, receiver.url)
     book(person, court)
@@ -237,8 +239,8 @@ def test_gives_up_after_the_maximum_number_of_attempts(manager, uni, court, pers
     assert len(receiver.received) == 3
 
 
-def test_a_slow_receiver_times_out(manager, uni, court, person, receiver, app) -> None:
-    app.config["WEBHOOK_TIMEOUT"] = 0.3
+def test_a_slow_receiver_times_out(manager, uni, court, person, receiver, app, monkeypatch) -> None:
+    monkeypatch.setitem(app.config, "WEBHOOK_TIMEOUT", 0.3)
     receiver.delay = 1.0
     register(manager, uni, receiver.url)
     book(person, court)
