@@ -111,6 +111,14 @@ class Config:
     MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "8"))
     # Send outbox emails right after the transaction that wrote them commits; off: only the scheduler sends.
     MAIL_DELIVER_AFTER_COMMIT = _bool("MAIL_DELIVER_AFTER_COMMIT", True)
+    # Webhooks (booking.services.webhooks): seconds per request, attempts before giving up, and the key that
+    # encrypts the endpoints' signing secrets at rest (unset: derived from SECRET_KEY; changing it makes the
+    # stored secrets unreadable, so each endpoint then needs a new secret).
+    WEBHOOK_TIMEOUT = float(os.environ.get("WEBHOOK_TIMEOUT", "5"))
+    WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "10"))
+    WEBHOOK_SECRET_KEY = os.environ.get("WEBHOOK_SECRET_KEY", "")
+    # Plain http to this machine (127.0.0.1, ::1, localhost) for development and tests; never in production.
+    WEBHOOK_ALLOW_HTTP_LOOPBACK = False
     SCHEDULER_IN_PROCESS = False
     SCHEDULER_INTERVALS: dict[str, int] = {}  # job name -> seconds, overriding the defaults
     SCHEDULER_INTERVAL_SECONDS = int(os.environ.get("SCHEDULER_INTERVAL_SECONDS", "0")) or None
@@ -141,6 +149,7 @@ class DevelopmentConfig(Config):
     SECRET_KEY = os.environ.get("SECRET_KEY")
     GENERATE_SECRET_KEY = True  # without SECRET_KEY: one kept in instance/secret_key
     SCHEDULER_IN_PROCESS = _bool("SCHEDULER_IN_PROCESS", True)
+    WEBHOOK_ALLOW_HTTP_LOOPBACK = _bool("WEBHOOK_ALLOW_HTTP_LOOPBACK", True)
 
 
 class TestingConfig(Config):
@@ -153,6 +162,7 @@ class TestingConfig(Config):
     # Hashing stays real but cheap so the suite is fast.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     BASE_URL = "http://localhost"
+    WEBHOOK_ALLOW_HTTP_LOOPBACK = True
     # Never the development instance/ directory (files have random names, so runs can share this one).
     ATTACHMENT_DIR = str(Path(tempfile.gettempdir()) / "ccb-test-attachments")
 

@@ -13,6 +13,7 @@ from models.enums import (
     QUOTA_STATUSES,
     BookingStatus,
     Category,
+    DeliveryStatus,
     EmailStatus,
     Frequency,
     Mode,
@@ -22,6 +23,7 @@ from models.enums import (
     ResourceKind,
     Verification,
     WaitlistStatus,
+    WebhookEvent,
 )
 
 if TYPE_CHECKING:
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
     from models.statistics import FacilityDay, FacilityMonth, OpennessTarget, RefusalCount
     from models.tokens import AccountToken
     from models.users import User
+    from models.webhooks import WebhookDelivery, WebhookEndpoint
 
 # Every mapped module, loaded together: relationships name each other's classes.
 _MAPPED = [module.name for module in pkgutil.iter_modules(__path__) if module.name != "enums"]
@@ -70,6 +73,7 @@ __all__ = [
     "CampusSignOn",
     "Category",
     "Closure",
+    "DeliveryStatus",
     "EmailMessage",
     "EmailStatus",
     "FacilityDay",
@@ -96,6 +100,9 @@ __all__ = [
     "Verification",
     "WaitlistEntry",
     "WaitlistStatus",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
     "WindowReminder",
     "db",
     "utcnow",

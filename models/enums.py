@@ -105,3 +105,22 @@ class EmailStatus(StrEnum):
     SENDING = "sending"  # claimed by one sender; a stale claim is retried after its lease
     SENT = "sent"
     FAILED = "failed"  # gave up after the configured number of attempts
+
+
+class WebhookEvent(StrEnum):
+    """What a university's systems may be told of (booking.services.webhooks); `test` only by hand."""
+
+    BOOKING_CONFIRMED = "booking.confirmed"
+    BOOKING_MOVED = "booking.moved"
+    BOOKING_CANCELLED = "booking.cancelled"
+    BOOKING_CHECKED_IN = "booking.checked_in"
+    TEST = "webhook.test"
+
+
+class DeliveryStatus(StrEnum):
+    """A webhook delivery's state: the same life as an email's in the outbox."""
+
+    QUEUED = "queued"  # waiting to be sent, at next_attempt_at
+    SENDING = "sending"  # claimed by one sender; a stale claim is retried after its lease
+    DELIVERED = "delivered"  # the receiver answered 2xx
+    FAILED = "failed"  # gave up after WEBHOOK_MAX_ATTEMPTS attempts

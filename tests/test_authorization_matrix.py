@@ -15,7 +15,7 @@ import pytest
 from flask import Flask, current_app
 from flask.testing import FlaskClient
 
-from booking.services import account_links, api_tokens
+from booking.services import account_links, api_tokens, webhooks
 from booking.services.api_tokens import Scope
 from models import (
     Application,
@@ -28,6 +28,7 @@ from models import (
     Series,
     Verification,
     WaitlistEntry,
+    WebhookEndpoint,
     db,
 )
 from tests.conftest import clear_database
@@ -230,6 +231,11 @@ MATRIX: dict[str, tuple[str, str, dict[str, object]]] = {
     "manage.confirm_quota_delete": ("GET", "/manage/quotas/{quota}/delete", UNIVERSITY_A),
     "manage.quota_edit": ("GET", "/manage/quotas/{quota}/edit", UNIVERSITY_A),
     "manage.closures": ("GET", "/manage/closures", MANAGERS),
+    "webhooks.index": ("GET", "/manage/webhooks", MANAGERS),
+    "webhooks.endpoint": ("GET", "/manage/webhooks/{webhook}", UNIVERSITY_A),
+    "webhooks.send_test": ("POST", "/manage/webhooks/{webhook}/test", UNIVERSITY_A),
+    "webhooks.rotate_secret": ("POST", "/manage/webhooks/{webhook}/secret", UNIVERSITY_A),
+    "webhooks.delete": ("POST", "/manage/webhooks/{webhook}/delete", UNIVERSITY_A),
     "manage.closure_delete": ("POST", "/manage/closures/{closure}/delete", UNIVERSITY_A),
     "manage.confirm_closure_delete": ("GET", "/manage/closures/{closure}/delete", UNIVERSITY_A),
     "applications.index": ("GET", "/manage/applications/", MANAGERS),
@@ -369,8 +375,22 @@ def build_world() -> World:
         "attachment": attachment.id,
         "reset_token": reset.token,
         "api_token": api_tokens.create(resident, "matrix", {Scope.READ}, now=NOW).token.id,
+        "webhook": _webhook(a).id,
     }
     return World(ids=ids, users=users)
+
+
+def _webhook(university) -> WebhookEndpoint:
+    """University A's door system; nothing listens on its port (9, discard), so a test event fails at once."""
+    endpoint = WebhookEndpoint(
+        university_id=university.id,
+        url="http://127.0.0.1:9/hooks",
+        events=["booking.confirmed"],
+        secret=webhooks.seal(webhooks.new_secret()),
+    )
+    db.session.add(endpoint)
+    db.session.commit()
+    return endpoint
 
 
 def _application_with_a_file(resource, booking) -> Attachment:

@@ -472,5 +472,7 @@ def test_the_sweep_finds_the_forms_of_every_role(app: Flask, frozen_clock) -> No
         "admin.new_university",
         "applications.facility_form",
         "sso_admin.edit",
+        "webhooks.index",
+        "webhooks.endpoint",
     }
     assert expected <= endpoints

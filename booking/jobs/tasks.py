@@ -17,6 +17,7 @@ from booking.services import (
     statistics,
     strikes,
     waitlist,
+    webhooks,
 )
 
 
@@ -70,6 +71,11 @@ def deliver_emails(now: datetime) -> int:
     return report.sent + report.retrying + report.failed
 
 
+def deliver_webhooks(now: datetime) -> int:
+    """Send the webhook outbox: new events, and retries whose backoff has passed."""
+    return webhooks.deliver_pending(now).total
+
+
 def purge_unconfirmed(now: datetime) -> int:
     """Remove sign-ups whose address was not confirmed within UNCONFIRMED_RETENTION_DAYS."""
     days = int(current_app.config.get("UNCONFIRMED_RETENTION_DAYS", 7))
@@ -96,5 +102,7 @@ JOBS: tuple[Job, ...] = (
     Job("send_digests", send_digests, 3600),
     Job("remove_expired_attachments", remove_expired_attachments, 3600),
     Job("deliver_emails", deliver_emails, 60),
+    # Door systems want to know soon: every half minute (a run with nothing due is one indexed query).
+    Job("deliver_webhooks", deliver_webhooks, 30),
     Job("purge_unconfirmed", purge_unconfirmed, 3600),
 )

@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload, lazyload
 
 from booking import engine, notify
 from booking.engine.violations import N_, Violation
-from booking.services import audit, calendar, specs
+from booking.services import audit, calendar, specs, webhooks
 from booking.services.audit import AuditAction
 from booking.services.errors import NotFound, Refused
 from booking.services.transactions import lock_rows
@@ -213,6 +213,7 @@ def flush_or_taken() -> None:
 
 
 def audit_created(booking: Booking, actor: User, now: datetime, **details: object) -> None:
+    """Record the new booking: its audit event and, if it is confirmed at once, the university's webhooks."""
     audit.record(
         AuditAction.BOOKING_CREATED,
         "booking",
@@ -223,6 +224,8 @@ def audit_created(booking: Booking, actor: User, now: datetime, **details: objec
         status=booking.status.value,
         **details,
     )
+    if booking.status == BookingStatus.CONFIRMED:
+        webhooks.record_status(booking, now)
 
 
 def tell_confirmed(booking: Booking, now: datetime) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import lazyload, selectinload
 
 from booking import engine, notify
 from booking.engine.violations import N_, Violation
-from booking.services import applications, audit, calendar, refusals, specs, waitlist
+from booking.services import applications, audit, calendar, refusals, specs, waitlist, webhooks
 from booking.services.audit import AuditAction
 from booking.services.booking_writes import (
     Booker,
@@ -689,8 +689,10 @@ def _move_to(
     by_manager: bool,
     now: datetime,
 ) -> BookingStatus:
-    """Give `booking` its new time and status and raise its SEQUENCE once; returns the previous status."""
+    """Give `booking` its new time and status and raise its SEQUENCE once, and queue the university's
+    `booking.moved` webhooks; returns the previous status."""
     previous = booking.status
+    previous_start, previous_end = booking.start_at, booking.end_at
     if not decision.requires_approval:
         target = BookingStatus.CONFIRMED
     elif by_manager:
@@ -712,6 +714,7 @@ def _move_to(
             # The approval was of the old time; the new one awaits its own decision.
             booking.decided_by_id = None
             booking.decided_at = None
+    webhooks.record_moved(booking, previous_start, previous_end, now)
     return previous
 
 

@@ -3,15 +3,16 @@
 The status table and its rules: docs/architecture.md, "Booking statuses".
 
 `change_status` applies a transition the engine allows (`booking.engine.statuses`), raises the iCalendar
-SEQUENCE, writes the audit event and queues the holder's notice, all in the caller's transaction: the
-notice's email leaves only after the commit (`booking.notify`), and nothing is told of a change rolled back.
+SEQUENCE, writes the audit event, queues the holder's notice and the university's webhooks, all in the
+caller's transaction: the notice's email leaves only after the commit (`booking.notify`), the webhooks from
+the scheduler's outbox job (`booking.services.webhooks`), and nothing is told of a change rolled back.
 """
 
 from collections.abc import Mapping
 from datetime import datetime
 
 from booking import engine, notify
-from booking.services import audit, calendar
+from booking.services import audit, calendar, webhooks
 from booking.services.audit import AuditAction
 from models import Booking, BookingStatus, User, db
 
@@ -65,6 +66,7 @@ def change_status(
         at=at,
         **details,
     )
+    webhooks.record_status(booking, at)
     if notice is not None:
         ics = None
         if with_invitation:

@@ -26,6 +26,7 @@ def register_web(app: Flask) -> None:
     from booking.web.sso.admin import bp as sso_admin_bp
     from booking.web.sso.routes import bp as sso_bp
     from booking.web.waitlist.routes import bp as waitlist_bp
+    from booking.web.webhooks.routes import bp as webhooks_bp
 
     for blueprint in (
         main_bp,
@@ -45,6 +46,7 @@ def register_web(app: Flask) -> None:
         admin_bp,
         sso_bp,
         sso_admin_bp,
+        webhooks_bp,
     ):
         app.register_blueprint(blueprint)
     errors.register(app)

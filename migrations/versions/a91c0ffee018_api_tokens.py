@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'a91c0ffee018'
-down_revision = 'c0ffee17a001'
+down_revision = 'f3a8c2d6e417'
 
 
 def _utc():

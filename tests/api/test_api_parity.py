@@ -16,6 +16,7 @@ CALENDAR = "page-only: calendars are served as iCalendar/CalDAV feeds, already a
 SIGN_ON = "page-only: campus sign-on is a browser redirect through the university's CAS server"
 ADMIN = "later: facility, rule, quota and closure management over the API (issue 18, item 1, part two)"
 CITY = "later: the city office's administration (universities, managers, enterprises, targets)"
+WEBHOOKS = "later: registering a university's webhook endpoints over the API (pages only for now)"
 FILES = "later: files and exports (photos, attachments, spreadsheets) over the API"
 
 PARITY: dict[str, str] = {
@@ -130,6 +131,11 @@ PARITY: dict[str, str] = {
     "sso.connections": SIGN_ON,
     "sso_admin.index": SIGN_ON,
     "sso_admin.edit": SIGN_ON,
+    "webhooks.index": WEBHOOKS,
+    "webhooks.endpoint": WEBHOOKS,
+    "webhooks.send_test": WEBHOOKS,
+    "webhooks.rotate_secret": WEBHOOKS,
+    "webhooks.delete": WEBHOOKS,
 }
 NOT_ACTIONS = {"static", "bootstrap.static", "api_docs.openapi", "api_docs.docs"}
 

@@ -2,8 +2,9 @@
 
 The bound counts statements, not time, so it holds on any machine. It lists what one booking needs: the
 signed-in person, the facility, the two locks that read the person and the facility (with its hours) again,
-closures, occupancy, quotas, the quota usage, the facility's application form in force, and the booking,
-its audit event, notification and email.
+closures, occupancy, quotas, the quota usage, the facility's application form in force, the university's
+webhook endpoints (issue 18: door systems told of a confirmed booking), and the booking, its audit event,
+notification and email.
 """
 
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ from models import Booking, BookingStatus, QuotaPeriod, db
 from tests.factories import make_quota, make_resource, make_user
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Jiaozuo
-STATEMENTS_PER_BOOKING = 13
+STATEMENTS_PER_BOOKING = 14
 
 
 @pytest.fixture(autouse=True)

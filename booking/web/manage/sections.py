@@ -27,6 +27,7 @@ SECTIONS = (
     Section("book", "manage.book_on_behalf", _l("Book for someone"), keeps_university=False),
     Section("suspensions", "checkin.suspensions", _l("Suspended accounts")),
     Section("students", "people.students", _l("Students"), for_admins=False, keeps_university=False),
+    Section("webhooks", "webhooks.index", _l("Webhooks")),
     Section("reports", "reports.dashboard", _l("Reports"), keeps_university=False),
     Section("audit", "audit.index", _l("Audit log"), keeps_university=False),
     Section("admin", "admin.index", _l("City office"), for_managers=False, keeps_university=False),
