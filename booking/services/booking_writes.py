@@ -213,12 +213,10 @@ def flush_or_taken() -> None:
 
 
 def audit_created(booking: Booking, actor: User, now: datetime, **details: object) -> None:
-    audit.record(
+    audit.about(
+        booking,
         AuditAction.BOOKING_CREATED,
-        "booking",
-        booking.id,
         actor_id=actor.id,
-        university_id=booking.resource.university_id if booking.resource else None,
         at=now,
         status=booking.status.value,
         **details,
