@@ -17,6 +17,7 @@ from collections.abc import Iterator
 import flask_babel
 import pytest
 import sqlalchemy as sa
+import time_machine
 from flask import Flask, g, request_started
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
@@ -24,6 +25,7 @@ from flask_migrate import upgrade
 from booking.app import create_app
 from booking.config import TestingConfig
 from models import User, db
+from tests.factories import make_user
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 # "gw0", "gw1", ... under pytest-xdist; "main" in a run without it.
@@ -218,3 +220,18 @@ class AuthActions:
 @pytest.fixture
 def auth(client: FlaskClient) -> AuthActions:
     return AuthActions(client)
+
+
+@pytest.fixture
+def frozen_clock(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Time stands still at the test module's `NOW` (a module asks with `pytest.mark.usefixtures`)."""
+    with time_machine.travel(request.module.NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def resident(app: Flask, auth: AuthActions) -> User:
+    """A resident, signed in."""
+    user = make_user(email="li.na@example.com")
+    assert auth.login(user).status_code == 302
+    return user

@@ -5,7 +5,6 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
-import time_machine
 from flask import Flask
 
 from booking.services import reminders
@@ -22,11 +21,7 @@ from tests.factories import (
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Jiaozuo
 EN = {"Accept-Language": "en"}
 
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")  # time stands at NOW
 
 
 @pytest.fixture

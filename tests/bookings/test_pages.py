@@ -4,8 +4,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-import time_machine
-from flask import Flask
 from flask.testing import FlaskClient
 
 from models import Booking, BookingStatus, Mode, ResourceKind, db
@@ -13,18 +11,7 @@ from tests.factories import make_booking, make_closure, make_resource, make_user
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Jiaozuo
 
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def resident(app: Flask, auth):
-    user = make_user(email="li.na@example.com")
-    assert auth.login(user).status_code == 302
-    return user
+pytestmark = pytest.mark.usefixtures("frozen_clock")  # time stands at NOW
 
 
 def booking_count() -> int:

@@ -1,11 +1,9 @@
 """No-shows after the check-in window, the slot they free, and suspension at the third strike."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-import time_machine
 from flask import Flask
 
 from booking.jobs import tasks
@@ -19,11 +17,7 @@ from tests.readback import status_of, told
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Jiaozuo
 CODE = "246810"
 
-
-@pytest.fixture(autouse=True)
-def frozen_clock() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")  # time stands at NOW
 
 
 def checkin_court(**fields):

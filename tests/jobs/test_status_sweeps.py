@@ -1,11 +1,9 @@
 """Undecided requests expire when they start; finished bookings complete. Each sweep acts once."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-import time_machine
 from flask import Flask
 
 from booking.jobs import tasks
@@ -16,11 +14,7 @@ from tests.readback import status_of, told
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Jiaozuo
 
-
-@pytest.fixture(autouse=True)
-def frozen_clock() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")  # time stands at NOW
 
 
 def actions(booking: Booking) -> list[str]:

@@ -1,11 +1,9 @@
 """The waitlist as a person uses it: joined from a refused booking form, listed, left."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -17,11 +15,7 @@ NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Jiaozuo
 EN = {"Accept-Language": "en"}
 TEN = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # Wednesday 10:00 in Jiaozuo
 
-
-@pytest.fixture(autouse=True)
-def frozen_clock() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")  # time stands at NOW
 
 
 @pytest.fixture
