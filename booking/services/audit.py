@@ -1,7 +1,8 @@
 """Writing audit events inside the caller's transaction, and the actions they record."""
 
+from collections.abc import Mapping
 from datetime import datetime
-from enum import StrEnum
+from enum import Enum, StrEnum
 from typing import Any
 
 from models import (
@@ -148,3 +149,19 @@ def _university_of(target: Audited) -> int | None:
         case ApplicationForm() | Closure() | Quota() | Resource():
             return target.university_id
     return None
+
+
+def apply(target: object, values: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """Set each of `values` on `target`; returns what changed, `{name: [old, new]}`, for the event."""
+    changes = {}
+    for name, value in values.items():
+        old = getattr(target, name)
+        if old != value:
+            changes[name] = [plain(old), plain(value)]
+            setattr(target, name, value)
+    return changes
+
+
+def plain(value: object) -> object:
+    """A value as an event's details keep it: an enum member by its value."""
+    return value.value if isinstance(value, Enum) else value

@@ -170,14 +170,9 @@ def configure(
             settings = CampusSignOn(university_id=university.id)
             db.session.add(settings)
             changes = {name: [None, value] for name, value in values.items()}
+            audit.apply(settings, values)
         else:
-            changes = {
-                name: [getattr(settings, name), value]
-                for name, value in values.items()
-                if getattr(settings, name) != value
-            }
-        for name, value in values.items():
-            setattr(settings, name, value)
+            changes = audit.apply(settings, values)
         settings.updated_at = now
         if changes:
             audit.about(

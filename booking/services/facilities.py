@@ -359,15 +359,11 @@ def closure_resources(closures: Iterable[Closure]) -> dict[int, Resource]:
 
 def _apply(resource: Resource, draft: FacilityDraft) -> dict[str, Any]:
     """Copy the draft onto the facility; returns what changed, old and new, for the audit log."""
-    changes: dict[str, Any] = {}
     values = asdict(draft)
     tags = values.pop("tags")
-    for key, value in values.items():
-        value = value.strip() if isinstance(value, str) else value
-        if getattr(resource, key) != value:
-            old = getattr(resource, key)
-            changes[key] = [_json(old), _json(value)]
-            setattr(resource, key, value)
+    changes: dict[str, Any] = audit.apply(
+        resource, {key: value.strip() if isinstance(value, str) else value for key, value in values.items()}
+    )
     if tuple(resource.tag_names) != tuple(sorted(tags)):
         changes["tags"] = [resource.tag_names, sorted(tags)]
         wanted = set(tags)
@@ -375,12 +371,6 @@ def _apply(resource: Resource, draft: FacilityDraft) -> dict[str, Any]:
             ResourceTag(tag=t) for t in sorted(wanted - set(resource.tag_names))
         ]
     return changes
-
-
-def _json(value: object) -> object:
-    if isinstance(value, ResourceKind | Mode | Category | QuotaPeriod | QuotaScope):
-        return value.value
-    return value
 
 
 def create_facility(actor: User, university_id: int, draft: FacilityDraft, *, now: datetime) -> Resource:
@@ -562,7 +552,7 @@ def add_quota(actor: User, draft: QuotaDraft, *, now: datetime) -> Quota:
             AuditAction.QUOTA_CREATED,
             actor_id=actor.id,
             at=now,
-            **{k: _json(v) for k, v in asdict(draft).items() if k != "university_id"},
+            **{k: audit.plain(v) for k, v in asdict(draft).items() if k != "university_id"},
         )
     return quota
 
@@ -588,11 +578,7 @@ def update_quota(actor: User, quota_id: int, draft: QuotaDraft, *, now: datetime
         quota = db.session.scalar(sa.select(Quota).where(Quota.id == quota_id).with_for_update())
         if quota is None or quota.university_id != draft.university_id:
             raise NotFound
-        changes = {}
-        for key, value in asdict(draft).items():
-            if getattr(quota, key) != value:
-                changes[key] = [_json(getattr(quota, key)), _json(value)]
-                setattr(quota, key, value)
+        changes = audit.apply(quota, asdict(draft))
         if changes:
             audit.about(quota, AuditAction.QUOTA_UPDATED, actor_id=actor.id, at=now, changes=changes)
     return quota
@@ -604,11 +590,11 @@ def delete_quota(actor: User, quota_id: int, *, now: datetime) -> None:
         if quota is None or not can_manage(actor, quota):
             raise NotFound
         details = {
-            "category": _json(quota.category),
-            "resource_kind": _json(quota.resource_kind),
+            "category": audit.plain(quota.category),
+            "resource_kind": audit.plain(quota.resource_kind),
             "resource_id": quota.resource_id,
-            "scope": _json(quota.scope),
-            "period": _json(quota.period),
+            "scope": audit.plain(quota.scope),
+            "period": audit.plain(quota.period),
             "max_bookings": quota.max_bookings,
             "max_hours": quota.max_hours,
         }

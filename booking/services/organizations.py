@@ -98,13 +98,7 @@ def update_university(
             university = get_university(university_id)
             if _code_taken(values["code"], except_id=university.id):
                 raise _code_taken_error()
-            changes = {
-                field: [getattr(university, field), value]
-                for field, value in values.items()
-                if getattr(university, field) != value
-            }
-            for field, value in values.items():
-                setattr(university, field, value)
+            changes = audit.apply(university, values)
             if changes.keys() & set(Organization.CALENDAR_FIELDS):
                 # Every event at its facilities names the university: feeds and SEQUENCE must move on.
                 university.calendar_version += 1
