@@ -77,3 +77,17 @@ def events(action: str) -> list[AuditEvent]:
     return list(
         db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id))
     )
+
+
+def quota_form(**overrides: str) -> dict[str, str]:
+    """The quota form as a manager sends it: students, sports venues, two bookings a week each."""
+    data = {
+        "category": "student",
+        "applies_to": "kind:sports_venue",
+        "scope": "user",
+        "period": "week",
+        "max_bookings": "2",
+        "max_hours": "",
+    }
+    data.update(overrides)
+    return data
