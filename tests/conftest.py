@@ -26,6 +26,7 @@ from booking.app import create_app
 from booking.config import TestingConfig
 from models import User, db
 from tests.factories import make_user
+from tests.smtp import Inbox, start_smtp
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 # "gw0", "gw1", ... under pytest-xdist; "main" in a run without it.
@@ -235,3 +236,13 @@ def resident(app: Flask, auth: AuthActions) -> User:
     user = make_user(email="li.na@example.com")
     assert auth.login(user).status_code == 302
     return user
+
+
+@pytest.fixture
+def smtp(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
+    """A real SMTP server the app sends its mail to; what it received."""
+    inbox, controller = start_smtp(app, monkeypatch)
+    try:
+        yield inbox
+    finally:
+        controller.stop()

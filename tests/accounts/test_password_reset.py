@@ -13,7 +13,7 @@ from models import AccountToken, AuditEvent, User, db
 from tests.accounts.conftest import body, link_in
 from tests.conftest import make_app
 from tests.factories import PASSWORD, make_user
-from tests.notify.conftest import Inbox
+from tests.smtp import Inbox
 
 NEW_PASSWORD = "violet kettle harbour 9"
 
