@@ -13,6 +13,7 @@ Redis key prefix. Tests that must not share the machine with their like run in o
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import flask_babel
 import pytest
@@ -24,6 +25,7 @@ from flask_migrate import upgrade
 
 from booking.app import create_app
 from booking.config import TestingConfig
+from booking.extensions import limiter
 from models import User, db
 from tests.factories import make_user
 from tests.smtp import Inbox, start_smtp
@@ -68,6 +70,25 @@ def make_app(database_url: str, **overrides: object) -> Flask:
     for key, value in overrides.items():
         setattr(Config, key, value)
     return create_app(Config)
+
+
+@contextmanager
+def throttled_app(database_url: str, **overrides: object) -> Iterator[Flask]:
+    """An app of its own with throttling on (the test config turns it off), inside its app context; its
+    accounts removed afterwards."""
+    # The limiter is one object shared by every app in the process; put its switch back afterwards.
+    was_enabled = limiter.enabled
+    app = make_app(database_url, RATELIMIT_ENABLED=True, **overrides)
+    try:
+        with app.app_context():
+            yield app
+            db.session.rollback()
+            db.session.execute(sa.delete(User))
+            db.session.commit()
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        limiter.enabled = was_enabled
 
 
 @pytest.fixture(scope="session")
