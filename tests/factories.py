@@ -24,6 +24,7 @@ from models import (
     ResourceKind,
     User,
     Verification,
+    WaitlistEntry,
     db,
 )
 
@@ -198,6 +199,15 @@ def make_booking(
     )
     _save(booking, resource, resource.policy, user)
     return booking
+
+
+def make_waitlist_entry(
+    resource: Resource, user: User, start: datetime, end: datetime, **fields: Any
+) -> WaitlistEntry:
+    """Put someone on the waitlist directly, bypassing the rules (for setting a scene)."""
+    entry = WaitlistEntry(resource_id=resource.id, user_id=user.id, start_at=start, end_at=end, **fields)
+    _save(entry, resource, user)
+    return entry
 
 
 # A lab's questions, one of each type, as the application form editor stores them.

@@ -11,8 +11,15 @@ import pytest
 import sqlalchemy as sa
 
 from booking.services import audit, organizations
-from models import Booking, BookingStatus, Category, WaitlistEntry, db
-from tests.factories import make_admin, make_booking, make_enterprise, make_resource, make_user
+from models import Booking, BookingStatus, Category, db
+from tests.factories import (
+    make_admin,
+    make_booking,
+    make_enterprise,
+    make_resource,
+    make_user,
+    make_waitlist_entry,
+)
 from tests.manage.conftest import EN, NOW, at
 
 IN_SCOPE = ("Ada Astudent", "Rex Resident", "Wanda Waiting", "Colin Colleague")
@@ -50,16 +57,7 @@ def city(uni_a, uni_b, manager_a, manager_b):
     }
     make_booking(court_a, people["booked_at_a"], at(25, 10), status=BookingStatus.CANCELLED)
     make_booking(court_b, people["booked_at_b"], at(25, 10))
-    db.session.add(
-        WaitlistEntry(
-            resource_id=court_a.id,
-            user_id=people["waiting_at_a"].id,
-            start_at=at(25, 11),
-            end_at=at(25, 12),
-            created_at=NOW,
-        )
-    )
-    db.session.commit()
+    make_waitlist_entry(court_a, people["waiting_at_a"], at(25, 11), at(25, 12), created_at=NOW)
     return people
 
 
