@@ -349,7 +349,7 @@ def test_the_audit_log_refuses_dates_beyond_its_range(app: Flask, world: World, 
 
 
 def policy_form(**overrides: str) -> dict[str, str]:
-    data = {
+    return {
         "allowed_categories": "resident",
         "min_minutes": "30",
         "max_minutes": "120",
@@ -360,9 +360,8 @@ def policy_form(**overrides: str) -> dict[str, str]:
         "cancel_deadline_minutes": "0",
         "checkin_opens_minutes": "15",
         "checkin_closes_minutes": "15",
+        **overrides,
     }
-    data.update(overrides)
-    return data
 
 
 @pytest.mark.parametrize(

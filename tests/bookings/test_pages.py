@@ -20,15 +20,14 @@ def booking_count() -> int:
 
 
 def form(**overrides: str) -> dict[str, str]:
-    data = {
+    return {
         "day": "2026-11-25",
         "start_time": "10:00",
         "end_time": "11:00",
         "party_size": "1",
         "purpose": "Training",
+        **overrides,
     }
-    data.update(overrides)
-    return data
 
 
 def test_booking_needs_a_login(client: FlaskClient) -> None:

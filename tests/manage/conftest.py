@@ -81,13 +81,12 @@ def events(action: str) -> list[AuditEvent]:
 
 def quota_form(**overrides: str) -> dict[str, str]:
     """The quota form as a manager sends it: students, sports venues, two bookings a week each."""
-    data = {
+    return {
         "category": "student",
         "applies_to": "kind:sports_venue",
         "scope": "user",
         "period": "week",
         "max_bookings": "2",
         "max_hours": "",
+        **overrides,
     }
-    data.update(overrides)
-    return data

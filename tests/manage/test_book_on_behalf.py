@@ -9,7 +9,7 @@ from tests.manage.conftest import EN, at, events, notifications
 
 
 def booking_form(person, resource, **overrides) -> dict[str, str]:
-    data = {
+    return {
         "user_id": str(person.id),
         "resource_id": str(resource.id),
         "day": "2026-11-25",
@@ -18,9 +18,8 @@ def booking_form(person, resource, **overrides) -> dict[str, str]:
         "party_size": "1",
         "purpose": "Team practice",
         "reason": "Agreed with the sports department",
+        **overrides,
     }
-    data.update(overrides)
-    return data
 
 
 @pytest.fixture(autouse=True)

@@ -114,7 +114,7 @@ def test_deleting_a_quota_and_not_another_universitys(client, auth, uni_a, uni_b
 
 
 def closure_form(**overrides) -> dict:
-    data = {
+    return {
         "target": "",
         "start_day": "2026-11-25",
         "start_time": "00:00",
@@ -122,9 +122,8 @@ def closure_form(**overrides) -> dict:
         "end_time": "00:00",
         "reason_zh": "考试周",
         "reason_en": "Exam week",
+        **overrides,
     }
-    data.update(overrides)
-    return data
 
 
 def review_token(page: str) -> str:

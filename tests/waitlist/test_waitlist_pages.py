@@ -26,15 +26,14 @@ def li(app: Flask, auth):
 
 
 def form(**overrides: str) -> dict[str, str]:
-    data = {
+    return {
         "day": "2026-11-25",
         "start_time": "10:00",
         "end_time": "11:00",
         "party_size": "1",
         "purpose": "Match",
+        **overrides,
     }
-    data.update(overrides)
-    return data
 
 
 def entries() -> list[WaitlistEntry]:
