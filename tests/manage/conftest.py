@@ -90,3 +90,18 @@ def quota_form(**overrides: str) -> dict[str, str]:
         "max_hours": "",
         **overrides,
     }
+
+
+def booking_form(person: User, resource: Resource, **overrides: str) -> dict[str, str]:
+    """The form of a booking made for `person`: tomorrow 10:00-11:00 at `resource`, with a reason."""
+    return {
+        "user_id": str(person.id),
+        "resource_id": str(resource.id),
+        "day": "2026-11-25",
+        "start_time": "10:00",
+        "end_time": "11:00",
+        "party_size": "1",
+        "purpose": "Team practice",
+        "reason": "Agreed with the sports department",
+        **overrides,
+    }

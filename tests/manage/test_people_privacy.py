@@ -20,7 +20,7 @@ from tests.factories import (
     make_user,
     make_waitlist_entry,
 )
-from tests.manage.conftest import EN, NOW, at
+from tests.manage.conftest import EN, NOW, at, booking_form
 
 IN_SCOPE = ("Ada Astudent", "Rex Resident", "Wanda Waiting", "Colin Colleague")
 OUT_OF_SCOPE = (
@@ -116,15 +116,7 @@ def test_choosing_someone_outside_the_scope_by_id_is_404(client, auth, uni_a, ci
     court = make_resource(uni_a)
     auth.login(city["manager_a"])
     assert client.get(f"/manage/book?user={city[who].id}").status_code == 404
-    data = {
-        "user_id": str(city[who].id),
-        "resource_id": str(court.id),
-        "day": "2026-11-25",
-        "start_time": "10:00",
-        "end_time": "11:00",
-        "party_size": "1",
-        "reason": "Phoned the office",
-    }
+    data = booking_form(city[who], court, reason="Phoned the office")
     assert client.post("/manage/book", data=data).status_code == 404
     db.session.rollback()
     assert db.session.scalar(sa.select(Booking.id).where(Booking.resource_id == court.id)) is None
@@ -143,15 +135,7 @@ def test_a_person_identified_by_exact_email_can_then_be_chosen_and_booked_for(cl
     auth.login(city["manager_a"])
     page(client, f"/manage/book?q={outsider.email}")
     assert "Otto Outsider" in page(client, f"/manage/book?user={outsider.id}")
-    data = {
-        "user_id": str(outsider.id),
-        "resource_id": str(court.id),
-        "day": "2026-11-25",
-        "start_time": "10:00",
-        "end_time": "11:00",
-        "party_size": "1",
-        "reason": "Phoned the office",
-    }
+    data = booking_form(outsider, court, reason="Phoned the office")
     assert client.post("/manage/book", data=data).status_code == 302
     # The identification is this manager's: another one signing in on the same browser does not inherit it.
     auth.logout()
