@@ -201,6 +201,18 @@ def make_booking(
     return booking
 
 
+def booking_form(**overrides: str) -> dict[str, str]:
+    """The booking form as a person sends it: Wednesday 25 November 2026, 10:00-11:00, one person."""
+    return {
+        "day": "2026-11-25",
+        "start_time": "10:00",
+        "end_time": "11:00",
+        "party_size": "1",
+        "purpose": "Training",
+        **overrides,
+    }
+
+
 def make_waitlist_entry(
     resource: Resource, user: User, start: datetime, end: datetime, **fields: Any
 ) -> WaitlistEntry:
