@@ -698,13 +698,7 @@ class _History:
                 end = _local(days[-1] + timedelta(days=1), MIDNIGHT, seeder.tz)
                 if days[-1] >= seeder.today or any(d.weekday() not in open_days for d in days):
                     continue
-                if any(
-                    c.university_id == resource.university_id
-                    and c.resource_id in (None, resource.id)
-                    and c.start_at < end
-                    and start < c.end_at
-                    for c in self.closures
-                ):
+                if self._closed(resource, start, end):
                     continue
                 if (
                     sum(t[2] for t in self.taken[resource.id] if t[0] < end and start < t[1])
@@ -722,6 +716,16 @@ class _History:
                 )
                 break
 
+    def _closed(self, resource: Resource, start: datetime, end: datetime) -> bool:
+        """A closure of the facility (or of its whole university) overlaps start-end."""
+        return any(
+            c.university_id == resource.university_id
+            and c.resource_id in (None, resource.id)
+            and c.start_at < end
+            and start < c.end_at
+            for c in self.closures
+        )
+
     def _attempt(self, crowd: Crowd) -> None:
         seeder, rng = self.seeder, self.rng
         resource = seeder.facilities[rng.choice(crowd.facilities)]
@@ -734,13 +738,7 @@ class _History:
         start = rng.choices(starts, [seeder._weight(s, crowd.leisure) for s in starts])[0]
         end = start + timedelta(minutes=minutes)
         party = min(rng.randint(*crowd.party), resource.policy.max_party_size or 99, resource.capacity)
-        if any(
-            c.university_id == resource.university_id
-            and c.resource_id in (None, resource.id)
-            and c.start_at < end
-            and start < c.end_at
-            for c in self.closures
-        ):
+        if self._closed(resource, start, end):
             return
         asked = (start - timedelta(days=1)).astimezone(seeder.tz).date()
         blocked = engine.blocked_span(start, end, specs.policy_spec(resource.policy)).end

@@ -21,6 +21,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
 
+from tests.processes import stop_group
+
 NUMBER, ROLE, NAME, MAIL = "employeeNumber", "eduPersonAffiliation", "cn", "mail"
 
 
@@ -133,12 +135,7 @@ class CasServer:
 
     def stop(self) -> None:
         if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=15)
+            stop_group(self.process)
 
 
 def _write_project(folder: Path) -> None:

@@ -13,17 +13,22 @@ Redis key prefix. Tests that must not share the machine with their like run in o
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import flask_babel
 import pytest
 import sqlalchemy as sa
+import time_machine
 from flask import Flask, g, request_started
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 
 from booking.app import create_app
 from booking.config import TestingConfig
+from booking.extensions import limiter
 from models import User, db
+from tests.factories import make_user
+from tests.smtp import Inbox, start_smtp
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
 # "gw0", "gw1", ... under pytest-xdist; "main" in a run without it.
@@ -65,6 +70,25 @@ def make_app(database_url: str, **overrides: object) -> Flask:
     for key, value in overrides.items():
         setattr(Config, key, value)
     return create_app(Config)
+
+
+@contextmanager
+def throttled_app(database_url: str, **overrides: object) -> Iterator[Flask]:
+    """An app of its own with throttling on (the test config turns it off), inside its app context; its
+    accounts removed afterwards."""
+    # The limiter is one object shared by every app in the process; put its switch back afterwards.
+    was_enabled = limiter.enabled
+    app = make_app(database_url, RATELIMIT_ENABLED=True, **overrides)
+    try:
+        with app.app_context():
+            yield app
+            db.session.rollback()
+            db.session.execute(sa.delete(User))
+            db.session.commit()
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        limiter.enabled = was_enabled
 
 
 @pytest.fixture(scope="session")
@@ -218,3 +242,28 @@ class AuthActions:
 @pytest.fixture
 def auth(client: FlaskClient) -> AuthActions:
     return AuthActions(client)
+
+
+@pytest.fixture
+def frozen_clock(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Time stands still at the test module's `NOW` (a module asks with `pytest.mark.usefixtures`)."""
+    with time_machine.travel(request.module.NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def resident(app: Flask, auth: AuthActions) -> User:
+    """A resident, signed in."""
+    user = make_user(email="li.na@example.com")
+    assert auth.login(user).status_code == 302
+    return user
+
+
+@pytest.fixture
+def smtp(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
+    """A real SMTP server the app sends its mail to; what it received."""
+    inbox, controller = start_smtp(app, monkeypatch)
+    try:
+        yield inbox
+    finally:
+        controller.stop()

@@ -24,6 +24,7 @@ from models import (
     ResourceKind,
     User,
     Verification,
+    WaitlistEntry,
     db,
 )
 
@@ -198,6 +199,27 @@ def make_booking(
     )
     _save(booking, resource, resource.policy, user)
     return booking
+
+
+def booking_form(**overrides: str) -> dict[str, str]:
+    """The booking form as a person sends it: Wednesday 25 November 2026, 10:00-11:00, one person."""
+    return {
+        "day": "2026-11-25",
+        "start_time": "10:00",
+        "end_time": "11:00",
+        "party_size": "1",
+        "purpose": "Training",
+        **overrides,
+    }
+
+
+def make_waitlist_entry(
+    resource: Resource, user: User, start: datetime, end: datetime, **fields: Any
+) -> WaitlistEntry:
+    """Put someone on the waitlist directly, bypassing the rules (for setting a scene)."""
+    entry = WaitlistEntry(resource_id=resource.id, user_id=user.id, start_at=start, end_at=end, **fields)
+    _save(entry, resource, user)
+    return entry
 
 
 # A lab's questions, one of each type, as the application form editor stores them.

@@ -129,12 +129,11 @@ def _insert_account(
     db.session.flush()
     # The column's default counts platform-made accounts as confirmed; a self-service sign-up is not.
     user.email_verified_at = None
-    audit.record(
+    audit.about(
+        user,
         AuditAction.ACCOUNT_REGISTERED,
-        "user",
-        user.id,
+        user.organization_id if category == Category.STUDENT else None,
         actor_id=user.id,
-        university_id=user.organization_id if category == Category.STUDENT else None,
         at=now,
         category=category.value,
         organization_id=user.organization_id,
@@ -207,12 +206,10 @@ def update_profile(
         for name, value in values.items():
             setattr(user, name, value)
         if changed:
-            audit.record(
+            audit.about(
+                user,
                 AuditAction.ACCOUNT_PROFILE_UPDATED,
-                "user",
-                user.id,
                 actor_id=user.id,
-                university_id=None,
                 at=now or clock.now(),
                 fields=changed,
             )
@@ -233,14 +230,7 @@ def change_password(
             raise Invalid(_l("Your current password is not correct."), field="current_password")
         user.password_hash = new_hash
         user.session_version += 1  # every login issued before, on any device, ends
-        audit.record(
-            AuditAction.ACCOUNT_PASSWORD_CHANGED,
-            "user",
-            user_id,
-            actor_id=user_id,
-            university_id=None,
-            at=now or clock.now(),
-        )
+        audit.about(user, AuditAction.ACCOUNT_PASSWORD_CHANGED, actor_id=user_id, at=now or clock.now())
 
 
 def end_sessions(user_id: int) -> None:
@@ -277,14 +267,7 @@ def create_admin(email: str, display_name: str, password: str, *, now: datetime 
             )
             db.session.add(user)
             db.session.flush()
-            audit.record(
-                AuditAction.ACCOUNT_ADMIN_CREATED,
-                "user",
-                user.id,
-                actor_id=None,
-                university_id=None,
-                at=now or clock.now(),
-            )
+            audit.about(user, AuditAction.ACCOUNT_ADMIN_CREATED, actor_id=None, at=now or clock.now())
             fresh.append(user)
     except IntegrityError:
         raise Invalid(EMAIL_TAKEN, field="email") from None

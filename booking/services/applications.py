@@ -164,12 +164,10 @@ def save_form(
         )
         db.session.add(form)
         db.session.flush()
-        audit.record(
+        audit.about(
+            form,
             AuditAction.APPLICATION_FORM_SAVED,
-            "application_form",
-            form.id,
             actor_id=actor.id,
-            university_id=university_id,
             at=now,
             scope=scope,
             version=form.version,

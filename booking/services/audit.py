@@ -1,10 +1,37 @@
 """Writing audit events inside the caller's transaction, and the actions they record."""
 
+from collections.abc import Mapping
 from datetime import datetime
-from enum import StrEnum
+from enum import Enum, StrEnum
 from typing import Any
 
-from models import AuditEvent, db
+from models import (
+    ApplicationForm,
+    AuditEvent,
+    Booking,
+    Closure,
+    Organization,
+    OrganizationKind,
+    Quota,
+    Resource,
+    User,
+    WaitlistEntry,
+    db,
+)
+
+Audited = ApplicationForm | Booking | Closure | Organization | Quota | Resource | User | WaitlistEntry
+
+# How the audit log names each kind of object it records events about.
+TARGET_TYPES: dict[type[Audited], str] = {
+    ApplicationForm: "application_form",
+    Booking: "booking",
+    Closure: "closure",
+    Organization: "organization",
+    Quota: "quota",
+    Resource: "resource",
+    User: "user",
+    WaitlistEntry: "waitlist_entry",
+}
 
 
 class AuditAction(StrEnum):
@@ -92,3 +119,56 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+def about(
+    target: Audited,
+    action: AuditAction,
+    university_id: int | None = None,
+    /,
+    *,
+    actor_id: int | None,
+    at: datetime,
+    **details: Any,
+) -> AuditEvent:
+    """Record `action` on `target`, its type, id and university taken from the object itself.
+
+    A person belongs to no one university, so for a `User` the caller names the one the event concerns
+    (`university_id`, none by default); every other target carries its own.
+    """
+    if not isinstance(target, User):
+        if university_id is not None:
+            raise TypeError("only an event about a person names its university")
+        university_id = _university_of(target)
+    # isinstance, not type(): a view may hand over `current_user`, a proxy of the User.
+    target_type = next(name for kind, name in TARGET_TYPES.items() if isinstance(target, kind))
+    return record(
+        action, target_type, target.id, actor_id=actor_id, university_id=university_id, at=at, **details
+    )
+
+
+def _university_of(target: Audited) -> int | None:
+    match target:
+        case Booking() | WaitlistEntry():
+            return target.resource.university_id if target.resource else None
+        case Organization():
+            return target.id if target.kind == OrganizationKind.UNIVERSITY else None
+        case ApplicationForm() | Closure() | Quota() | Resource():
+            return target.university_id
+    return None
+
+
+def apply(target: object, values: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """Set each of `values` on `target`; returns what changed, `{name: [old, new]}`, for the event."""
+    changes = {}
+    for name, value in values.items():
+        old = getattr(target, name)
+        if old != value:
+            changes[name] = [plain(old), plain(value)]
+            setattr(target, name, value)
+    return changes
+
+
+def plain(value: object) -> object:
+    """A value as an event's details keep it: an enum member by its value."""
+    return value.value if isinstance(value, Enum) else value

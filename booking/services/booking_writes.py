@@ -214,12 +214,10 @@ def flush_or_taken() -> None:
 
 def audit_created(booking: Booking, actor: User, now: datetime, **details: object) -> None:
     """Record the new booking: its audit event and, if it is confirmed at once, the university's webhooks."""
-    audit.record(
+    audit.about(
+        booking,
         AuditAction.BOOKING_CREATED,
-        "booking",
-        booking.id,
         actor_id=actor.id,
-        university_id=booking.resource.university_id if booking.resource else None,
         at=now,
         status=booking.status.value,
         **details,

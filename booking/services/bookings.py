@@ -721,12 +721,10 @@ def _move_to(
 def _audit_moved(
     booking: Booking, actor: User, old: engine.Interval, previous_status: BookingStatus, now: datetime
 ) -> None:
-    audit.record(
+    audit.about(
+        booking,
         AuditAction.BOOKING_MOVED,
-        "booking",
-        booking.id,
         actor_id=actor.id,
-        university_id=booking.resource.university_id,
         at=now,
         from_start=old.start.isoformat(),
         from_end=old.end.isoformat(),

@@ -90,12 +90,10 @@ def reset_feed_token(user: User, *, now: datetime) -> str:
         lock_rows(user_ids=[user.id])
         first = user.feed_token_hash is None
         user.feed_token_hash = token_digest(token)
-        audit.record(
+        audit.about(
+            user,
             AuditAction.CALENDAR_FEED_CREATED if first else AuditAction.CALENDAR_FEED_RESET,
-            "user",
-            user.id,
             actor_id=user.id,
-            university_id=None,
             at=now,
         )
     return token
@@ -877,12 +875,10 @@ def import_closures(
         db.session.add_all(created)
         db.session.flush()
         for closure in created:
-            audit.record(
+            audit.about(
+                closure,
                 AuditAction.CLOSURE_CREATED,
-                "closure",
-                closure.id,
                 actor_id=user.id,
-                university_id=university_id,
                 at=now,
                 source="ics_import",
                 start=closure.start_at.isoformat(),

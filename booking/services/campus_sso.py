@@ -170,22 +170,15 @@ def configure(
             settings = CampusSignOn(university_id=university.id)
             db.session.add(settings)
             changes = {name: [None, value] for name, value in values.items()}
+            audit.apply(settings, values)
         else:
-            changes = {
-                name: [getattr(settings, name), value]
-                for name, value in values.items()
-                if getattr(settings, name) != value
-            }
-        for name, value in values.items():
-            setattr(settings, name, value)
+            changes = audit.apply(settings, values)
         settings.updated_at = now
         if changes:
-            audit.record(
+            audit.about(
+                university,
                 AuditAction.CAMPUS_SIGN_ON_UPDATED,
-                "organization",
-                university.id,
                 actor_id=admin.id,
-                university_id=university.id,
                 at=now,
                 changes=changes,
             )
@@ -420,12 +413,11 @@ def _make_campus_member(user: User, assertion: Assertion, now: datetime, *, acto
         user.verified_at = now
     verified_now = before != (user.category, user.organization_id, user.verification)
     if verified_now:
-        audit.record(
+        audit.about(
+            user,
             AuditAction.ACCOUNT_VERIFIED,
-            "user",
-            user.id,
+            assertion.university_id,
             actor_id=actor_id,
-            university_id=assertion.university_id,
             at=now,
             category=Category.STUDENT.value,
             method="campus_sign_on",
@@ -498,12 +490,11 @@ def _link(user: User, assertion: Assertion, now: datetime) -> CampusIdentity:
     )
     db.session.add(identity)
     db.session.flush()
-    audit.record(
+    audit.about(
+        user,
         AuditAction.ACCOUNT_CAMPUS_LINKED,
-        "user",
-        user.id,
+        assertion.university_id,
         actor_id=user.id,
-        university_id=assertion.university_id,
         at=now,
         number=assertion.number,
         role=assertion.role,
@@ -556,12 +547,11 @@ def create_account(
             )
             db.session.add(user)
             db.session.flush()
-            audit.record(
+            audit.about(
+                user,
                 AuditAction.ACCOUNT_REGISTERED,
-                "user",
-                user.id,
+                assertion.university_id,
                 actor_id=user.id,
-                university_id=assertion.university_id,
                 at=now,
                 category=Category.STUDENT.value,
                 organization_id=assertion.university_id,

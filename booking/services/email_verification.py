@@ -125,7 +125,7 @@ def _confirm(row: AccountToken, now: datetime) -> User:
         raise Invalid(account_links.ADDRESS_CHANGED, field="token")
     row.used_at = now
     account_links.void(user.id, account_links.VERIFY_EMAIL, now)
-    audit.record(action, "user", user.id, actor_id=user.id, university_id=None, at=now, **details)
+    audit.about(user, action, actor_id=user.id, at=now, **details)
     return user
 
 
@@ -149,14 +149,7 @@ def request_change(user: User, *, new_email: str, password: str, now: datetime |
         user.pending_email = address
         send(user, now, address=address)
         _tell_old_address(user, address, now)
-        audit.record(
-            AuditAction.ACCOUNT_EMAIL_CHANGE_REQUESTED,
-            "user",
-            user.id,
-            actor_id=user.id,
-            university_id=None,
-            at=now,
-        )
+        audit.about(user, AuditAction.ACCOUNT_EMAIL_CHANGE_REQUESTED, actor_id=user.id, at=now)
     return address
 
 

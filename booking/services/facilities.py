@@ -359,15 +359,11 @@ def closure_resources(closures: Iterable[Closure]) -> dict[int, Resource]:
 
 def _apply(resource: Resource, draft: FacilityDraft) -> dict[str, Any]:
     """Copy the draft onto the facility; returns what changed, old and new, for the audit log."""
-    changes: dict[str, Any] = {}
     values = asdict(draft)
     tags = values.pop("tags")
-    for key, value in values.items():
-        value = value.strip() if isinstance(value, str) else value
-        if getattr(resource, key) != value:
-            old = getattr(resource, key)
-            changes[key] = [_json(old), _json(value)]
-            setattr(resource, key, value)
+    changes: dict[str, Any] = audit.apply(
+        resource, {key: value.strip() if isinstance(value, str) else value for key, value in values.items()}
+    )
     if tuple(resource.tag_names) != tuple(sorted(tags)):
         changes["tags"] = [resource.tag_names, sorted(tags)]
         wanted = set(tags)
@@ -375,12 +371,6 @@ def _apply(resource: Resource, draft: FacilityDraft) -> dict[str, Any]:
             ResourceTag(tag=t) for t in sorted(wanted - set(resource.tag_names))
         ]
     return changes
-
-
-def _json(value: object) -> object:
-    if isinstance(value, ResourceKind | Mode | Category | QuotaPeriod | QuotaScope):
-        return value.value
-    return value
 
 
 def create_facility(actor: User, university_id: int, draft: FacilityDraft, *, now: datetime) -> Resource:
@@ -403,12 +393,10 @@ def create_facility(actor: User, university_id: int, draft: FacilityDraft, *, no
         )
         db.session.add(resource)
         db.session.flush()
-        audit.record(
+        audit.about(
+            resource,
             AuditAction.FACILITY_CREATED,
-            "resource",
-            resource.id,
             actor_id=actor.id,
-            university_id=university_id,
             at=now,
             name_en=resource.name_en,
             name_zh=resource.name_zh,
@@ -428,15 +416,7 @@ def update_facility(actor: User, resource_id: int, draft: FacilityDraft, *, now:
             resource.calendar_version += 1
             resource.calendar_updated_at = now
         if changes:
-            audit.record(
-                AuditAction.FACILITY_UPDATED,
-                "resource",
-                resource.id,
-                actor_id=actor.id,
-                university_id=resource.university_id,
-                at=now,
-                changes=changes,
-            )
+            audit.about(resource, AuditAction.FACILITY_UPDATED, actor_id=actor.id, at=now, changes=changes)
     return resource
 
 
@@ -446,12 +426,10 @@ def set_active(actor: User, resource_id: int, active: bool, *, now: datetime) ->
         resource = _locked_facility(actor, resource_id)
         if resource.active != active:
             resource.active = active
-            audit.record(
+            audit.about(
+                resource,
                 AuditAction.FACILITY_UPDATED,
-                "resource",
-                resource.id,
                 actor_id=actor.id,
-                university_id=resource.university_id,
                 at=now,
                 changes={"active": [not active, active]},
             )
@@ -474,12 +452,10 @@ def set_hours(actor: User, resource_id: int, hours: Hours, *, now: datetime) -> 
             OpeningHours(weekday=d, opens=o, closes=c) for d in range(7) for o, c in sorted(by_day[d])
         ]
         db.session.flush()
-        audit.record(
+        audit.about(
+            resource,
             AuditAction.HOURS_UPDATED,
-            "resource",
-            resource.id,
             actor_id=actor.id,
-            university_id=resource.university_id,
             at=now,
             before=before,
             after=_hours_text(resource.hours),
@@ -513,15 +489,7 @@ def update_policy(actor: User, resource_id: int, draft: PolicyDraft, *, now: dat
                 changes[key] = [old, value]
                 setattr(policy, key, value)
         if changes:
-            audit.record(
-                AuditAction.POLICY_UPDATED,
-                "resource",
-                resource.id,
-                actor_id=actor.id,
-                university_id=resource.university_id,
-                at=now,
-                changes=changes,
-            )
+            audit.about(resource, AuditAction.POLICY_UPDATED, actor_id=actor.id, at=now, changes=changes)
     return resource
 
 
@@ -579,14 +547,12 @@ def add_quota(actor: User, draft: QuotaDraft, *, now: datetime) -> Quota:
         quota = Quota(**asdict(draft))
         db.session.add(quota)
         db.session.flush()
-        audit.record(
+        audit.about(
+            quota,
             AuditAction.QUOTA_CREATED,
-            "quota",
-            quota.id,
             actor_id=actor.id,
-            university_id=draft.university_id,
             at=now,
-            **{k: _json(v) for k, v in asdict(draft).items() if k != "university_id"},
+            **{k: audit.plain(v) for k, v in asdict(draft).items() if k != "university_id"},
         )
     return quota
 
@@ -612,21 +578,9 @@ def update_quota(actor: User, quota_id: int, draft: QuotaDraft, *, now: datetime
         quota = db.session.scalar(sa.select(Quota).where(Quota.id == quota_id).with_for_update())
         if quota is None or quota.university_id != draft.university_id:
             raise NotFound
-        changes = {}
-        for key, value in asdict(draft).items():
-            if getattr(quota, key) != value:
-                changes[key] = [_json(getattr(quota, key)), _json(value)]
-                setattr(quota, key, value)
+        changes = audit.apply(quota, asdict(draft))
         if changes:
-            audit.record(
-                AuditAction.QUOTA_UPDATED,
-                "quota",
-                quota.id,
-                actor_id=actor.id,
-                university_id=quota.university_id,
-                at=now,
-                changes=changes,
-            )
+            audit.about(quota, AuditAction.QUOTA_UPDATED, actor_id=actor.id, at=now, changes=changes)
     return quota
 
 
@@ -636,23 +590,15 @@ def delete_quota(actor: User, quota_id: int, *, now: datetime) -> None:
         if quota is None or not can_manage(actor, quota):
             raise NotFound
         details = {
-            "category": _json(quota.category),
-            "resource_kind": _json(quota.resource_kind),
+            "category": audit.plain(quota.category),
+            "resource_kind": audit.plain(quota.resource_kind),
             "resource_id": quota.resource_id,
-            "scope": _json(quota.scope),
-            "period": _json(quota.period),
+            "scope": audit.plain(quota.scope),
+            "period": audit.plain(quota.period),
             "max_bookings": quota.max_bookings,
             "max_hours": quota.max_hours,
         }
-        audit.record(
-            AuditAction.QUOTA_DELETED,
-            "quota",
-            quota.id,
-            actor_id=actor.id,
-            university_id=quota.university_id,
-            at=now,
-            **details,
-        )
+        audit.about(quota, AuditAction.QUOTA_DELETED, actor_id=actor.id, at=now, **details)
         db.session.delete(quota)
 
 
@@ -771,12 +717,10 @@ def add_closure(
             _cancel_for_closure(actor, booking, closure, reason, now)
             cancelled.append(booking)
         kept = [b for b in covered.values() if b.status in ACTIVE_STATUSES]
-        audit.record(
+        audit.about(
+            closure,
             AuditAction.CLOSURE_CREATED,
-            "closure",
-            closure.id,
             actor_id=actor.id,
-            university_id=closure.university_id,
             at=now,
             resource_id=closure.resource_id,
             start=closure.start_at.isoformat(),
@@ -811,12 +755,10 @@ def delete_closure(actor: User, closure_id: int, *, now: datetime) -> None:
         closure = db.session.get(Closure, closure_id)
         if closure is None or not can_manage(actor, closure):
             raise NotFound
-        audit.record(
+        audit.about(
+            closure,
             AuditAction.CLOSURE_DELETED,
-            "closure",
-            closure.id,
             actor_id=actor.id,
-            university_id=closure.university_id,
             at=now,
             resource_id=closure.resource_id,
             start=closure.start_at.isoformat(),

@@ -57,15 +57,7 @@ def change_status(
     so the holder's calendar follows.
     """
     previous = transition(booking, target, at=at)
-    audit.record(
-        action,
-        "booking",
-        booking.id,
-        actor_id=actor_id,
-        university_id=booking.resource.university_id,
-        at=at,
-        **details,
-    )
+    audit.about(booking, action, actor_id=actor_id, at=at, **details)
     webhooks.record_status(booking, at)
     if notice is not None:
         ics = None

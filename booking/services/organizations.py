@@ -81,15 +81,7 @@ def create_university(admin: User, *, name_zh: str, name_en: str, code: str, now
             university = Organization(kind=OrganizationKind.UNIVERSITY, created_at=now, **values)
             db.session.add(university)
             db.session.flush()
-            audit.record(
-                AuditAction.UNIVERSITY_CREATED,
-                "organization",
-                university.id,
-                actor_id=admin.id,
-                university_id=university.id,
-                at=now,
-                **values,
-            )
+            audit.about(university, AuditAction.UNIVERSITY_CREATED, actor_id=admin.id, at=now, **values)
     except sa.exc.IntegrityError as exc:  # the same code inserted at the same moment
         raise _code_taken_error() from exc
     return university
@@ -106,24 +98,16 @@ def update_university(
             university = get_university(university_id)
             if _code_taken(values["code"], except_id=university.id):
                 raise _code_taken_error()
-            changes = {
-                field: [getattr(university, field), value]
-                for field, value in values.items()
-                if getattr(university, field) != value
-            }
-            for field, value in values.items():
-                setattr(university, field, value)
+            changes = audit.apply(university, values)
             if changes.keys() & set(Organization.CALENDAR_FIELDS):
                 # Every event at its facilities names the university: feeds and SEQUENCE must move on.
                 university.calendar_version += 1
                 university.calendar_updated_at = now
             if changes:
-                audit.record(
+                audit.about(
+                    university,
                     AuditAction.UNIVERSITY_UPDATED,
-                    "organization",
-                    university.id,
                     actor_id=admin.id,
-                    university_id=university.id,
                     at=now,
                     changes=changes,
                 )
@@ -172,12 +156,11 @@ def grant_manager(admin: User, *, email: str, university_id: int, now: datetime)
                 _l("This person manages another university. Revoke those rights first."), field="email"
             )
         user.manages_id = university.id
-        audit.record(
+        audit.about(
+            user,
             AuditAction.MANAGER_GRANTED,
-            "user",
-            user.id,
+            university.id,
             actor_id=admin.id,
-            university_id=university.id,
             at=now,
             email=user.email,
         )
@@ -202,12 +185,11 @@ def revoke_manager(admin: User, user_id: int, *, now: datetime) -> User:
             raise NotFound
         university_id = user.manages_id
         user.manages_id = None
-        audit.record(
+        audit.about(
+            user,
             AuditAction.MANAGER_REVOKED,
-            "user",
-            user.id,
+            university_id,
             actor_id=admin.id,
-            university_id=university_id,
             at=now,
             email=user.email,
         )

@@ -202,12 +202,10 @@ def delete_account(user: User, *, password: str, now: datetime | None = None) ->
         lock_rows(user_ids=[user.id])
         cancelled = _cancel_future_bookings(user, now)
         _anonymise(user.id, now)
-        audit.record(
+        audit.about(
+            user,
             AuditAction.ACCOUNT_DELETED,
-            "user",
-            user.id,
             actor_id=user.id,
-            university_id=None,
             at=now,
             cancelled_bookings=len(cancelled),
         )

@@ -81,15 +81,7 @@ def set_photo(
             previous = resource.photo_file
             resource.photo_file = name
             resource.photo_alt_zh, resource.photo_alt_en = alt_zh, alt_en
-            audit.record(
-                AuditAction.FACILITY_PHOTO_CHANGED,
-                "resource",
-                resource.id,
-                actor_id=actor.id,
-                university_id=resource.university_id,
-                at=now,
-                photo=name,
-            )
+            audit.about(resource, AuditAction.FACILITY_PHOTO_CHANGED, actor_id=actor.id, at=now, photo=name)
     except BaseException:
         (directory / name).unlink(missing_ok=True)
         raise

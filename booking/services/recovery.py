@@ -51,9 +51,7 @@ def request_reset(email: str, *, now: datetime | None = None) -> None:
                 until=format_datetime(issued.row.expires_at, "yyyy-MM-dd HH:mm"),
             )
         notify.queue(user, "reset_password", subject, body, at=now)
-        audit.record(
-            AuditAction.ACCOUNT_RESET_REQUESTED, "user", user.id, actor_id=None, university_id=None, at=now
-        )
+        audit.about(user, AuditAction.ACCOUNT_RESET_REQUESTED, actor_id=None, at=now)
 
 
 def check_link(token: str, *, signed_in: User | None, now: datetime | None = None) -> AccountToken:
@@ -91,8 +89,6 @@ def reset_password(
         user.email_verified_at = user.email_verified_at or now
         row.used_at = now
         account_links.void(user.id, account_links.RESET_PASSWORD, now)
-        audit.record(
-            AuditAction.ACCOUNT_PASSWORD_RESET, "user", user.id, actor_id=user.id, university_id=None, at=now
-        )
+        audit.about(user, AuditAction.ACCOUNT_PASSWORD_RESET, actor_id=user.id, at=now)
         fresh.append(user)
     return user

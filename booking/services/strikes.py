@@ -122,12 +122,11 @@ def _count_strikes(booking: Booking, now: datetime, rules: StrikeRules) -> None:
     if user.suspended_until is not None and user.suspended_until > until:
         until = user.suspended_until
     user.suspended_until = until
-    audit.record(
+    audit.about(
+        user,
         SUSPENDED,
-        "user",
-        user.id,
+        booking.resource.university_id,
         actor_id=None,
-        university_id=booking.resource.university_id,
         at=now,
         until=until.isoformat(),
         no_shows=[row.id for row in strikes],
@@ -196,12 +195,11 @@ def lift_suspension(
             raise Refused([not_suspended()])
         until = user.suspended_until
         user.suspended_until = None
-        audit.record(
+        audit.about(
+            user,
             LIFTED,
-            "user",
-            user.id,
+            manager.manages_id,
             actor_id=manager.id,
-            university_id=manager.manages_id,
             at=now,
             was_until=until.isoformat() if until else None,
             note=note.strip(),

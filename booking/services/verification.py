@@ -92,12 +92,11 @@ def verify_student(manager: User, user_id: int, *, now: datetime) -> User:
             raise Invalid(_l("This student is already verified."))
         person.verification = Verification.VERIFIED
         person.verified_at = now
-        audit.record(
+        audit.about(
+            person,
             AuditAction.ACCOUNT_VERIFIED,
-            "user",
-            person.id,
+            person.organization_id,
             actor_id=manager.id,
-            university_id=person.organization_id,
             at=now,
             category=Category.STUDENT.value,
         )
@@ -113,12 +112,11 @@ def reject_student(manager: User, user_id: int, *, reason: str, now: datetime) -
             raise Invalid(_l("This student's verification was already declined."))
         person.verification = Verification.REJECTED
         person.verified_at = None
-        audit.record(
+        audit.about(
+            person,
             AuditAction.ACCOUNT_REJECTED,
-            "user",
-            person.id,
+            person.organization_id,
             actor_id=manager.id,
-            university_id=person.organization_id,
             at=now,
             category=Category.STUDENT.value,
             reason=reason,
@@ -237,12 +235,10 @@ def verify_enterprise(admin: User, organization_id: int, *, now: datetime) -> li
             member.verification = Verification.VERIFIED
             member.verified_at = now
             notify.notify(member.id, "account_verified", at=now, category=notify.category_param("enterprise"))
-        audit.record(
+        audit.about(
+            organization,
             AuditAction.ORGANIZATION_VERIFIED,
-            "organization",
-            organization.id,
             actor_id=admin.id,
-            university_id=None,
             at=now,
             code=organization.code,
             members=[m.id for m in waiting],
@@ -263,12 +259,10 @@ def reject_enterprise(admin: User, organization_id: int, *, reason: str, now: da
             member.verification = Verification.REJECTED
             member.verified_at = None
             notify.notify(member.id, "account_rejected", at=now, note=reason)
-        audit.record(
+        audit.about(
+            organization,
             AuditAction.ORGANIZATION_REJECTED,
-            "organization",
-            organization.id,
             actor_id=admin.id,
-            university_id=None,
             at=now,
             code=organization.code,
             members=[m.id for m in affected],

@@ -289,12 +289,10 @@ def _promote_one(entry_id: int, now: datetime) -> Booking | None:
 
 
 def _audit(entry: WaitlistEntry, action: AuditAction, *, actor_id: int | None, at: datetime) -> None:
-    audit.record(
+    audit.about(
+        entry,
         action,
-        "waitlist_entry",
-        entry.id,
         actor_id=actor_id,
-        university_id=entry.resource.university_id,
         at=at,
         resource=entry.resource_id,
         user=entry.user_id,

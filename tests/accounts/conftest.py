@@ -1,15 +1,12 @@
 """The real SMTP server of the mail tests (aiosmtpd on a loopback port), and reading links out of its mail."""
 
 import re
-from collections.abc import Iterator
 from email.message import EmailMessage
 from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-
-from tests.notify.conftest import Inbox, start_smtp
 
 
 @pytest.fixture
@@ -18,15 +15,6 @@ def client(app: Flask) -> FlaskClient:
     client = app.test_client()
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
-
-
-@pytest.fixture
-def smtp(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
-    inbox, controller = start_smtp(app, monkeypatch)
-    try:
-        yield inbox
-    finally:
-        controller.stop()
 
 
 def body(message: EmailMessage) -> str:

@@ -11,7 +11,7 @@ from booking.services.errors import Invalid, Refused
 from models import AccountToken, Category, User, Verification, db
 from tests.accounts.conftest import body, code_in, link_in
 from tests.factories import PASSWORD, make_manager, make_resource, make_university, make_user
-from tests.notify.conftest import Inbox
+from tests.smtp import Inbox
 
 SIGN_UP = {
     "category": "resident",

@@ -8,12 +8,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from booking import clock
-from booking.extensions import limiter
 from models import AccountToken, AuditEvent, User, db
 from tests.accounts.conftest import body, link_in
-from tests.conftest import make_app
+from tests.conftest import throttled_app
 from tests.factories import PASSWORD, make_user
-from tests.notify.conftest import Inbox
+from tests.smtp import Inbox
 
 NEW_PASSWORD = "violet kettle harbour 9"
 
@@ -158,17 +157,10 @@ def test_the_email_is_in_the_language_of_the_account(client: FlaskClient, smtp: 
 
 
 def test_asking_for_links_is_throttled_per_address_asked_for(database_url: str) -> None:
-    was_enabled = limiter.enabled
-    app = make_app(database_url, RATELIMIT_ENABLED=True, PASSWORD_RESET_ACCOUNT_LIMIT="2 per hour")
-    try:
-        with app.app_context():
-            client = app.test_client()
-            answers = [client.post("/password/forgot", data={"email": "flood@example.com"}) for _ in range(3)]
-            other = client.post("/password/forgot", data={"email": "someone.else@example.com"})
-            db.session.remove()
-            db.engine.dispose()
-    finally:
-        limiter.enabled = was_enabled
+    with throttled_app(database_url, PASSWORD_RESET_ACCOUNT_LIMIT="2 per hour") as app:
+        client = app.test_client()
+        answers = [client.post("/password/forgot", data={"email": "flood@example.com"}) for _ in range(3)]
+        other = client.post("/password/forgot", data={"email": "someone.else@example.com"})
 
     assert [a.status_code for a in answers] == [302, 302, 429]
     assert other.status_code == 302

@@ -12,7 +12,7 @@ from booking.services import people, personal_data
 from models import AuditEvent, Booking, BookingStatus, Notification, User, db
 from tests.accounts.conftest import body
 from tests.factories import PASSWORD, make_booking, make_manager, make_resource, make_university, make_user
-from tests.notify.conftest import Inbox
+from tests.smtp import Inbox
 
 
 def test_the_download_holds_the_account_and_its_bookings(client: FlaskClient, auth) -> None:

@@ -7,35 +7,22 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from booking.extensions import limiter
 from models import User, db
-from tests.conftest import make_app
+from tests.conftest import throttled_app
 from tests.factories import PASSWORD, make_user
 
 
 @pytest.fixture
 def limited_app(database_url: str) -> Iterator[Flask]:
     """Its own app with throttling on (the test config turns it off), cleaned up afterwards."""
-    # The limiter is one object shared by every app in the process; put its switch back afterwards.
-    was_enabled = limiter.enabled
-    app = make_app(
+    with throttled_app(
         database_url,
-        RATELIMIT_ENABLED=True,
         LOGIN_LIMIT="3 per minute",
         LOGIN_ADDRESS_LIMIT="5 per minute",
         LOGIN_ACCOUNT_LIMIT="4 per minute",
         REGISTER_LIMIT="3 per minute",
-    )
-    try:
-        with app.app_context():
-            yield app
-            db.session.rollback()
-            db.session.execute(sa.delete(User))
-            db.session.commit()
-            db.session.remove()
-            db.engine.dispose()
-    finally:
-        limiter.enabled = was_enabled
+    ) as app:
+        yield app
 
 
 def attempt(

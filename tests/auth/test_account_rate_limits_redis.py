@@ -6,12 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 import redis
-import sqlalchemy as sa
 from flask import Flask
 
-from booking.extensions import limiter
-from models import User, db
-from tests.conftest import WORKER, make_app
+from tests.conftest import WORKER, throttled_app
 from tests.factories import PASSWORD, make_user
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
@@ -24,26 +21,17 @@ pytestmark = pytest.mark.skipif(not REDIS_URL, reason="TEST_REDIS_URL names no R
 @pytest.fixture
 def redis_app(database_url: str) -> Iterator[tuple[Flask, str]]:
     prefix = PREFIX
-    was_enabled = limiter.enabled
-    app = make_app(
-        database_url,
-        RATELIMIT_ENABLED=True,
-        RATELIMIT_STORAGE_URI=REDIS_URL,
-        RATELIMIT_KEY_PREFIX=prefix,
-        LOGIN_LIMIT="3 per minute",
-        LOGIN_ADDRESS_LIMIT="3 per minute",
-        LOGIN_ACCOUNT_LIMIT="5 per minute",
-    )
     try:
-        with app.app_context():
+        with throttled_app(
+            database_url,
+            RATELIMIT_STORAGE_URI=REDIS_URL,
+            RATELIMIT_KEY_PREFIX=prefix,
+            LOGIN_LIMIT="3 per minute",
+            LOGIN_ADDRESS_LIMIT="3 per minute",
+            LOGIN_ACCOUNT_LIMIT="5 per minute",
+        ) as app:
             yield app, prefix
-            db.session.rollback()
-            db.session.execute(sa.delete(User))
-            db.session.commit()
-            db.session.remove()
-            db.engine.dispose()
     finally:
-        limiter.enabled = was_enabled
         server = redis.Redis.from_url(REDIS_URL)
         for key in server.scan_iter(f"*{prefix}*"):
             server.delete(key)

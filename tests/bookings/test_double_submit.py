@@ -7,12 +7,10 @@ own database connection), released together by a barrier.
 """
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
-import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
@@ -21,19 +19,13 @@ from models import ACTIVE_STATUSES, Booking, Mode, Series, db
 from tests.concurrency import run_at_once
 from tests.factories import PASSWORD, make_resource, make_user
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("frozen_clock")]
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Jiaozuo
 ROUNDS = 3
 _KEY_FIELD = re.compile(
     r'name="submission_key"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="submission_key"'
 )
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 def one_session(app: Flask, email: str, copies: int = 2) -> list[FlaskClient]:

@@ -5,7 +5,6 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
-import time_machine
 from flask import Flask
 
 from booking.services import reminders
@@ -22,11 +21,7 @@ from tests.factories import (
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Jiaozuo
 EN = {"Accept-Language": "en"}
 
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")  # time stands at NOW
 
 
 @pytest.fixture
@@ -72,22 +67,27 @@ def test_a_resident_sees_no_pooled_allowance(client, auth, company_lab) -> None:
     )
 
 
+# Five Wednesdays from tomorrow, 10:00-11:00: the last three lie beyond a 14-day booking window.
+FIVE_WEDNESDAYS = {
+    "day": "2026-11-25",
+    "start_time": "10:00",
+    "end_time": "11:00",
+    "party_size": "1",
+    "repeat": "y",
+    "frequency": "weekly",
+    "interval": "1",
+    "weekdays": "2",
+    "ends": "count",
+    "count": "5",
+}
+
+
 def test_a_series_cut_by_the_booking_window_says_so_and_when_the_rest_opens(client, auth, app: Flask) -> None:
     court = make_resource(name_en="Court", policy={"max_advance_days": 14})
     auth.login(make_user())
-    series = {
-        "day": "2026-11-25",
-        "start_time": "10:00",
-        "end_time": "11:00",
-        "party_size": "1",
-        "repeat": "y",
-        "frequency": "weekly",
-        "interval": "1",
-        "weekdays": "2",
-        "ends": "count",
-        "count": "5",
-    }
-    preview = client.post(f"/facilities/{court.id}/book", data={**series, "action": "preview"}, headers=EN)
+    preview = client.post(
+        f"/facilities/{court.id}/book", data={**FIVE_WEDNESDAYS, "action": "preview"}, headers=EN
+    )
     text = preview.get_data(as_text=True)
     expected = (
         "3 dates lie beyond the booking window (2 weeks ahead) and cannot be booked yet; "
@@ -95,7 +95,10 @@ def test_a_series_cut_by_the_booking_window_says_so_and_when_the_rest_opens(clie
     )
     assert expected in text
     done = client.post(
-        f"/facilities/{court.id}/book", data={**series, "action": "book"}, headers=EN, follow_redirects=True
+        f"/facilities/{court.id}/book",
+        data={**FIVE_WEDNESDAYS, "action": "book"},
+        headers=EN,
+        follow_redirects=True,
     )
     assert expected in done.get_data(as_text=True)
 
@@ -137,19 +140,8 @@ def test_a_reminder_for_a_date_already_open_or_malformed_writes_nothing(client, 
 def test_the_series_preview_offers_the_reminder(client, auth, app: Flask) -> None:
     court = make_resource(name_en="Court", policy={"max_advance_days": 14})
     auth.login(make_user())
-    series = {
-        "day": "2026-11-25",
-        "start_time": "10:00",
-        "end_time": "11:00",
-        "party_size": "1",
-        "repeat": "y",
-        "frequency": "weekly",
-        "interval": "1",
-        "weekdays": "2",
-        "ends": "count",
-        "count": "5",
-        "action": "preview",
-    }
-    page = client.post(f"/facilities/{court.id}/book", data=series, headers=EN).get_data(as_text=True)
+    page = client.post(
+        f"/facilities/{court.id}/book", data={**FIVE_WEDNESDAYS, "action": "preview"}, headers=EN
+    ).get_data(as_text=True)
     assert f'action="/facilities/{court.id}/window-reminder"' in page
     assert 'name="first_start" value="2026-12-09T02:00:00+00:00"' in page

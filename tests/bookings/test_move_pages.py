@@ -3,8 +3,6 @@
 from datetime import UTC, datetime
 
 import pytest
-import time_machine
-from flask import Flask
 from flask.testing import FlaskClient
 
 from models import Booking, BookingStatus, db
@@ -14,18 +12,7 @@ NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Jiaozuo
 EN = {"Accept-Language": "en"}
 TOMORROW_10 = datetime(2026, 11, 25, 2, tzinfo=UTC)  # Wednesday 10:00 in Jiaozuo
 
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def resident(app: Flask, auth):
-    user = make_user(email="li.na@example.com")
-    assert auth.login(user).status_code == 302
-    return user
+pytestmark = pytest.mark.usefixtures("frozen_clock")  # time stands at NOW
 
 
 def fresh(booking: Booking) -> Booking:

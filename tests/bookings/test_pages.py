@@ -4,44 +4,19 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-import time_machine
-from flask import Flask
 from flask.testing import FlaskClient
 
 from models import Booking, BookingStatus, Mode, ResourceKind, db
-from tests.factories import make_booking, make_closure, make_resource, make_user
+from tests.factories import booking_form, make_booking, make_closure, make_resource, make_user
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Jiaozuo
 
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def resident(app: Flask, auth):
-    user = make_user(email="li.na@example.com")
-    assert auth.login(user).status_code == 302
-    return user
+pytestmark = pytest.mark.usefixtures("frozen_clock")  # time stands at NOW
 
 
 def booking_count() -> int:
     db.session.rollback()
     return db.session.scalar(sa.select(sa.func.count()).select_from(Booking))
-
-
-def form(**overrides: str) -> dict[str, str]:
-    data = {
-        "day": "2026-11-25",
-        "start_time": "10:00",
-        "end_time": "11:00",
-        "party_size": "1",
-        "purpose": "Training",
-    }
-    data.update(overrides)
-    return data
 
 
 def test_booking_needs_a_login(client: FlaskClient) -> None:
@@ -60,7 +35,9 @@ def test_a_grid_cell_link_prefills_the_form(client: FlaskClient, resident) -> No
 
 def test_booking_a_free_slot_confirms_it_and_shows_the_booking(client: FlaskClient, resident) -> None:
     court = make_resource(name_en="Badminton court 3")
-    response = client.post(f"/facilities/{court.id}/book", data=form(), headers={"Accept-Language": "en"})
+    response = client.post(
+        f"/facilities/{court.id}/book", data=booking_form(), headers={"Accept-Language": "en"}
+    )
     assert response.status_code == 302
     page = client.get(response.headers["Location"], headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Booked and confirmed." in page
@@ -77,7 +54,9 @@ def test_a_refused_booking_says_why_next_to_the_form_and_books_nothing(client: F
         reason_zh="考试周",
         reason_en="Exam week",
     )
-    response = client.post(f"/facilities/{court.id}/book", data=form(), headers={"Accept-Language": "en"})
+    response = client.post(
+        f"/facilities/{court.id}/book", data=booking_form(), headers={"Accept-Language": "en"}
+    )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "This booking is not possible" in page
@@ -102,7 +81,7 @@ def test_bad_input_gets_a_clear_message_and_changes_nothing(
 ) -> None:
     court = make_resource()
     response = client.post(
-        f"/facilities/{court.id}/book", data=form(**overrides), headers={"Accept-Language": "en"}
+        f"/facilities/{court.id}/book", data=booking_form(**overrides), headers={"Accept-Language": "en"}
     )
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
@@ -112,7 +91,7 @@ def test_bad_input_gets_a_clear_message_and_changes_nothing(
 def test_a_booking_in_the_past_is_refused(client: FlaskClient, resident) -> None:
     court = make_resource()
     response = client.post(
-        f"/facilities/{court.id}/book", data=form(day="2026-11-23"), headers={"Accept-Language": "en"}
+        f"/facilities/{court.id}/book", data=booking_form(day="2026-11-23"), headers={"Accept-Language": "en"}
     )
     assert response.status_code == 422
     assert booking_count() == 0
@@ -121,7 +100,7 @@ def test_a_booking_in_the_past_is_refused(client: FlaskClient, resident) -> None
 def test_an_unknown_or_inactive_facility_is_404(client: FlaskClient, resident) -> None:
     hidden = make_resource(active=False)
     assert client.get("/facilities/4242/book").status_code == 404
-    assert client.post(f"/facilities/{hidden.id}/book", data=form()).status_code == 404
+    assert client.post(f"/facilities/{hidden.id}/book", data=booking_form()).status_code == 404
 
 
 def test_the_series_preview_lists_every_date_then_books_the_available_ones(
@@ -129,7 +108,7 @@ def test_the_series_preview_lists_every_date_then_books_the_available_ones(
 ) -> None:
     lab = make_resource(kind=ResourceKind.LAB, policy={"max_minutes": 180, "max_advance_days": 90})
     make_closure(lab, datetime(2026, 12, 7, 16, tzinfo=UTC), datetime(2026, 12, 8, 16, tzinfo=UTC))
-    series = form(
+    series = booking_form(
         day="2026-12-01",
         start_time="14:00",
         end_time="17:00",

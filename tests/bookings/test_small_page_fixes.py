@@ -4,28 +4,15 @@ English pages, and every booking reachable in "my bookings"."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import time_machine
-from flask import Flask
 
 from models import BookingStatus, Mode
-from tests.factories import make_booking, make_resource, make_user
+from tests.factories import make_booking, make_resource
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Jiaozuo
 EN = {"Accept-Language": "en"}
 ZH = {"Accept-Language": "zh-CN"}
 
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def resident(app: Flask, auth):
-    user = make_user()
-    auth.login(user)
-    return user
+pytestmark = pytest.mark.usefixtures("frozen_clock")  # time stands at NOW
 
 
 def test_the_booking_page_shows_the_party_size(client, resident) -> None:

@@ -3,7 +3,6 @@
 from datetime import UTC, datetime, time
 
 import pytest
-import time_machine
 from flask import Flask
 
 from models import BookingStatus, Category, Mode, ResourceKind, Verification
@@ -13,11 +12,7 @@ NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Jiaozuo
 EN = {"Accept-Language": "en"}
 ZH = {"Accept-Language": "zh-CN"}
 
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")  # time stands at NOW
 
 
 def training_base(**policy):

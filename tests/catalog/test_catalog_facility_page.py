@@ -1,10 +1,8 @@
 """One facility's page: what it is, who may book it, its rules and limits in plain words, hours, closures."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, time
 
 import pytest
-import time_machine
 from flask.testing import FlaskClient
 
 from models import Category, Mode, QuotaPeriod, QuotaScope, ResourceKind
@@ -14,11 +12,7 @@ NOW = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)  # Monday 08:00 in Jiaozuo
 EN = {"Accept-Language": "en"}
 ZH = {"Accept-Language": "zh-CN"}
 
-
-@pytest.fixture(autouse=True)
-def frozen_clock() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")  # time stands at NOW
 
 
 def facility_page(

@@ -1,13 +1,11 @@
 """'Free between' results show the searched day and time on each card and book exactly that."""
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from html import unescape
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-import time_machine
 from flask.testing import FlaskClient
 
 from tests.conftest import AuthActions
@@ -16,11 +14,7 @@ from tests.factories import make_resource, make_user
 NOW = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)  # Monday 08:00 in Jiaozuo
 EN = {"Accept-Language": "en"}
 
-
-@pytest.fixture(autouse=True)
-def frozen_clock() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")  # time stands at NOW
 
 
 def _book_links(page: str) -> list[str]:

@@ -1,12 +1,10 @@
 """The facility list: every filter, text search in both languages, free-between, pagination, bad input."""
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, time
 
 import pytest
 import sqlalchemy as sa
-import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -18,11 +16,7 @@ NOW = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)  # Monday 08:00 in Jiaozuo
 EN = {"Accept-Language": "en"}
 ZH = {"Accept-Language": "zh-CN"}
 
-
-@pytest.fixture(autouse=True)
-def frozen_clock() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")  # time stands at NOW
 
 
 def listed(client: FlaskClient, query: str = "", headers: dict[str, str] = EN) -> str:

@@ -2,12 +2,10 @@
 free slots straight into the booking form; managers see who holds each booking, others busy or free."""
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from html import unescape
 
 import pytest
-import time_machine
 from flask.testing import FlaskClient
 
 from models import Category, ResourceKind
@@ -18,11 +16,7 @@ NOW = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)  # Monday 08:00 in Jiaozuo
 EN = {"Accept-Language": "en"}
 TUESDAY_10 = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 
-
-@pytest.fixture(autouse=True)
-def frozen_clock() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")  # time stands at NOW
 
 
 def page(client: FlaskClient, query: str) -> str:

@@ -1,6 +1,5 @@
 """The week availability grid on a facility's page: hours, closures, bookings, places, DST, and bad weeks."""
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from html.parser import HTMLParser
@@ -20,6 +19,8 @@ ZH = {"Accept-Language": "zh-CN"}
 TWO_INTERVALS = tuple((w, time(8), time(12)) for w in range(7)) + tuple(
     (w, time(14), time(22)) for w in range(7)
 )
+
+pytestmark = pytest.mark.usefixtures("frozen_clock")  # time stands at NOW
 
 
 @dataclass
@@ -105,12 +106,6 @@ def grid_of(client: FlaskClient, resource_id: int, query: str = "", headers: dic
 def start_param(href: str | None) -> str:
     assert href is not None
     return parse_qs(urlsplit(href).query)["start"][0]
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 def test_the_grid_follows_opening_hours_with_two_intervals_a_day(client: FlaskClient) -> None:

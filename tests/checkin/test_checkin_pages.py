@@ -1,11 +1,9 @@
 """Check-in pages: check-in on the booking page, the manager's day list, door signs, suspensions."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-import time_machine
 from flask import Flask, render_template
 from flask.testing import FlaskClient
 from flask_login import login_user
@@ -19,11 +17,7 @@ NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Jiaozuo
 CODE = "112358"
 EN = {"Accept-Language": "en"}
 
-
-@pytest.fixture(autouse=True)
-def frozen_clock() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")  # time stands at NOW
 
 
 @pytest.fixture

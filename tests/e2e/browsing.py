@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 from zoneinfo import ZoneInfo
 
-from tests.notify.conftest import Inbox
+from tests.smtp import Inbox
 
 try:
     from axe_playwright_python.sync_playwright import Axe

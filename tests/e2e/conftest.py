@@ -17,7 +17,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -41,6 +40,7 @@ from tests.e2e.browsing import (
     Response,
     sync_playwright,
 )
+from tests.processes import stop_group
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = [
@@ -151,12 +151,7 @@ def live_server(chromium_present: None, tmp_path_factory: pytest.TempPathFactory
         _wait_until_answering(server, f"{base_url}/static/css/app.css", log)
         yield base_url
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=15)
+        stop_group(server)
         smtp.stop()
 
 

@@ -1,11 +1,9 @@
 """No-shows after the check-in window, the slot they free, and suspension at the third strike."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-import time_machine
 from flask import Flask
 
 from booking.jobs import tasks
@@ -13,17 +11,21 @@ from booking.services import bookings, strikes
 from booking.services.errors import Refused
 from booking.services.strikes import StrikeRules
 from models import AuditEvent, Booking, BookingStatus, Notification, User, WaitlistEntry, WaitlistStatus, db
-from tests.factories import make_admin, make_booking, make_manager, make_resource, make_university, make_user
+from tests.factories import (
+    make_admin,
+    make_booking,
+    make_manager,
+    make_resource,
+    make_university,
+    make_user,
+    make_waitlist_entry,
+)
 from tests.readback import status_of, told
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Jiaozuo
 CODE = "246810"
 
-
-@pytest.fixture(autouse=True)
-def frozen_clock() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")  # time stands at NOW
 
 
 def checkin_court(**fields):
@@ -105,15 +107,13 @@ def test_a_no_show_keeps_its_times_but_frees_the_rest_of_the_slot(app: Flask) ->
 def test_the_waitlist_gets_the_rest_of_a_no_show_slot(app: Flask) -> None:
     court, li, wang = checkin_court(), make_user(), make_user()
     make_booking(court, li, NOW - timedelta(minutes=30), NOW + timedelta(minutes=90), checkin_code=CODE)
-    entry = WaitlistEntry(
-        resource_id=court.id,
-        user_id=wang.id,
-        start_at=NOW + timedelta(minutes=30),
-        end_at=NOW + timedelta(minutes=90),
+    entry = make_waitlist_entry(
+        court,
+        wang,
+        NOW + timedelta(minutes=30),
+        NOW + timedelta(minutes=90),
         created_at=NOW - timedelta(days=1),
     )
-    db.session.add(entry)
-    db.session.commit()
     strikes.mark_no_shows(NOW)
     db.session.rollback()
     entry = db.session.get(WaitlistEntry, entry.id)

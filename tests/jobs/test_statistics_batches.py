@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
-import time_machine
 from flask import Flask
 
 from booking.services import statistics
@@ -21,11 +20,7 @@ CREATED = datetime(2026, 11, 1, tzinfo=UTC)
 ALL_DAY = tuple((weekday, time(0), time(0)) for weekday in range(7))
 SCHEDULERS = 4
 
-
-@pytest.fixture(autouse=True)
-def frozen_clock() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")  # time stands at NOW
 
 
 @pytest.fixture

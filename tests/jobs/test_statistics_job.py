@@ -1,12 +1,10 @@
 """The nightly statistics snapshot: one row per facility and local day, written once."""
 
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
-import time_machine
 from flask import Flask
 
 from booking.jobs import tasks
@@ -18,11 +16,7 @@ NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Jiaozuo
 MONDAY = date(2026, 11, 23)
 CREATED = datetime(2026, 11, 1, tzinfo=UTC)
 
-
-@pytest.fixture(autouse=True)
-def frozen_clock() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")  # time stands at NOW
 
 
 def rows() -> list[FacilityDay]:

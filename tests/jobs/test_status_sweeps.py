@@ -1,26 +1,20 @@
 """Undecided requests expire when they start; finished bookings complete. Each sweep acts once."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-import time_machine
 from flask import Flask
 
 from booking.jobs import tasks
 from booking.services import housekeeping
 from models import AuditEvent, Booking, BookingStatus, WaitlistEntry, WaitlistStatus, db
-from tests.factories import make_booking, make_resource, make_user
+from tests.factories import make_booking, make_resource, make_user, make_waitlist_entry
 from tests.readback import status_of, told
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Jiaozuo
 
-
-@pytest.fixture(autouse=True)
-def frozen_clock() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")  # time stands at NOW
 
 
 def actions(booking: Booking) -> list[str]:
@@ -66,15 +60,9 @@ def test_an_expired_request_frees_the_rest_of_its_slot_for_the_waitlist(app: Fla
     make_booking(
         court, li, NOW - timedelta(minutes=30), NOW + timedelta(hours=2), status=BookingStatus.PENDING
     )
-    entry = WaitlistEntry(
-        resource_id=court.id,
-        user_id=wang.id,
-        start_at=NOW + timedelta(hours=1),
-        end_at=NOW + timedelta(hours=2),
-        created_at=NOW - timedelta(days=1),
+    entry = make_waitlist_entry(
+        court, wang, NOW + timedelta(hours=1), NOW + timedelta(hours=2), created_at=NOW - timedelta(days=1)
     )
-    db.session.add(entry)
-    db.session.commit()
     assert housekeeping.expire_pending(NOW) == 1
     db.session.rollback()
     entry = db.session.get(WaitlistEntry, entry.id)

@@ -16,7 +16,6 @@ The benchmark (bench/run.py) drives the same server.
 import contextlib
 import os
 import secrets
-import signal
 import socket
 import subprocess
 import sys
@@ -32,6 +31,7 @@ from flask_migrate import upgrade
 
 from models import db
 from tests.conftest import POSTGRES_URL, make_app
+from tests.processes import stop_group
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_PATH = "/static/css/app.css"
@@ -171,12 +171,7 @@ class LiveServer:
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
             return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=15)
+        stop_group(self.process)
 
     def log_tail(self, lines: int = 40) -> str:
         try:

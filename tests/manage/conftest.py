@@ -77,3 +77,31 @@ def events(action: str) -> list[AuditEvent]:
     return list(
         db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id))
     )
+
+
+def quota_form(**overrides: str) -> dict[str, str]:
+    """The quota form as a manager sends it: students, sports venues, two bookings a week each."""
+    return {
+        "category": "student",
+        "applies_to": "kind:sports_venue",
+        "scope": "user",
+        "period": "week",
+        "max_bookings": "2",
+        "max_hours": "",
+        **overrides,
+    }
+
+
+def booking_form(person: User, resource: Resource, **overrides: str) -> dict[str, str]:
+    """The form of a booking made for `person`: tomorrow 10:00-11:00 at `resource`, with a reason."""
+    return {
+        "user_id": str(person.id),
+        "resource_id": str(resource.id),
+        "day": "2026-11-25",
+        "start_time": "10:00",
+        "end_time": "11:00",
+        "party_size": "1",
+        "purpose": "Team practice",
+        "reason": "Agreed with the sports department",
+        **overrides,
+    }

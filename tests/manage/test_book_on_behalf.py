@@ -5,22 +5,7 @@ import sqlalchemy as sa
 
 from models import Booking, BookingStatus, Category, EmailMessage, Mode, QuotaPeriod, db
 from tests.factories import make_booking, make_quota, make_resource, make_user
-from tests.manage.conftest import EN, at, events, notifications
-
-
-def booking_form(person, resource, **overrides) -> dict[str, str]:
-    data = {
-        "user_id": str(person.id),
-        "resource_id": str(resource.id),
-        "day": "2026-11-25",
-        "start_time": "10:00",
-        "end_time": "11:00",
-        "party_size": "1",
-        "purpose": "Team practice",
-        "reason": "Agreed with the sports department",
-    }
-    data.update(overrides)
-    return data
+from tests.manage.conftest import EN, at, booking_form, events, notifications
 
 
 @pytest.fixture(autouse=True)

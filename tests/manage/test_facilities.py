@@ -12,7 +12,7 @@ from tests.manage.conftest import EN, NOW, events, fresh
 
 
 def facility_form(**overrides: str) -> dict[str, str]:
-    data = {
+    return {
         "name_zh": "羽毛球馆",
         "name_en": "Badminton hall",
         "kind": "sports_venue",
@@ -27,9 +27,8 @@ def facility_form(**overrides: str) -> dict[str, str]:
         "tags": "Showers, lights, showers",
         "description_zh": "",
         "description_en": "",
+        **overrides,
     }
-    data.update(overrides)
-    return data
 
 
 def resource_count() -> int:
@@ -235,7 +234,7 @@ def test_the_service_refuses_overlapping_hours_too(uni_a, manager_a):
 
 
 def policy_form(**overrides) -> dict:
-    data = {
+    return {
         "allowed_categories": ["resident", "student"],
         "approval_categories": ["resident"],
         "min_minutes": "30",
@@ -248,9 +247,8 @@ def policy_form(**overrides) -> dict:
         "checkin_required": "y",
         "checkin_opens_minutes": "15",
         "checkin_closes_minutes": "10",
+        **overrides,
     }
-    data.update(overrides)
-    return data
 
 
 def test_the_rules_form_saves_every_field_and_an_empty_maximum_means_no_limit(client, auth, uni_a, manager_a):

@@ -8,20 +8,7 @@ import sqlalchemy as sa
 
 from models import AuditEvent, Category, Quota, QuotaPeriod, Resource, User, db
 from tests.factories import make_admin, make_closure, make_manager, make_quota, make_resource, make_user
-from tests.manage.conftest import EN, at, fresh
-
-
-def quota_form(**overrides: str) -> dict[str, str]:
-    data = {
-        "category": "student",
-        "applies_to": "kind:sports_venue",
-        "scope": "user",
-        "period": "week",
-        "max_bookings": "2",
-        "max_hours": "",
-    }
-    data.update(overrides)
-    return data
+from tests.manage.conftest import EN, at, fresh, quota_form
 
 
 def test_a_quota_can_be_edited(client, auth, uni_a, manager_a):

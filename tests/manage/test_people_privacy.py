@@ -11,9 +11,16 @@ import pytest
 import sqlalchemy as sa
 
 from booking.services import audit, organizations
-from models import Booking, BookingStatus, Category, WaitlistEntry, db
-from tests.factories import make_admin, make_booking, make_enterprise, make_resource, make_user
-from tests.manage.conftest import EN, NOW, at
+from models import Booking, BookingStatus, Category, db
+from tests.factories import (
+    make_admin,
+    make_booking,
+    make_enterprise,
+    make_resource,
+    make_user,
+    make_waitlist_entry,
+)
+from tests.manage.conftest import EN, NOW, at, booking_form
 
 IN_SCOPE = ("Ada Astudent", "Rex Resident", "Wanda Waiting", "Colin Colleague")
 OUT_OF_SCOPE = (
@@ -50,16 +57,7 @@ def city(uni_a, uni_b, manager_a, manager_b):
     }
     make_booking(court_a, people["booked_at_a"], at(25, 10), status=BookingStatus.CANCELLED)
     make_booking(court_b, people["booked_at_b"], at(25, 10))
-    db.session.add(
-        WaitlistEntry(
-            resource_id=court_a.id,
-            user_id=people["waiting_at_a"].id,
-            start_at=at(25, 11),
-            end_at=at(25, 12),
-            created_at=NOW,
-        )
-    )
-    db.session.commit()
+    make_waitlist_entry(court_a, people["waiting_at_a"], at(25, 11), at(25, 12), created_at=NOW)
     return people
 
 
@@ -118,15 +116,7 @@ def test_choosing_someone_outside_the_scope_by_id_is_404(client, auth, uni_a, ci
     court = make_resource(uni_a)
     auth.login(city["manager_a"])
     assert client.get(f"/manage/book?user={city[who].id}").status_code == 404
-    data = {
-        "user_id": str(city[who].id),
-        "resource_id": str(court.id),
-        "day": "2026-11-25",
-        "start_time": "10:00",
-        "end_time": "11:00",
-        "party_size": "1",
-        "reason": "Phoned the office",
-    }
+    data = booking_form(city[who], court, reason="Phoned the office")
     assert client.post("/manage/book", data=data).status_code == 404
     db.session.rollback()
     assert db.session.scalar(sa.select(Booking.id).where(Booking.resource_id == court.id)) is None
@@ -145,15 +135,7 @@ def test_a_person_identified_by_exact_email_can_then_be_chosen_and_booked_for(cl
     auth.login(city["manager_a"])
     page(client, f"/manage/book?q={outsider.email}")
     assert "Otto Outsider" in page(client, f"/manage/book?user={outsider.id}")
-    data = {
-        "user_id": str(outsider.id),
-        "resource_id": str(court.id),
-        "day": "2026-11-25",
-        "start_time": "10:00",
-        "end_time": "11:00",
-        "party_size": "1",
-        "reason": "Phoned the office",
-    }
+    data = booking_form(outsider, court, reason="Phoned the office")
     assert client.post("/manage/book", data=data).status_code == 302
     # The identification is this manager's: another one signing in on the same browser does not inherit it.
     auth.logout()

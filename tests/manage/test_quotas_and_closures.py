@@ -10,7 +10,7 @@ from booking.services import bookings, facilities
 from booking.services.errors import Refused
 from models import Booking, BookingStatus, Closure, Mode, Quota, QuotaPeriod, QuotaScope, ResourceKind, db
 from tests.factories import make_booking, make_closure, make_quota, make_resource, make_user
-from tests.manage.conftest import EN, NOW, at, events, fresh, notifications, pending
+from tests.manage.conftest import EN, NOW, at, events, fresh, notifications, pending, quota_form
 
 
 def count(model: type) -> int:
@@ -19,19 +19,6 @@ def count(model: type) -> int:
 
 
 # --- quotas ------------------------------------------------------------------------------------------
-
-
-def quota_form(**overrides: str) -> dict[str, str]:
-    data = {
-        "category": "student",
-        "applies_to": "kind:sports_venue",
-        "scope": "user",
-        "period": "week",
-        "max_bookings": "2",
-        "max_hours": "",
-    }
-    data.update(overrides)
-    return data
 
 
 def test_adding_a_quota_for_a_kind_of_facility(client, auth, uni_a, manager_a):
@@ -127,7 +114,7 @@ def test_deleting_a_quota_and_not_another_universitys(client, auth, uni_a, uni_b
 
 
 def closure_form(**overrides) -> dict:
-    data = {
+    return {
         "target": "",
         "start_day": "2026-11-25",
         "start_time": "00:00",
@@ -135,9 +122,8 @@ def closure_form(**overrides) -> dict:
         "end_time": "00:00",
         "reason_zh": "考试周",
         "reason_en": "Exam week",
+        **overrides,
     }
-    data.update(overrides)
-    return data
 
 
 def review_token(page: str) -> str:

@@ -12,7 +12,7 @@ from booking import clock, mail
 from booking.services.transactions import write_transaction
 from models import EmailMessage, EmailStatus, db
 from tests.concurrency import run_at_once
-from tests.notify.conftest import Inbox, start_smtp
+from tests.smtp import Inbox, start_smtp
 
 RACERS = 4
 

@@ -9,7 +9,7 @@ from booking import notify
 from booking.services import bookings
 from models import EmailMessage, Notification, ResourceKind, db
 from tests.factories import local, make_manager, make_resource, make_university, make_user
-from tests.notify.conftest import Inbox
+from tests.smtp import Inbox
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 

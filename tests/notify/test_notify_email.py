@@ -12,7 +12,7 @@ from booking.services.errors import Refused
 from booking.services.transactions import write_transaction
 from models import Booking, BookingStatus, EmailMessage, EmailStatus, Notification, ResourceKind, db
 from tests.factories import local, make_manager, make_resource, make_university, make_user
-from tests.notify.conftest import Inbox, start_smtp
+from tests.smtp import Inbox, start_smtp
 
 # Tuesday 24 November 2026, 09:00 in Jiaozuo.
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)

@@ -11,7 +11,7 @@ from booking.services import bookings
 from booking.services.transactions import write_transaction
 from models import EmailMessage, EmailStatus, db
 from tests.factories import local, make_manager, make_resource, make_university, make_user
-from tests.notify.conftest import Inbox
+from tests.smtp import Inbox
 
 # Tuesday 24 November 2026, 09:00 in Jiaozuo.
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)

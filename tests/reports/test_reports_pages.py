@@ -3,14 +3,12 @@ and the city's targets."""
 
 import csv
 import io
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 
 import openpyxl
 import pytest
 import sqlalchemy as sa
-import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -30,11 +28,7 @@ NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Jiaozuo
 CREATED = datetime(2026, 9, 1, tzinfo=UTC)
 TABLES = ("universities", "kinds", "facilities", "trend", "refusals")
 
-
-@pytest.fixture(autouse=True)
-def frozen_clock() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")  # time stands at NOW
 
 
 class TableReader(HTMLParser):

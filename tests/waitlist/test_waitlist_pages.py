@@ -1,27 +1,21 @@
 """The waitlist as a person uses it: joined from a refused booking form, listed, left."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 
 from booking.services import bookings
 from models import Mode, WaitlistEntry, WaitlistStatus, db
-from tests.factories import make_booking, make_resource, make_user
+from tests.factories import booking_form, make_booking, make_resource, make_user
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Jiaozuo
 EN = {"Accept-Language": "en"}
 TEN = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # Wednesday 10:00 in Jiaozuo
 
-
-@pytest.fixture(autouse=True)
-def frozen_clock() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")  # time stands at NOW
 
 
 @pytest.fixture
@@ -29,18 +23,6 @@ def li(app: Flask, auth):
     user = make_user(email="li.na@example.com")
     assert auth.login(user).status_code == 302
     return user
-
-
-def form(**overrides: str) -> dict[str, str]:
-    data = {
-        "day": "2026-11-25",
-        "start_time": "10:00",
-        "end_time": "11:00",
-        "party_size": "1",
-        "purpose": "Match",
-    }
-    data.update(overrides)
-    return data
 
 
 def entries() -> list[WaitlistEntry]:
@@ -51,7 +33,7 @@ def entries() -> list[WaitlistEntry]:
 def test_a_taken_slot_offers_the_waitlist_with_the_same_request(client: FlaskClient, li) -> None:
     court = make_resource()
     make_booking(court, make_user(), TEN)
-    page = client.post(f"/facilities/{court.id}/book", data=form(), headers=EN).get_data(as_text=True)
+    page = client.post(f"/facilities/{court.id}/book", data=booking_form(), headers=EN).get_data(as_text=True)
     assert 'id="waitlist-offer"' in page and "Join the waitlist" in page
     assert 'name="day" value="2026-11-25"' in page and 'name="start_time" value="10:00"' in page
 
@@ -59,9 +41,9 @@ def test_a_taken_slot_offers_the_waitlist_with_the_same_request(client: FlaskCli
 def test_other_refusals_offer_no_waitlist(client: FlaskClient, li) -> None:
     court = make_resource(policy={"max_minutes": 60})
     make_booking(court, make_user(), TEN)
-    page = client.post(f"/facilities/{court.id}/book", data=form(end_time="12:00"), headers=EN).get_data(
-        as_text=True
-    )
+    page = client.post(
+        f"/facilities/{court.id}/book", data=booking_form(end_time="12:00"), headers=EN
+    ).get_data(as_text=True)
     assert "This booking is not possible" in page
     assert 'id="waitlist-offer"' not in page
 
@@ -69,7 +51,9 @@ def test_other_refusals_offer_no_waitlist(client: FlaskClient, li) -> None:
 def test_joining_puts_the_request_on_my_waitlist(client: FlaskClient, li) -> None:
     room = make_resource(mode=Mode.SHARED, capacity=2)
     make_booking(room, make_user(), TEN, party_size=2)
-    response = client.post(f"/facilities/{room.id}/waitlist", data=form(party_size="2"), headers=EN)
+    response = client.post(
+        f"/facilities/{room.id}/waitlist", data=booking_form(party_size="2", purpose="Match"), headers=EN
+    )
     assert response.status_code == 302 and response.headers["Location"] == "/waitlist"
     [entry] = entries()
     assert (entry.user_id, entry.start_at, entry.end_at, entry.party_size, entry.purpose) == (
@@ -86,7 +70,7 @@ def test_joining_puts_the_request_on_my_waitlist(client: FlaskClient, li) -> Non
 
 def test_joining_a_slot_that_is_free_after_all_sends_the_person_to_book_it(client: FlaskClient, li) -> None:
     court = make_resource()
-    response = client.post(f"/facilities/{court.id}/waitlist", data=form(), headers=EN)
+    response = client.post(f"/facilities/{court.id}/waitlist", data=booking_form(), headers=EN)
     assert response.status_code == 302
     assert response.headers["Location"] == f"/facilities/{court.id}/book?start=2026-11-25T10:00"
     assert entries() == []
@@ -97,7 +81,7 @@ def test_joining_a_slot_that_is_free_after_all_sends_the_person_to_book_it(clien
 def test_leaving_the_waitlist(client: FlaskClient, li) -> None:
     court = make_resource()
     make_booking(court, make_user(), TEN)
-    client.post(f"/facilities/{court.id}/waitlist", data=form())
+    client.post(f"/facilities/{court.id}/waitlist", data=booking_form())
     [entry] = entries()
     response = client.post(f"/waitlist/{entry.id}/leave", headers=EN)
     assert response.status_code == 302
@@ -108,7 +92,7 @@ def test_leaving_the_waitlist(client: FlaskClient, li) -> None:
 def test_nobody_can_leave_for_someone_else(client: FlaskClient, auth, li) -> None:
     court = make_resource()
     make_booking(court, make_user(), TEN)
-    client.post(f"/facilities/{court.id}/waitlist", data=form())
+    client.post(f"/facilities/{court.id}/waitlist", data=booking_form())
     [entry] = entries()
     auth.logout()
     auth.login(make_user())
@@ -119,7 +103,7 @@ def test_nobody_can_leave_for_someone_else(client: FlaskClient, auth, li) -> Non
 def test_my_waitlist_links_a_promoted_entry_to_its_booking(client: FlaskClient, li) -> None:
     court, holder = make_resource(), make_user()
     taken = make_booking(court, holder, TEN)
-    client.post(f"/facilities/{court.id}/waitlist", data=form())
+    client.post(f"/facilities/{court.id}/waitlist", data=booking_form())
     bookings.cancel(holder, taken.id, now=NOW)
     [entry] = entries()
     assert entry.status == WaitlistStatus.PROMOTED

@@ -1,6 +1,5 @@
 """Joining and leaving the waitlist, and promotion first-come when a place frees up."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -37,14 +36,10 @@ from tests.readback import told
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Jiaozuo
 
+pytestmark = pytest.mark.usefixtures("frozen_clock")  # time stands at NOW
+
 
 SLOT = (local(25, 10), local(25, 11))
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 def join(user, resource, slot=SLOT, *, at: datetime = NOW, party_size: int = 1) -> WaitlistEntry:

@@ -42,7 +42,7 @@ def universities() -> str:
 
 
 @bp.route("/universities/new", methods=["GET", "POST"])
-def new_university() -> Response | str | tuple[str, int]:
+def new_university() -> Response | str:
     form = UniversityForm()
     if form.validate_on_submit():
         with refusals(form) as refused:
@@ -56,12 +56,11 @@ def new_university() -> Response | str | tuple[str, int]:
         if not refused:
             flash(_("%(name)s was added.", name=localized(university)), "success")
             return redirect(url_for("admin.universities"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("admin/university_form.html", form=form, university=None), status
+    return render_template("admin/university_form.html", form=form, university=None)
 
 
 @bp.route("/universities/<int:university_id>/edit", methods=["GET", "POST"])
-def edit_university(university_id: int) -> Response | str | tuple[str, int]:
+def edit_university(university_id: int) -> Response | str:
     university = organizations.get_university(university_id)
     form = UniversityForm(obj=university)
     if form.validate_on_submit():
@@ -77,8 +76,7 @@ def edit_university(university_id: int) -> Response | str | tuple[str, int]:
         if not refused:
             flash(_("Saved."), "success")
             return redirect(url_for("admin.universities"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("admin/university_form.html", form=form, university=university), status
+    return render_template("admin/university_form.html", form=form, university=university)
 
 
 # --- managers ----------------------------------------------------------------------------------------
@@ -93,7 +91,7 @@ def _grant_form() -> GrantManagerForm:
 
 
 @bp.route("/managers", methods=["GET", "POST"])
-def managers() -> Response | str | tuple[str, int]:
+def managers() -> Response | str:
     form = _grant_form()
     if form.validate_on_submit():
         with refusals(form) as refused:
@@ -110,10 +108,9 @@ def managers() -> Response | str | tuple[str, int]:
                 "success",
             )
             return redirect(url_for("admin.managers"))
-    status = 422 if request.method == "POST" else 200
     return render_template(
         "admin/managers.html", form=form, managers=organizations.managers(), button=ButtonForm()
-    ), status
+    )
 
 
 @bp.get("/managers/<int:user_id>/revoke")

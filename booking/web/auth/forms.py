@@ -50,6 +50,40 @@ def _password_length() -> Length:
     )
 
 
+def _email_field(label: object) -> EmailField:
+    return EmailField(
+        label,
+        filters=[_strip],
+        render_kw={"autocomplete": "email"},
+        validators=[
+            _required(),
+            Length(max=254),
+            Email(message=_l("Enter a valid email address."), check_deliverability=False),
+        ],
+    )
+
+
+def _new_password_field(label: object) -> PasswordField:
+    return PasswordField(
+        label, validators=[_required(), _password_length()], render_kw={"autocomplete": "new-password"}
+    )
+
+
+def _repeat_field(label: object, of: str) -> PasswordField:
+    """The new password again, which must match the field named `of`."""
+    return PasswordField(
+        label,
+        render_kw={"autocomplete": "new-password"},
+        validators=[_required(), EqualTo(of, message=_l("The two passwords do not match."))],
+    )
+
+
+def _current_password_field() -> PasswordField:
+    return PasswordField(
+        _l("Current password"), validators=[_required()], render_kw={"autocomplete": "current-password"}
+    )
+
+
 class RegistrationForm(Form):
     category = SelectField(
         _l("I register as"),
@@ -63,32 +97,15 @@ class RegistrationForm(Form):
         validators=[_required(), Length(max=100)],
         render_kw={"autocomplete": "name"},
     )
-    email = EmailField(
-        _l("Email"),
-        filters=[_strip],
-        render_kw={"autocomplete": "email"},
-        validators=[
-            _required(),
-            Length(max=254),
-            Email(message=_l("Enter a valid email address."), check_deliverability=False),
-        ],
-    )
+    email = _email_field(_l("Email"))
     phone = TelField(
         _l("Phone"),
         filters=[_strip],
         validators=[Optional(), _plausible_phone],
         render_kw={"autocomplete": "tel"},
     )
-    password = PasswordField(
-        _l("Password"),
-        validators=[_required(), _password_length()],
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        _l("Repeat the password"),
-        render_kw={"autocomplete": "new-password"},
-        validators=[_required(), EqualTo("password", message=_l("The two passwords do not match."))],
-    )
+    password = _new_password_field(_l("Password"))
+    confirm = _repeat_field(_l("Repeat the password"), of="password")
     locale = SelectField(
         _l("Language of pages and emails"), choices=LANGUAGE_CHOICES, validators=[_required()]
     )
@@ -186,33 +203,10 @@ class ProfileForm(Form):
 
 
 class PasswordChangeForm(Form):
-    current_password = PasswordField(
-        _l("Current password"), validators=[_required()], render_kw={"autocomplete": "current-password"}
-    )
-    new_password = PasswordField(
-        _l("New password"),
-        validators=[_required(), _password_length()],
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        _l("Repeat the new password"),
-        render_kw={"autocomplete": "new-password"},
-        validators=[_required(), EqualTo("new_password", message=_l("The two passwords do not match."))],
-    )
+    current_password = _current_password_field()
+    new_password = _new_password_field(_l("New password"))
+    confirm = _repeat_field(_l("Repeat the new password"), of="new_password")
     submit = SubmitField(_l("Change password"))
-
-
-def _email_field(label: object) -> EmailField:
-    return EmailField(
-        label,
-        filters=[_strip],
-        render_kw={"autocomplete": "email"},
-        validators=[
-            _required(),
-            Length(max=254),
-            Email(message=_l("Enter a valid email address."), check_deliverability=False),
-        ],
-    )
 
 
 class ForgotPasswordForm(Form):
@@ -221,16 +215,8 @@ class ForgotPasswordForm(Form):
 
 
 class ResetPasswordForm(Form):
-    password = PasswordField(
-        _l("New password"),
-        validators=[_required(), _password_length()],
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        _l("Repeat the new password"),
-        render_kw={"autocomplete": "new-password"},
-        validators=[_required(), EqualTo("password", message=_l("The two passwords do not match."))],
-    )
+    password = _new_password_field(_l("New password"))
+    confirm = _repeat_field(_l("Repeat the new password"), of="password")
     submit = SubmitField(_l("Set the new password"))
 
 
@@ -246,16 +232,12 @@ class VerificationCodeForm(Form):
 
 class EmailChangeForm(Form):
     email = _email_field(_l("New email address"))
-    password = PasswordField(
-        _l("Current password"), validators=[_required()], render_kw={"autocomplete": "current-password"}
-    )
+    password = _current_password_field()
     submit = SubmitField(_l("Change email address"))
 
 
 class DeleteAccountForm(Form):
-    password = PasswordField(
-        _l("Current password"), validators=[_required()], render_kw={"autocomplete": "current-password"}
-    )
+    password = _current_password_field()
     confirm = StringField(
         _l("Type DELETE to confirm"),
         filters=[_strip],

@@ -89,8 +89,8 @@ class TimeSpanForm(Form):
         self.end_time.data = end.time()
 
 
-class BookingForm(TimeSpanForm):
-    """A booking, or a repeating series of them; date and times are the facility's local wall-clock time."""
+class VisitForm(TimeSpanForm):
+    """The day and times (TimeSpanForm), how many people come and what for: what every booking form asks."""
 
     party_size = IntegerField(
         _l("Number of people"),
@@ -101,6 +101,11 @@ class BookingForm(TimeSpanForm):
         ],
     )
     purpose = StringField(_l("Purpose"), validators=[Optional(), Length(max=500)])
+
+
+class BookingForm(VisitForm):
+    """A booking, or a repeating series of them; date and times are the facility's local wall-clock time."""
+
     repeat = BooleanField(_l("Repeat this booking"))
     frequency = SelectField(
         _l("Repeats"),

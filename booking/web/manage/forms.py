@@ -30,7 +30,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from booking.services import facilities
 from booking.services.errors import Invalid
-from booking.web.bookings.forms import TimeSpanForm
+from booking.web.bookings.forms import VisitForm
 from booking.web.errors import show_invalid
 from booking.web.forms import Form
 from booking.web.input import optional_id, parse_id
@@ -534,20 +534,11 @@ class ClosureForm(Form):
 # --- booking on someone's behalf ---------------------------------------------------------------------
 
 
-class OnBehalfForm(TimeSpanForm):
-    """A booking a manager makes for someone: the day and times (TimeSpanForm), where, and why."""
+class OnBehalfForm(VisitForm):
+    """A booking a manager makes for someone: the visit (VisitForm), where, for whom, and why."""
 
     user_id = HiddenField(validators=[InputRequired(_l("Find and choose the person first."))])
     resource_id = SelectField(_l("Facility"), coerce=optional_id, validate_choice=False)
-    party_size = IntegerField(
-        _l("Number of people"),
-        default=1,
-        validators=[
-            InputRequired(_l("Say how many people will come.")),
-            NumberRange(min=1, max=10000, message=_l("Enter a number from 1 to 10000.")),
-        ],
-    )
-    purpose = StringField(_l("Purpose"), validators=[Optional(), Length(max=500)])
     reason = TextAreaField(
         _l("Reason for booking on their behalf"),
         validators=[

@@ -99,8 +99,7 @@ def reject(booking_id: int) -> Page:
     booking = approvals.get_request(current_user, booking_id)
     form = RejectForm()
     if request.method == "GET" or not form.validate_on_submit():
-        code = 200 if request.method == "GET" else 422
-        return render_template("manage/reject.html", form=form, bookings=[booking], series=None), code
+        return render_template("manage/reject.html", form=form, bookings=[booking], series=None)
     with refusals() as refused:
         booking = approvals.reject(current_user, booking_id, reason=form.reason.data, now=clock.now())
     if refused:
@@ -127,8 +126,7 @@ def reject_series(series_id: int) -> Page:
     form = RejectForm()
     if request.method == "GET" or not form.validate_on_submit():
         pending = [b for b in series.bookings if b.status.value == "pending"]
-        code = 200 if request.method == "GET" else 422
-        return render_template("manage/reject.html", form=form, bookings=pending, series=series), code
+        return render_template("manage/reject.html", form=form, bookings=pending, series=series)
     outcome = approvals.reject_series(current_user, series_id, reason=form.reason.data, now=clock.now())
     _report(outcome, approved=False)
     return _back(url_for("manage.queue"), form.next.data)
@@ -281,15 +279,13 @@ def facility_hours(resource_id: int) -> Page:
     form = HoursForm()
     if request.method == "GET":
         form.fill(resource)
-        return render_template("manage/hours.html", form=form, resource=resource)
-    if not form.validate_on_submit():
-        return render_template("manage/hours.html", form=form, resource=resource), 422
-    with refusals(form) as refused:
-        facilities.set_hours(current_user, resource.id, form.hours(), now=clock.now())
-    if refused:
-        return render_template("manage/hours.html", form=form, resource=resource), 422
-    flash(_("Opening hours saved."), "success")
-    return redirect(url_for("manage.facility_hours", resource_id=resource.id))
+    elif form.validate_on_submit():
+        with refusals(form) as refused:
+            facilities.set_hours(current_user, resource.id, form.hours(), now=clock.now())
+        if not refused:
+            flash(_("Opening hours saved."), "success")
+            return redirect(url_for("manage.facility_hours", resource_id=resource.id))
+    return render_template("manage/hours.html", form=form, resource=resource)
 
 
 @bp.route("/facilities/<int:resource_id>/rules", methods=["GET", "POST"])
@@ -299,15 +295,13 @@ def facility_policy(resource_id: int) -> Page:
     if request.method == "GET":
         if resource.policy is not None:
             form.fill(resource.policy)
-        return render_template("manage/policy.html", form=form, resource=resource)
-    if not form.validate_on_submit():
-        return render_template("manage/policy.html", form=form, resource=resource), 422
-    with refusals(form) as refused:
-        facilities.update_policy(current_user, resource.id, form.draft(), now=clock.now())
-    if refused:
-        return render_template("manage/policy.html", form=form, resource=resource), 422
-    flash(_("Booking rules saved."), "success")
-    return redirect(url_for("manage.facility_policy", resource_id=resource.id))
+    elif form.validate_on_submit():
+        with refusals(form) as refused:
+            facilities.update_policy(current_user, resource.id, form.draft(), now=clock.now())
+        if not refused:
+            flash(_("Booking rules saved."), "success")
+            return redirect(url_for("manage.facility_policy", resource_id=resource.id))
+    return render_template("manage/policy.html", form=form, resource=resource)
 
 
 @bp.route("/facilities/<int:resource_id>/photo", methods=["GET", "POST"])
@@ -316,24 +310,22 @@ def facility_photo(resource_id: int) -> Page:
     form = PhotoForm()
     if request.method == "GET":
         form.alt_zh.data, form.alt_en.data = resource.photo_alt_zh, resource.photo_alt_en
-        return render_template("manage/photo.html", form=form, resource=resource)
-    if not form.validate_on_submit():
-        return render_template("manage/photo.html", form=form, resource=resource), 422
-    with refusals(form) as refused:
-        photos.set_photo(
-            current_user,
-            resource.id,
-            form.photo.data.read(current_app.config["PHOTO_MAX_BYTES"] + 1),
-            alt_zh=form.alt_zh.data or "",
-            alt_en=form.alt_en.data or "",
-            directory=Path(current_app.config["PHOTO_DIR"]),
-            max_bytes=current_app.config["PHOTO_MAX_BYTES"],
-            now=clock.now(),
-        )
-    if refused:
-        return render_template("manage/photo.html", form=form, resource=resource), 422
-    flash(_("Photo saved."), "success")
-    return redirect(url_for("manage.facility_photo", resource_id=resource.id))
+    elif form.validate_on_submit():
+        with refusals(form) as refused:
+            photos.set_photo(
+                current_user,
+                resource.id,
+                form.photo.data.read(current_app.config["PHOTO_MAX_BYTES"] + 1),
+                alt_zh=form.alt_zh.data or "",
+                alt_en=form.alt_en.data or "",
+                directory=Path(current_app.config["PHOTO_DIR"]),
+                max_bytes=current_app.config["PHOTO_MAX_BYTES"],
+                now=clock.now(),
+            )
+        if not refused:
+            flash(_("Photo saved."), "success")
+            return redirect(url_for("manage.facility_photo", resource_id=resource.id))
+    return render_template("manage/photo.html", form=form, resource=resource)
 
 
 # --- quotas ------------------------------------------------------------------------------------------

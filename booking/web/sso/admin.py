@@ -26,7 +26,7 @@ def index() -> str:
 
 
 @bp.route("/<int:university_id>", methods=["GET", "POST"])
-def edit(university_id: int) -> Response | str | tuple[str, int]:
+def edit(university_id: int) -> Response | str:
     university, settings = campus_sso.settings_of(current_user, university_id)
     form = SettingsForm(obj=settings)
     if settings is None and request.method == "GET":
@@ -49,10 +49,9 @@ def edit(university_id: int) -> Response | str | tuple[str, int]:
         if not refused:
             flash(_("Sign-on settings of %(name)s saved.", name=localized(university)), "success")
             return redirect(url_for("sso_admin.index"))
-    status = 422 if request.method == "POST" else 200
     return render_template(
         "sso/admin_edit.html",
         form=form,
         university=university,
         service_url=absolute_url("sso.callback", university_id=university.id),
-    ), status
+    )
