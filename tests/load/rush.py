@@ -1,4 +1,4 @@
-"""The opening rush (抢场地): many people wait for the instant a week's slots open and book the same few courts.
+"""The opening rush (抢场地): many people wait for the instant a week's slots open and book a few courts.
 
 - `RushPlan.make(courts, window_days, lead)`: the slot (one start, on every court) that the booking window
   opens `lead` seconds from now, and the clock shift that puts that instant there: the live server's clock
@@ -171,6 +171,21 @@ def run_rush(browsers: list[Browser], plan: RushPlan, *, spacing: float, seed: i
     with ThreadPoolExecutor(len(browsers)) as pool:
         list(pool.map(client, rush.attempts))
     return rush
+
+
+def log_in(base_url: str, emails: list[str], courts: list[int], password: str) -> list[Browser]:
+    """Everyone logs in through the form and opens the booking form of the court they want."""
+    browsers = [Browser(base_url) for _ in emails]
+    with ThreadPoolExecutor(16) as pool:
+        list(
+            pool.map(
+                lambda n: browsers[n].log_in(
+                    emails[n], password, then=f"/facilities/{courts[n % len(courts)]}/book"
+                ),
+                range(len(emails)),
+            )
+        )
+    return browsers
 
 
 def again(browsers: list[Browser], plan: RushPlan, courts: list[int]) -> list[Page | None]:

@@ -8,7 +8,6 @@ winners is to the order of arrival) are `make bench`'s (bench/run.py, 256 people
 
 import json
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import time
 
@@ -20,9 +19,8 @@ from models import Booking, BookingStatus, db
 from scale import double_bookings
 from tests.conftest import POSTGRES_URL, make_app
 from tests.factories import PASSWORD, make_resource, make_university, make_user
-from tests.load.browser import Browser
 from tests.load.live_server import LiveServer, fresh_database
-from tests.load.rush import CpuMeter, Rush, RushPlan, again, run_rush
+from tests.load.rush import CpuMeter, Rush, RushPlan, again, log_in, run_rush
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("races")]
 
@@ -47,20 +45,6 @@ class Opening:
     refused_again: list[int | None]
 
 
-def log_in(server: LiveServer, emails: list[str], court_ids: list[int]) -> list[Browser]:
-    browsers = [Browser(server.base_url) for _ in emails]
-    with ThreadPoolExecutor(16) as pool:
-        list(
-            pool.map(
-                lambda n: browsers[n].log_in(
-                    emails[n], PASSWORD, then=f"/facilities/{court_ids[n % len(court_ids)]}/book"
-                ),
-                range(len(emails)),
-            )
-        )
-    return browsers
-
-
 @pytest.fixture(scope="module", params=BACKENDS)
 def opening(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Opening]:
     backend = request.param
@@ -81,7 +65,7 @@ def opening(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         )
         try:
             server.start()
-            browsers = log_in(server, emails, courts)
+            browsers = log_in(server.base_url, emails, courts, PASSWORD)
             meter = CpuMeter(server.worker_pids(), url)
             meter.start()
             rush = run_rush(browsers, plan, spacing=0.002)
