@@ -6,8 +6,11 @@ free-between search first narrows every candidate down in one SQL query (`free_f
 engine only the facilities SQL cannot settle exactly.
 """
 
+import hashlib
 import math
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -128,6 +131,9 @@ class FacilityWeek:
     upcoming_closures: list[Closure]
     quotas: list[Quota]
     hours_by_weekday: list[list[OpeningHours]] = field(default_factory=list)
+    # For a visitor (nobody signed in): a digest of everything the grid was computed from, the same for
+    # every visitor until a booking, closure, policy, hours or facility change (or the minute) moves it.
+    version: str | None = None
 
     @property
     def previous_week(self) -> date:
@@ -604,8 +610,12 @@ def facility_week(
     upcoming = [c for c in closures if c.start_at < ahead and c.end_at > now]
     spec = specs.resource_spec(resource, in_week, locale)
     occupancy = specs.load_occupancy([resource.id], week_begin - reach, week_end + reach)[resource.id]
-    viewer = viewer_for(user, [spec], engine.Interval(week_begin, week_end), now)
-    grid = engine.week_grid(spec, week_start, occupancy, now, viewer)
+    version = None
+    if user is None:
+        grid, version = _visitors_grid(spec, week_start, occupancy, now)
+    else:
+        viewer = viewer_for(user, [spec], engine.Interval(week_begin, week_end), now)
+        grid = engine.week_grid(spec, week_start, occupancy, now, viewer)
     hours_by_weekday: list[list[OpeningHours]] = [[] for _ in range(7)]
     for hours in sorted(resource.hours, key=lambda h: (h.weekday, h.opens)):
         hours_by_weekday[hours.weekday].append(hours)
@@ -617,7 +627,40 @@ def facility_week(
         upcoming_closures=upcoming,
         quotas=applicable_quotas(resource),
         hours_by_weekday=hours_by_weekday,
+        version=version,
     )
+
+
+class _Grids:
+    """The week grids visitors see, each under everything it is computed from: the facility's spec (policy,
+    hours, closures, names), the week, its bookings and the minute. Read afresh on every request, these
+    inputs are the version: a booking, a closure or a policy change makes another key, never a stale grid.
+    Slots start on whole minutes, so a grid judged at one moment of a minute holds for all of it."""
+
+    def __init__(self, kept: int) -> None:
+        self.kept = kept
+        self.grids: OrderedDict[Hashable, tuple[engine.WeekGrid, str]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(
+        self, spec: engine.ResourceSpec, week_start: date, occupancy: list[engine.Occupancy], now: datetime
+    ) -> tuple[engine.WeekGrid, str]:
+        key = (spec, week_start, tuple(occupancy), now.replace(second=0, microsecond=0))
+        with self.lock:
+            found = self.grids.get(key)
+            if found is not None:
+                self.grids.move_to_end(key)
+                return found
+        grid = engine.week_grid(spec, week_start, occupancy, now, None)
+        found = (grid, hashlib.blake2b(repr(key).encode(), digest_size=12).hexdigest())
+        with self.lock:
+            self.grids[key] = found
+            while len(self.grids) > self.kept:
+                self.grids.popitem(last=False)
+        return found
+
+
+_visitors_grid = _Grids(kept=512).get
 
 
 AROUND_DAYS = 3

@@ -214,7 +214,7 @@ def detail(resource_id: int) -> tuple[str, int]:
         today=catalog.local_today(view.resource, now),
         image_url=_photo_url(view.resource) or _image_url(view.resource.image_path),
         week_url=_week_url,
-        week_cell=WeekCells(view.resource),
+        week_rows=functools.partial(week_rows, view),
         when=when,
         day_label=day_label,
         time_label=time_label,
@@ -270,18 +270,21 @@ class WeekCells:
     """A facility week's cells as HTML, one call a cell, for a grid of hundreds of them.
 
     The template loop called three helpers, a translation and a URL build per cell, which cost the page most
-    of its CPU; here the shared parts (the booking form's address, the translated aria-label, the words
-    for places left) are made once per page. Everything is escaped as the template escaped it.
+    of its CPU; here what cells share (the booking form's address, the translated aria-label, the words
+    of each state, the sentences of each refusal) is made once per page. Everything is escaped as the
+    template escaped it.
     """
 
     def __init__(self, resource: Any) -> None:
         self.mode = resource.mode
+        self.locale = str(get_locale())
         self.book_url = url_for("bookings.new", resource_id=resource.id) + "?start="
         self.book_label = Markup(_("Book %(when)s: %(state)s"))
         self.labels: dict[tuple[CellState, int | None], str] = {}
+        self.reasons: dict[str, str] = {}
 
     def label(self, cell: GridCell) -> str:
-        if cell.state is not CellState.FREE:
+        if cell.state is CellState.NOT_FOR_YOU:
             return cell_label(cell, self.mode)
         key = (cell.state, cell.places_left)
         found = self.labels.get(key)
@@ -289,26 +292,56 @@ class WeekCells:
             found = self.labels[key] = cell_label(cell, self.mode)
         return found
 
+    def reasons_of(self, cell: GridCell) -> str:
+        key = repr([(v.code, v.message, v.params) for v in cell.violations])
+        found = self.reasons.get(key)
+        if found is None:
+            found = self.reasons[key] = cell_reasons(cell)
+        return found
+
     def __call__(self, cell: GridCell) -> Markup:
-        label = self.label(cell)
+        label = escape(self.label(cell))
+        state = cell.state.value
         if cell.state is CellState.FREE:
-            day = day_label(cell.local_start.date())
-            when_ = day if self.mode == Mode.PLACEMENT else f"{day} {time_label(cell.local_start)}"
-            inner = Markup('<a class="cell-link" href="{}" aria-label="{}">{}</a>').format(
-                self.book_url + cell.local_start.isoformat(timespec="minutes"),
-                self.book_label % {"when": when_, "state": label},
-                label,
-            )
+            start = cell.local_start
+            day = _day_label(start.date(), False, self.locale)
+            when_ = day if self.mode == Mode.PLACEMENT else f"{day} {start:%H:%M}"
+            aria = self.book_label % {"when": when_, "state": label}
+            href = escape(self.book_url + start.isoformat(timespec="minutes"))
+            inner = f'<a class="cell-link" href="{href}" aria-label="{aria}">{label}</a>'
         elif cell.state is CellState.CLOSURE:
-            reason = cell.reason if isinstance(cell.reason, str) else localized(cell.reason)
-            inner = Markup(
-                '<span class="visually-hidden">{}: </span><span class="cell-reason">{}</span>'
-            ).format(label, reason)
+            reason = escape(cell.reason if isinstance(cell.reason, str) else localized(cell.reason))
+            inner = f'<span class="visually-hidden">{label}: </span><span class="cell-reason">{reason}</span>'
         elif cell.violations:
-            inner = Markup('<span title="{}">{}</span>').format(cell_reasons(cell), label)
+            inner = f'<span title="{escape(self.reasons_of(cell))}">{label}</span>'
         else:
-            inner = escape(label)
-        return Markup('<td class="cell cell-{0}" data-state="{0}">{1}</td>').format(cell.state.value, inner)
+            inner = label
+        return Markup(f'<td class="cell cell-{state}" data-state="{state}">{inner}</td>')
+
+
+# The grid's rows as visitors see them, by the grid's version and the language: the same HTML for all of them.
+_VISITORS_ROWS: dict[tuple[str, str], Markup] = {}
+_ROWS_KEPT = 512
+
+
+def week_rows(view: catalog.FacilityWeek, grid: object) -> Markup:
+    """The grid's body: a row per time of day (one for a placement's whole day), a cell per day."""
+    key = (view.version, locale_code()) if view.version is not None else None
+    if key is not None and key in _VISITORS_ROWS:
+        return _VISITORS_ROWS[key]
+    cell = WeekCells(view.resource)
+    placement = view.resource.mode == Mode.PLACEMENT
+    whole_day = escape(_("Whole day"))
+    rows = []
+    for row, cells in view.grid.by_row():
+        head = whole_day if placement else time_label(row)
+        rows.append(f'<tr><th scope="row" class="row-head">{head}</th>{"".join(cell(c) for c in cells)}</tr>')
+    html = Markup("\n".join(rows))
+    if key is not None:
+        if len(_VISITORS_ROWS) >= _ROWS_KEPT:
+            _VISITORS_ROWS.pop(next(iter(_VISITORS_ROWS)), None)
+        _VISITORS_ROWS[key] = html
+    return html
 
 
 def day_label(day: date, with_year: bool = False) -> str:
