@@ -611,8 +611,10 @@ def facility_week(
     spec = specs.resource_spec(resource, in_week, locale)
     occupancy = specs.load_occupancy([resource.id], week_begin - reach, week_end + reach)[resource.id]
     version = None
+    quotas = applicable_quotas(resource)
     if user is None:
-        grid, version = _visitors_grid(spec, week_start, occupancy, now)
+        grid, grid_version = _visitors_grid(spec, week_start, occupancy, now)
+        version = _page_version(grid_version, resource, upcoming, quotas)
     else:
         viewer = viewer_for(user, [spec], engine.Interval(week_begin, week_end), now)
         grid = engine.week_grid(spec, week_start, occupancy, now, viewer)
@@ -625,7 +627,7 @@ def facility_week(
         grid=grid,
         this_week=this_week,
         upcoming_closures=upcoming,
-        quotas=applicable_quotas(resource),
+        quotas=quotas,
         hours_by_weekday=hours_by_weekday,
         version=version,
     )
@@ -661,6 +663,20 @@ class _Grids:
 
 
 _visitors_grid = _Grids(kept=512).get
+
+
+def _page_version(grid_version: str, resource: Resource, upcoming: list[Closure], quotas: list[Quota]) -> str:
+    """The grid's version with the rest of what the facility page shows: the facility's own columns, its
+    policy, tags and university, the closures ahead and the limits that apply."""
+    facts = (
+        grid_version,
+        [(a.key, getattr(resource, a.key)) for a in sa.inspect(Resource).column_attrs],
+        [(a.key, getattr(resource.policy, a.key)) for a in sa.inspect(Policy).column_attrs],
+        sorted(resource.tag_names),
+        [(c.id, c.start_at, c.end_at, c.reason_zh, c.reason_en) for c in upcoming],
+        [[(a.key, getattr(q, a.key)) for a in sa.inspect(Quota).column_attrs] for q in quotas],
+    )
+    return hashlib.blake2b(repr(facts).encode(), digest_size=12).hexdigest()
 
 
 AROUND_DAYS = 3

@@ -70,3 +70,35 @@ def test_time_passing_shows_to_the_next_visitor(client: FlaskClient) -> None:
     assert grid_of(client, court.id).cell("10:00", 0).state == "free"
     with time_machine.travel(datetime(2026, 11, 23, 2, 1, tzinfo=UTC), tick=False):
         assert grid_of(client, court.id).cell("10:00", 0).state == "past"
+
+
+def test_a_visitor_asking_again_gets_304_until_a_booking_changes_the_page(client: FlaskClient) -> None:
+    court = make_resource(hours=DAILY)
+    client.get(f"/facilities/{court.id}")  # the session gets its form token, which the page embeds
+    first = client.get(f"/facilities/{court.id}")
+    etag = first.headers["ETag"]
+    assert first.status_code == 200 and first.headers["Cache-Control"] == "private, no-cache"
+
+    again = client.get(f"/facilities/{court.id}", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.get_data() == b""
+
+    make_booking(court, make_user(), local(25, 10))
+    changed = client.get(f"/facilities/{court.id}", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+
+
+def test_another_language_or_week_is_another_page(client: FlaskClient) -> None:
+    court = make_resource(hours=DAILY)
+    client.get(f"/facilities/{court.id}")
+    etag = client.get(f"/facilities/{court.id}").headers["ETag"]
+    english = client.get(f"/facilities/{court.id}", headers={"If-None-Match": etag, "Accept-Language": "en"})
+    next_week = client.get(f"/facilities/{court.id}?week=2026-11-30", headers={"If-None-Match": etag})
+    assert english.status_code == 200 and next_week.status_code == 200
+
+
+def test_a_signed_in_person_gets_no_entity_tag(client: FlaskClient, auth) -> None:
+    court = make_resource(hours=DAILY)
+    assert auth.login(make_user()).status_code == 302
+    response = client.get(f"/facilities/{court.id}")
+    assert response.status_code == 200 and "ETag" not in response.headers
+    assert response.headers["Cache-Control"] == "private, no-store"

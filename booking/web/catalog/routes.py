@@ -9,6 +9,7 @@ the error shown next to its field; a page beyond the last one gives 404):
 """
 
 import functools
+import hashlib
 import json
 import os
 from datetime import date, datetime, time, timedelta
@@ -17,7 +18,18 @@ from typing import Any
 
 from babel.dates import format_skeleton
 from babel.lists import format_list
-from flask import Blueprint, abort, current_app, g, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    make_response,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -197,7 +209,7 @@ def day_summary(day: GridDay) -> tuple[int, CellState | None]:
 
 
 @bp.get("/<int:resource_id>")
-def detail(resource_id: int) -> tuple[str, int]:
+def detail(resource_id: int) -> Response:
     form = WeekForm(formdata=request.args)
     valid = form.validate()
     now = clock.now()
@@ -206,7 +218,10 @@ def detail(resource_id: int) -> tuple[str, int]:
     )
     if view is None:
         abort(404)
-    return render_template(
+    etag = _visitors_etag(view, valid)
+    if etag is not None and request.if_none_match.contains(etag):
+        return _not_modified(etag)
+    page = render_template(
         "catalog/detail.html",
         view=view,
         resource=view.resource,
@@ -222,7 +237,33 @@ def detail(resource_id: int) -> tuple[str, int]:
         CATEGORY_PLURALS=CATEGORY_PLURALS,
         KIND_PLURALS=KIND_PLURALS,
         CellState=CellState,
-    ), (200 if valid else 400)
+    )
+    response = make_response(page, 200 if valid else 400)
+    if etag is not None:
+        response.set_etag(etag)
+        response.headers["Cache-Control"] = VISITORS_PAGE
+    return response
+
+
+# A visitor's copy of a facility page holds their session's form token: their browser may keep it, no shared
+# cache, and it asks again each time (answered 304 while nothing on the page changed).
+VISITORS_PAGE = "private, no-cache"
+
+
+def _visitors_etag(view: catalog.FacilityWeek, valid: bool) -> str | None:
+    """The page's entity tag for a visitor: the page's version, the language, the address asked, and the
+    session's form token the page embeds. None for a signed-in person, or when a message waits to be shown."""
+    if view.version is None or session.get("_flashes"):
+        return None
+    facts = (view.version, locale_code(), request.full_path, valid, session.get("csrf_token"))
+    return hashlib.blake2b(repr(facts).encode(), digest_size=12).hexdigest()
+
+
+def _not_modified(etag: str) -> Response:
+    response = Response(status=304)
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = VISITORS_PAGE
+    return response
 
 
 @bp.get("/<int:resource_id>/photo")
