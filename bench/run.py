@@ -4,8 +4,12 @@ For each database (PostgreSQL when TEST_POSTGRES_URL names a server; SQLite alwa
 database: seed the scale dataset at the smallest tier (scale/), add 32 booking clients and a
 feed owner (bench/workload.py), start gunicorn with the production settings, then per tier (regenerating
 the bookings in bulk) time the free-between search and a week grid; at the largest tier, the trivial
-endpoint and booking creation at 1, 8 and 32 clients, the 5,000-event calendar feed, one tick of each
-scheduled job (in this process, twice: catching up, then steady), and the workers' peak RSS.
+endpoint and booking creation at 1, 8 and 32 clients, a browser booking (the POST and the page it leads to)
+at 8, my bookings and the booking form, the 5,000-event calendar feed, the workers' peak RSS, the opening
+rush (tests/load/rush.py: 256 people book 16 courts the instant they open, on a server of its own whose clock
+puts the opening just after everyone logged in), and one tick of each scheduled job (in this process, twice:
+catching up, then steady). Every HTTP measure comes with the server's CPU per request: web workers and
+PostgreSQL's backends, from /proc (utime + stime), over the measured part of the run.
 
 Prints one table and writes it with every raw figure to bench-results/latest.json.
 
@@ -16,6 +20,7 @@ Environment (all optional):
   BENCH_SQLITE_TIERS   SQLite tiers (full default 10000,100000; add 1000000 for ~3 more minutes)
   BENCH_FACILITIES, BENCH_USERS, BENCH_DURATION (s per throughput run), BENCH_WORKERS
   BENCH_ONLY           postgresql or sqlite
+  BENCH_RUSH_CLIENTS   people in the opening rush (256)
 """
 
 import contextlib
