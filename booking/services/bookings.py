@@ -855,7 +855,16 @@ MY_BOOKINGS_PER_PAGE = 50
 def my_bookings(user: User, show: str, now: datetime, *, page: int = 1) -> Pagination:
     """One page of the user's bookings: 'upcoming' (active, not ended), 'past', or 'cancelled' (and
     declined); every booking is on some page, none is cut off."""
-    query = sa.select(Booking).where(Booking.user_id == user.id).options(selectinload(Booking.resource))
+    # The list shows each facility's name, mode and zone: not its tags, hours or policy (eager by default).
+    query = (
+        sa.select(Booking)
+        .where(Booking.user_id == user.id)
+        .options(
+            selectinload(Booking.resource).options(
+                lazyload(Resource.tags), lazyload(Resource.hours), lazyload(Resource.policy)
+            )
+        )
+    )
     ended = {BookingStatus.CANCELLED, BookingStatus.REJECTED, BookingStatus.EXPIRED}
     if show == "cancelled":
         query = query.where(Booking.status.in_(ended)).order_by(Booking.start_at.desc())
