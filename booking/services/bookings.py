@@ -29,7 +29,6 @@ from booking.services.booking_writes import (
     load_context,
     lock_for,
     new_booking,
-    slot_taken,
     tell_confirmed,
     tell_managers,
 )
@@ -156,7 +155,7 @@ def request_booking(
 
     A form sent again with the same `submission_key` books nothing and returns what the first send booked.
     With `seen_taken` (`bookable_resource_for_request` found the time held by someone else), the request is
-    refused as taken without waiting for the locks.
+    judged and refused without waiting for the locks.
     A refusal is counted by rule for the reports (booking.services.refusals) before it is raised."""
     try:
         return _request_booking(
@@ -193,7 +192,13 @@ def _request_booking(
     booker = Booker.of(user)
     with _sent_once(booker, submission_key) as first:
         if seen_taken:
-            raise Refused([slot_taken()])
+            # Judged from what is read now, without the locks: someone else's booking is in the way, and the
+            # person hears every other reason too, as from the locked path. Should the time have been freed
+            # meanwhile, the request goes on to the locks like any other.
+            context = load_context(resource_id, user, engine.Interval(start, end), now)
+            decision = evaluate(context, request, now)
+            if not decision.ok:
+                raise Refused(decision.violations)
         with write_transaction() as fresh:
             locked = lock_for(booker, resource_id)
             context = load_context(

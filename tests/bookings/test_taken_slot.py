@@ -61,11 +61,12 @@ def test_a_time_someone_else_holds_is_refused_without_taking_the_locks(
 
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert 'data-code="conflict"' in page and "just taken by someone else" in page
-    assert 'id="waitlist-offer"' in page
+    assert 'data-code="conflict"' in page and "This time is already booked." in page
+    assert 'id="waitlist-offer"' in page and 'id="start_time"' not in page
     assert f'href="/facilities/{court.id}?week=2026-11-25"' in page
-    # Nothing the locked path reads (the facility's closures, its occupancy under the lock) was read.
-    assert not [s for s in statements if "FROM closure" in s]
+    # No lock was asked for (PostgreSQL) and no write transaction begun but the refusal count's.
+    assert not [s for s in statements if "FOR NO KEY UPDATE" in s or "FOR UPDATE" in s]
+    assert not [s for s in statements if "INSERT INTO booking " in s]
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 1
     assert [(r.code, r.count) for r in db.session.scalars(sa.select(RefusalCount))] == [("conflict", 1)]
@@ -80,7 +81,7 @@ def test_a_time_only_the_buffer_blocks_goes_through_the_locked_path(client: Flas
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert 'data-code="conflict"' in page and "This time is already booked." in page
-    assert 'name="start_time"' in page  # the whole form again
+    assert 'id="start_time"' in page  # the whole form again
 
 
 def test_a_time_the_person_holds_themselves_is_judged_by_the_locked_path(
@@ -93,6 +94,18 @@ def test_a_time_the_person_holds_themselves_is_judged_by_the_locked_path(
 
     assert response.status_code == 422
     assert 'data-code="duplicate"' in response.get_data(as_text=True)
+
+
+def test_a_taken_time_asked_too_long_gets_every_reason_and_the_form(client: FlaskClient, resident) -> None:
+    court = make_resource(policy={"max_minutes": 60})
+    make_booking(court, make_user(), local(25, 10), local(25, 11))
+
+    response = client.post(f"/facilities/{court.id}/book", data=SLOT | {"end_time": "12:00"}, headers=EN)
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'data-code="conflict"' in page and 'data-code="too_long"' in page
+    assert 'id="start_time"' in page and 'id="waitlist-offer"' not in page
 
 
 def test_a_free_time_is_booked_as_before(client: FlaskClient, resident) -> None:

@@ -93,8 +93,9 @@ def new(resource_id: int) -> Response | str | tuple[str, int]:
                 now=now,
             ),
         )
-    if refused and taken and refused.violations:
-        # Someone else holds the time: the refusal without the whole form, the cheap answer of a rush.
+    if refused and taken and {v.code for v in refused.violations} == {"conflict"}:
+        # Only someone else's booking stands in the way: the refusal without the whole form, the cheap answer
+        # of a rush. Any other reason needs the form to change the request.
         return render_template("bookings/taken.html", resource=resource, form=form, **_refusal(refused)), 422
     if refused:
         return _form_page(resource, form, **_refusal(refused)), 422
