@@ -9,7 +9,10 @@ logged in. `book` logs each client in as its own account through the real form (
 timed), then books consecutive half-hour slots of that account's own facility from its `first_day`, and
 times each POST (a success is the 302 to the new booking). With --duration the clients run that long
 after a warm-up; with --requests they make that many requests in all. Output: requests, errors, seconds,
-throughput, p50/p95/p99/max latency in ms, and the status counts.
+throughput, p50/p95/p99/max latency in ms, and the status counts; with --cpu-pids (the web workers) and
+--database-url (PostgreSQL's backends serving it are found from pg_stat_activity), the server's CPU per
+request over the measured part (utime + stime from /proc: web workers and database backends apart).
+`book --follow` also loads the page the booking redirects to, as a browser does, and times the two together.
 
 The server's session cookie is marked Secure (production settings); over plain HTTP on loopback we send
 it by hand, so httpx's own cookie jar is switched off.
@@ -31,6 +34,11 @@ from pathlib import Path
 
 import httpx
 
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.load.rush import CpuMeter  # noqa: E402
+
 _CSRF_INPUT = re.compile(r"<input[^>]*\bname=\"csrf_token\"[^>]*>")
 _VALUE = re.compile(r"\bvalue=\"([^\"]+)\"")
 SLOT_MINUTES = 30
@@ -41,6 +49,7 @@ class Tally:
     latencies: list[float] = field(default_factory=list)
     statuses: Counter = field(default_factory=Counter)
     errors: int = 0
+    cpu: dict[str, float] = field(default_factory=dict)
 
     def record(self, seconds: float, status: int | str, ok: bool) -> None:
         self.statuses[str(status)] += 1
@@ -66,6 +75,7 @@ class Tally:
             "p99": pct(0.99),
             "max": round(ms[-1], 2) if done else None,
             "statuses": dict(self.statuses),
+            **self.cpu,
         }
 
 
@@ -147,6 +157,12 @@ class Clock:
     def counts(self, began: float) -> bool:
         return began >= self.measure_from
 
+    async def meter(self, meter: CpuMeter | None) -> None:
+        """Start the CPU meter when measuring starts."""
+        if meter is not None:
+            await asyncio.sleep(max(0.0, self.measure_from - time.perf_counter()))
+            meter.start()
+
     def elapsed(self) -> float:
         """From the start of measuring until now (call once every request has finished)."""
         return time.perf_counter() - self.measure_from
@@ -162,6 +178,7 @@ async def run_get(args: argparse.Namespace) -> dict[str, object]:
                 await session.log_in(args.email, args.password, "/")
         clock = Clock(args.duration, args.warmup, args.requests)
         counter = iter(range(10**9))
+        meter = cpu_meter(args)
 
         async def worker(session: Session) -> None:
             while clock.take():
@@ -175,8 +192,8 @@ async def run_get(args: argparse.Namespace) -> dict[str, object]:
                 if clock.counts(began):
                     tally.record(time.perf_counter() - began, status, ok)
 
-        await asyncio.gather(*(worker(s) for s in sessions))
-    return tally.report(clock.elapsed())
+        await asyncio.gather(clock.meter(meter), *(worker(s) for s in sessions))
+    return finish(tally, clock, meter)
 
 
 async def run_book(args: argparse.Namespace) -> dict[str, object]:
@@ -193,6 +210,7 @@ async def run_book(args: argparse.Namespace) -> dict[str, object]:
             )
         )
         clock = Clock(args.duration, args.warmup, args.requests)
+        meter = cpu_meter(args)
 
         async def worker(session: Session, account: dict[str, object]) -> None:
             first = date.fromisoformat(str(account["first_day"]))
@@ -217,15 +235,37 @@ async def run_book(args: argparse.Namespace) -> dict[str, object]:
                     # show and remove; we don't follow the redirect, so we keep the cookie we had instead of
                     # letting flash messages pile up in it (each costs the server time to read).
                     response = await session.send(
-                        "POST", f"/facilities/{account['resource_id']}/book", form, keep_cookies=False
+                        "POST",
+                        f"/facilities/{account['resource_id']}/book",
+                        form,
+                        keep_cookies=args.follow,
                     )
                     status, ok = response.status_code, response.status_code == 302
+                    if ok and args.follow:
+                        page = await session.send("GET", response.headers["location"])
+                        status, ok = page.status_code, page.status_code == 200
                 except httpx.HTTPError as exc:
                     status, ok = type(exc).__name__, False
                 if clock.counts(began):
                     tally.record(time.perf_counter() - began, status, ok)
 
-        await asyncio.gather(*(worker(s, a) for s, a in zip(sessions, accounts, strict=True)))
+        await asyncio.gather(
+            clock.meter(meter), *(worker(s, a) for s, a in zip(sessions, accounts, strict=True))
+        )
+    return finish(tally, clock, meter)
+
+
+def cpu_meter(args: argparse.Namespace) -> CpuMeter | None:
+    if not args.cpu_pids:
+        return None
+    return CpuMeter([int(p) for p in args.cpu_pids.split(",")], args.database_url or "sqlite://")
+
+
+def finish(tally: Tally, clock: Clock, meter: CpuMeter | None) -> dict[str, object]:
+    """The figures; with a meter, the server's CPU per request measured (the errors' included)."""
+    if meter is not None:
+        meter.stop()
+        tally.cpu = meter.per_request_ms(len(tally.latencies) + tally.errors)
     return tally.report(clock.elapsed())
 
 
@@ -242,6 +282,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--email", help="get: log in first as this account")
     parser.add_argument("--password")
     parser.add_argument("--accounts", help="book: JSON list of {email, password, resource_id, first_day}")
+    parser.add_argument("--follow", action="store_true", help="book: load the page the booking leads to")
+    parser.add_argument("--cpu-pids", help="comma-separated pids of the web workers, for CPU per request")
+    parser.add_argument("--database-url", help="with --cpu-pids: PostgreSQL's backends count too")
     args = parser.parse_args(argv)
     if not args.base.startswith(("http://127.", "http://localhost")):
         parser.error("the load generator only targets loopback addresses")

@@ -4,8 +4,12 @@ For each database (PostgreSQL when TEST_POSTGRES_URL names a server; SQLite alwa
 database: seed the scale dataset at the smallest tier (scale/), add 32 booking clients and a
 feed owner (bench/workload.py), start gunicorn with the production settings, then per tier (regenerating
 the bookings in bulk) time the free-between search and a week grid; at the largest tier, the trivial
-endpoint and booking creation at 1, 8 and 32 clients, the 5,000-event calendar feed, one tick of each
-scheduled job (in this process, twice: catching up, then steady), and the workers' peak RSS.
+endpoint and booking creation at 1, 8 and 32 clients, a browser booking (the POST and the page it leads to)
+at 8, my bookings and the booking form, the 5,000-event calendar feed, the workers' peak RSS, the opening
+rush (tests/load/rush.py: 256 people book 16 courts the instant they open, on a server of its own whose clock
+puts the opening just after everyone logged in), and one tick of each scheduled job (in this process, twice:
+catching up, then steady). Every HTTP measure comes with the server's CPU per request: web workers and
+PostgreSQL's backends, from /proc (utime + stime), over the measured part of the run.
 
 Prints one table and writes it with every raw figure to bench-results/latest.json.
 
@@ -16,6 +20,7 @@ Environment (all optional):
   BENCH_SQLITE_TIERS   SQLite tiers (full default 10000,100000; add 1000000 for ~3 more minutes)
   BENCH_FACILITIES, BENCH_USERS, BENCH_DURATION (s per throughput run), BENCH_WORKERS
   BENCH_ONLY           postgresql or sqlite
+  BENCH_RUSH_CLIENTS   people in the opening rush (256)
 """
 
 import contextlib
@@ -39,6 +44,7 @@ from bench import report, workload  # noqa: E402
 from models import db  # noqa: E402
 from scale import ScaleResult, seed_bookings, seed_scale  # noqa: E402
 from tests.conftest import make_app  # noqa: E402
+from tests.load import rush  # noqa: E402
 from tests.load.live_server import LiveServer, fresh_database, peak_rss_kib  # noqa: E402
 
 RESULTS = ROOT / "bench-results"
@@ -64,6 +70,9 @@ PRESETS = {
     },
 }
 CLIENTS = (1, 8, 32)
+RUSH_CLIENTS = 256
+RUSH_COURTS = 16
+RUSH_WINDOW_DAYS = 7
 FEED_EVENTS = 5000
 
 
@@ -88,10 +97,19 @@ def say(message: str) -> None:
     print(f"[{datetime.now(UTC).strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
+# The server being measured, for the load generator's CPU meter: --cpu-pids and --database-url.
+METER: list[str] = []
+
+
+def meter(server: LiveServer, url: str) -> None:
+    METER[:] = ["--cpu-pids", ",".join(map(str, server.worker_pids())), "--database-url", url]
+
+
 def loadgen(*args: str) -> dict[str, Any]:
-    """One run of the load generator in its own process; its JSON figures."""
+    """One run of the load generator in its own process; its JSON figures, with the server's CPU per
+    request (web workers and database backends, from /proc)."""
     done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "loadgen.py"), *args],
+        [sys.executable, str(ROOT / "bench" / "loadgen.py"), *args, *METER],
         capture_output=True,
         text=True,
         timeout=600,
@@ -139,6 +157,7 @@ def bench_backend(backend: str, tiers: list[int], conf: dict[str, Any], work: Pa
         server = LiveServer(url, workers=conf["workers"], log_path=work / f"gunicorn-{backend}.log")
         try:
             server.start()
+            meter(server, url)
             for index, tier in enumerate(tiers):
                 seconds = scale.seconds
                 if index:
@@ -157,8 +176,11 @@ def bench_backend(backend: str, tiers: list[int], conf: dict[str, Any], work: Pa
                     "seed_seconds": seconds
                 }
             result |= measure_writes(server, app, conf, work, accounts, today)
+            result["pages"] = measure_personal_pages(server, accounts)
             result["feed"] = measure_feed(server, app, conf, now)
             result["peak_rss_kib"] = max((peak_rss_kib(pid) or 0) for pid in server.worker_pids())
+            server.stop()
+            result["rush"] = measure_rush(app, url, conf, work)
             say(f"{backend}: one tick of each job")
             result["jobs"] = tick_jobs(app, work)
         finally:
@@ -225,7 +247,64 @@ def measure_writes(
             "--duration",
             duration,
         )
-    return {"trivial": trivial, "booking": booking}
+    say("browser booking (the POST and the page it leads to), 8 clients")
+    path = work / "accounts-browser.json"
+    first_day = today + timedelta(days=1 + 40 * len(CLIENTS))
+    path.write_text(json.dumps([a | {"first_day": first_day.isoformat()} for a in accounts]))
+    browser = loadgen(
+        "book", "--base", base, "--accounts", str(path), "--concurrency", "8", "--duration", duration,
+        "--follow",
+    )  # fmt: skip
+    return {"trivial": trivial, "booking": booking, "browser_booking": browser}
+
+
+def measure_personal_pages(server: LiveServer, accounts: list[dict]) -> dict[str, Any]:
+    """My bookings and the booking form, for a person who has booked (the booking runs' first account)."""
+    account = accounts[0]
+    login = ["--email", str(account["email"]), "--password", str(account["password"])]
+    pages = {"my_bookings": "/bookings", "booking_page": f"/facilities/{account['resource_id']}/book"}
+    figures = {}
+    for name, path in pages.items():
+        say(f"{name.replace('_', ' ')}, 1 client")
+        loadgen("get", "--base", server.base_url, "--path", path, "--requests", "8", *login)
+        figures[name] = loadgen("get", "--base", server.base_url, "--path", path, "--requests", "30", *login)
+    return figures
+
+
+def measure_rush(app, url: str, conf: dict[str, Any], work: Path) -> dict[str, Any]:
+    """The opening rush (tests/load/rush.py): RUSH_CLIENTS people, 16 courts, on a server whose clock puts
+    the opening a little after everyone has logged in; then everyone asks again (only refusals)."""
+    clients = int(os.environ.get("BENCH_RUSH_CLIENTS", RUSH_CLIENTS))
+    say(f"opening rush: {clients} people, {RUSH_COURTS} courts")
+    with app.app_context():
+        courts, emails = workload.add_rush(clients, RUSH_COURTS, RUSH_WINDOW_DAYS)
+        db.session.remove()
+    # Logging in costs about 10 ms a person on a quiet machine; the opening waits for everyone.
+    plan = rush.RushPlan.make(courts, RUSH_WINDOW_DAYS, lead=20 + clients * 0.15)
+    server = LiveServer(
+        url, workers=conf["workers"], log_path=work / "gunicorn-rush.log", environment=plan.environment
+    )
+    try:
+        server.start()
+        browsers = rush.log_in(server.base_url, emails, courts, workload.PASSWORD)
+        if time.time() > plan.opens_at:
+            return {"error": "the opening came before everyone had logged in; raise the lead"}
+        cpu = rush.CpuMeter(server.worker_pids(), url)
+        cpu.start()
+        outcome = rush.run_rush(browsers, plan, spacing=0.001)
+        cpu.stop()
+        figures = outcome.summary() | {"cpu": cpu.per_request_ms(clients)}
+        cpu.start()
+        refused = rush.again(browsers, plan, courts)
+        cpu.stop()
+        statuses = [str(page.status) if page else "error" for page in refused]
+        figures["losers_again"] = {
+            "statuses": {status: statuses.count(status) for status in sorted(set(statuses))},
+            "cpu": cpu.per_request_ms(clients),
+        }
+        return figures
+    finally:
+        server.stop()
 
 
 def measure_feed(server: LiveServer, app, conf: dict[str, Any], now: datetime) -> dict[str, Any] | str:

@@ -3,6 +3,7 @@
 - `add_booking_clients(university_code, count, first_day)`: `count` people, each with a meeting room of
   their own that is open all day and bookable a year ahead by anyone, so booking throughput is measured
   without quotas or conflicts getting in the way; returns the load generator's accounts.
+- `add_rush(clients, courts, window_days)`: the opening rush's courts and people (tests/load/rush.py).
 - `add_feed_owner(events, now)`: one person with `events` bookings in their personal feed's window, and
   the path of that feed (None while the calendar feed is not built).
 - `search_paths(count, today)`: "which facilities are free between X and Y" on the coming days.
@@ -82,6 +83,31 @@ def add_booking_clients(university_code: str, count: int, first_day: date) -> li
         }
         for user, room in pairs
     ]
+
+
+def add_rush(clients: int, courts: int, window_days: int) -> tuple[list[int], list[str]]:
+    """The opening rush's courts (bookable `window_days` ahead by anyone) and people: ids and emails."""
+    university = db.session.scalar(sa.select(Organization).where(Organization.code == "HPU"))
+    rooms = []
+    for n in range(courts):
+        court = _room(university, f"rush court {n}")
+        court.kind = ResourceKind.SPORTS_VENUE
+        court.capacity = 4
+        court.policy.max_advance_days = window_days
+        rooms.append(court)
+    password_hash = generate_password_hash(PASSWORD, method=PASSWORD_HASH_METHOD)
+    people = [
+        User(
+            email=f"rush-{n:03d}@bench.jz",
+            password_hash=password_hash,
+            display_name=f"rush-{n:03d}",
+            category=Category.RESIDENT,
+        )
+        for n in range(clients)
+    ]
+    db.session.add_all([*rooms, *people])
+    db.session.commit()
+    return [r.id for r in rooms], [p.email for p in people]
 
 
 def add_feed_owner(events: int, now: datetime) -> str | None:

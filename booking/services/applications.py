@@ -83,23 +83,29 @@ def latest(university_id: int, scope: str) -> ApplicationForm | None:
     )
 
 
+def _newest_forms() -> sa.Select[tuple[ApplicationForm]]:
+    newer = aliased(ApplicationForm)
+    return sa.select(ApplicationForm).where(
+        ApplicationForm.university_id == sa.bindparam("university_id"),
+        ApplicationForm.scope.in_(sa.bindparam("scopes", expanding=True)),
+        ~sa.exists().where(
+            newer.university_id == ApplicationForm.university_id,
+            newer.scope == ApplicationForm.scope,
+            newer.version > ApplicationForm.version,
+        ),
+    )
+
+
+# Built once: every booking form and booking request asks, and building it cost more than running it.
+_NEWEST_FORMS = _newest_forms()
+
+
 def form_in_force(resource: Resource) -> ApplicationForm | None:
     """What a request for `resource` must answer: its own form, else its kind's; None when neither asks
     anything. One statement: the newest version of both scopes."""
     scopes = (resource_scope(resource.id), kind_scope(resource.kind))
-    newer = aliased(ApplicationForm)
     newest = list(
-        db.session.scalars(
-            sa.select(ApplicationForm).where(
-                ApplicationForm.university_id == resource.university_id,
-                ApplicationForm.scope.in_(scopes),
-                ~sa.exists().where(
-                    newer.university_id == ApplicationForm.university_id,
-                    newer.scope == ApplicationForm.scope,
-                    newer.version > ApplicationForm.version,
-                ),
-            )
-        )
+        db.session.scalars(_NEWEST_FORMS, {"university_id": resource.university_id, "scopes": list(scopes)})
     )
     for scope in scopes:
         for form in newest:

@@ -6,8 +6,11 @@ free-between search first narrows every candidate down in one SQL query (`free_f
 engine only the facilities SQL cannot settle exactly.
 """
 
+import hashlib
 import math
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -128,6 +131,9 @@ class FacilityWeek:
     upcoming_closures: list[Closure]
     quotas: list[Quota]
     hours_by_weekday: list[list[OpeningHours]] = field(default_factory=list)
+    # For a visitor (nobody signed in): a digest of everything the grid was computed from, the same for
+    # every visitor until a booking, closure, policy, hours or facility change (or the minute) moves it.
+    version: str | None = None
 
     @property
     def previous_week(self) -> date:
@@ -604,8 +610,14 @@ def facility_week(
     upcoming = [c for c in closures if c.start_at < ahead and c.end_at > now]
     spec = specs.resource_spec(resource, in_week, locale)
     occupancy = specs.load_occupancy([resource.id], week_begin - reach, week_end + reach)[resource.id]
-    viewer = viewer_for(user, [spec], engine.Interval(week_begin, week_end), now)
-    grid = engine.week_grid(spec, week_start, occupancy, now, viewer)
+    version = None
+    quotas = applicable_quotas(resource)
+    if user is None:
+        grid, grid_version = _visitors_grid(spec, week_start, occupancy, now)
+        version = _page_version(grid_version, resource, upcoming, quotas)
+    else:
+        viewer = viewer_for(user, [spec], engine.Interval(week_begin, week_end), now)
+        grid = engine.week_grid(spec, week_start, occupancy, now, viewer)
     hours_by_weekday: list[list[OpeningHours]] = [[] for _ in range(7)]
     for hours in sorted(resource.hours, key=lambda h: (h.weekday, h.opens)):
         hours_by_weekday[hours.weekday].append(hours)
@@ -615,9 +627,56 @@ def facility_week(
         grid=grid,
         this_week=this_week,
         upcoming_closures=upcoming,
-        quotas=applicable_quotas(resource),
+        quotas=quotas,
         hours_by_weekday=hours_by_weekday,
+        version=version,
     )
+
+
+class _Grids:
+    """The week grids visitors see, each under everything it is computed from: the facility's spec (policy,
+    hours, closures, names), the week, its bookings and the minute. Read afresh on every request, these
+    inputs are the version: a booking, a closure or a policy change makes another key, never a stale grid.
+    Slots start on whole minutes, so a grid judged at one moment of a minute holds for all of it."""
+
+    def __init__(self, kept: int) -> None:
+        self.kept = kept
+        self.grids: OrderedDict[Hashable, tuple[engine.WeekGrid, str]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(
+        self, spec: engine.ResourceSpec, week_start: date, occupancy: list[engine.Occupancy], now: datetime
+    ) -> tuple[engine.WeekGrid, str]:
+        key = (spec, week_start, tuple(occupancy), now.replace(second=0, microsecond=0))
+        with self.lock:
+            found = self.grids.get(key)
+            if found is not None:
+                self.grids.move_to_end(key)
+                return found
+        grid = engine.week_grid(spec, week_start, occupancy, now, None)
+        found = (grid, hashlib.blake2b(repr(key).encode(), digest_size=12).hexdigest())
+        with self.lock:
+            self.grids[key] = found
+            while len(self.grids) > self.kept:
+                self.grids.popitem(last=False)
+        return found
+
+
+_visitors_grid = _Grids(kept=512).get
+
+
+def _page_version(grid_version: str, resource: Resource, upcoming: list[Closure], quotas: list[Quota]) -> str:
+    """The grid's version with the rest of what the facility page shows: the facility's own columns, its
+    policy, tags and university, the closures ahead and the limits that apply."""
+    facts = (
+        grid_version,
+        [(a.key, getattr(resource, a.key)) for a in sa.inspect(Resource).column_attrs],
+        [(a.key, getattr(resource.policy, a.key)) for a in sa.inspect(Policy).column_attrs],
+        sorted(resource.tag_names),
+        [(c.id, c.start_at, c.end_at, c.reason_zh, c.reason_en) for c in upcoming],
+        [[(a.key, getattr(q, a.key)) for a in sa.inspect(Quota).column_attrs] for q in quotas],
+    )
+    return hashlib.blake2b(repr(facts).encode(), digest_size=12).hexdigest()
 
 
 AROUND_DAYS = 3

@@ -52,15 +52,23 @@ def _done(booking: Booking) -> Response:
 @bp.route("/facilities/<int:resource_id>/book", methods=["GET", "POST"])
 @login_required
 def new(resource_id: int) -> Response | str | tuple[str, int]:
-    resource = bookings.get_bookable_resource(resource_id)
+    form = BookingForm()
+    valid = request.method == "POST" and form.validate_on_submit()
+    taken = False
+    if valid and not form.repeat.data:
+        # The facility, and whether the asked time is already someone else's, in one read (an opening rush).
+        resource, taken = bookings.bookable_resource_for_request(
+            resource_id, current_user, form.local_start(), form.local_end()
+        )
+    else:
+        resource = bookings.get_bookable_resource(resource_id)
     if resource.mode == Mode.PLACEMENT:
         return _apply_for_placement(resource)
-    form = BookingForm()
     now = clock.now()
     if request.method == "GET":
         _prefill(form, resource, now)
         return _form_page(resource, form)
-    if not form.validate_on_submit():
+    if not valid:
         return _form_page(resource, form), 422
     start, end = _utc(resource, form.local_start()), _utc(resource, form.local_end())
     with refusals() as refused:
@@ -81,9 +89,14 @@ def new(resource_id: int) -> Response | str | tuple[str, int]:
                 purpose=form.purpose.data or "",
                 submission_key=form.submission_key.data,
                 application=submission,
+                seen_taken=taken,
                 now=now,
             ),
         )
+    if refused and taken and {v.code for v in refused.violations} == {"conflict"}:
+        # Only someone else's booking stands in the way: the refusal without the whole form, the cheap answer
+        # of a rush. Any other reason needs the form to change the request.
+        return render_template("bookings/taken.html", resource=resource, form=form, **_refusal(refused)), 422
     if refused:
         return _form_page(resource, form, **_refusal(refused)), 422
     return _done(booking)

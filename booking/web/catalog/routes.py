@@ -9,6 +9,7 @@ the error shown next to its field; a page beyond the last one gives 404):
 """
 
 import functools
+import hashlib
 import json
 import os
 from datetime import date, datetime, time, timedelta
@@ -17,10 +18,22 @@ from typing import Any
 
 from babel.dates import format_skeleton
 from babel.lists import format_list
-from flask import Blueprint, abort, current_app, g, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    make_response,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup, escape
 from werkzeug.security import safe_join
 from werkzeug.wrappers import Response
 
@@ -197,7 +210,7 @@ def day_summary(day: GridDay) -> tuple[int, CellState | None]:
 
 
 @bp.get("/<int:resource_id>")
-def detail(resource_id: int) -> tuple[str, int]:
+def detail(resource_id: int) -> Response:
     form = WeekForm(formdata=request.args)
     valid = form.validate()
     now = clock.now()
@@ -206,7 +219,10 @@ def detail(resource_id: int) -> tuple[str, int]:
     )
     if view is None:
         abort(404)
-    return render_template(
+    etag = _visitors_etag(view, valid)
+    if etag is not None and request.if_none_match.contains(etag):
+        return _not_modified(etag)
+    page = render_template(
         "catalog/detail.html",
         view=view,
         resource=view.resource,
@@ -214,9 +230,7 @@ def detail(resource_id: int) -> tuple[str, int]:
         today=catalog.local_today(view.resource, now),
         image_url=_photo_url(view.resource) or _image_url(view.resource.image_path),
         week_url=_week_url,
-        cell_url=_cell_url,
-        cell_label=cell_label,
-        cell_reasons=cell_reasons,
+        week_rows=functools.partial(week_rows, view),
         when=when,
         day_label=day_label,
         time_label=time_label,
@@ -224,7 +238,33 @@ def detail(resource_id: int) -> tuple[str, int]:
         CATEGORY_PLURALS=CATEGORY_PLURALS,
         KIND_PLURALS=KIND_PLURALS,
         CellState=CellState,
-    ), (200 if valid else 400)
+    )
+    response = make_response(page, 200 if valid else 400)
+    if etag is not None:
+        response.set_etag(etag)
+        response.headers["Cache-Control"] = VISITORS_PAGE
+    return response
+
+
+# A visitor's copy of a facility page holds their session's form token: their browser may keep it, no shared
+# cache, and it asks again each time (answered 304 while nothing on the page changed).
+VISITORS_PAGE = "private, no-cache"
+
+
+def _visitors_etag(view: catalog.FacilityWeek, valid: bool) -> str | None:
+    """The page's entity tag for a visitor: the page's version, the language, the address asked, and the
+    session's form token the page embeds. None for a signed-in person, or when a message waits to be shown."""
+    if view.version is None or session.get("_flashes"):
+        return None
+    facts = (view.version, locale_code(), request.full_path, valid, session.get("csrf_token"))
+    return hashlib.blake2b(repr(facts).encode(), digest_size=12).hexdigest()
+
+
+def _not_modified(etag: str) -> Response:
+    response = Response(status=304)
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = VISITORS_PAGE
+    return response
 
 
 @bp.get("/<int:resource_id>/photo")
@@ -266,6 +306,84 @@ def _cell_url(resource_id: int, cell: GridCell) -> str:
     return url_for(
         "bookings.new", resource_id=resource_id, start=cell.local_start.isoformat(timespec="minutes")
     )
+
+
+class WeekCells:
+    """A facility week's cells as HTML, one call a cell, for a grid of hundreds of them.
+
+    The template loop called three helpers, a translation and a URL build per cell, which cost the page most
+    of its CPU; here what cells share (the booking form's address, the translated aria-label, the words
+    of each state, the sentences of each refusal) is made once per page. Everything is escaped as the
+    template escaped it.
+    """
+
+    def __init__(self, resource: Any) -> None:
+        self.mode = resource.mode
+        self.locale = str(get_locale())
+        self.book_url = url_for("bookings.new", resource_id=resource.id) + "?start="
+        self.book_label = Markup(_("Book %(when)s: %(state)s"))
+        self.labels: dict[tuple[CellState, int | None], str] = {}
+        self.reasons: dict[str, str] = {}
+
+    def label(self, cell: GridCell) -> str:
+        if cell.state is CellState.NOT_FOR_YOU:
+            return cell_label(cell, self.mode)
+        key = (cell.state, cell.places_left)
+        found = self.labels.get(key)
+        if found is None:
+            found = self.labels[key] = cell_label(cell, self.mode)
+        return found
+
+    def reasons_of(self, cell: GridCell) -> str:
+        key = repr([(v.code, v.message, v.params) for v in cell.violations])
+        found = self.reasons.get(key)
+        if found is None:
+            found = self.reasons[key] = cell_reasons(cell)
+        return found
+
+    def __call__(self, cell: GridCell) -> Markup:
+        label = escape(self.label(cell))
+        state = cell.state.value
+        if cell.state is CellState.FREE:
+            start = cell.local_start
+            day = _day_label(start.date(), False, self.locale)
+            when_ = day if self.mode == Mode.PLACEMENT else f"{day} {start:%H:%M}"
+            aria = self.book_label % {"when": when_, "state": label}
+            href = escape(self.book_url + start.isoformat(timespec="minutes"))
+            inner = f'<a class="cell-link" href="{href}" aria-label="{aria}">{label}</a>'
+        elif cell.state is CellState.CLOSURE:
+            reason = escape(cell.reason if isinstance(cell.reason, str) else localized(cell.reason))
+            inner = f'<span class="visually-hidden">{label}: </span><span class="cell-reason">{reason}</span>'
+        elif cell.violations:
+            inner = f'<span title="{escape(self.reasons_of(cell))}">{label}</span>'
+        else:
+            inner = label
+        return Markup(f'<td class="cell cell-{state}" data-state="{state}">{inner}</td>')
+
+
+# The grid's rows as visitors see them, by the grid's version and the language: the same HTML for all of them.
+_VISITORS_ROWS: dict[tuple[str, str], Markup] = {}
+_ROWS_KEPT = 512
+
+
+def week_rows(view: catalog.FacilityWeek, grid: object) -> Markup:
+    """The grid's body: a row per time of day (one for a placement's whole day), a cell per day."""
+    key = (view.version, locale_code()) if view.version is not None else None
+    if key is not None and key in _VISITORS_ROWS:
+        return _VISITORS_ROWS[key]
+    cell = WeekCells(view.resource)
+    placement = view.resource.mode == Mode.PLACEMENT
+    whole_day = escape(_("Whole day"))
+    rows = []
+    for row, cells in view.grid.by_row():
+        head = whole_day if placement else time_label(row)
+        rows.append(f'<tr><th scope="row" class="row-head">{head}</th>{"".join(cell(c) for c in cells)}</tr>')
+    html = Markup("\n".join(rows))
+    if key is not None:
+        if len(_VISITORS_ROWS) >= _ROWS_KEPT:
+            _VISITORS_ROWS.pop(next(iter(_VISITORS_ROWS)), None)
+        _VISITORS_ROWS[key] = html
+    return html
 
 
 def day_label(day: date, with_year: bool = False) -> str:
