@@ -695,10 +695,17 @@ def test_an_answer_that_is_no_cas_response_gets_the_server_page_and_changes_noth
 
 
 def test_the_sign_on_list_says_on_and_off_in_chinese_not_a_weekday(client, auth):
-    """"On" in the status column once borrowed the repeat form's "On" (星期, before the weekdays): the status
+    """ "On" in the status column once borrowed the repeat form's "On" (星期, before the weekdays): the status
     has words of its own, in both languages."""
-    connect(make_university(name_zh="焦作大学", name_en="Jiaozuo University", code="JZU"), "https://a.example.cn/cas/")
-    connect(make_university(name_zh="黄河交通学院", name_en="Huanghe Jiaotong", code="HJU"), "https://b.example.cn/cas/", enabled=False)
+    connect(
+        make_university(name_zh="焦作大学", name_en="Jiaozuo University", code="JZU"),
+        "https://a.example.cn/cas/",
+    )
+    connect(
+        make_university(name_zh="黄河交通学院", name_en="Huanghe Jiaotong", code="HJU"),
+        "https://b.example.cn/cas/",
+        enabled=False,
+    )
     auth.login(make_admin())
     assert re.search(r"<td>\s*On\s*</td>", page(client.get("/admin/sign-on/")))
     with client.session_transaction() as session:
