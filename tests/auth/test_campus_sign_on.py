@@ -12,8 +12,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from flask_babel import force_locale, gettext
 from flask.testing import FlaskClient
+from flask_babel import force_locale, gettext
 
 from booking.services import accounts, verification
 from models import (
