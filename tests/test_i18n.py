@@ -61,3 +61,16 @@ def test_the_language_switcher_saves_a_logged_in_users_choice(client, auth) -> N
 def test_the_switcher_never_redirects_off_site(client) -> None:
     response = client.post("/language", data={"locale": "en", "next": "//evil.example"})
     assert response.headers["Location"] == "/"
+
+
+def test_no_template_puts_an_ascii_colon_after_a_translated_word() -> None:
+    """ "{{ _('Next free') }}:" showed "最近空闲:" on Chinese pages; the colon belongs in the message, where
+    the Chinese catalog writes "：" (or around a placeholder, "%(chart)s: see the table below")."""
+    templates = Path(__file__).resolve().parent.parent / "templates"
+    found = [
+        f"{t.relative_to(templates)}:{n}"
+        for t in templates.rglob("*.html")
+        for n, line in enumerate(t.read_text().splitlines(), 1)
+        if "') }}:" in line
+    ]
+    assert found == []

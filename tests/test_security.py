@@ -1,5 +1,7 @@
 """Security defaults: headers, cookies, CSRF, production secrets, friendly errors."""
 
+import re
+
 import pytest
 
 from booking.app import create_app
@@ -55,3 +57,13 @@ def test_unknown_pages_get_a_friendly_404(client) -> None:
     response = client.get("/no/such/page", headers={"Accept-Language": "en"})
     assert response.status_code == 404
     assert "We could not find that page" in response.get_data(as_text=True)
+
+
+def test_no_template_carries_an_inline_style_the_content_security_policy_would_block():
+    """style-src is 'self' only: a style="..." attribute is silently dropped by the browser (the battery lab's
+    terms once lost their scrolling box and line breaks that way). Styles belong in static/css."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "templates"
+    inline = [str(t.relative_to(root)) for t in root.rglob("*.html") if re.search(r"\sstyle=", t.read_text())]
+    assert inline == []

@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_babel import force_locale, gettext
 
 from booking.services import accounts, verification
 from models import (
@@ -692,3 +693,42 @@ def test_an_answer_that_is_no_cas_response_gets_the_server_page_and_changes_noth
     assert "no usable answer" in page(response)
     assert state() == before
     assert signed_in_as(client) is None
+
+
+def test_the_sign_on_list_says_on_and_off_in_chinese_not_a_weekday(client, auth):
+    """ "On" in the status column once borrowed the repeat form's "On" (星期, before the weekdays): the status
+    has words of its own, in both languages."""
+    connect(
+        make_university(name_zh="焦作大学", name_en="Jiaozuo University", code="JZU"),
+        "https://a.example.cn/cas/",
+    )
+    connect(
+        make_university(name_zh="黄河交通学院", name_en="Huanghe Jiaotong", code="HJU"),
+        "https://b.example.cn/cas/",
+        enabled=False,
+    )
+    auth.login(make_admin())
+    assert re.search(r"<td>\s*On\s*</td>", page(client.get("/admin/sign-on/")))
+    with client.session_transaction() as session:
+        session["locale"] = "zh_CN"
+    chinese = page(client.get("/admin/sign-on/"))
+    assert "星期" not in chinese
+    assert re.search(r"<td>\s*已启用\s*</td>", chinese) and re.search(r"<td>\s*已关闭\s*</td>", chinese)
+
+
+def test_the_new_account_page_names_the_profile_button_it_sends_people_to(client, auth):
+    """The hint for people who already have an account quotes the button on their profile word for word, in
+    both languages (it once said “Sign in with your university” for a button called “University sign-on”)."""
+    from pathlib import Path
+
+    template = (Path(__file__).resolve().parents[2] / "templates" / "sso" / "new_account.html").read_text()
+    hint = re.search(r"_\('(Already have an account here\?[^']+)'\)", template)
+    assert hint
+    auth.login(make_user())
+    for locale in ("en", "zh_CN"):
+        with client.session_transaction() as session:
+            session["locale"] = locale
+        with force_locale(locale):
+            quoted = re.search(r"“([^”]+)”", gettext(hint.group(1)))
+        assert quoted
+        assert f">{quoted.group(1)}</a>" in page(client.get("/profile"))

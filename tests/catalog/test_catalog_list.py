@@ -297,3 +297,11 @@ def test_free_between_a_time_that_has_passed_finds_nothing(client: FlaskClient) 
     make_resource(name_en="Any court")
     page = listed(client, "?date=2026-11-22&start=10:00&end=11:00")
     assert "Any court" not in page and "0 facilities found" in page
+
+
+def test_the_next_free_slot_reads_with_a_chinese_colon_in_chinese(client: FlaskClient) -> None:
+    court = make_resource(name_en="Busy court", name_zh="忙碌球场")
+    make_booking(court, make_user(), datetime(2026, 11, 23, 0, 0, tzinfo=UTC))
+    page = listed(client, headers=ZH)
+    assert "最近空闲：" in page
+    assert "最近空闲:" not in page

@@ -39,6 +39,14 @@ def test_an_enterprise_answers_a_labs_questions_and_the_manager_sees_them_with_t
     expect_chinese(member)
     questions = member.get_by_role("group", name="该设施的申请问题")
     expect(questions).to_contain_text("安全承诺")
+    # The safety commitment keeps its numbered lines in a box that scrolls, and the group's title stands above
+    # its first question, not beside it (an inline style, blocked by the CSP, once did neither).
+    terms = member.locator(".terms-text")
+    assert terms.evaluate("e => getComputedStyle(e).whiteSpace") == "pre-line"
+    assert terms.evaluate("e => getComputedStyle(e).overflowY") == "auto"
+    legend = questions.locator("legend").first.bounding_box()
+    first_label = questions.locator("[data-question]").first.bounding_box()
+    assert legend and first_label and first_label["y"] >= legend["y"] + legend["height"] - 1
     assert serious_accessibility_violations(member) == []
     member.get_by_label("用途").fill(purpose)
     member.get_by_label("测试样品类型").select_option(label="电池模组")
