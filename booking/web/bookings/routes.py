@@ -96,7 +96,14 @@ def new(resource_id: int) -> Response | str | tuple[str, int]:
     if refused and taken and {v.code for v in refused.violations} == {"conflict"}:
         # Only someone else's booking stands in the way: the refusal without the whole form, the cheap answer
         # of a rush. Any other reason needs the form to change the request.
-        return render_template("bookings/taken.html", resource=resource, form=form, **_refusal(refused)), 422
+        page = render_template(
+            "bookings/taken.html",
+            resource=resource,
+            form=form,
+            application_form=applications.form_in_force(resource),  # no waitlist where questions are asked
+            **_refusal(refused),
+        )
+        return page, 422
     if refused:
         return _form_page(resource, form, **_refusal(refused)), 422
     return _done(booking)
