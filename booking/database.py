@@ -3,10 +3,11 @@ session whose connection the server dropped."""
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from datetime import datetime
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import has_request_context
@@ -122,3 +123,45 @@ def compared_by_alembic(obj: Any, name: str | None, type_: str, reflected: bool,
     if type_ == "index" and reflected and name and name.startswith(("ex_", "ix_resource_search_text_trgm")):
         return False
     return not (type_ == "table" and reflected and name and name.startswith("resource_search"))
+
+
+@contextmanager
+def own_transaction(engine: Engine) -> Iterator[Connection]:
+    """A short transaction on a connection of its own (BEGIN IMMEDIATE on SQLite: it writes)."""
+    with engine.connect() as conn:
+        conn.execution_options(**{IMMEDIATE: True})
+        with conn.begin():
+            yield conn
+
+
+def claim_rows(
+    conn: Connection,
+    table: sa.Table,
+    claimable: sa.ColumnElement[bool],
+    *,
+    sending: str,
+    lease_until: datetime,
+    limit: int | None = None,
+) -> list[Mapping[str, Any]]:
+    """Claim outbox rows (email messages, webhook deliveries): mark the `claimable` ones `sending` (up to
+    `limit`, oldest first), count the attempt and lease them until `lease_until`, in one UPDATE ... RETURNING.
+
+    On PostgreSQL the rows are picked with FOR UPDATE SKIP LOCKED, so a concurrent claimer takes other rows
+    instead of waiting (and can never deadlock on them), and the condition is checked again on each row as
+    locked; on SQLite the writers are serialized. Either way a row is claimed by one sender only.
+    """
+    picked = sa.select(table.c.id).where(claimable).order_by(table.c.id).with_for_update(skip_locked=True)
+    if limit is not None:
+        picked = picked.limit(limit)
+    picked_ids = picked.cte("picked")
+    rows = (
+        conn.execute(
+            sa.update(table)
+            .where(table.c.id.in_(sa.select(picked_ids.c.id)), claimable)
+            .values(status=sending, attempts=table.c.attempts + 1, next_attempt_at=lease_until)
+            .returning(*table.c)
+        )
+        .mappings()
+        .all()
+    )
+    return sorted(cast("Sequence[Mapping[str, Any]]", rows), key=lambda row: row["id"])

@@ -28,8 +28,7 @@ import socket
 import ssl
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.header import Header
@@ -40,11 +39,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
-from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, SessionTransaction
 
 from booking import clock
-from booking.database import IMMEDIATE
+from booking.database import claim_rows, own_transaction
 from models import EmailMessage, EmailStatus, db
 
 log = logging.getLogger(__name__)
@@ -310,33 +308,17 @@ def deliver(ids: Iterable[int], now: datetime, *, retry_stale: bool = False) -> 
 def _claim(
     claimable: sa.ColumnElement[bool], now: datetime, limit: int | None = None
 ) -> list[Mapping[str, Any]]:
-    """Mark the `claimable` messages 'sending' (up to `limit`, oldest first) in one short transaction.
-
-    One UPDATE ... RETURNING: on PostgreSQL the rows are picked with FOR UPDATE SKIP LOCKED, so a
-    concurrent claimer takes other rows instead of waiting (and can never deadlock on them), and the
-    condition is checked again on each row as locked; on SQLite the writers are serialized. Either way
-    a row is claimed by one sender only.
-    """
-    picked = sa.select(_table.c.id).where(claimable).order_by(_table.c.id).with_for_update(skip_locked=True)
-    if limit is not None:
-        picked = picked.limit(limit)
-    picked_ids = picked.cte("picked")
-    with _transaction() as conn:
-        rows = (
-            conn.execute(
-                sa.update(_table)
-                .where(_table.c.id.in_(sa.select(picked_ids.c.id)), claimable)
-                .values(
-                    status=EmailStatus.SENDING.value,
-                    attempts=_table.c.attempts + 1,
-                    next_attempt_at=now + CLAIM_LEASE,
-                )
-                .returning(*_table.c)
-            )
-            .mappings()
-            .all()
+    """Mark the `claimable` messages 'sending' (up to `limit`, oldest first) in one short transaction
+    (`claim_rows`: each row is claimed by one sender only)."""
+    with own_transaction(db.engine) as conn:
+        return claim_rows(
+            conn,
+            _table,
+            claimable,
+            sending=EmailStatus.SENDING.value,
+            lease_until=now + CLAIM_LEASE,
+            limit=limit,
         )
-    return sorted(rows, key=lambda row: row["id"])
 
 
 @dataclass(frozen=True)
@@ -432,7 +414,7 @@ def _record(
         )
     if not (sent or changes or untried):
         return 0
-    with _transaction() as conn:
+    with own_transaction(db.engine) as conn:
         if sent:
             conn.execute(
                 sa.update(_table)
@@ -457,15 +439,6 @@ def _record(
                 .values(status=EmailStatus.QUEUED.value, attempts=_table.c.attempts - 1, next_attempt_at=now)
             )
     return gave_up
-
-
-@contextmanager
-def _transaction() -> Iterator[Connection]:
-    """A short transaction of its own (BEGIN IMMEDIATE on SQLite: it writes)."""
-    with db.engine.connect() as conn:
-        conn.execution_options(**{IMMEDIATE: True})
-        with conn.begin():
-            yield conn
 
 
 # --- after commit -----------------------------------------------------------------------------------

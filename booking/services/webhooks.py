@@ -39,8 +39,7 @@ import logging
 import secrets
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -50,9 +49,8 @@ import requests
 import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
-from sqlalchemy.engine import Connection
 
-from booking.database import IMMEDIATE
+from booking.database import claim_rows, own_transaction
 from booking.engine.localtime import zone
 from booking.engine.violations import N_
 from booking.services import audit
@@ -530,24 +528,14 @@ def _claim(
 ) -> list[Mapping[str, Any]]:
     """Mark the claimable deliveries 'sending' (oldest first) in one short transaction; each row is claimed by
     one sender only (FOR UPDATE SKIP LOCKED on PostgreSQL, serialised writers on SQLite)."""
-    picked = sa.select(_table.c.id).where(claimable).order_by(_table.c.id).with_for_update(skip_locked=True)
-    if limit is not None:
-        picked = picked.limit(limit)
-    picked_ids = picked.cte("picked")
-    with _transaction() as conn:
-        rows = (
-            conn.execute(
-                sa.update(_table)
-                .where(_table.c.id.in_(sa.select(picked_ids.c.id)), claimable)
-                .values(
-                    status=DeliveryStatus.SENDING.value,
-                    attempts=_table.c.attempts + 1,
-                    next_attempt_at=now + CLAIM_LEASE,
-                )
-                .returning(*_table.c)
-            )
-            .mappings()
-            .all()
+    with own_transaction(db.engine) as conn:
+        rows = claim_rows(
+            conn,
+            _table,
+            claimable,
+            sending=DeliveryStatus.SENDING.value,
+            lease_until=now + CLAIM_LEASE,
+            limit=limit,
         )
         if not rows:
             return []
@@ -560,11 +548,10 @@ def _claim(
                 )
             )
         }
-    claimed = [
+    return [
         {**row, "url": targets[row["endpoint_id"]][0], "secret": targets[row["endpoint_id"]][1]}
         for row in rows
     ]
-    return sorted(claimed, key=lambda row: row["id"])
 
 
 @dataclass(frozen=True)
@@ -652,7 +639,7 @@ def _record(outcomes: Sequence[_Outcome], untried: Sequence[int], now: datetime)
                 "delivered": now if outcome.ok else None,
             }
         )
-    with _transaction() as conn:
+    with own_transaction(db.engine) as conn:
         if changes:
             conn.execute(
                 sa.update(_table)
@@ -675,12 +662,3 @@ def _record(outcomes: Sequence[_Outcome], untried: Sequence[int], now: datetime)
                 )
             )
     return gave_up
-
-
-@contextmanager
-def _transaction() -> Iterator[Connection]:
-    """A short transaction of its own (BEGIN IMMEDIATE on SQLite: it writes)."""
-    with db.engine.connect() as conn:
-        conn.execution_options(**{IMMEDIATE: True})
-        with conn.begin():
-            yield conn
