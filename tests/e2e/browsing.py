@@ -143,7 +143,12 @@ def follow_nav(page: Page, link: str, navigation: str = "主导航") -> None:
 def open_manage(page: Page, item: str) -> None:
     """A manager's or admin's page from the 管理 menu in the navigation bar."""
     page.get_by_role("button", name="管理").click()
-    page.locator(".dropdown-menu").get_by_role("link", name=item, exact=True).click()
+    link = page.locator(".dropdown-menu").get_by_role("link", name=item, exact=True)
+    href = link.get_attribute("href")
+    link.click()
+    # The click only starts the navigation: until the new page has loaded, the old one's menu is still open
+    # and its links are still on the page beside the tabs of the new one.
+    page.wait_for_url(f"**{href}")
 
 
 # ------------------------------------------------------------------------------------------------------------

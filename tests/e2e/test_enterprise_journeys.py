@@ -45,7 +45,7 @@ def test_enterprise_books_a_lab_weekly_around_a_closure_and_the_manager_approves
     manager.get_by_label("最多可提前预约（天）").fill("180")
     manager.get_by_role("button", name="保存预约规则").click()
     expect(manager.get_by_role("status").filter(has_text="预约规则已保存")).to_be_visible()
-    manager.get_by_role("link", name="闭馆安排", exact=True).click()
+    manager.get_by_role("list", name="校区管理").get_by_role("link", name="闭馆安排", exact=True).click()
     expect_chinese(manager)
     manager.get_by_label("闭馆范围").select_option(label=VEHICLE_LAB)
     manager.get_by_label("开始日期").fill(closed.isoformat())

@@ -31,7 +31,7 @@ def test_manager_closes_a_lab_over_a_booking_and_cancels_it_and_the_owner_is_tol
     manager = new_page()
     log_in(manager, MANAGER_HPU)
     open_manage(manager, "申请")
-    manager.get_by_role("link", name="闭馆安排", exact=True).click()
+    manager.get_by_role("list", name="校区管理").get_by_role("link", name="闭馆安排", exact=True).click()
     manager.get_by_label("闭馆范围").select_option(label=LAB)
     manager.get_by_label("开始日期").fill(day.isoformat())
     manager.get_by_label("结束日期").fill(day.isoformat())
