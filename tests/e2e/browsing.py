@@ -137,7 +137,10 @@ def follow_nav(page: Page, link: str, navigation: str = "主导航") -> None:
     A link's name may go on with a badge: 通知 is "通知 2 未读" while two notifications are unread.
     """
     name = re.compile(rf"^{re.escape(link)}(\s|$)")
-    page.get_by_role("navigation", name=navigation).get_by_role("link", name=name).click()
+    target = page.get_by_role("navigation", name=navigation).get_by_role("link", name=name)
+    href = target.get_attribute("href")
+    target.click()
+    page.wait_for_url(f"**{href}")  # what follows must look at the new page, not the one still showing
 
 
 def open_manage(page: Page, item: str) -> None:
