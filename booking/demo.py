@@ -903,8 +903,8 @@ def seed_application_forms(battery_lab: Resource, result: DemoResult, now: datet
                 terms_zh=BATTERY_LAB_TERMS_ZH,
                 terms_en=BATTERY_LAB_TERMS_EN,
                 attachment="optional",
-                attachment_hint_zh="测试方案或安全预案（PDF或图片）",
-                attachment_hint_en="Your test plan or safety plan (PDF or image)",
+                attachment_hint_zh="测试方案或安全预案",
+                attachment_hint_en="Your test plan or safety plan",
                 created_at=now,
             )
         )

@@ -31,6 +31,8 @@ from models import (
     EmailMessage,
     EmailStatus,
     Notification,
+    Organization,
+    Resource,
     Series,
     User,
     WaitlistEntry,
@@ -46,6 +48,18 @@ PERSONAL_KEYS = frozenset({"email", "phone", "display_name", "name", "student_nu
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def _name(named: Resource | Organization | None) -> dict[str, Any] | None:
+    """A facility, university or company as the export names it: its id and both names."""
+    if named is None:
+        return None
+    return {"id": named.id, "name_zh": named.name_zh, "name_en": named.name_en}
+
+
+def _facilities(ids: set[int]) -> dict[int, dict[str, Any] | None]:
+    found = db.session.scalars(sa.select(Resource).where(Resource.id.in_(ids))).all() if ids else []
+    return {resource.id: _name(resource) for resource in found}
 
 
 def export(user: User) -> dict[str, Any]:
@@ -77,6 +91,12 @@ def export(user: User) -> dict[str, Any]:
         )
         .order_by(AuditEvent.at, AuditEvent.id)
     ).all()
+    facilities = _facilities(
+        {b.resource_id for b in bookings}
+        | {s.resource_id for s in series}
+        | {w.resource_id for w in waitlist}
+        | {r.resource_id for r in reminders}
+    )
     return {
         "account": {
             "id": user.id,
@@ -86,17 +106,11 @@ def export(user: User) -> dict[str, Any]:
             "display_name": user.display_name,
             "phone": user.phone,
             "category": user.category.value,
-            "organization": {
-                "id": organization.id,
-                "name_zh": organization.name_zh,
-                "name_en": organization.name_en,
-            }
-            if organization is not None
-            else None,
+            "organization": _name(organization),
             "student_number": user.student_number,
             "verification": user.verification.value,
             "verified_at": _iso(user.verified_at),
-            "manager_of": user.manages_id,
+            "manager_of": _name(user.manages),
             "is_admin": user.is_admin,
             "language": user.locale,
             "manager_digest_email": user.notify_digest,
@@ -108,11 +122,7 @@ def export(user: User) -> dict[str, Any]:
         "bookings": [
             {
                 "id": b.id,
-                "facility": {
-                    "id": b.resource_id,
-                    "name_zh": b.resource.name_zh,
-                    "name_en": b.resource.name_en,
-                },
+                "facility": facilities[b.resource_id],
                 "start": _iso(b.start_at),
                 "end": _iso(b.end_at),
                 "party_size": b.party_size,
@@ -128,7 +138,7 @@ def export(user: User) -> dict[str, Any]:
         "series": [
             {
                 "id": s.id,
-                "facility": s.resource_id,
+                "facility": facilities[s.resource_id],
                 "frequency": s.frequency.value,
                 "interval": s.interval,
                 "weekdays": s.weekdays,
@@ -142,7 +152,7 @@ def export(user: User) -> dict[str, Any]:
         "waitlist": [
             {
                 "id": w.id,
-                "facility": w.resource_id,
+                "facility": facilities[w.resource_id],
                 "start": _iso(w.start_at),
                 "end": _iso(w.end_at),
                 "party_size": w.party_size,
@@ -153,7 +163,11 @@ def export(user: User) -> dict[str, Any]:
             for w in waitlist
         ],
         "window_reminders": [
-            {"facility": r.resource_id, "first_start": _iso(r.first_start), "sent_at": _iso(r.sent_at)}
+            {
+                "facility": facilities[r.resource_id],
+                "first_start": _iso(r.first_start),
+                "sent_at": _iso(r.sent_at),
+            }
             for r in reminders
         ],
         "notifications": [

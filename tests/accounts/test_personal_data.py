@@ -33,6 +33,23 @@ def test_the_download_holds_the_account_and_its_bookings(client: FlaskClient, au
     assert "Team practice" in page and "mine@example.com" in page
 
 
+def test_the_readable_page_speaks_words_not_field_names_or_codes(client: FlaskClient, auth) -> None:
+    court = make_resource(make_university(), name_zh="羽毛球馆1号场", name_en="Badminton Court 1")
+    user = make_user(email="reader@example.com")
+    make_booking(court, user, datetime(2026, 11, 25, 2, tzinfo=UTC), purpose="Team practice")
+    auth.login(user)
+
+    english = client.get("/profile/data").get_data(as_text=True)
+    chinese = client.get("/profile/data", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+
+    assert "Badminton Court 1" in english and "Confirmed" in english and "2026-11-25 10:00" in english
+    assert "羽毛球馆1号场" in chinese and "已确认" in chinese and "电子邮箱" in chinese
+    for raw in ("party_size", "decision_note", "created_at", "<code>", ">confirmed<", "2026-11-25T02:00"):
+        assert raw not in english and raw not in chinese
+    data = json.loads(client.get("/profile/data.json").get_data(as_text=True))
+    assert data["bookings"][0]["facility"]["name_zh"] == "羽毛球馆1号场"  # the download keeps both names
+
+
 def test_deleting_anonymises_keeps_the_counts_and_cancels_the_future(
     client: FlaskClient, smtp: Inbox, auth
 ) -> None:

@@ -336,7 +336,7 @@ def _view(event: AuditEvent, target: Any, named: set[int]) -> EventView:
         view.target = _("Waitlist: %(facility)s · %(when)s", facility=localized(target.resource), when=when)
     elif event.target_id is not None:
         view.target = f"{event.target_type} #{event.target_id}"
-    view.notes = _notes(event.details or {})
+    view.notes = notes_of(event.details or {})
     if event.action == "booking.moved" and isinstance(target, Booking):
         view.notes.insert(0, _moved(event.details or {}, target.resource.timezone))
     return view
@@ -371,7 +371,7 @@ def _action_text(event: AuditEvent) -> str:
     return action_label(event.action)
 
 
-def _notes(details: dict[str, Any]) -> list[str]:
+def notes_of(details: dict[str, Any]) -> list[str]:
     notes = []
     for key in ("reason", "note"):
         if details.get(key):

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from booking import clock
 from booking.services import personal_data, waitlist
+from booking.web.auth import data_page
 from booking.web.auth.forms import DeleteAccountForm
 from booking.web.auth.routes import bp
 from booking.web.errors import refusals
@@ -17,7 +18,10 @@ from booking.web.errors import refusals
 @bp.get("/profile/data")
 @login_required
 def my_data() -> str:
-    return render_template("auth/my_data.html", data=personal_data.export(current_user._get_current_object()))
+    data = personal_data.export(current_user._get_current_object())
+    return render_template(
+        "auth/my_data.html", account=data_page.account(data), tables=data_page.tables(data)
+    )
 
 
 @bp.get("/profile/data.json")
