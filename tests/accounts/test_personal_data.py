@@ -36,7 +36,22 @@ def test_the_download_holds_the_account_and_its_bookings(client: FlaskClient, au
 def test_the_readable_page_speaks_words_not_field_names_or_codes(client: FlaskClient, auth) -> None:
     court = make_resource(make_university(), name_zh="羽毛球馆1号场", name_en="Badminton Court 1")
     user = make_user(email="reader@example.com")
-    make_booking(court, user, datetime(2026, 11, 25, 2, tzinfo=UTC), purpose="Team practice")
+    booking = make_booking(court, user, datetime(2026, 11, 25, 2, tzinfo=UTC), purpose="Team practice")
+    db.session.add_all(
+        [
+            Notification(
+                user_id=user.id, kind="booking_reminder", params={"resource": "羽毛球馆1号场", "when": "明天"}
+            ),
+            AuditEvent(
+                actor_id=user.id,
+                action="booking.cancelled",
+                target_type="booking",
+                target_id=booking.id,
+                details={"reason": "Rain"},
+            ),
+        ]
+    )
+    db.session.commit()
     auth.login(user)
 
     english = client.get("/profile/data").get_data(as_text=True)
@@ -44,6 +59,9 @@ def test_the_readable_page_speaks_words_not_field_names_or_codes(client: FlaskCl
 
     assert "Badminton Court 1" in english and "Confirmed" in english and "2026-11-25 10:00" in english
     assert "羽毛球馆1号场" in chinese and "已确认" in chinese and "电子邮箱" in chinese
+    assert (
+        "Reason: Rain" in english and "booking.cancelled" not in english and "booking_reminder" not in english
+    )
     for raw in ("party_size", "decision_note", "created_at", "<code>", ">confirmed<", "2026-11-25T02:00"):
         assert raw not in english and raw not in chinese
     data = json.loads(client.get("/profile/data.json").get_data(as_text=True))
