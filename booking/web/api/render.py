@@ -5,7 +5,7 @@ from typing import Any
 
 from booking import engine
 from booking.services import catalog
-from booking.services.approvals import QueueItem
+from booking.services.approvals import Outcome, QueueItem
 from booking.services.bookings import Occurrence
 from booking.services.reports import Row
 from booking.web.api.problems import violation_json
@@ -105,6 +105,17 @@ def request(item: QueueItem) -> dict[str, Any]:
         "category": item.booking.user.category.value,
         "problems": [violation_json(v) for v in item.verdict.problems],
         "contested": item.verdict.contested,
+    }
+
+
+def outcome(value: Outcome) -> dict[str, Any]:
+    """A batch of decisions: the requests decided, and why each of the others was not."""
+    return {
+        "decided": [booking(b) for b in value.decided],
+        "refused": [
+            {"booking": booking_id, "violations": [violation_json(v) for v in violations]}
+            for booking_id, violations in value.refused.items()
+        ],
     }
 
 
