@@ -148,6 +148,9 @@ API_BODIES: dict[str, dict[str, object]] = {
         "reason": "Phoned the office",
     },
 }
+API_BODIES["api_manage.save_kind_form"] = API_BODIES["api_manage.save_facility_form"] = {
+    "questions": [{"type": "text", "label": {"zh": "人数", "en": "People"}}]
+}
 API_BODIES["api_manage.create_closure"] = {
     **API_BODIES["api_manage.preview_closure"],
     "cancel_booking_ids": [],
@@ -352,6 +355,18 @@ MATRIX: dict[str, tuple[str, str, dict[str, object]]] = {
     "api_manage.manager_check_in": (
         "POST",
         "/api/v1/manage/bookings/{booking}/check-in",
+        api(UNIVERSITY_A),
+    ),
+    "api_manage.get_kind_form": ("GET", "/api/v1/manage/application-forms/lab", api(MANAGERS)),
+    "api_manage.save_kind_form": ("PUT", "/api/v1/manage/application-forms/lab", api(MANAGERS)),
+    "api_manage.get_facility_form": (
+        "GET",
+        "/api/v1/manage/facilities/{resource}/application-form",
+        api(UNIVERSITY_A),
+    ),
+    "api_manage.save_facility_form": (
+        "PUT",
+        "/api/v1/manage/facilities/{resource}/application-form",
         api(UNIVERSITY_A),
     ),
     "api_manage.list_suspensions": ("GET", "/api/v1/manage/suspensions", api(MANAGERS)),

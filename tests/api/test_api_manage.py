@@ -9,15 +9,18 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 import time_machine
+from flask import Flask
 from flask.testing import FlaskClient
 
 from booking.services.api_tokens import Scope
 from models import (
+    ApplicationForm,
     AuditEvent,
     Booking,
     BookingStatus,
     Closure,
     Notification,
+    Organization,
     Quota,
     Resource,
     User,
@@ -60,7 +63,9 @@ def count(model: type) -> int:
 
 def written() -> tuple[int, ...]:
     """Everything a managers' operation may write: rows, and the audit log that records each change."""
-    return tuple(count(m) for m in (Resource, Quota, Closure, Booking, Notification, AuditEvent))
+    return tuple(
+        count(m) for m in (Resource, Quota, Closure, Booking, Notification, ApplicationForm, AuditEvent)
+    )
 
 
 FACILITY = {
@@ -556,7 +561,79 @@ def test_a_manager_lifts_the_suspension_of_someone_who_missed_their_booking(clie
     assert again.status_code == 409
 
 
+# --- application forms -----------------------------------------------------------------------------------
+
+
+QUESTIONS = {
+    "questions": [
+        {"type": "number", "label": {"zh": "人数", "en": "People"}, "required": True},
+        {
+            "type": "choice",
+            "label": {"zh": "用途", "en": "Use"},
+            "choices": [{"zh": "教学", "en": "Teaching"}, {"zh": "科研", "en": "Research"}],
+        },
+    ],
+    "terms": {"zh": "遵守实验室规定。", "en": "Follow the lab rules."},
+    "attachment": "optional",
+}
+
+
+def test_a_manager_sets_the_questions_of_a_kind_and_of_a_facility_each_save_a_version(
+    client: FlaskClient,
+) -> None:
+    university = make_university()
+    lab = make_resource(university)
+    secret = manage_token(make_manager(university))
+    empty = call(client, "GET", "/manage/application-forms/lab", secret).json
+    assert empty["version"] is None and empty["questions"] == [] and empty["scope"] == "kind:lab"
+    first = call(client, "PUT", "/manage/application-forms/lab", secret, QUESTIONS)
+    assert first.status_code == 200, first.json
+    assert first.json["version"] == 1 and [q["type"] for q in first.json["questions"]] == ["number", "choice"]
+    kept = first.json["questions"][0]
+    second = call(client, "PUT", "/manage/application-forms/lab", secret, {"questions": [kept]})
+    assert second.json["version"] == 2 and second.json["questions"][0]["key"] == kept["key"]
+    assert call(client, "GET", "/manage/application-forms/lab", secret).json == second.json
+    own = call(client, "PUT", f"/manage/facilities/{lab.id}/application-form", secret, QUESTIONS)
+    assert own.status_code == 200 and own.json["scope"] == f"resource:{lab.id}"
+    assert call(client, "GET", f"/manage/facilities/{lab.id}/application-form", secret).json == own.json
+
+
+def test_forms_of_another_university_and_broken_forms_write_nothing(client: FlaskClient) -> None:
+    ours, theirs = make_university(), make_university()
+    mine, their_lab = make_resource(ours), make_resource(theirs)
+    secret = manage_token(make_manager(ours))
+    before = written()
+    for method, path in [
+        ("GET", f"/manage/application-forms/lab?university={theirs.id}"),
+        ("PUT", f"/manage/application-forms/lab?university={theirs.id}"),
+        ("GET", f"/manage/facilities/{their_lab.id}/application-form"),
+        ("PUT", f"/manage/facilities/{their_lab.id}/application-form"),
+        ("GET", "/manage/application-forms/spaceship"),
+    ]:
+        assert call(client, method, path, secret, QUESTIONS if method == "PUT" else None).status_code == 404
+    one_choice = {"questions": [{**QUESTIONS["questions"][1], "choices": [{"zh": "一", "en": "One"}]}]}
+    for bad in (one_choice, {"terms": {"zh": "只有中文", "en": ""}}, {"attachment": "always"}):
+        answer = call(client, "PUT", f"/manage/facilities/{mine.id}/application-form", secret, bad)
+        assert answer.status_code == 422 and answer.mimetype == PROBLEM, (bad, answer.json)
+    assert written() == before
+
+
 # --- who may ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def scene(app: Flask) -> tuple[Organization, dict[str, int]]:
+    """A university with a facility, a quota, a closure, and a suspended person's booking now."""
+    university = make_university()
+    court = make_resource(university)
+    person = make_user(suspended_until=NOW + timedelta(days=3))
+    return university, {
+        "court": court.id,
+        "quota": make_quota(university, max_bookings=2).id,
+        "closure": make_closure(court, local(25, 0), local(26, 0)).id,
+        "booking": make_booking(court, person, NOW, checkin_code="123456").id,
+        "person": person.id,
+    }
 
 
 OPERATIONS = [
@@ -581,24 +658,19 @@ OPERATIONS = [
     ("GET", "/manage/today"),
     ("POST", "/manage/bookings/{booking}/check-in"),
     ("GET", "/manage/suspensions"),
+    ("GET", "/manage/application-forms/lab"),
+    ("PUT", "/manage/application-forms/lab"),
+    ("GET", "/manage/facilities/{court}/application-form"),
+    ("PUT", "/manage/facilities/{court}/application-form"),
     ("POST", "/manage/people/{person}/lift-suspension"),
 ]
 
 
 @pytest.mark.parametrize(("method", "template"), OPERATIONS)
 def test_without_the_manage_scope_or_the_role_every_operation_is_403_and_writes_nothing(
-    client: FlaskClient, method: str, template: str
+    client: FlaskClient, scene: tuple[Organization, dict[str, int]], method: str, template: str
 ) -> None:
-    university = make_university()
-    court = make_resource(university)
-    person = make_user(suspended_until=NOW + timedelta(days=3))
-    ids = {
-        "court": court.id,
-        "quota": make_quota(university, max_bookings=2).id,
-        "closure": make_closure(court, local(25, 0), local(26, 0)).id,
-        "booking": make_booking(court, person, NOW, checkin_code="123456").id,
-        "person": person.id,
-    }
+    university, ids = scene
     path = template.format(**ids)
     secrets = (
         token_for(make_manager(university), Scope.READ, Scope.BOOK),  # a manager, but no `manage` scope
@@ -632,18 +704,9 @@ HOSTILE = [
 
 @pytest.mark.parametrize("body", HOSTILE, ids=range(len(HOSTILE)))
 def test_hostile_bodies_to_every_write_are_a_problem_and_write_nothing(
-    client: FlaskClient, body: Any
+    client: FlaskClient, scene: tuple[Organization, dict[str, int]], body: Any
 ) -> None:
-    university = make_university()
-    court = make_resource(university)
-    person = make_user(suspended_until=NOW + timedelta(days=3))
-    ids = {
-        "court": court.id,
-        "quota": make_quota(university, max_bookings=2).id,
-        "closure": make_closure(court, local(25, 0), local(26, 0)).id,
-        "booking": make_booking(court, person, NOW, checkin_code="123456").id,
-        "person": person.id,
-    }
+    university, ids = scene
     secret = manage_token(make_manager(university))
     before = written()
     for method, template in OPERATIONS:

@@ -15,7 +15,6 @@ PERSONAL = "page-only: personal data (export, deletion, notifications) stays wit
 CALENDAR = "page-only: calendars are served as iCalendar/CalDAV feeds, already a machine interface"
 SIGN_ON = "page-only: campus sign-on is a browser redirect through the university's CAS server"
 IMPORT = "later: importing closures from an iCalendar file over the API (api_manage.create_closure adds each)"
-FORMS = "later: application forms (the questions a facility asks) over the API"
 CITY = "later: the city office's administration (universities, managers, enterprises, targets)"
 WEBHOOKS = "later: registering a university's webhook endpoints over the API (pages only for now)"
 FILES = "later: files and exports (photos, attachments, spreadsheets) over the API"
@@ -102,9 +101,9 @@ PARITY: dict[str, str] = {
     "manage.closures": "api_manage.list_closures api_manage.preview_closure api_manage.create_closure",
     "manage.closure_delete": "api_manage.delete_closure",
     "manage.confirm_closure_delete": BROWSER,
-    "applications.index": FORMS,
-    "applications.kind_form": FORMS,
-    "applications.facility_form": FORMS,
+    "applications.index": "api_manage.get_kind_form api_manage.get_facility_form",
+    "applications.kind_form": "api_manage.get_kind_form api_manage.save_kind_form",
+    "applications.facility_form": "api_manage.get_facility_form api_manage.save_facility_form",
     "applications.export": FILES,
     "people.students": "page-only: student verification looks at the person's documents",
     "people.verify": "page-only: student verification looks at the person's documents",

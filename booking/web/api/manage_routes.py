@@ -13,8 +13,9 @@ from typing import Any, TypeVar
 from flask import current_app
 
 from booking import clock
+from booking.engine.answers import Question
 from booking.engine.localtime import to_local, zone
-from booking.services import approvals, bookings, checkin, facilities, people, specs, strikes
+from booking.services import applications, approvals, bookings, checkin, facilities, people, specs, strikes
 from booking.services.api_tokens import Scope
 from booking.services.errors import NotFound, Refused
 from booking.services.permissions import Role
@@ -22,19 +23,8 @@ from booking.web.api import manage_schemas as shapes
 from booking.web.api import render, schemas
 from booking.web.api.auth import idempotent, need
 from booking.web.api.routes import cursor_for, manage_bp, page_of, utc
-from models import (
-    Booking,
-    Category,
-    Closure,
-    Mode,
-    Organization,
-    Quota,
-    QuotaPeriod,
-    QuotaScope,
-    Resource,
-    ResourceKind,
-    User,
-)
+from models import ApplicationForm, Booking, Closure, Quota, Resource, User
+from models.enums import Category, Mode, QuotaPeriod, QuotaScope, ResourceKind
 
 T = TypeVar("T")
 
@@ -43,20 +33,33 @@ def _manager() -> User:
     return need(Scope.MANAGE, Role.STAFF)
 
 
-def _universities(user: User, university_id: int | None) -> list[Organization]:
-    """The university asked for (404 unless the caller manages it), else every one the caller manages."""
+def _listed(
+    university_id: int | None,
+    cursor: str | None,
+    limit: int,
+    of: Callable[[int], Sequence[T]],
+    shown: Callable[[T], Any],
+) -> dict[str, Any]:
+    """A page of what `of` finds at the university asked for (404 unless the caller manages it), else at
+    every university the caller manages."""
+    user = _manager()
     if university_id is not None:
-        return [facilities.university_for(user, university_id)]
-    return facilities.universities_of(user)
-
-
-def _paged(items: Sequence[T], cursor: str | None, limit: int, shown: Callable[[T], Any]) -> dict[str, Any]:
+        universities = [facilities.university_for(user, university_id)]
+    else:
+        universities = facilities.universities_of(user)
+    found = [item for university in universities for item in of(university.id)]
     page = page_of(cursor)
     first = (page - 1) * limit
     return {
-        "items": [shown(item) for item in items[first : first + limit]],
-        "next_cursor": cursor_for(page + 1) if len(items) > first + limit else None,
+        "items": [shown(item) for item in found[first : first + limit]],
+        "next_cursor": cursor_for(page + 1) if len(found) > first + limit else None,
     }
+
+
+def _caller_at(data: dict[str, Any]) -> tuple[User, int]:
+    """The manager, and the university something new is for: the one named (the city office), else theirs."""
+    user = _manager()
+    return user, facilities.university_for(user, data.get("university")).id
 
 
 def _enum(kind: type[T], value: str | None) -> T | None:
@@ -100,12 +103,8 @@ def _quota(quota: Quota) -> dict[str, Any]:
 
 
 def _closure(closure: Closure) -> dict[str, Any]:
-    return {
-        "id": closure.id,
+    return render.span(closure) | {
         "university": closure.university_id,
-        "facility": closure.resource_id,
-        "start": closure.start_at,
-        "end": closure.end_at,
         "reason": render.names(closure.reason_zh, closure.reason_en),
         "created_at": closure.created_at,
     }
@@ -128,6 +127,30 @@ def _desk_row(booking: Booking, now: Any) -> dict[str, Any]:
             "opens": window.start if window else None,
             "closes": window.end if window else None,
         },
+    }
+
+
+def _application_form(scope: str, form: ApplicationForm | None) -> dict[str, Any]:
+    questions = applications.questions_of(form)
+    return {
+        "scope": scope,
+        "version": form.version if form else None,
+        "created_at": form.created_at if form else None,
+        "questions": [
+            {
+                "key": q.key,
+                "type": q.type,
+                "label": render.names(q.label_zh, q.label_en),
+                "required": q.required,
+                "choices": [render.names(zh, en) for zh, en in q.choices],
+            }
+            for q in questions
+        ],
+        "terms": render.names(form.terms_zh, form.terms_en) if form else render.names("", ""),
+        "attachment": form.attachment if form else "none",
+        "attachment_hint": (
+            render.names(form.attachment_hint_zh, form.attachment_hint_en) if form else render.names("", "")
+        ),
     }
 
 
@@ -179,6 +202,27 @@ def _quota_draft(university_id: int, data: dict[str, Any]) -> facilities.QuotaDr
     )
 
 
+def _form_draft(data: dict[str, Any]) -> applications.FormDraft:
+    return applications.FormDraft(
+        questions=[
+            Question(
+                q["key"],
+                q["type"],
+                q["label"]["zh"],
+                q["label"]["en"],
+                q["required"],
+                tuple((c["zh"], c["en"]) for c in q["choices"]),
+            )
+            for q in data["questions"]
+        ],
+        terms_zh=data["terms"]["zh"],
+        terms_en=data["terms"]["en"],
+        attachment=data["attachment"],
+        attachment_hint_zh=data["attachment_hint"]["zh"],
+        attachment_hint_en=data["attachment_hint"]["en"],
+    )
+
+
 def _closure_draft(user: User, data: dict[str, Any]) -> facilities.ClosureDraft:
     return facilities.closure_at(
         user,
@@ -199,9 +243,7 @@ def _closure_draft(user: User, data: dict[str, Any]) -> facilities.ClosureDraft:
 @manage_bp.response(200, shapes.ManagedFacilityPage)
 def list_managed_facilities(limit: int, cursor: str | None = None, university: int | None = None) -> Any:
     """The facilities of the universities you manage (or of one), open or not, with hours and rules."""
-    user = _manager()
-    found = [r for u in _universities(user, university) for r in facilities.facilities_of(u.id)]
-    return _paged(found, cursor, limit, _managed)
+    return _listed(university, cursor, limit, facilities.facilities_of, _managed)
 
 
 @manage_bp.route("/manage/facilities/<int:facility_id>", methods=["GET"])
@@ -217,9 +259,8 @@ def get_managed_facility(facility_id: int) -> Any:
 @manage_bp.response(201, shapes.ManagedFacility)
 def create_facility(data: dict[str, Any]) -> Any:
     """A new facility, not yet bookable: set its hours and rules, then activate it."""
-    user = _manager()
-    university = facilities.university_for(user, data.get("university"))
-    return _managed(facilities.create_facility(user, university.id, _facility_draft(data), now=clock.now()))
+    user, university_id = _caller_at(data)
+    return _managed(facilities.create_facility(user, university_id, _facility_draft(data), now=clock.now()))
 
 
 @manage_bp.route("/manage/facilities/<int:facility_id>", methods=["PUT"])
@@ -272,8 +313,7 @@ def deactivate_facility(facility_id: int) -> Any:
 @manage_bp.response(200, shapes.QuotaPage)
 def list_quotas(limit: int, cursor: str | None = None, university: int | None = None) -> Any:
     """The quotas of the universities you manage (or of one)."""
-    found = [q for u in _universities(_manager(), university) for q in facilities.quotas_of(u.id)]
-    return _paged(found, cursor, limit, _quota)
+    return _listed(university, cursor, limit, facilities.quotas_of, _quota)
 
 
 @manage_bp.route("/manage/quotas", methods=["POST"])
@@ -282,9 +322,8 @@ def list_quotas(limit: int, cursor: str | None = None, university: int | None = 
 @manage_bp.response(201, shapes.Quota)
 def create_quota(data: dict[str, Any]) -> Any:
     """A new quota; a facility it names must be of the same university."""
-    user = _manager()
-    university = facilities.university_for(user, data.get("university"))
-    return _quota(facilities.add_quota(user, _quota_draft(university.id, data), now=clock.now()))
+    user, university_id = _caller_at(data)
+    return _quota(facilities.add_quota(user, _quota_draft(university_id, data), now=clock.now()))
 
 
 @manage_bp.route("/manage/quotas/<int:quota_id>", methods=["PUT"])
@@ -314,10 +353,7 @@ def delete_quota(quota_id: int) -> None:
 def list_closures(limit: int, cursor: str | None = None, university: int | None = None) -> Any:
     """The closures not yet over of the universities you manage (or of one), soonest first."""
     now = clock.now()
-    found = [
-        c for u in _universities(_manager(), university) for c in facilities.upcoming_closures(u.id, now)
-    ]
-    return _paged(found, cursor, limit, _closure)
+    return _listed(university, cursor, limit, lambda u: facilities.upcoming_closures(u, now), _closure)
 
 
 @manage_bp.route("/manage/closures/preview", methods=["POST"])
@@ -411,7 +447,7 @@ def book_on_behalf(data: dict[str, Any]) -> Any:
 
 
 @manage_bp.route("/manage/today", methods=["GET"])
-@manage_bp.arguments(shapes.DayQuery, location="query", as_kwargs=True)
+@manage_bp.arguments(shapes.OneUniversity, location="query", as_kwargs=True)
 @manage_bp.response(200, shapes.DeskDay)
 def desk_today(university: int | None = None) -> Any:
     """Today's bookings at the facilities you manage (the city office: all, or one university), by start,
@@ -453,3 +489,61 @@ def lift_suspension(data: dict[str, Any], person_id: int) -> Any:
         _manager(), person_id, clock.now(), note=data["note"], rules=_strike_rules()
     )
     return _suspended(person)
+
+
+# --- application forms ---------------------------------------------------------------------------------
+
+
+def _kind(kind: str) -> ResourceKind:
+    if kind not in {k.value for k in ResourceKind}:
+        raise NotFound
+    return ResourceKind(kind)
+
+
+@manage_bp.route("/manage/application-forms/<kind>", methods=["GET"])
+@manage_bp.arguments(shapes.OneUniversity, location="query", as_kwargs=True)
+@manage_bp.response(200, shapes.ApplicationForm)
+def get_kind_form(kind: str, university: int | None = None) -> Any:
+    """The questions every facility of a kind asks at your university (one facility's own form wins)."""
+    user, chosen = _manager(), _kind(kind)
+    university_id = facilities.university_for(user, university).id
+    form = applications.get_kind_form(user, university_id, chosen)
+    return _application_form(applications.kind_scope(chosen), form)
+
+
+@manage_bp.route("/manage/application-forms/<kind>", methods=["PUT"])
+@manage_bp.arguments(shapes.OneUniversity, location="query", as_kwargs=True)
+@manage_bp.arguments(shapes.ApplicationFormFields)
+@manage_bp.response(200, shapes.ApplicationForm)
+def save_kind_form(data: dict[str, Any], kind: str, university: int | None = None) -> Any:
+    """Save the questions of a kind of facility as their next version."""
+    user = _manager()
+    university_id = facilities.university_for(user, university).id
+    return _saved_form(user, university_id, applications.kind_scope(_kind(kind)), data)
+
+
+@manage_bp.route("/manage/facilities/<int:facility_id>/application-form", methods=["GET"])
+@manage_bp.response(200, shapes.ApplicationForm)
+def get_facility_form(facility_id: int) -> Any:
+    """The questions one facility asks of its own (empty: its kind's form, if any, applies)."""
+    resource = facilities.get_facility(_manager(), facility_id)
+    scope = applications.resource_scope(resource.id)
+    return _application_form(scope, applications.latest(resource.university_id, scope))
+
+
+@manage_bp.route("/manage/facilities/<int:facility_id>/application-form", methods=["PUT"])
+@manage_bp.arguments(shapes.ApplicationFormFields)
+@manage_bp.response(200, shapes.ApplicationForm)
+def save_facility_form(data: dict[str, Any], facility_id: int) -> Any:
+    """Save a facility's own questions as their next version."""
+    user = _manager()
+    resource = facilities.get_facility(user, facility_id)
+    return _saved_form(user, resource.university_id, applications.resource_scope(resource.id), data)
+
+
+def _saved_form(user: User, university_id: int, scope: str, data: dict[str, Any]) -> dict[str, Any]:
+    draft = _form_draft(data)
+    saved = applications.save_form(
+        user, university_id=university_id, scope=scope, draft=draft, now=clock.now()
+    )
+    return _application_form(scope, saved)

@@ -9,6 +9,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from booking.engine.answers import QUESTION_TYPES
 from booking.services import facilities
 from booking.services.checkin import CheckinState
 from booking.web.api.schemas import (
@@ -262,7 +263,7 @@ class OnBehalf(Strict):
 # --- the desk and suspensions ------------------------------------------------------------------------
 
 
-class DayQuery(Strict):
+class OneUniversity(Strict):
     university = Id(strict=False, metadata={"description": "the city office: one university"})
 
 
@@ -298,3 +299,41 @@ class Suspensions(Schema):
 
 class Lift(Strict):
     note = Text(500, load_default="")
+
+
+# --- application forms: what a facility asks -----------------------------------------------------------
+
+
+class Question(Strict):
+    key = Text(
+        20,
+        load_default="",
+        metadata={"description": "an existing question's key keeps its answers together; new ones get one"},
+    )
+    type = fields.String(required=True, validate=validate.OneOf(QUESTION_TYPES))
+    label = fields.Nested(_bilingual("QuestionLabel", 1000), required=True)
+    required = fields.Boolean(load_default=False)
+    choices = fields.List(
+        fields.Nested(_bilingual("Choice", 1000)),
+        load_default=list,
+        validate=validate.Length(max=100),
+        metadata={"description": "for a choice: the answers offered; an answer is a choice's index"},
+    )
+
+
+class ApplicationFormFields(Strict):
+    questions = fields.List(fields.Nested(Question), load_default=list, validate=validate.Length(max=100))
+    terms = fields.Nested(_bilingual("Terms", 20000), load_default=_empty)
+    attachment = fields.String(
+        load_default="none", metadata={"description": "whether a file is asked for: none, optional, required"}
+    )
+    attachment_hint = fields.Nested(_bilingual("AttachmentHint", 1000), load_default=_empty)
+
+
+class ApplicationForm(ApplicationFormFields):
+    """What requests for a kind of facility or one facility must answer (version None: nothing asked yet).
+    Every save is a new version; requests already made keep the version they answered."""
+
+    scope = fields.String(required=True, metadata={"description": "kind:<kind> or resource:<facility id>"})
+    version = fields.Integer(allow_none=True, required=True)
+    created_at = When(allow_none=True, required=True)
