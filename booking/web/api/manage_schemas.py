@@ -46,6 +46,13 @@ def Number(**kw: Any) -> fields.Integer:
     return fields.Integer(strict=True, validate=validate.Range(min=-(2**31), max=2**31 - 1), **kw)
 
 
+def ForUniversity() -> fields.Integer:
+    """The university something new is for."""
+    return Id(
+        metadata={"description": "which university (default: yours; for the city office, the first by name)"}
+    )
+
+
 class UniversityQuery(PageQuery):
     university = Id(strict=False, metadata={"description": "one university (default: every one you manage)"})
 
@@ -82,7 +89,7 @@ class FacilityFields(Strict):
 
 
 class NewFacility(FacilityFields):
-    university = Id(metadata={"description": "the city office: which university (default: yours)"})
+    university = ForUniversity()
 
 
 class OpeningSpan(Strict):
@@ -154,7 +161,7 @@ class QuotaFields(Strict):
 
 
 class NewQuota(QuotaFields):
-    university = Id(metadata={"description": "the city office: which university (default: yours)"})
+    university = ForUniversity()
 
 
 class Quota(Schema):
