@@ -1,10 +1,10 @@
 """The managers' operations of /api/v1 (issue 18): facilities with their hours and rules, quotas, closures,
-bulk decisions, booking on someone's behalf, the desk's day and check-in, suspensions.
+bulk decisions, booking on someone's behalf, the desk's day and check-in, suspensions, application forms.
 
-Each is the page's action (booking/web/manage, booking/web/checkin) spelled as JSON: it parses its input
-(manage_schemas), calls the same service with the same scoping (another university's facility, quota,
-closure, booking or person is a 404), and renders the answer. They join `api_manage`, which admits only
-tokens with the `manage` scope held by a manager or the city office."""
+Each is the page's action (booking/web/manage, booking/web/checkin, booking/web/applications) spelled as
+JSON: it parses its input (manage_schemas), calls the same service with the same scoping (another
+university's facility, quota, closure, booking or person is a 404), and renders the answer. They join
+`api_manage`, which admits only tokens with the `manage` scope held by a manager or the city office."""
 
 from collections.abc import Callable, Sequence
 from dataclasses import fields
