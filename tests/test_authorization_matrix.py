@@ -127,6 +127,33 @@ API_BODIES: dict[str, dict[str, object]] = {
     },
     "api_manage.decline": {"reason": "No."},
     "api_manage.decline_series": {"reason": "No."},
+    "api_manage.create_facility": {"name": {"zh": "新", "en": "New"}, "kind": "lab", "mode": "exclusive"},
+    "api_manage.edit_facility": {"name": {"zh": "改", "en": "Changed"}, "kind": "lab", "mode": "exclusive"},
+    "api_manage.set_facility_hours": {"hours": [{"weekday": 0, "opens": "08:00", "closes": "12:00"}]},
+    "api_manage.set_facility_rules": {"allowed_categories": ["resident"]},
+    "api_manage.create_quota": {"max_bookings": 3},
+    "api_manage.edit_quota": {"max_bookings": 4},
+    "api_manage.preview_closure": {
+        "facility": "{resource}",
+        "start": "2026-12-20T00:00:00+08:00",
+        "end": "2026-12-21T00:00:00+08:00",
+        "reason": {"en": "Repairs"},
+    },
+    "api_manage.decide_many": {"booking_ids": ["{pending}"], "action": "approve"},
+    "api_manage.book_on_behalf": {
+        "person": "{resident}",
+        "facility": "{resource}",
+        "start": "2026-11-26T10:00:00+08:00",
+        "end": "2026-11-26T11:00:00+08:00",
+        "reason": "Phoned the office",
+    },
+}
+API_BODIES["api_manage.save_kind_form"] = API_BODIES["api_manage.save_facility_form"] = {
+    "questions": [{"type": "text", "label": {"zh": "人数", "en": "People"}}]
+}
+API_BODIES["api_manage.create_closure"] = {
+    **API_BODIES["api_manage.preview_closure"],
+    "cancel_booking_ids": [],
 }
 for _series in ("api_bookings.preview_series", "api_bookings.create_series"):
     API_BODIES[_series] = {
@@ -298,6 +325,56 @@ MATRIX: dict[str, tuple[str, str, dict[str, object]]] = {
     "api_bookings.my_waitlist": ("GET", "/api/v1/waitlist", api(PUBLIC)),
     "api_manage.approve_series": ("POST", "/api/v1/series/{series}/approve", api(UNIVERSITY_A)),
     "api_manage.decline_series": ("POST", "/api/v1/series/{series}/decline", api(UNIVERSITY_A)),
+    "api_manage.list_managed_facilities": ("GET", "/api/v1/manage/facilities", api(MANAGERS)),
+    "api_manage.create_facility": ("POST", "/api/v1/manage/facilities", api(MANAGERS)),
+    "api_manage.get_managed_facility": ("GET", "/api/v1/manage/facilities/{resource}", api(UNIVERSITY_A)),
+    "api_manage.edit_facility": ("PUT", "/api/v1/manage/facilities/{resource}", api(UNIVERSITY_A)),
+    "api_manage.set_facility_hours": ("PUT", "/api/v1/manage/facilities/{resource}/hours", api(UNIVERSITY_A)),
+    "api_manage.set_facility_rules": ("PUT", "/api/v1/manage/facilities/{resource}/rules", api(UNIVERSITY_A)),
+    "api_manage.activate_facility": (
+        "POST",
+        "/api/v1/manage/facilities/{resource}/activate",
+        api(UNIVERSITY_A),
+    ),
+    "api_manage.deactivate_facility": (
+        "POST",
+        "/api/v1/manage/facilities/{resource}/deactivate",
+        api(UNIVERSITY_A),
+    ),
+    "api_manage.list_quotas": ("GET", "/api/v1/manage/quotas", api(MANAGERS)),
+    "api_manage.create_quota": ("POST", "/api/v1/manage/quotas", api(MANAGERS)),
+    "api_manage.edit_quota": ("PUT", "/api/v1/manage/quotas/{quota}", api(UNIVERSITY_A)),
+    "api_manage.delete_quota": ("DELETE", "/api/v1/manage/quotas/{quota}", api(UNIVERSITY_A)),
+    "api_manage.list_closures": ("GET", "/api/v1/manage/closures", api(MANAGERS)),
+    "api_manage.preview_closure": ("POST", "/api/v1/manage/closures/preview", api(UNIVERSITY_A)),
+    "api_manage.create_closure": ("POST", "/api/v1/manage/closures", api(UNIVERSITY_A)),
+    "api_manage.delete_closure": ("DELETE", "/api/v1/manage/closures/{closure}", api(UNIVERSITY_A)),
+    "api_manage.decide_many": ("POST", "/api/v1/approvals/bulk", api(UNIVERSITY_A)),
+    "api_manage.book_on_behalf": ("POST", "/api/v1/manage/bookings", api(UNIVERSITY_A)),
+    "api_manage.desk_today": ("GET", "/api/v1/manage/today", api(MANAGERS)),
+    "api_manage.manager_check_in": (
+        "POST",
+        "/api/v1/manage/bookings/{booking}/check-in",
+        api(UNIVERSITY_A),
+    ),
+    "api_manage.get_kind_form": ("GET", "/api/v1/manage/application-forms/lab", api(MANAGERS)),
+    "api_manage.save_kind_form": ("PUT", "/api/v1/manage/application-forms/lab", api(MANAGERS)),
+    "api_manage.get_facility_form": (
+        "GET",
+        "/api/v1/manage/facilities/{resource}/application-form",
+        api(UNIVERSITY_A),
+    ),
+    "api_manage.save_facility_form": (
+        "PUT",
+        "/api/v1/manage/facilities/{resource}/application-form",
+        api(UNIVERSITY_A),
+    ),
+    "api_manage.list_suspensions": ("GET", "/api/v1/manage/suspensions", api(MANAGERS)),
+    "api_manage.lift_suspension": (
+        "POST",
+        "/api/v1/manage/people/{suspended}/lift-suspension",
+        api(UNIVERSITY_A),
+    ),
 }
 NOT_ROUTES = {"static", "bootstrap.static"}
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
@@ -366,6 +443,7 @@ def build_world() -> World:
         "quota": make_quota(a, max_bookings=5).id,
         "closure": make_closure(court_a, tomorrow + timedelta(days=20), tomorrow + timedelta(days=21)).id,
         "suspended": suspended.id,
+        "resident": resident.id,
         "unverified_student": users["unverified_student"].id,
         "waitlist_entry": entry.id,
         "notification": notification.id,
@@ -435,11 +513,20 @@ def _call_api(client: FlaskClient, endpoint: str, method: str, path: str, world:
     if role != "anonymous":
         secret = api_tokens.create(world.users[role], "matrix", set(Scope), now=NOW).secret
         headers["Authorization"] = f"Bearer {secret}"
-    body = {
-        key: int(value.format(**world.ids)) if value == "{resource}" else value
-        for key, value in API_BODIES.get(endpoint, {}).items()
-    }
-    return client.open(path, method=method, json=body if method == "POST" else None, headers=headers)
+    body = _filled(API_BODIES.get(endpoint, {}), world.ids)
+    sends = method in ("POST", "PUT")
+    return client.open(path, method=method, json=body if sends else None, headers=headers)
+
+
+def _filled(value: object, ids: dict[str, int]) -> object:
+    """A body with its "{name}" placeholders (at any depth) replaced by the world's ids."""
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}") and value[1:-1] in ids:
+        return ids[value[1:-1]]
+    if isinstance(value, dict):
+        return {key: _filled(item, ids) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_filled(item, ids) for item in value]
+    return value
 
 
 def test_every_endpoint_is_in_the_matrix(app: Flask) -> None:

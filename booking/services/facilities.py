@@ -22,8 +22,8 @@ from sqlalchemy.orm import selectinload
 
 from booking import engine
 from booking.engine import PolicySpec
-from booking.engine.localtime import MIDNIGHT, to_utc, zone
-from booking.engine.violations import N_
+from booking.engine.localtime import MIDNIGHT, to_local, to_utc, zone
+from booking.engine.violations import N_, Violation
 from booking.services import audit, bookings, specs, waitlist
 from booking.services.audit import AuditAction
 from booking.services.errors import Invalid, NotFound
@@ -653,6 +653,42 @@ def closure_overlaps(actor: User, draft: ClosureDraft) -> list[Booking]:
     return _overlapping(_closure_span(actor, draft))
 
 
+def closure_at(
+    actor: User,
+    university_id: int | None,
+    resource_id: int | None,
+    start: datetime,
+    end: datetime,
+    *,
+    reason_zh: str,
+    reason_en: str,
+) -> ClosureDraft:
+    """A closure given by instants (the API's times with offsets) as the draft a manager enters: wall-clock
+    times in the facility's zone (CLOSURE_TIMEZONE for a whole university). The university is the
+    facility's, else `university_id` (one the actor manages), else the actor's own; NotFound otherwise."""
+    resource = get_facility(actor, resource_id) if resource_id is not None else None
+    if resource is not None and university_id not in (None, resource.university_id):
+        raise NotFound
+    university = resource.university_id if resource else university_for(actor, university_id).id
+    tz = zone(resource.timezone if resource else CLOSURE_TIMEZONE)
+    return ClosureDraft(
+        university, resource_id, to_local(start, tz), to_local(end, tz), reason_zh.strip(), reason_en.strip()
+    )
+
+
+def covers_bookings(covered: Sequence[Booking]) -> Violation:
+    """A closure over bookings is added only once the manager said which of them to cancel (maybe none)."""
+    return Violation(
+        "closure_covers_bookings",
+        N_(
+            "The closure covers %(count)s bookings. Say which of them to cancel, or that they all stay "
+            "(an empty list)."
+        ),
+        {"count": len(covered), "bookings": [b.id for b in covered]},
+        overridable=False,
+    )
+
+
 def can_cancel_for_closure(booking: Booking) -> bool:
     return engine.can_transition(booking.status, BookingStatus.CANCELLED)
 
@@ -780,9 +816,11 @@ __all__ = [
     "add_closure",
     "add_quota",
     "can_cancel_for_closure",
+    "closure_at",
     "closure_overlaps",
     "closure_problems",
     "closure_resources",
+    "covers_bookings",
     "create_facility",
     "day_hours_problem",
     "delete_closure",

@@ -12,7 +12,13 @@ from flask import Flask, Response, current_app, request
 from flask_smorest import Api
 
 from booking.extensions import limiter
-from booking.web.api import docs, problems, routes, schemas
+from booking.web.api import (
+    docs,
+    manage_routes,  # noqa: F401  (its operations join routes.manage_bp)
+    problems,
+    routes,
+    schemas,
+)
 
 TITLE = "Campus–City Booking API"
 VERSION = "1.0"

@@ -5,12 +5,12 @@ from typing import Any
 
 from booking import engine
 from booking.services import catalog
-from booking.services.approvals import QueueItem
+from booking.services.approvals import Outcome, QueueItem
 from booking.services.bookings import Occurrence
 from booking.services.reports import Row
 from booking.web.api.problems import violation_json
 from booking.web.labels import localized
-from models import Booking, Organization, Resource, WaitlistEntry
+from models import Booking, Closure, Organization, Resource, WaitlistEntry
 
 
 def names(zh: str, en: str) -> dict[str, str]:
@@ -89,14 +89,13 @@ def occurrence(value: Occurrence) -> dict[str, Any]:
     }
 
 
+def span(value: WaitlistEntry | Closure) -> dict[str, Any]:
+    """Something of one facility over a time: a waitlist place, a closure (facility None: the university)."""
+    return {"id": value.id, "facility": value.resource_id, "start": value.start_at, "end": value.end_at}
+
+
 def waitlist_entry(entry: WaitlistEntry) -> dict[str, Any]:
-    return {
-        "id": entry.id,
-        "facility": entry.resource_id,
-        "start": entry.start_at,
-        "end": entry.end_at,
-        "status": entry.status.value,
-    }
+    return span(entry) | {"status": entry.status.value}
 
 
 def request(item: QueueItem) -> dict[str, Any]:
@@ -105,6 +104,17 @@ def request(item: QueueItem) -> dict[str, Any]:
         "category": item.booking.user.category.value,
         "problems": [violation_json(v) for v in item.verdict.problems],
         "contested": item.verdict.contested,
+    }
+
+
+def outcome(value: Outcome) -> dict[str, Any]:
+    """A batch of decisions: the requests decided, and why each of the others was not."""
+    return {
+        "decided": [booking(b) for b in value.decided],
+        "refused": [
+            {"booking": booking_id, "violations": [violation_json(v) for v in violations]}
+            for booking_id, violations in value.refused.items()
+        ],
     }
 
 

@@ -18,7 +18,6 @@ from booking.services.errors import NotFound
 from booking.services.permissions import Role
 from booking.web.api import render, schemas
 from booking.web.api.auth import authenticate, idempotent, need, rate_key, submission_key
-from booking.web.api.problems import violation_json
 from booking.web.labels import locale_code
 from models import Frequency, ResourceKind
 
@@ -344,16 +343,6 @@ def decline(data: dict[str, Any], booking_id: int) -> dict[str, Any]:
     return render.booking(approvals.reject(user, booking_id, reason=data["reason"], now=clock.now()))
 
 
-def _outcome(outcome: approvals.Outcome) -> dict[str, Any]:
-    return {
-        "decided": [render.booking(b) for b in outcome.decided],
-        "refused": [
-            {"booking": booking_id, "violations": [violation_json(v) for v in violations]}
-            for booking_id, violations in outcome.refused.items()
-        ],
-    }
-
-
 @manage_bp.route("/series/<int:series_id>/approve", methods=["POST"])
 @idempotent
 @manage_bp.arguments(schemas.Approve)
@@ -361,7 +350,7 @@ def _outcome(outcome: approvals.Outcome) -> dict[str, Any]:
 def approve_series(data: dict[str, Any], series_id: int) -> dict[str, Any]:
     """Approve every pending date of a series; the dates that cannot be approved now are listed with why."""
     user = need(Scope.MANAGE, Role.STAFF)
-    return _outcome(approvals.approve_series(user, series_id, now=clock.now(), note=data["note"]))
+    return render.outcome(approvals.approve_series(user, series_id, now=clock.now(), note=data["note"]))
 
 
 @manage_bp.route("/series/<int:series_id>/decline", methods=["POST"])
@@ -371,7 +360,7 @@ def approve_series(data: dict[str, Any], series_id: int) -> dict[str, Any]:
 def decline_series(data: dict[str, Any], series_id: int) -> dict[str, Any]:
     """Decline every pending date of a series, saying why."""
     user = need(Scope.MANAGE, Role.STAFF)
-    return _outcome(approvals.reject_series(user, series_id, reason=data["reason"], now=clock.now()))
+    return render.outcome(approvals.reject_series(user, series_id, reason=data["reason"], now=clock.now()))
 
 
 @manage_bp.route("/reports", methods=["GET"])
