@@ -4,9 +4,12 @@ import csv
 import io
 
 from openpyxl import Workbook
+from werkzeug.wrappers import Response
 
-from booking.web.reports.tables import Table
+from booking.services.reports import Report
+from booking.web.reports.tables import Table, build_tables, describe_filters
 
+FORMATS = ("csv", "xlsx")
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -44,3 +47,19 @@ def to_xlsx(table: Table, heading: list[tuple[str, str]]) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def download(report: Report, table: str, fmt: str, rank: str) -> Response:
+    """One of the report's tables (TABLE_NAMES) as a file to download, for the page and the API alike."""
+    chosen = build_tables(report, rank)[table]
+    heading = describe_filters(report)
+    if fmt == "csv":
+        body, mimetype = to_csv(chosen, heading), CSV_TYPE
+    else:
+        body, mimetype = to_xlsx(chosen, heading), XLSX_TYPE
+    filename = f"{table}_{report.filters.period.slug}.{fmt}"
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )
