@@ -55,13 +55,13 @@ TEMPLATES = (
     # webargs
     N_("Invalid JSON body."),
 )
-# The words marshmallow puts into its templates.
+# The words marshmallow puts into its templates (in English as they are).
 WORDS = {
-    "datetime": N_("date and time"),
+    "datetime": N_("datetime"),
     "date": N_("date"),
     "time": N_("time"),
-    "aware": N_("timezone-aware"),
-    "naive": N_("timezone-naive"),
+    "aware": N_("aware"),
+    "naive": N_("naive"),
 }
 _PLACEHOLDER = re.compile(r"\{(\w+)(?:![rs])?\}")
 
