@@ -127,6 +127,17 @@ API_BODIES: dict[str, dict[str, object]] = {
     },
     "api_manage.decline": {"reason": "No."},
     "api_manage.decline_series": {"reason": "No."},
+    "api_bookings.window_reminder": {"first_start": "2027-06-01T10:00:00+08:00"},
+    "api_city.create_university": {"name_zh": "新大学", "name_en": "New University", "code": "NEW"},
+    "api_city.edit_university": {"name_zh": "甲大学", "name_en": "University A", "code": "UA"},
+    "api_city.grant_manager": {"email": "{resident_email}", "university": "{university_a}"},
+    "api_city.reject_enterprise": {"reason": "No."},
+    "api_city.set_target": {"percent": 20},
+    "api_manage.create_webhook": {
+        "url": "https://door.example.edu.cn/hooks",
+        "events": ["booking.confirmed"],
+    },
+    "api_manage.edit_webhook": {"url": "https://door.example.edu.cn/hooks", "events": ["booking.moved"]},
 }
 for _series in ("api_bookings.preview_series", "api_bookings.create_series"):
     API_BODIES[_series] = {
@@ -298,6 +309,29 @@ MATRIX: dict[str, tuple[str, str, dict[str, object]]] = {
     "api_bookings.my_waitlist": ("GET", "/api/v1/waitlist", api(PUBLIC)),
     "api_manage.approve_series": ("POST", "/api/v1/series/{series}/approve", api(UNIVERSITY_A)),
     "api_manage.decline_series": ("POST", "/api/v1/series/{series}/decline", api(UNIVERSITY_A)),
+    "api_bookings.window_reminder": ("POST", "/api/v1/facilities/{resource}/window-reminder", api(PUBLIC)),
+    "api_manage.export_report": ("GET", "/api/v1/reports/export?format=xlsx", api(MANAGERS)),
+    "api_public.transparency": ("GET", "/api/v1/transparency", PUBLIC),  # no token needed
+    "api_manage.audit_log": ("GET", "/api/v1/audit", api(MANAGERS)),
+    "api_city.list_universities": ("GET", "/api/v1/universities", api(CITY_OFFICE)),
+    "api_city.create_university": ("POST", "/api/v1/universities", api(CITY_OFFICE)),
+    "api_city.edit_university": ("PUT", "/api/v1/universities/{university_a}", api(CITY_OFFICE)),
+    "api_city.list_managers": ("GET", "/api/v1/managers", api(CITY_OFFICE)),
+    "api_city.grant_manager": ("POST", "/api/v1/managers", api(CITY_OFFICE)),
+    "api_city.revoke_manager": ("POST", "/api/v1/managers/{manager_b}/revoke", api(CITY_OFFICE)),
+    "api_city.list_enterprises": ("GET", "/api/v1/enterprises", api(CITY_OFFICE)),
+    "api_city.get_enterprise": ("GET", "/api/v1/enterprises/{enterprise_org}", api(CITY_OFFICE)),
+    "api_city.verify_enterprise": ("POST", "/api/v1/enterprises/{enterprise_org}/verify", api(CITY_OFFICE)),
+    "api_city.reject_enterprise": ("POST", "/api/v1/enterprises/{enterprise_org}/reject", api(CITY_OFFICE)),
+    "api_city.list_targets": ("GET", "/api/v1/targets", api(CITY_OFFICE)),
+    "api_city.set_target": ("PUT", "/api/v1/targets/{university_a}", api(CITY_OFFICE)),
+    "api_manage.list_webhooks": ("GET", "/api/v1/webhooks", api(MANAGERS)),
+    "api_manage.create_webhook": ("POST", "/api/v1/webhooks", api(MANAGERS)),
+    "api_manage.get_webhook": ("GET", "/api/v1/webhooks/{webhook}", api(UNIVERSITY_A)),
+    "api_manage.edit_webhook": ("PUT", "/api/v1/webhooks/{webhook}", api(UNIVERSITY_A)),
+    "api_manage.test_webhook": ("POST", "/api/v1/webhooks/{webhook}/test", api(UNIVERSITY_A)),
+    "api_manage.rotate_webhook_secret": ("POST", "/api/v1/webhooks/{webhook}/secret", api(UNIVERSITY_A)),
+    "api_manage.delete_webhook": ("DELETE", "/api/v1/webhooks/{webhook}", api(UNIVERSITY_A)),
 }
 NOT_ROUTES = {"static", "bootstrap.static"}
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
@@ -435,11 +469,17 @@ def _call_api(client: FlaskClient, endpoint: str, method: str, path: str, world:
     if role != "anonymous":
         secret = api_tokens.create(world.users[role], "matrix", set(Scope), now=NOW).secret
         headers["Authorization"] = f"Bearer {secret}"
-    body = {
-        key: int(value.format(**world.ids)) if value == "{resource}" else value
-        for key, value in API_BODIES.get(endpoint, {}).items()
-    }
-    return client.open(path, method=method, json=body if method == "POST" else None, headers=headers)
+    body = {key: _filled(value, world) for key, value in API_BODIES.get(endpoint, {}).items()}
+    return client.open(path, method=method, json=body if method in ("POST", "PUT") else None, headers=headers)
+
+
+def _filled(value: object, world: World) -> object:
+    """A body's "{name}": the world's id of that name (an integer), or the resident's address."""
+    if value == "{resident_email}":
+        return world.users["resident"].email
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
+        return int(value.format(**world.ids))
+    return value
 
 
 def test_every_endpoint_is_in_the_matrix(app: Flask) -> None:

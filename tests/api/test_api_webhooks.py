@@ -105,6 +105,27 @@ def test_a_manager_registers_tests_rotates_and_removes_an_endpoint(client: Flask
     assert {"webhook.created", "webhook.updated", "webhook.secret_rotated", "webhook.deleted"} <= actions
 
 
+def test_a_secret_is_never_kept_for_a_repeat(client: FlaskClient, receiver) -> None:
+    from models import IdempotentAnswer
+
+    university = make_university()
+    headers = {**manage(make_manager(university)), "Idempotency-Key": "hook-1"}
+    body = {"url": receiver.url, "events": EVENTS}
+    refused = client.post("/api/v1/webhooks", json=body, headers=headers)
+    assert refused.status_code == 422 and refused.mimetype == PROBLEM
+    assert endpoints() == []
+    endpoint, secret = webhooks.create(
+        make_manager(university),
+        university.id,
+        webhooks.Draft(url=receiver.url, events=tuple(EVENTS)),
+        now=NOW,
+    )
+    rotated = client.post(f"/api/v1/webhooks/{endpoint.id}/secret", headers=headers)
+    assert rotated.status_code == 422
+    assert webhooks.unseal(endpoints()[0].secret) == secret
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(IdempotentAnswer)) == 0
+
+
 def test_another_universitys_endpoint_is_not_found_and_stays(client: FlaskClient, receiver) -> None:
     ours, theirs = make_university(), make_university()
     endpoint, _secret = webhooks.create(

@@ -4,7 +4,7 @@ each the same service as its page (booking/web/admin, reports, audit, webhooks, 
 
 from typing import Any
 
-from flask import abort, current_app
+from flask import abort, current_app, request
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from werkzeug.wrappers import Response
@@ -333,6 +333,19 @@ def set_target(data: dict[str, Any], university_id: int) -> dict[str, Any]:
 # --- webhooks ---------------------------------------------------------------------------------------
 
 
+def _secret_once() -> None:
+    """An answer holding a webhook's secret is not kept for a repeat (the idempotency store would hold the
+    secret in clear, which is kept only encrypted): such a POST with an Idempotency-Key is refused."""
+    if request.headers.get("Idempotency-Key") is not None:
+        abort(
+            422,
+            _(
+                "This answer holds a secret shown only once, so it is not kept for a repeat: "
+                "send it without an Idempotency-Key."
+            ),
+        )
+
+
 def _webhook(endpoint: WebhookEndpoint) -> dict[str, Any]:
     return {
         "id": endpoint.id,
@@ -381,12 +394,13 @@ def list_webhooks(university: int | None = None) -> dict[str, Any]:
 
 
 @manage_bp.route("/webhooks", methods=["POST"])
-@idempotent
 @manage_bp.arguments(schemas.NewWebhook)
 @manage_bp.response(201, schemas.WebhookWithSecret)
 def create_webhook(data: dict[str, Any]) -> dict[str, Any]:
-    """Register an endpoint of your university's systems; its signing secret is in this answer only."""
+    """Register an endpoint of your university's systems; its signing secret is in this answer only, so this
+    POST takes no Idempotency-Key (422)."""
     user = need(Scope.MANAGE, Role.STAFF)
+    _secret_once()
     chosen = facilities.university_for(user, data.get("university"))
     endpoint, secret = webhooks.create(user, chosen.id, _draft(data), now=clock.now())
     return _webhook(endpoint) | {"secret": secret}
@@ -422,11 +436,12 @@ def test_webhook(endpoint_id: int) -> dict[str, Any]:
 
 
 @manage_bp.route("/webhooks/<int:endpoint_id>/secret", methods=["POST"])
-@idempotent
 @manage_bp.response(200, schemas.Secret)
 def rotate_webhook_secret(endpoint_id: int) -> dict[str, Any]:
-    """A new signing secret, in this answer only; events not yet sent are signed with it."""
+    """A new signing secret, in this answer only (so this POST takes no Idempotency-Key: 422); events not
+    yet sent are signed with it."""
     user = need(Scope.MANAGE, Role.STAFF)
+    _secret_once()
     return {"secret": webhooks.rotate_secret(user, endpoint_id, now=clock.now())}
 
 

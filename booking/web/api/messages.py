@@ -90,11 +90,15 @@ def translate(message: str) -> str:
     for template, pattern in _PATTERNS:
         match = pattern.fullmatch(message)
         if match is not None:
-            values = {name: _word(value) for name, value in match.groupdict().items()}
-            return _PLACEHOLDER.sub(
-                lambda found, given=values: given.get(found.group(1), found.group(0)), _(template)
-            )
+            return _fill(_(template), {name: _word(value) for name, value in match.groupdict().items()})
     return _(message)  # the schemas' own messages (N_)
+
+
+def _fill(template: str, values: dict[str, str]) -> str:
+    def value_of(found: re.Match[str]) -> str:
+        return values.get(found.group(1), found.group(0))
+
+    return _PLACEHOLDER.sub(value_of, template)
 
 
 def _word(value: str) -> str:
