@@ -311,6 +311,11 @@ MATRIX: dict[str, tuple[str, str, dict[str, object]]] = {
     "api_manage.decline_series": ("POST", "/api/v1/series/{series}/decline", api(UNIVERSITY_A)),
     "api_bookings.window_reminder": ("POST", "/api/v1/facilities/{resource}/window-reminder", api(PUBLIC)),
     "api_manage.export_report": ("GET", "/api/v1/reports/export?format=xlsx", api(MANAGERS)),
+    "api_manage.export_requests": (
+        "GET",
+        "/api/v1/facilities/{resource}/requests/export",
+        api({**UNIVERSITY_A, "admin": NOT_FOUND}),
+    ),
     "api_public.transparency": ("GET", "/api/v1/transparency", PUBLIC),  # no token needed
     "api_manage.audit_log": ("GET", "/api/v1/audit", api(MANAGERS)),
     "api_city.list_universities": ("GET", "/api/v1/universities", api(CITY_OFFICE)),

@@ -359,3 +359,48 @@ def test_the_admin_index_counts_are_the_lists(client: FlaskClient) -> None:
     assert db.session.scalar(
         sa.select(sa.func.count()).where(Organization.kind == OrganizationKind.UNIVERSITY)
     ) == len(universities)
+
+
+# --- a facility's requests with their answers ----------------------------------------------------------
+
+
+def test_the_requests_file_is_the_pages_and_only_for_the_universitys_managers(
+    client: FlaskClient, auth
+) -> None:
+    from models import Application
+    from tests.factories import local, make_application_form, make_booking
+
+    university = make_university()
+    lab = make_resource(university)
+    form = make_application_form(lab)
+    booking = make_booking(lab, make_user(display_name="Chen Engineer"), local(25, 10))
+    db.session.add(
+        Application(
+            form_id=form.id,
+            booking_id=booking.id,
+            answers={"qpeople": 3, "qhazard": 0, "qtrained": True, "qplan": "=cmd()"},
+            terms_accepted_at=NOW,
+        )
+    )
+    db.session.commit()
+    manager = make_manager(university)
+    url = f"/api/v1/facilities/{lab.id}/requests/export"
+    response = client.get(f"{url}?format=csv", headers={**manage(manager), "Accept-Language": "en"})
+    assert response.status_code == 200, response.data[:300]
+    assert response.mimetype == "text/csv" and response.headers["Cache-Control"] == "private, no-store"
+    text = response.data.decode("utf-8-sig")
+    assert "Chen Engineer" in text and "'=cmd()" in text
+    auth.login(manager)
+    page = client.get(
+        f"/manage/applications/facilities/{lab.id}/requests.csv", headers={"Accept-Language": "en"}
+    )
+    assert page.data == response.data
+    xlsx = client.get(f"{url}?format=xlsx", headers=manage(manager))
+    assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
+    for outsider in (make_manager(make_university()), make_admin()):
+        other = client.get(url, headers=manage(outsider))
+        assert other.status_code == 404 and other.mimetype == PROBLEM
+    assert client.get(url, headers=manage(make_user())).status_code == 403
+    assert client.get(url, headers=bearer(token_for(manager, Scope.READ))).status_code == 403
+    assert client.get(f"{url}?format=pdf", headers=manage(manager)).status_code == 422
+    assert client.get("/api/v1/facilities/999999/requests/export", headers=manage(manager)).status_code == 404

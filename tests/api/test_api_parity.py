@@ -105,7 +105,7 @@ PARITY: dict[str, str] = {
     "applications.index": ADMIN,
     "applications.kind_form": ADMIN,
     "applications.facility_form": ADMIN,
-    "applications.export": "later: a facility's requests with their answers as a file over the API",
+    "applications.export": "api_manage.export_requests",
     "people.students": "page-only: student verification looks at the person's documents",
     "people.verify": "page-only: student verification looks at the person's documents",
     "people.reject": "page-only: student verification looks at the person's documents",

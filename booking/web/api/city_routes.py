@@ -25,6 +25,7 @@ from booking.web.api import city_schemas as schemas
 from booking.web.api.auth import idempotent, need
 from booking.web.api.render import names, university
 from booking.web.api.routes import bookings_bp, cursor_for, manage_bp, page_of, protect, utc
+from booking.web.applications.exports import requests_file
 from booking.web.audit import events
 from booking.web.reports import exports
 from models import Category, Organization, ResourceKind, User, WebhookDelivery, WebhookEndpoint
@@ -51,7 +52,7 @@ def _city_office_only() -> None:
 
 FILE_TYPES = {
     "200": {
-        "description": "The table as a file (CSV in UTF-8 with a byte-order mark, or XLSX)",
+        "description": "A table as a file (CSV in UTF-8 with a byte-order mark, or XLSX)",
         "content": {
             exports.CSV_TYPE.split(";")[0]: {"schema": {"type": "string"}},
             exports.XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
@@ -105,6 +106,15 @@ def transparency() -> dict[str, Any]:
             for line in summary.lines
         ],
     }
+
+
+@manage_bp.route("/facilities/<int:facility_id>/requests/export", methods=["GET"])
+@manage_bp.arguments(schemas.FileQuery, location="query", as_kwargs=True)
+@manage_bp.doc(responses=FILE_TYPES)
+def export_requests(facility_id: int, format: str) -> Response:
+    """A facility's requests with their application answers and files' names, newest first, as its page's
+    CSV or XLSX file: personal data, for the managers of the facility's own university only."""
+    return requests_file(need(Scope.MANAGE, Role.STAFF), facility_id, format)
 
 
 # --- the audit log ----------------------------------------------------------------------------------

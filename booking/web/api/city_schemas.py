@@ -27,6 +27,10 @@ class ExportQuery(ReportQuery):
     rank = fields.String(validate=validate.OneOf(list(RANK_LABELS)), load_default="utilisation")
 
 
+class FileQuery(Strict):
+    format = fields.String(validate=validate.OneOf(FORMATS), load_default="csv")
+
+
 class MonthShare(Schema):
     month = fields.Date(required=True, metadata={"description": "the month's first day"})
     offered = fields.Float(required=True, metadata={"description": "hours"})

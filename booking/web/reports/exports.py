@@ -49,17 +49,20 @@ def to_xlsx(table: Table, heading: list[tuple[str, str]]) -> bytes:
     return out.getvalue()
 
 
-def download(report: Report, table: str, fmt: str, rank: str) -> Response:
-    """One of the report's tables (TABLE_NAMES) as a file to download, for the page and the API alike."""
-    chosen = build_tables(report, rank)[table]
-    heading = describe_filters(report)
+def send(table: Table, heading: list[tuple[str, str]], fmt: str, filename: str, cache: str) -> Response:
+    """A table as a file to download (`fmt`: csv or xlsx), kept out of shared caches per `cache`."""
     if fmt == "csv":
-        body, mimetype = to_csv(chosen, heading), CSV_TYPE
+        body, mimetype = to_csv(table, heading), CSV_TYPE
     else:
-        body, mimetype = to_xlsx(chosen, heading), XLSX_TYPE
-    filename = f"{table}_{report.filters.period.slug}.{fmt}"
+        body, mimetype = to_xlsx(table, heading), XLSX_TYPE
     return Response(
         body,
         mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+        headers={"Content-Disposition": f'attachment; filename="{filename}.{fmt}"', "Cache-Control": cache},
     )
+
+
+def download(report: Report, table: str, fmt: str, rank: str) -> Response:
+    """One of the report's tables (TABLE_NAMES) as a file to download, for the page and the API alike."""
+    chosen = build_tables(report, rank)[table]
+    return send(chosen, describe_filters(report), fmt, f"{table}_{report.filters.period.slug}", "no-store")
