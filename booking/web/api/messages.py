@@ -33,6 +33,7 @@ TEMPLATES = (
     N_("Not a valid {obj_type}."),
     N_("Not a valid {awareness} {obj_type}."),
     N_('"{input}" cannot be formatted as a {obj_type}.'),
+    N_('"{input}" cannot be formatted as a date.'),
     N_("Not a valid email address."),
     N_("Not a valid URL."),
     N_("Not a valid UUID."),
