@@ -117,6 +117,8 @@ class Config:
     WEBHOOK_TIMEOUT = float(os.environ.get("WEBHOOK_TIMEOUT", "5"))
     WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "10"))
     WEBHOOK_SECRET_KEY = os.environ.get("WEBHOOK_SECRET_KEY", "")
+    # How long the delivery log keeps a delivery that is over (delivered or given up).
+    WEBHOOK_DELIVERY_RETENTION_DAYS = int(os.environ.get("WEBHOOK_DELIVERY_RETENTION_DAYS", "30"))
     # Plain http to this machine (127.0.0.1, ::1, localhost) for development and tests; never in production.
     WEBHOOK_ALLOW_HTTP_LOOPBACK = False
     SCHEDULER_IN_PROCESS = False

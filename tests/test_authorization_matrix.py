@@ -147,6 +147,17 @@ API_BODIES: dict[str, dict[str, object]] = {
         "end": "2026-11-26T11:00:00+08:00",
         "reason": "Phoned the office",
     },
+    "api_bookings.window_reminder": {"first_start": "2027-06-01T10:00:00+08:00"},
+    "api_city.create_university": {"name_zh": "新大学", "name_en": "New University", "code": "NEW"},
+    "api_city.edit_university": {"name_zh": "甲大学", "name_en": "University A", "code": "UA"},
+    "api_city.grant_manager": {"email": "{resident_email}", "university": "{university_a}"},
+    "api_city.reject_enterprise": {"reason": "No."},
+    "api_city.set_target": {"percent": 20},
+    "api_manage.create_webhook": {
+        "url": "https://door.example.edu.cn/hooks",
+        "events": ["booking.confirmed"],
+    },
+    "api_manage.edit_webhook": {"url": "https://door.example.edu.cn/hooks", "events": ["booking.moved"]},
 }
 API_BODIES["api_manage.save_kind_form"] = API_BODIES["api_manage.save_facility_form"] = {
     "questions": [{"type": "text", "label": {"zh": "人数", "en": "People"}}]
@@ -375,6 +386,34 @@ MATRIX: dict[str, tuple[str, str, dict[str, object]]] = {
         "/api/v1/manage/people/{suspended}/lift-suspension",
         api(UNIVERSITY_A),
     ),
+    "api_bookings.window_reminder": ("POST", "/api/v1/facilities/{resource}/window-reminder", api(PUBLIC)),
+    "api_manage.export_report": ("GET", "/api/v1/reports/export?format=xlsx", api(MANAGERS)),
+    "api_manage.export_requests": (
+        "GET",
+        "/api/v1/facilities/{resource}/requests/export",
+        api({**UNIVERSITY_A, "admin": NOT_FOUND}),
+    ),
+    "api_public.transparency": ("GET", "/api/v1/transparency", PUBLIC),  # no token needed
+    "api_manage.audit_log": ("GET", "/api/v1/audit", api(MANAGERS)),
+    "api_city.list_universities": ("GET", "/api/v1/universities", api(CITY_OFFICE)),
+    "api_city.create_university": ("POST", "/api/v1/universities", api(CITY_OFFICE)),
+    "api_city.edit_university": ("PUT", "/api/v1/universities/{university_a}", api(CITY_OFFICE)),
+    "api_city.list_managers": ("GET", "/api/v1/managers", api(CITY_OFFICE)),
+    "api_city.grant_manager": ("POST", "/api/v1/managers", api(CITY_OFFICE)),
+    "api_city.revoke_manager": ("POST", "/api/v1/managers/{manager_b}/revoke", api(CITY_OFFICE)),
+    "api_city.list_enterprises": ("GET", "/api/v1/enterprises", api(CITY_OFFICE)),
+    "api_city.get_enterprise": ("GET", "/api/v1/enterprises/{enterprise_org}", api(CITY_OFFICE)),
+    "api_city.verify_enterprise": ("POST", "/api/v1/enterprises/{enterprise_org}/verify", api(CITY_OFFICE)),
+    "api_city.reject_enterprise": ("POST", "/api/v1/enterprises/{enterprise_org}/reject", api(CITY_OFFICE)),
+    "api_city.list_targets": ("GET", "/api/v1/targets", api(CITY_OFFICE)),
+    "api_city.set_target": ("PUT", "/api/v1/targets/{university_a}", api(CITY_OFFICE)),
+    "api_manage.list_webhooks": ("GET", "/api/v1/webhooks", api(MANAGERS)),
+    "api_manage.create_webhook": ("POST", "/api/v1/webhooks", api(MANAGERS)),
+    "api_manage.get_webhook": ("GET", "/api/v1/webhooks/{webhook}", api(UNIVERSITY_A)),
+    "api_manage.edit_webhook": ("PUT", "/api/v1/webhooks/{webhook}", api(UNIVERSITY_A)),
+    "api_manage.test_webhook": ("POST", "/api/v1/webhooks/{webhook}/test", api(UNIVERSITY_A)),
+    "api_manage.rotate_webhook_secret": ("POST", "/api/v1/webhooks/{webhook}/secret", api(UNIVERSITY_A)),
+    "api_manage.delete_webhook": ("DELETE", "/api/v1/webhooks/{webhook}", api(UNIVERSITY_A)),
 }
 NOT_ROUTES = {"static", "bootstrap.static"}
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
@@ -513,19 +552,21 @@ def _call_api(client: FlaskClient, endpoint: str, method: str, path: str, world:
     if role != "anonymous":
         secret = api_tokens.create(world.users[role], "matrix", set(Scope), now=NOW).secret
         headers["Authorization"] = f"Bearer {secret}"
-    body = _filled(API_BODIES.get(endpoint, {}), world.ids)
-    sends = method in ("POST", "PUT")
-    return client.open(path, method=method, json=body if sends else None, headers=headers)
+    body = _filled(API_BODIES.get(endpoint, {}), world)
+    return client.open(path, method=method, json=body if method in ("POST", "PUT") else None, headers=headers)
 
 
-def _filled(value: object, ids: dict[str, int]) -> object:
-    """A body with its "{name}" placeholders (at any depth) replaced by the world's ids."""
-    if isinstance(value, str) and value.startswith("{") and value.endswith("}") and value[1:-1] in ids:
-        return ids[value[1:-1]]
+def _filled(value: object, world: World) -> object:
+    """A body with its "{name}" placeholders (at any depth) replaced by the world's ids, and
+    "{resident_email}" by the resident's address."""
+    if value == "{resident_email}":
+        return world.users["resident"].email
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}") and value[1:-1] in world.ids:
+        return world.ids[value[1:-1]]
     if isinstance(value, dict):
-        return {key: _filled(item, ids) for key, item in value.items()}
+        return {key: _filled(item, world) for key, item in value.items()}
     if isinstance(value, list):
-        return [_filled(item, ids) for item in value]
+        return [_filled(item, world) for item in value]
     return value
 
 

@@ -76,6 +76,12 @@ def deliver_webhooks(now: datetime) -> int:
     return webhooks.deliver_pending(now).total
 
 
+def purge_webhook_deliveries(now: datetime) -> int:
+    """Remove webhook deliveries that are over and older than WEBHOOK_DELIVERY_RETENTION_DAYS."""
+    days = int(current_app.config.get("WEBHOOK_DELIVERY_RETENTION_DAYS", 30))
+    return webhooks.purge_deliveries(now, days=days)
+
+
 def purge_unconfirmed(now: datetime) -> int:
     """Remove sign-ups whose address was not confirmed within UNCONFIRMED_RETENTION_DAYS."""
     days = int(current_app.config.get("UNCONFIRMED_RETENTION_DAYS", 7))
@@ -105,4 +111,5 @@ JOBS: tuple[Job, ...] = (
     # Door systems want to know soon: every half minute (a run with nothing due is one indexed query).
     Job("deliver_webhooks", deliver_webhooks, 30),
     Job("purge_unconfirmed", purge_unconfirmed, 3600),
+    Job("purge_webhook_deliveries", purge_webhook_deliveries, 3600),
 )

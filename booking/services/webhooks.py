@@ -37,6 +37,7 @@ import ipaddress
 import json
 import logging
 import secrets
+import socket
 import time
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -198,6 +199,35 @@ def url_problem(url: str, *, allow_http_loopback: bool) -> str | None:
         return N_("Use an https:// address: events must travel encrypted.")
     if not allow_http_loopback and (loopback or _internal_address(host)):
         return N_("Enter an address of your university's systems, not one of this server's own network.")
+    return None
+
+
+def resolved_problem(url: str, *, allow_loopback: bool) -> str | None:
+    """Why an event must not be sent to `url` now: its host resolves (DNS, at this moment) to an address of
+    this server's own networks: private, loopback, link-local (cloud metadata), unspecified, multicast or
+    reserved. A name that pointed outside when the endpoint was saved may point inside later. With
+    `allow_loopback` (WEBHOOK_ALLOW_HTTP_LOOPBACK: development, tests) this machine's own addresses pass."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        found = socket.getaddrinfo(parts.hostname or "", port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError, ValueError):
+        return None  # not resolvable now: the request fails and is tried again later
+    for _family, _type, _proto, _name, address in found:
+        ip = ipaddress.ip_address(str(address[0]).split("%")[0])
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        if ip.is_loopback and allow_loopback:
+            continue
+        if (
+            ip.is_private
+            or ip.is_loopback
+            or ip.is_link_local
+            or ip.is_unspecified
+            or ip.is_multicast
+            or ip.is_reserved
+        ):
+            return f"refused: {parts.hostname} resolves to {ip}, an address of the platform's own network"
     return None
 
 
@@ -376,7 +406,7 @@ def send_test(viewer: User, endpoint_id: int, *, now: datetime) -> WebhookDelive
             "occurred_at": _rfc3339(now, UTC),
             "data": {"university_id": endpoint.university_id},
         }
-        delivery = _queue(endpoint, WebhookEvent.TEST, body, booking_id=None, at=now)
+        delivery = _queue(endpoint.id, WebhookEvent.TEST, body, booking_id=None, at=now)
         db.session.flush()
         delivery_id = delivery.id
         _audit(AuditAction.WEBHOOK_TEST_SENT, endpoint, viewer, now)
@@ -419,20 +449,37 @@ def record(booking: Booking, event: WebhookEvent, at: datetime, **data: Any) -> 
     """Queue `event` of `booking` for every enabled endpoint of its university that wants it, in the caller's
     transaction; returns how many. `data` adds to the payload's data (a move's previous times)."""
     resource = booking.resource
-    # No autoflush: a move's new time is flushed by its caller, which turns a lost race into a refusal.
-    with db.session.no_autoflush:
-        endpoints = db.session.scalars(
-            sa.select(WebhookEndpoint).where(
-                WebhookEndpoint.university_id == resource.university_id, WebhookEndpoint.enabled.is_(True)
-            )
-        ).all()
-    wanting = [e for e in endpoints if event.value in (e.events or [])]
+    wanting = [
+        endpoint_id for endpoint_id, events in _endpoints_of(resource.university_id) if event.value in events
+    ]
     if not wanting:
         return 0
     body = payload(booking, event, at, **data)
-    for endpoint in wanting:
-        _queue(endpoint, event, body, booking_id=booking.id, at=at)
+    for endpoint_id in wanting:
+        _queue(endpoint_id, event, body, booking_id=booking.id, at=at)
     return len(wanting)
+
+
+def _endpoints_of(university_id: int) -> list[tuple[int, tuple[str, ...]]]:
+    """The enabled endpoints of a university with their events: read once a transaction, however many
+    bookings it writes (a series of fifty dates asks once, not fifty times)."""
+    session = db.session()
+    transaction = session.get_transaction()
+    kept = session.info.get("webhook_endpoints")
+    if transaction is None or kept is None or kept[0] is not transaction:
+        kept = (transaction, {})
+        session.info["webhook_endpoints"] = kept
+    known: dict[int, list[tuple[int, tuple[str, ...]]]] = kept[1]
+    if university_id not in known:
+        # No autoflush: a move's new time is flushed by its caller, which turns a lost race into a refusal.
+        with session.no_autoflush:
+            rows = session.execute(
+                sa.select(WebhookEndpoint.id, WebhookEndpoint.events).where(
+                    WebhookEndpoint.university_id == university_id, WebhookEndpoint.enabled.is_(True)
+                )
+            ).all()
+        known[university_id] = [(endpoint_id, tuple(events or ())) for endpoint_id, events in rows]
+    return known[university_id]
 
 
 def record_status(booking: Booking, at: datetime) -> int:
@@ -453,7 +500,7 @@ def record_moved(booking: Booking, previous_start: datetime, previous_end: datet
 
 
 def _queue(
-    endpoint: WebhookEndpoint,
+    endpoint_id: int,
     event: WebhookEvent,
     body: dict[str, Any],
     *,
@@ -463,7 +510,7 @@ def _queue(
     message_id = "msg_" + secrets.token_hex(16)
     text = json.dumps({"id": message_id, **body}, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     delivery = WebhookDelivery(
-        endpoint_id=endpoint.id,
+        endpoint_id=endpoint_id,
         message_id=message_id,
         event=event.value,
         booking_id=booking_id,
@@ -571,6 +618,11 @@ def _post(row: Mapping[str, Any], session: requests.Session, now: datetime) -> _
         secret = unseal(row["secret"])
     except InvalidToken:
         return _Outcome(row["id"], row["attempts"], None, "the secret cannot be read: make a new one")
+    inside = resolved_problem(
+        row["url"], allow_loopback=bool(current_app.config.get("WEBHOOK_ALLOW_HTTP_LOOPBACK"))
+    )
+    if inside is not None:
+        return _Outcome(row["id"], row["attempts"], None, inside)
     try:
         response = session.post(
             row["url"],
@@ -662,3 +714,19 @@ def _record(outcomes: Sequence[_Outcome], untried: Sequence[int], now: datetime)
                 )
             )
     return gave_up
+
+
+# --- the delivery log's retention -------------------------------------------------------------------
+
+
+def purge_deliveries(now: datetime, *, days: int) -> int:
+    """Remove the deliveries made more than `days` ago that are over (delivered, or given up); returns how
+    many. Those still queued or being sent stay, whatever their age."""
+    with write_transaction():
+        result = db.session.execute(
+            sa.delete(WebhookDelivery).where(
+                WebhookDelivery.created_at < now - timedelta(days=days),
+                WebhookDelivery.status.in_([DeliveryStatus.DELIVERED, DeliveryStatus.FAILED]),
+            )
+        )
+    return int(getattr(result, "rowcount", 0) or 0)

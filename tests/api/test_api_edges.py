@@ -28,6 +28,8 @@ def test_reads_at_the_calendars_edges_never_fail(client: FlaskClient, day: str) 
         f"/api/v1/facilities?free_on={day}&free_from=10:00&free_to=11:00",
         f"/api/v1/reports?on={day}",
         f"/api/v1/reports?on={day}&period=year",
+        f"/api/v1/reports/export?on={day}&period=year&format=xlsx",
+        f"/api/v1/audit?date_from={day}&date_to={day}",
     ]
     for url in urls:
         response = client.get(url, headers=bearer(secret))

@@ -15,9 +15,10 @@ PERSONAL = "page-only: personal data (export, deletion, notifications) stays wit
 CALENDAR = "page-only: calendars are served as iCalendar/CalDAV feeds, already a machine interface"
 SIGN_ON = "page-only: campus sign-on is a browser redirect through the university's CAS server"
 IMPORT = "later: importing closures from an iCalendar file over the API (api_manage.create_closure adds each)"
-CITY = "later: the city office's administration (universities, managers, enterprises, targets)"
-WEBHOOKS = "later: registering a university's webhook endpoints over the API (pages only for now)"
-FILES = "later: files and exports (photos, attachments, spreadsheets) over the API"
+FILES = (
+    "page-only: a binary file for a person to look at (a facility's public photo, a request's attached "
+    "document, a check-in QR image), not data for a program; the API gives the data they show"
+)
 
 PARITY: dict[str, str] = {
     "main.home": BROWSER,
@@ -45,7 +46,7 @@ PARITY: dict[str, str] = {
     "catalog.timeline": "api_facilities.list_facilities",
     "catalog.map": "api_facilities.list_facilities",
     "bookings.new": "api_bookings.create_booking",
-    "bookings.window_reminder": "later: a reminder when the booking window opens, over the API",
+    "bookings.window_reminder": "api_bookings.window_reminder",
     "bookings.mine": "api_bookings.my_bookings",
     "bookings.detail": "api_bookings.get_booking",
     "bookings.cancel": "api_bookings.cancel_booking",
@@ -104,38 +105,38 @@ PARITY: dict[str, str] = {
     "applications.index": "api_manage.get_kind_form api_manage.get_facility_form",
     "applications.kind_form": "api_manage.get_kind_form api_manage.save_kind_form",
     "applications.facility_form": "api_manage.get_facility_form api_manage.save_facility_form",
-    "applications.export": FILES,
+    "applications.export": "api_manage.export_requests",
     "people.students": "page-only: student verification looks at the person's documents",
     "people.verify": "page-only: student verification looks at the person's documents",
     "people.reject": "page-only: student verification looks at the person's documents",
-    "audit.index": "later: the audit log over the API",
+    "audit.index": "api_manage.audit_log",
     "reports.dashboard": "api_manage.report",
-    "reports.export": FILES,
-    "reports.transparency": "later: the public summary over the API (it needs no token)",
-    "admin.index": CITY,
-    "admin.universities": CITY,
-    "admin.new_university": CITY,
-    "admin.edit_university": CITY,
-    "admin.managers": CITY,
-    "admin.revoke_manager": CITY,
+    "reports.export": "api_manage.export_report",
+    "reports.transparency": "api_public.transparency",
+    "admin.index": "api_city.list_universities api_city.list_managers api_city.list_enterprises",
+    "admin.universities": "api_city.list_universities",
+    "admin.new_university": "api_city.create_university",
+    "admin.edit_university": "api_city.edit_university",
+    "admin.managers": "api_city.list_managers api_city.grant_manager",
+    "admin.revoke_manager": "api_city.revoke_manager",
     "admin.confirm_revoke_manager": BROWSER,
-    "admin.enterprises": CITY,
-    "admin.targets": CITY,
-    "admin.set_target": CITY,
-    "admin.enterprise": CITY,
-    "admin.verify_enterprise": CITY,
-    "admin.reject_enterprise": CITY,
+    "admin.enterprises": "api_city.list_enterprises",
+    "admin.targets": "api_city.list_targets",
+    "admin.set_target": "api_city.set_target",
+    "admin.enterprise": "api_city.get_enterprise",
+    "admin.verify_enterprise": "api_city.verify_enterprise",
+    "admin.reject_enterprise": "api_city.reject_enterprise",
     "sso.start": SIGN_ON,
     "sso.callback": SIGN_ON,
     "sso.new_account": SIGN_ON,
     "sso.connections": SIGN_ON,
     "sso_admin.index": SIGN_ON,
     "sso_admin.edit": SIGN_ON,
-    "webhooks.index": WEBHOOKS,
-    "webhooks.endpoint": WEBHOOKS,
-    "webhooks.send_test": WEBHOOKS,
-    "webhooks.rotate_secret": WEBHOOKS,
-    "webhooks.delete": WEBHOOKS,
+    "webhooks.index": "api_manage.list_webhooks api_manage.create_webhook",
+    "webhooks.endpoint": "api_manage.get_webhook api_manage.edit_webhook",
+    "webhooks.send_test": "api_manage.test_webhook",
+    "webhooks.rotate_secret": "api_manage.rotate_webhook_secret",
+    "webhooks.delete": "api_manage.delete_webhook",
 }
 NOT_ACTIONS = {"static", "bootstrap.static", "api_docs.openapi", "api_docs.docs"}
 

@@ -13,6 +13,7 @@ from flask_smorest import Api
 
 from booking.extensions import limiter
 from booking.web.api import (
+    city_routes,
     docs,
     manage_routes,  # noqa: F401  (its operations join routes.manage_bp)
     problems,
@@ -57,7 +58,7 @@ def register(app: Flask) -> None:
     api.spec.components.security_scheme(
         "token", {"type": "http", "scheme": "bearer", "description": "a personal access token (ccb_...)"}
     )
-    for blueprint in routes.BLUEPRINTS:
+    for blueprint in (*routes.BLUEPRINTS, *city_routes.BLUEPRINTS):
         api.register_blueprint(blueprint)
     app.register_blueprint(docs.bp)
     app.after_request(_conventions)
@@ -102,7 +103,7 @@ def _conventions(response: Response) -> Response:
         return response
     if request.method == "GET" and response.status_code == 200 and not response.direct_passthrough:
         response.add_etag()
-        response.headers["Cache-Control"] = "private, no-cache"
+        response.headers.setdefault("Cache-Control", "private, no-cache")
         response.make_conditional(request)
     current = limiter.current_limit
     if current is not None:

@@ -13,7 +13,9 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from booking import engine
+from booking.engine.localtime import zone
 from booking.services.errors import Invalid, NotAllowed, NotFound, Refused, ServiceError
+from booking.web.api import messages as messages_
 from booking.web.errors import MESSAGES, TITLES, _seconds_until_allowed, _text, status_of
 from booking.web.labels import format_param, render_violation
 
@@ -60,13 +62,17 @@ def type_uri(code: str) -> str:
     return f"{request.host_url.rstrip('/')}/api/v1/problems/{code}"
 
 
-def json_value(value: Any) -> Any:
-    """A violation parameter as plain JSON: times in RFC 3339, names in both languages, the rest as text."""
+def json_value(value: Any, timezone: str | None = None) -> Any:
+    """A violation parameter as plain JSON: instants in RFC 3339 with their offset (the engine's local times
+    are in the facility's zone, `timezone`, else the platform's), names in both languages, the rest as
+    text."""
     if isinstance(value, bool | int | str) or value is None:
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=zone(timezone or current_app.config["BABEL_DEFAULT_TIMEZONE"]))
         return value.isoformat()
     if isinstance(value, date | time):
         return value.isoformat()
@@ -76,18 +82,20 @@ def json_value(value: Any) -> Any:
         return {"zh": value.zh, "en": value.en}
     if isinstance(value, frozenset | set | list | tuple):
         return (
-            [json_value(v) for v in sorted(value, key=str)]
+            [json_value(v, timezone) for v in sorted(value, key=str)]
             if isinstance(value, set | frozenset)
-            else [json_value(v) for v in value]
+            else [json_value(v, timezone) for v in value]
         )
     return format_param(value)
 
 
-def violation_json(violation: Any) -> dict[str, Any]:
+def violation_json(violation: Any, timezone: str | None = None) -> dict[str, Any]:
+    """A violation with its code, its message in the requested language and its values; `timezone` is the
+    facility's, where the caller knows it."""
     return {
         "code": violation.code,
         "message": render_violation(violation),
-        "values": {key: json_value(value) for key, value in violation.params.items()},
+        "values": {key: json_value(value, timezone) for key, value in violation.params.items()},
     }
 
 
@@ -155,9 +163,9 @@ def _field_errors(messages: Any, prefix: str = "") -> list[dict[str, str]]:
     elif isinstance(messages, list | tuple):
         for value in messages:
             if isinstance(value, str):
-                found.append({"field": prefix, "message": value})
+                found.append({"field": prefix, "message": messages_.translate(value)})
             else:
                 found += _field_errors(value, prefix)
     else:
-        found.append({"field": prefix, "message": str(messages)})
+        found.append({"field": prefix, "message": messages_.translate(str(messages))})
     return found

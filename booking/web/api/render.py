@@ -48,7 +48,7 @@ def catalog_entry(entry: catalog.CatalogEntry) -> dict[str, Any]:
     shown = facility(entry.resource) | {"next_free": interval(entry.next_free)}
     if entry.verdict is not None:
         shown["bookable"] = entry.verdict.bookable
-        shown["violations"] = [violation_json(v) for v in entry.verdict.violations]
+        shown["violations"] = [violation_json(v, entry.resource.timezone) for v in entry.verdict.violations]
     return shown
 
 

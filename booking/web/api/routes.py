@@ -32,11 +32,19 @@ manage_bp = Blueprint(
 )
 BLUEPRINTS = (facilities_bp, bookings_bp, manage_bp)
 _limit = limiter.limit(lambda: current_app.config["API_LIMIT"], key_func=rate_key)
-for _blueprint in BLUEPRINTS:
-    _blueprint.before_request(authenticate)
-    _limit(_blueprint)
+
+
+def protect(blueprint: Blueprint, *, public: bool = False) -> None:
+    """The token (unless `public`: no token, no personal data) and the rate limit, before every operation."""
+    if not public:
+        blueprint.before_request(authenticate)
+    _limit(blueprint)
     # No cookie authenticates the API (`authenticate` reads only the bearer token): no CSRF surface.
-    csrf.exempt(_blueprint)
+    csrf.exempt(blueprint)
+
+
+for _blueprint in BLUEPRINTS:
+    protect(_blueprint)
 
 
 @manage_bp.before_request

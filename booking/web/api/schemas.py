@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from booking.engine import CellState
+from booking.engine.violations import N_
 from booking.services.api_tokens import KEY_MAX
 from booking.web.input import INT_MAX
 from models import BookingStatus, Category, Frequency, Mode, ResourceKind
@@ -16,7 +17,7 @@ ID = validate.Range(min=1, max=INT_MAX)
 
 def _no_control(value: str) -> None:
     if any((ord(c) < 32 and c not in "\n\r\t") or ord(c) == 127 for c in value):
-        raise ValidationError("Remove the control characters (such as NUL) from this text.")
+        raise ValidationError(N_("Remove the control characters (such as NUL) from this text."))
 
 
 def Text(max_length: int, min_length: int = 0, **kw: Any) -> fields.String:
@@ -142,9 +143,9 @@ class CatalogQuery(PageQuery):
     def _whole_window(self, data: dict[str, Any], **_: Any) -> None:
         given = [name for name in ("free_on", "free_from", "free_to") if name in data]
         if given and len(given) != 3:
-            raise ValidationError("Give free_on, free_from and free_to together, or none.", "free_on")
+            raise ValidationError(N_("Give free_on, free_from and free_to together, or none."), "free_on")
         if given and data["free_to"] != time(0) and data["free_to"] <= data["free_from"]:
-            raise ValidationError("free_to must be after free_from.", "free_to")
+            raise ValidationError(N_("free_to must be after free_from."), "free_to")
 
 
 class Cell(Schema):
@@ -220,7 +221,7 @@ class Repeat(Strict):
     @validates_schema
     def _count_or_until(self, data: dict[str, Any], **_: Any) -> None:
         if ("count" in data) == ("until" in data):
-            raise ValidationError("Give exactly one of count and until.", "count")
+            raise ValidationError(N_("Give exactly one of count and until."), "count")
 
 
 class NewSeries(NewBooking):

@@ -5,7 +5,6 @@ For managers and the city office only (checked once for the blueprint); a univer
 does not manage is a 404. The export carries personal data: only the university's own managers get it.
 """
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -15,18 +14,16 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from booking import clock
-from booking.engine.localtime import to_local, zone
 from booking.services import applications, facilities
 from booking.services.errors import Invalid
 from booking.services.permissions import Role
-from booking.web.applications.display import answer_text
+from booking.web.applications.exports import requests_file
 from booking.web.applications.forms import ApplicationFormForm
 from booking.web.errors import refusals
 from booking.web.guards import require_role
 from booking.web.input import query_int
-from booking.web.labels import CATEGORY_LABELS, KIND_LABELS, STATUS_LABELS, localized
+from booking.web.labels import KIND_LABELS, localized
 from booking.web.reports import exports
-from booking.web.reports.tables import Column, Table
 from models import ApplicationForm, Organization, ResourceKind
 
 bp = Blueprint("applications", __name__, url_prefix="/manage/applications")
@@ -141,81 +138,9 @@ def _attach(form: ApplicationFormForm, errors: Iterable[tuple[str | None, Any]],
             target.errors = [*target.errors, _(str(message))]
 
 
-_NUMBER = re.compile(r"-?\d+(\.\d+)?")
-
-
-def _inert(value: object) -> object:
-    """Text a spreadsheet would run as a formula (=, +, -, @ first) is quoted; numbers stay numbers."""
-    if (
-        isinstance(value, str)
-        and value[:1] in ("=", "+", "-", "@", "\t", "\r")
-        and not _NUMBER.fullmatch(value)
-    ):
-        return "'" + value
-    return value
-
-
 @bp.get("/facilities/<int:resource_id>/requests.<fmt>")
 def export(resource_id: int, fmt: str) -> Response:
     """A facility's requests with their answers, as CSV or XLSX: for the university's own managers only."""
-    if fmt not in ("csv", "xlsx"):
+    if fmt not in exports.FORMATS:
         abort(404)
-    found = applications.export(current_user, resource_id)
-    resource = found.resource
-    tz = zone(resource.timezone)
-    columns = [
-        Column("booking", _("Booking"), numeric=True),
-        Column("status", _("Status"), numeric=False),
-        Column("start", _("Start"), numeric=False),
-        Column("end", _("End"), numeric=False),
-        Column("person", _("Person"), numeric=False),
-        Column("email", _("Email"), numeric=False),
-        Column("category", _("Group"), numeric=False),
-        Column("organization", _("Organization"), numeric=False),
-        Column("version", _("Form version"), numeric=True),
-        Column("terms", _("Terms accepted"), numeric=False),
-        Column("files", _("Files"), numeric=False),
-        *[Column(q.key, localized(q, "label"), numeric=False) for q in found.questions],
-    ]
-    rows = []
-    for row in found.rows:
-        booking, application = row.booking, row.application
-        person = booking.user
-        rows.append(
-            [
-                booking.id,
-                str(STATUS_LABELS.get(booking.status, booking.status.value)),
-                to_local(booking.start_at, tz).strftime("%Y-%m-%d %H:%M"),
-                to_local(booking.end_at, tz).strftime("%Y-%m-%d %H:%M"),
-                person.display_name,
-                person.email,
-                str(CATEGORY_LABELS[person.category]),
-                localized(person.organization) if person.organization else "",
-                application.form.version,
-                to_local(application.terms_accepted_at, tz).strftime("%Y-%m-%d %H:%M")
-                if application.terms_accepted_at
-                else "",
-                ", ".join(f.original_name for f in application.attachments),
-                *[answer_text(q, row.answers.get(q.key)) for q in found.questions],
-            ]
-        )
-    rows = [[_inert(value) for value in row] for row in rows]
-    table = Table(
-        name="requests",
-        title=_("Requests to %(facility)s", facility=localized(resource)),
-        columns=columns,
-        rows=rows,
-    )
-    heading = [(_("Exported"), to_local(clock.now(), tz).strftime("%Y-%m-%d %H:%M"))]
-    if fmt == "csv":
-        body, mimetype = exports.to_csv(table, heading), exports.CSV_TYPE
-    else:
-        body, mimetype = exports.to_xlsx(table, heading), exports.XLSX_TYPE
-    return Response(
-        body,
-        mimetype=mimetype,
-        headers={
-            "Content-Disposition": f'attachment; filename="requests_{resource.id}.{fmt}"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return requests_file(current_user, resource_id, fmt)

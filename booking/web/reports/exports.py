@@ -4,9 +4,12 @@ import csv
 import io
 
 from openpyxl import Workbook
+from werkzeug.wrappers import Response
 
-from booking.web.reports.tables import Table
+from booking.services.reports import Report
+from booking.web.reports.tables import Table, build_tables, describe_filters
 
+FORMATS = ("csv", "xlsx")
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -44,3 +47,22 @@ def to_xlsx(table: Table, heading: list[tuple[str, str]]) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def send(table: Table, heading: list[tuple[str, str]], fmt: str, filename: str, cache: str) -> Response:
+    """A table as a file to download (`fmt`: csv or xlsx), kept out of shared caches per `cache`."""
+    if fmt == "csv":
+        body, mimetype = to_csv(table, heading), CSV_TYPE
+    else:
+        body, mimetype = to_xlsx(table, heading), XLSX_TYPE
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}.{fmt}"', "Cache-Control": cache},
+    )
+
+
+def download(report: Report, table: str, fmt: str, rank: str) -> Response:
+    """One of the report's tables (TABLE_NAMES) as a file to download, for the page and the API alike."""
+    chosen = build_tables(report, rank)[table]
+    return send(chosen, describe_filters(report), fmt, f"{table}_{report.filters.period.slug}", "no-store")

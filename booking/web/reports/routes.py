@@ -85,24 +85,12 @@ def dashboard() -> str | tuple[str, int] | Response:
 
 @bp.get("/reports/<table>.<fmt>")
 def export(table: str, fmt: str) -> Response:
-    if table not in TABLE_NAMES or fmt not in ("csv", "xlsx"):
+    if table not in TABLE_NAMES or fmt not in exports.FORMATS:
         abort(404)
     form = _filter_form()
     if not form.validate():
         abort(400)
-    report = _report(form)
-    chosen = build_tables(report, form.rank.data or "utilisation")[table]
-    heading = describe_filters(report)
-    if fmt == "csv":
-        body, mimetype = exports.to_csv(chosen, heading), exports.CSV_TYPE
-    else:
-        body, mimetype = exports.to_xlsx(chosen, heading), exports.XLSX_TYPE
-    filename = f"{table}_{report.filters.period.slug}.{fmt}"
-    return Response(
-        body,
-        mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
-    )
+    return exports.download(_report(form), table, fmt, form.rank.data or "utilisation")
 
 
 @bp.get("/transparency")
