@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_availability.py      (or: make bench)
 
-Seeds the scale dataset (booking/scale.py: BENCH_AVAILABILITY_FACILITIES facilities, default 2,000, and
+Seeds the scale dataset (scale/: BENCH_AVAILABILITY_FACILITIES facilities, default 2,000, and
 BENCH_AVAILABILITY_BOOKINGS bookings over two years, default 1,000,000) in a temporary database (SQLite, and
 PostgreSQL when TEST_POSTGRES_URL names a server; BENCH_ONLY picks one), then times whole requests through
 the app, the same paths as bench/run.py's loadgen (bench/workload.py):

@@ -13,7 +13,7 @@ of each request is this process's: the database's own work is in it on SQLite, n
   export of a year by facility  target < 2 s (XLSX, the slower format)
 
 No booking is read by a report, so none is made for them. Then, unless BENCH_BACKFILL=0, the backfill:
-the scale dataset (booking/scale.py: BENCH_BACKFILL_FACILITIES facilities, default 2,000, and
+the scale dataset (scale/: BENCH_BACKFILL_FACILITIES facilities, default 2,000, and
 BENCH_BACKFILL_BOOKINGS bookings over two years, default 1,000,000) in a fresh database, and the time
 `statistics.backfill` takes to measure its two years (target: minutes).
 

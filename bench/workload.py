@@ -1,6 +1,6 @@
 """What the benchmark adds to the scale dataset, and the requests it sends.
 
-- `seed_city(backend, facilities, bookings, now)`: the scale dataset itself (booking/scale.py), timed.
+- `seed_city(backend, facilities, bookings, now)`: the scale dataset itself (scale/), timed.
 - `add_booking_clients(university_code, count, first_day)`: `count` people, each with a meeting room of
   their own that is open all day and bookable a year ahead by anyone, so booking throughput is measured
   without quotas or conflicts getting in the way; returns the load generator's accounts.
@@ -17,7 +17,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import quote
 
 import sqlalchemy as sa
-from booking.scale import seed_scale
 from flask import current_app
 from werkzeug.security import generate_password_hash
 
@@ -34,7 +33,7 @@ from models import (
     User,
     db,
 )
-from scale import PASSWORD_HASH_METHOD
+from scale import PASSWORD_HASH_METHOD, seed_scale
 
 PASSWORD = "bench-password-2026"
 ALL_DAY = [(weekday, time(0), time(0)) for weekday in range(7)]
