@@ -13,7 +13,7 @@ of each request is this process's: the database's own work is in it on SQLite, n
   export of a year by facility  target < 2 s (XLSX, the slower format)
 
 No booking is read by a report, so none is made for them. Then, unless BENCH_BACKFILL=0, the backfill:
-the scale dataset (booking/scale.py: BENCH_BACKFILL_FACILITIES facilities, default 2,000, and
+the scale dataset (scale/: BENCH_BACKFILL_FACILITIES facilities, default 2,000, and
 BENCH_BACKFILL_BOOKINGS bookings over two years, default 1,000,000) in a fresh database, and the time
 `statistics.backfill` takes to measure its two years (target: minutes).
 
@@ -22,12 +22,9 @@ alone. Every figure is printed as wall and CPU time: on a busy machine wall time
 the steadier one to compare.
 """
 
-import gc
 import os
 import random
-import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -38,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 import sqlalchemy as sa  # noqa: E402
 import time_machine  # noqa: E402
 
+from bench import report, workload  # noqa: E402
 from booking.services import statistics as statistics_service  # noqa: E402
 from models import (  # noqa: E402
     Category,
@@ -193,28 +191,7 @@ def _insert_days(rows: list[tuple]) -> None:
 def timed(client, path: str) -> list[tuple[float, float]]:
     """(wall ms, CPU ms of this process) of each of RUNS requests, after one to warm up."""
     client.get(path)
-    figures = []
-    for _ in range(RUNS):
-        began, cpu = time.perf_counter(), time.process_time()
-        response = client.get(path)
-        figures.append(((time.perf_counter() - began) * 1000, (time.process_time() - cpu) * 1000))
-        assert response.status_code == 200, (path, response.status_code)
-    return figures
-
-
-def p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, round(0.95 * len(ordered)) - 1)]
-
-
-def summary(figures: list[tuple[float, float]]) -> dict[str, float]:
-    wall, cpu = [w for w, _c in figures], [c for _w, c in figures]
-    return {
-        "wall_p50": statistics.median(wall),
-        "wall_p95": p95(wall),
-        "cpu_p50": statistics.median(cpu),
-        "cpu_p95": p95(cpu),
-    }
+    return [report.timed_get(client, path) for _ in range(RUNS)]
 
 
 def bench(backend: str, work: Path, server_url: str | None) -> dict[str, tuple[float, float]]:
@@ -241,10 +218,7 @@ def bench(backend: str, work: Path, server_url: str | None) -> dict[str, tuple[f
                     conn.exec_driver_sql("VACUUM ANALYZE facility_month")
             db.session.remove()
         results = {}
-        # As each gunicorn worker does once the app is loaded (gunicorn.conf.py): what exists now is left
-        # out of Python's full collections, which otherwise add their pause to one request in twenty.
-        gc.collect()
-        gc.freeze()
+        report.freeze_heap()
         with time_machine.travel(NOW, tick=True):
             city = app.test_client()
             city.post("/login", data={"email": admin, "password": "bench password 42"})
@@ -263,28 +237,15 @@ def bench(backend: str, work: Path, server_url: str | None) -> dict[str, tuple[f
             results["manager_term"] = timed(campus, "/reports?period=term&on=2026-10-01")
         with app.app_context():
             db.engine.dispose()
-    return {name: summary(v) for name, v in results.items()}
+    return {name: report.summary(v) for name, v in results.items()}
 
 
 def bench_backfill(backend: str, work: Path, server_url: str | None) -> dict[str, float]:
     """The scale dataset's two years of bookings, then the backfill of their statistics, timed."""
-    from booking.scale import seed_scale
-
     with fresh_database(backend, work, server_url=server_url) as url:
         app = make_app(url)
         with app.app_context():
-            result = seed_scale(
-                facilities=BACKFILL_FACILITIES,
-                users=max(2000, BACKFILL_FACILITIES * 10),
-                bookings=BACKFILL_BOOKINGS,
-                now=NOW,
-                audit=False,
-            )
-            print(
-                f"{backend}: scale dataset ({BACKFILL_FACILITIES} facilities, {BACKFILL_BOOKINGS} bookings)"
-                f" seeded in {result.seconds:.0f} s",
-                flush=True,
-            )
+            workload.seed_city(backend, BACKFILL_FACILITIES, BACKFILL_BOOKINGS, NOW)
             db.session.remove()
             began, cpu = time.perf_counter(), time.process_time()
             written = statistics_service.backfill(NOW, DAYS)
@@ -296,37 +257,19 @@ def bench_backfill(backend: str, work: Path, server_url: str | None) -> dict[str
 
 
 def main() -> int:
-    backends = ["sqlite"]
-    server_url = os.environ.get("TEST_POSTGRES_URL")
-    if server_url:
-        backends.insert(0, "postgresql")
-    if os.environ.get("BENCH_ONLY"):
-        backends = [os.environ["BENCH_ONLY"]]
-    failed = False
-    lines = []
-    with tempfile.TemporaryDirectory() as directory:
-        for backend in backends:
-            figures = bench(backend, Path(directory), server_url) if FACILITIES else {}
-            for name, f in figures.items():
-                target = TARGETS_MS[name]
-                verdict = "ok" if f["wall_p95"] < target else "OVER"
-                failed |= f["wall_p95"] >= target
-                lines.append(
-                    f"{backend:<10} {name:<14} wall p50 {f['wall_p50']:6.0f} p95 {f['wall_p95']:6.0f} ms"
-                    f"   CPU p50 {f['cpu_p50']:6.0f} p95 {f['cpu_p95']:6.0f} ms"
-                    f"   target p95 < {target} ms  {verdict}   ({FACILITIES} facilities x {DAYS} days)"
-                )
-                print(lines[-1], flush=True)
-            if BACKFILL:
-                b = bench_backfill(backend, Path(directory), server_url)
-                lines.append(
-                    f"{backend:<10} backfill       {b['facility_days']} facility-days, {b['facility_months']}"
-                    f" facility-months from {BACKFILL_BOOKINGS} bookings: wall {b['wall_s']:.0f} s,"
-                    f" CPU {b['cpu_s']:.0f} s   target: minutes"
-                )
-                print(lines[-1], flush=True)
-    print("\n".join(["", "reports:", *lines]))
-    return 1 if failed and os.environ.get("BENCH_STRICT") else 0
+    printout = report.Printout("reports")
+    for backend, directory, server_url in report.each_backend():
+        if FACILITIES:
+            measures = bench(backend, directory, server_url)
+            printout.requests(backend, measures, TARGETS_MS, f"{FACILITIES} facilities x {DAYS} days")
+        if BACKFILL:
+            b = bench_backfill(backend, directory, server_url)
+            printout.line(
+                f"{backend:<10} backfill       {b['facility_days']} facility-days, {b['facility_months']}"
+                f" facility-months from {BACKFILL_BOOKINGS} bookings: wall {b['wall_s']:.0f} s,"
+                f" CPU {b['cpu_s']:.0f} s   target: minutes"
+            )
+    return printout.finish()
 
 
 if __name__ == "__main__":

@@ -1,11 +1,28 @@
-"""The benchmark's one table: each measure on PostgreSQL and SQLite beside the issue's target.
+"""The benchmark's one table: each measure on PostgreSQL and SQLite beside the issue's target; and what the
+in-process benches (bench/bench_*.py) share to time requests and print their figures.
 
 `table(results)` takes what bench/run.py collected ({"meta": ..., "postgresql": ..., "sqlite": ...}) and
 returns the table as text; a figure that misses its target is marked ✗, one that meets it ✓.
+
+The in-process benches:
+- `each_backend()`: (backend, temporary directory, PostgreSQL server URL) of each database to time.
+- `timed_get(client, path)`: one request's wall and CPU milliseconds (this process's), asserting a 200;
+  `summary(figures)`: their p50 and p95.
+- `freeze_heap()`: as each gunicorn worker does once the app is loaded.
+- `Printout(title)`: the lines a bench prints (`requests(...)`: summaries beside their targets), and
+  `finish()`: all of them again, and the exit status (BENCH_STRICT fails a missed target).
 """
 
-from collections.abc import Callable
+import gc
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
+
+from flask.testing import FlaskClient
 
 BACKENDS = ("postgresql", "sqlite")
 TITLES = {"postgresql": "PostgreSQL", "sqlite": "SQLite"}
@@ -28,20 +45,21 @@ def _cpu(run: dict | None) -> str:
     return f" · CPU {_ms(run['web_ms'])}+{_ms(run['db_ms'])} ms"
 
 
+def _unmeasured(run: dict | None) -> str:
+    """What a cell says of a run that was not made, or that served nothing."""
+    return f"failed ({run.get('statuses')})" if run else "n/a"
+
+
 def _latency(run: dict | None, target_p95: float | None = None) -> str:
-    if not run:
-        return "n/a"
-    if not run.get("requests"):
-        return f"failed ({run.get('statuses')})"
+    if not run or not run.get("requests"):
+        return _unmeasured(run)
     ok = None if target_p95 is None else run["p95"] < target_p95
     return f"{_ms(run['p50'])} / {_ms(run['p95'])} ms{_mark(ok)}{_cpu(run)}"
 
 
 def _throughput(run: dict | None, target_p95: float | None = None) -> str:
-    if not run:
-        return "n/a"
-    if not run.get("requests"):
-        return f"failed ({run.get('statuses')})"
+    if not run or not run.get("requests"):
+        return _unmeasured(run)
     ok = None if target_p95 is None else run["p95"] < target_p95
     errors = f", {run['errors']} errors" if run.get("errors") else ""
     latency = f"{_ms(run['p50'])}/{_ms(run['p95'])}/{_ms(run['p99'])} ms"
@@ -267,3 +285,78 @@ def table(results: dict[str, Any]) -> str:
     notes += [f"note: {n}" for n in meta.get("notes", [])]
     separator = "-+-".join("-" * w for w in widths)
     return "\n".join([*notes, "", line(header), separator, *(line(row) for row in body)])
+
+
+def each_backend() -> Iterator[tuple[str, Path, str | None]]:
+    """The databases an in-process bench times: SQLite, and PostgreSQL first when TEST_POSTGRES_URL names a
+    server (BENCH_ONLY picks one); each with a temporary directory and that server's URL."""
+    server_url = os.environ.get("TEST_POSTGRES_URL")
+    backends = ["postgresql", "sqlite"] if server_url else ["sqlite"]
+    if os.environ.get("BENCH_ONLY"):
+        backends = [os.environ["BENCH_ONLY"]]
+    with tempfile.TemporaryDirectory() as directory:
+        for backend in backends:
+            yield backend, Path(directory), server_url
+
+
+def freeze_heap() -> None:
+    """As each gunicorn worker does once the app is loaded (gunicorn.conf.py): what exists now is left out
+    of Python's full collections, which otherwise add their pause to one request in twenty."""
+    gc.collect()
+    gc.freeze()
+
+
+def timed_get(client: FlaskClient, path: str) -> tuple[float, float]:
+    """(wall ms, CPU ms of this process) of one GET, which must answer 200."""
+    began, cpu = time.perf_counter(), time.process_time()
+    response = client.get(path)
+    figures = (time.perf_counter() - began) * 1000, (time.process_time() - cpu) * 1000
+    assert response.status_code == 200, (path, response.status_code)
+    return figures
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, round(0.95 * len(ordered)) - 1)]
+
+
+def summary(figures: list[tuple[float, float]]) -> dict[str, float]:
+    """p50 and p95 of (wall ms, CPU ms) pairs."""
+    wall, cpu = [w for w, _c in figures], [c for _w, c in figures]
+    return {
+        "wall_p50": statistics.median(wall),
+        "wall_p95": p95(wall),
+        "cpu_p50": statistics.median(cpu),
+        "cpu_p95": p95(cpu),
+    }
+
+
+class Printout:
+    """An in-process bench's lines, each printed as it comes and all again at the end under `title`."""
+
+    def __init__(self, title: str) -> None:
+        self.title = title
+        self.lines: list[str] = []
+        self.missed = False
+
+    def line(self, text: str) -> None:
+        self.lines.append(text)
+        print(text, flush=True)
+
+    def requests(
+        self, backend: str, measures: dict[str, dict[str, float]], targets: dict[str, int], scale: str
+    ) -> None:
+        """Each measure's summary beside its p95 target: ok, or OVER."""
+        for name, f in measures.items():
+            target = targets[name]
+            self.missed |= f["wall_p95"] >= target
+            self.line(
+                f"{backend:<10} {name:<14} wall p50 {f['wall_p50']:6.0f} p95 {f['wall_p95']:6.0f} ms"
+                f"   CPU p50 {f['cpu_p50']:6.0f} p95 {f['cpu_p95']:6.0f} ms"
+                f"   target p95 < {target} ms  {'ok' if f['wall_p95'] < target else 'OVER'}   ({scale})"
+            )
+
+    def finish(self) -> int:
+        """The exit status: 1 where a target was missed and BENCH_STRICT is set."""
+        print("\n".join(["", f"{self.title}:", *self.lines]))
+        return 1 if self.missed and os.environ.get("BENCH_STRICT") else 0

@@ -1,5 +1,6 @@
 """What the benchmark adds to the scale dataset, and the requests it sends.
 
+- `seed_city(backend, facilities, bookings, now)`: the scale dataset itself (scale/), timed.
 - `add_booking_clients(university_code, count, first_day)`: `count` people, each with a meeting room of
   their own that is open all day and bookable a year ahead by anyone, so booking throughput is measured
   without quotas or conflicts getting in the way; returns the load generator's accounts.
@@ -32,10 +33,23 @@ from models import (
     User,
     db,
 )
-from scale import PASSWORD_HASH_METHOD
+from scale import PASSWORD_HASH_METHOD, seed_scale
 
 PASSWORD = "bench-password-2026"
 ALL_DAY = [(weekday, time(0), time(0)) for weekday in range(7)]
+
+
+def seed_city(backend: str, facilities: int, bookings: int, now: datetime) -> None:
+    """The scale dataset: `facilities` facilities, ten people each (2,000 at least), `bookings` bookings over
+    two years, no audit events; prints how long the seeding took."""
+    result = seed_scale(
+        facilities=facilities, users=max(2000, facilities * 10), bookings=bookings, now=now, audit=False
+    )
+    print(
+        f"{backend}: scale dataset ({facilities} facilities, {bookings} bookings)"
+        f" seeded in {result.seconds:.0f} s",
+        flush=True,
+    )
 
 
 def _room(university: Organization, name: str) -> Resource:

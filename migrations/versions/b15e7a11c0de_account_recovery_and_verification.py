@@ -11,6 +11,8 @@ verification and password reset.
 from alembic import op
 import sqlalchemy as sa
 
+from booking.migration_ops import drop_columns
+
 
 revision = "b15e7a11c0de"
 down_revision = "a14c0ffee001"
@@ -49,9 +51,4 @@ def upgrade():
 def downgrade():
     op.drop_index(op.f("ix_account_token_user_id"), table_name="account_token")
     op.drop_table("account_token")
-    if op.get_bind().dialect.name == "sqlite":
-        for column in ("deleted_at", "pending_email", "email_verified_at"):
-            op.execute(f"ALTER TABLE user_account DROP COLUMN {column}")
-    else:
-        for column in ("deleted_at", "pending_email", "email_verified_at"):
-            op.drop_column("user_account", column)
+    drop_columns("user_account", "deleted_at", "pending_email", "email_verified_at")
