@@ -23,7 +23,7 @@ from booking.services import calendar, specs, waitlist
 from booking.services.audit import AuditAction
 from booking.services.errors import NotFound, Refused
 from booking.services.lifecycle import change_status
-from booking.services.permissions import can_manage
+from booking.services.permissions import can_manage, get_managed
 from booking.services.transactions import lock_rows, write_transaction
 from models import Booking, BookingStatus, Resource, Series, User, db
 
@@ -210,10 +210,7 @@ def _room(decision: engine.Decision) -> list[Violation]:
 
 def get_request(manager: User, booking_id: int) -> Booking:
     """A booking of a facility `manager` manages; NotFound otherwise (never say which)."""
-    booking = db.session.get(Booking, booking_id)
-    if booking is None or not can_manage(manager, booking):
-        raise NotFound
-    return booking
+    return get_managed(manager, Booking, booking_id)
 
 
 def get_series(manager: User, series_id: int) -> Series:

@@ -21,7 +21,7 @@ from booking.services import specs
 from booking.services.audit import AuditAction
 from booking.services.errors import NotFound, Refused
 from booking.services.lifecycle import change_status
-from booking.services.permissions import can_manage
+from booking.services.permissions import can_manage, get_managed
 from booking.services.transactions import write_transaction
 from models import Booking, BookingStatus, Organization, OrganizationKind, Resource, User, db
 
@@ -220,7 +220,4 @@ def universities(viewer: User) -> list[Organization]:
 
 def manageable_booking(viewer: User, booking_id: int) -> Booking:
     """A booking at a facility `viewer` manages; NotFound otherwise (never say which)."""
-    booking = db.session.get(Booking, booking_id)
-    if booking is None or not can_manage(viewer, booking):
-        raise NotFound
-    return booking
+    return get_managed(viewer, Booking, booking_id)
