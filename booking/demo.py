@@ -640,15 +640,13 @@ def _own_booking(
     series: Series | None = None,
 ) -> Booking:
     """A confirmed booking `user` made for themselves at `created_at`."""
-    return Booking(
-        resource_id=resource.id,
-        user_id=user.id,
-        organization_id=user.organization_id,
+    return Booking.held_by(
+        user,
+        resource,
+        start,
+        end,
         series=series,
-        start_at=start,
-        end_at=end,
         blocked_until=blocked_until,
-        exclusive=resource.mode == Mode.EXCLUSIVE,
         party_size=party_size,
         purpose=purpose,
         status=BookingStatus.CONFIRMED,
