@@ -69,9 +69,7 @@ def create(user: User, name: str, scopes: set[Scope], *, now: datetime) -> NewTo
             token_hash=digest(secret),
             created_at=now,
         )
-        db.session.add(token)
-        db.session.flush()
-        audit.about(
+        audit.created(
             token, AuditAction.API_TOKEN_CREATED, actor_id=user.id, at=now, name=name, scopes=token.scopes
         )
         fresh.append(token)

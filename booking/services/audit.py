@@ -162,6 +162,37 @@ def about(
     )
 
 
+def created(
+    row: Audited,
+    action: AuditAction,
+    university_id: int | None = None,
+    /,
+    *,
+    actor_id: int | None,
+    at: datetime,
+    **details: Any,
+) -> AuditEvent:
+    """Add the new `row` to the session, flush it for its id, and record its creation as `action`."""
+    db.session.add(row)
+    db.session.flush()
+    return about(row, action, university_id, actor_id=actor_id, at=at, **details)
+
+
+def changed(
+    target: Audited,
+    action: AuditAction,
+    changes: Mapping[str, Any],
+    university_id: int | None = None,
+    /,
+    *,
+    actor_id: int | None,
+    at: datetime,
+) -> None:
+    """Record `action` on `target` with `changes` (as `apply` returns them), unless nothing changed."""
+    if changes:
+        about(target, action, university_id, actor_id=actor_id, at=at, changes=changes)
+
+
 def _university_of(target: Audited) -> int | None:
     match target:
         case Booking() | WaitlistEntry():

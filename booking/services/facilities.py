@@ -388,9 +388,7 @@ def create_facility(actor: User, university_id: int, draft: FacilityDraft, *, no
         resource.policy = Policy(
             min_minutes=DAY_MINUTES if placement else 30, max_minutes=None if placement else 120
         )
-        db.session.add(resource)
-        db.session.flush()
-        audit.about(
+        audit.created(
             resource,
             AuditAction.FACILITY_CREATED,
             actor_id=actor.id,
@@ -412,8 +410,7 @@ def update_facility(actor: User, resource_id: int, draft: FacilityDraft, *, now:
             # Every event of its bookings shows these: feeds, ETags and SEQUENCE must move on.
             resource.calendar_version += 1
             resource.calendar_updated_at = now
-        if changes:
-            audit.about(resource, AuditAction.FACILITY_UPDATED, actor_id=actor.id, at=now, changes=changes)
+        audit.changed(resource, AuditAction.FACILITY_UPDATED, changes, actor_id=actor.id, at=now)
     return resource
 
 
@@ -485,8 +482,7 @@ def update_policy(actor: User, resource_id: int, draft: PolicyDraft, *, now: dat
             if old != value:
                 changes[key] = [old, value]
                 setattr(policy, key, value)
-        if changes:
-            audit.about(resource, AuditAction.POLICY_UPDATED, actor_id=actor.id, at=now, changes=changes)
+        audit.changed(resource, AuditAction.POLICY_UPDATED, changes, actor_id=actor.id, at=now)
     return resource
 
 
@@ -548,9 +544,7 @@ def add_quota(actor: User, draft: QuotaDraft, *, now: datetime) -> Quota:
     _check_quota(actor, draft)
     with write_transaction():
         quota = Quota(**asdict(draft))
-        db.session.add(quota)
-        db.session.flush()
-        audit.about(
+        audit.created(
             quota,
             AuditAction.QUOTA_CREATED,
             actor_id=actor.id,
@@ -573,8 +567,7 @@ def update_quota(actor: User, quota_id: int, draft: QuotaDraft, *, now: datetime
         if quota is None or quota.university_id != draft.university_id:
             raise NotFound
         changes = audit.apply(quota, asdict(draft))
-        if changes:
-            audit.about(quota, AuditAction.QUOTA_UPDATED, actor_id=actor.id, at=now, changes=changes)
+        audit.changed(quota, AuditAction.QUOTA_UPDATED, changes, actor_id=actor.id, at=now)
     return quota
 
 
