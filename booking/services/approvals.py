@@ -20,7 +20,6 @@ from sqlalchemy.orm import selectinload
 from booking import engine, notify
 from booking.engine.violations import N_, Violation
 from booking.services import calendar, specs, waitlist
-from booking.services.audit import AuditAction
 from booking.services.errors import NotFound, Refused
 from booking.services.lifecycle import change_status
 from booking.services.permissions import can_manage, get_managed
@@ -346,7 +345,6 @@ def _record(manager: User, booking: Booking, *, approving: bool, note: str, now:
         booking,
         BookingStatus.CONFIRMED if approving else BookingStatus.REJECTED,
         actor_id=manager.id,
-        action=AuditAction.BOOKING_APPROVED if approving else AuditAction.BOOKING_REJECTED,
         at=now,
         note=note,
         series=booking.series_id,
