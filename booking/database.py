@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
@@ -134,12 +135,21 @@ def own_transaction(engine: Engine) -> Iterator[Connection]:
             yield conn
 
 
+@dataclass(frozen=True)
+class Outbox:
+    """An outbox table (email messages, webhook deliveries) and the values of its `status` column while a row
+    waits to be sent (`queued`) and while a sender holds it (`sending`)."""
+
+    table: sa.Table
+    queued: str
+    sending: str
+
+
 def claim_rows(
     conn: Connection,
-    table: sa.Table,
+    outbox: Outbox,
     claimable: sa.ColumnElement[bool],
     *,
-    sending: str,
     lease_until: datetime,
     limit: int | None = None,
 ) -> list[Mapping[str, Any]]:
@@ -150,6 +160,7 @@ def claim_rows(
     instead of waiting (and can never deadlock on them), and the condition is checked again on each row as
     locked; on SQLite the writers are serialized. Either way a row is claimed by one sender only.
     """
+    table = outbox.table
     picked = sa.select(table.c.id).where(claimable).order_by(table.c.id).with_for_update(skip_locked=True)
     if limit is not None:
         picked = picked.limit(limit)
@@ -158,10 +169,37 @@ def claim_rows(
         conn.execute(
             sa.update(table)
             .where(table.c.id.in_(sa.select(picked_ids.c.id)), claimable)
-            .values(status=sending, attempts=table.c.attempts + 1, next_attempt_at=lease_until)
+            .values(status=outbox.sending, attempts=table.c.attempts + 1, next_attempt_at=lease_until)
             .returning(*table.c)
         )
         .mappings()
         .all()
     )
     return sorted(cast("Sequence[Mapping[str, Any]]", rows), key=lambda row: row["id"])
+
+
+def settle_rows(
+    conn: Connection,
+    outbox: Outbox,
+    outcomes: Sequence[Mapping[str, Any]],
+    untried: Sequence[int],
+    now: datetime,
+) -> None:
+    """Record what became of claimed outbox rows (see `claim_rows`). Each mapping of `outcomes` holds a row's
+    `id` and its new column values, the same columns in each, written in one executemany UPDATE; the
+    `untried` rows still `sending` are handed back `queued`, due `now`, their attempt uncounted."""
+    table = outbox.table
+    if outcomes:
+        columns = [name for name in outcomes[0] if name != "id"]
+        conn.execute(
+            sa.update(table)
+            .where(table.c.id == sa.bindparam("row_id"))
+            .values({name: sa.bindparam(f"new_{name}") for name in columns}),
+            [{"row_id": row["id"], **{f"new_{name}": row[name] for name in columns}} for row in outcomes],
+        )
+    if untried:
+        conn.execute(
+            sa.update(table)
+            .where(table.c.id.in_(untried), table.c.status == outbox.sending)
+            .values(status=outbox.queued, attempts=table.c.attempts - 1, next_attempt_at=now)
+        )

@@ -36,6 +36,7 @@ from booking.demo_data import (
     UNIVERSITIES,
     WISHES,
     Crowd,
+    EnterpriseSpec,
     FacilitySpec,
     UniversitySpec,
     Wish,
@@ -223,35 +224,31 @@ class _Seeder:
 
     def _universities(self) -> None:
         for spec in UNIVERSITIES:
-            org = db.session.scalar(sa.select(Organization).filter_by(code=spec.code))
-            if org is None:
-                org = Organization(
-                    kind=OrganizationKind.UNIVERSITY,
-                    code=spec.code,
-                    name_zh=spec.name_zh,
-                    name_en=spec.name_en,
-                )
-                db.session.add(org)
-            self._tally("universities", org.id is None)
-            self.orgs[spec.code] = org
+            self._organization(spec.code, "universities", spec, kind=OrganizationKind.UNIVERSITY)
 
     def _enterprises(self) -> None:
         for i, spec in enumerate(ENTERPRISES):
-            org = db.session.scalar(sa.select(Organization).filter_by(code=spec.code))
-            if org is None:
-                org = Organization(
-                    kind=OrganizationKind.ENTERPRISE,
-                    code=spec.code,
-                    name_zh=spec.name_zh,
-                    name_en=spec.name_en,
-                    industry=spec.industry,
-                    verified_at=self.now - timedelta(days=90 - 11 * i) if spec.verified else None,
-                    created_at=self.now - timedelta(days=120 - 11 * i),
-                )
-                db.session.add(org)
-            self._tally("enterprises", org.id is None)
-            self.orgs[spec.key] = org
+            self._organization(
+                spec.key,
+                "enterprises",
+                spec,
+                kind=OrganizationKind.ENTERPRISE,
+                industry=spec.industry,
+                verified_at=self.now - timedelta(days=90 - 11 * i) if spec.verified else None,
+                created_at=self.now - timedelta(days=120 - 11 * i),
+            )
         db.session.flush()
+
+    def _organization(
+        self, key: str, tally: str, spec: UniversitySpec | EnterpriseSpec, **columns: Any
+    ) -> None:
+        """The organization with the code and names of `spec` (made with `columns` if missing), as `key`."""
+        org = db.session.scalar(sa.select(Organization).filter_by(code=spec.code))
+        if org is None:
+            org = Organization(code=spec.code, name_zh=spec.name_zh, name_en=spec.name_en, **columns)
+            db.session.add(org)
+        self._tally(tally, org.id is None)
+        self.orgs[key] = org
 
     def _accounts(self) -> None:
         method = current_app.config["PASSWORD_HASH_METHOD"]
@@ -369,29 +366,18 @@ class _Seeder:
         for spec in QUOTAS:
             university = self.orgs[spec.university]
             resource_id = self.facilities[spec.facility].id if spec.facility else None
-            existing = db.session.scalar(
-                sa.select(Quota.id).filter_by(
-                    university_id=university.id,
-                    category=spec.category,
-                    resource_kind=spec.resource_kind,
-                    resource_id=resource_id,
-                    scope=spec.scope,
-                    period=spec.period,
-                )
-            )
+            # A quota is the same one if it limits the same people at the same places over the same period.
+            same = {
+                "university_id": university.id,
+                "category": spec.category,
+                "resource_kind": spec.resource_kind,
+                "resource_id": resource_id,
+                "scope": spec.scope,
+                "period": spec.period,
+            }
+            existing = db.session.scalar(sa.select(Quota.id).filter_by(**same))
             if existing is None:
-                db.session.add(
-                    Quota(
-                        university_id=university.id,
-                        category=spec.category,
-                        resource_kind=spec.resource_kind,
-                        resource_id=resource_id,
-                        scope=spec.scope,
-                        period=spec.period,
-                        max_bookings=spec.max_bookings,
-                        max_hours=spec.max_hours,
-                    )
-                )
+                db.session.add(Quota(**same, max_bookings=spec.max_bookings, max_hours=spec.max_hours))
             self._tally("quotas", existing is None)
 
 
@@ -592,6 +578,12 @@ class _BookingSeeder:
                 start += timedelta(minutes=resource.slot_minutes)
         return starts
 
+    def decide(self, booking: Booking, resource: Resource, at: datetime) -> None:
+        """Mark `booking` decided at `at` by a manager of the university of `resource` (if it has one)."""
+        decider = self.deciders.get(resource.university_id)
+        booking.decided_by_id = decider.id if decider else None
+        booking.decided_at = at
+
     def _weight(self, start: datetime, leisure: bool) -> int:
         local = start.astimezone(self.tz)
         if not leisure:
@@ -615,33 +607,18 @@ class _BookingSeeder:
             minutes=self.rng.randrange(60, 4320)
         )
         needs_approval = self.planner.judge(resource, user, start, end, party_size).requires_approval
-        booking = Booking(
-            resource_id=resource.id,
-            user_id=user.id,
-            organization_id=user.organization_id,
-            series=series,
-            start_at=start,
-            end_at=end,
-            blocked_until=engine.blocked_span(start, end, specs.policy_spec(policy)).end,
-            exclusive=resource.mode == Mode.EXCLUSIVE,
-            party_size=party_size,
-            purpose=purpose,
-            status=BookingStatus.CONFIRMED,
-            booked_by_id=user.id,
-            created_at=created_at,
-            updated_at=created_at,
-        )
+        blocked = engine.blocked_span(start, end, specs.policy_spec(policy)).end
+        booking = _own_booking(resource, user, start, end, blocked, party_size, purpose, created_at, series)
         if status == "cancelled":
             booking.status = BookingStatus.CANCELLED
             booking.sequence = 1
             booking.updated_at = created_at + (self.now - created_at) / 2
         elif needs_approval and (status == "approved" or (status == "auto" and self.rng.random() < 0.3)):
-            decider = self.deciders.get(resource.university_id)
-            booking.decided_by_id = decider.id if decider else None
-            booking.decided_at = created_at + (self.now - created_at) / 3
+            decided_at = created_at + (self.now - created_at) / 3
+            self.decide(booking, resource, decided_at)
             booking.decision_note = "已审核，请按时到场并遵守安全规定。"
             booking.sequence = 1
-            booking.updated_at = booking.decided_at
+            booking.updated_at = decided_at
         elif needs_approval:
             booking.status = BookingStatus.PENDING
         if booking.status == BookingStatus.CONFIRMED and policy.checkin_required:
@@ -649,6 +626,34 @@ class _BookingSeeder:
         db.session.add(booking)
         self.planner.hold(booking, resource)
         self.created += 1
+
+
+def _own_booking(
+    resource: Resource,
+    user: User,
+    start: datetime,
+    end: datetime,
+    blocked_until: datetime,
+    party_size: int,
+    purpose: str,
+    created_at: datetime,
+    series: Series | None = None,
+) -> Booking:
+    """A confirmed booking `user` made for themselves at `created_at`."""
+    return Booking.held_by(
+        user,
+        resource,
+        start,
+        end,
+        series=series,
+        blocked_until=blocked_until,
+        party_size=party_size,
+        purpose=purpose,
+        status=BookingStatus.CONFIRMED,
+        booked_by_id=user.id,
+        created_at=created_at,
+        updated_at=created_at,
+    )
 
 
 class _History:
@@ -782,27 +787,11 @@ class _History:
     ) -> None:
         rng = self.rng
         created_at = start - timedelta(minutes=rng.randrange(120, 7 * 1440))
-        booking = Booking(
-            resource_id=resource.id,
-            user_id=user.id,
-            organization_id=user.organization_id,
-            start_at=start,
-            end_at=end,
-            blocked_until=blocked,
-            exclusive=resource.mode == Mode.EXCLUSIVE,
-            party_size=party,
-            purpose=purpose,
-            status=BookingStatus.COMPLETED,
-            booked_by_id=user.id,
-            created_at=created_at,
-            updated_at=end,
-        )
+        booking = _own_booking(resource, user, start, end, blocked, party, purpose, created_at)
+        booking.status, booking.updated_at = BookingStatus.COMPLETED, end
         if engine.requires_approval(user.effective_category, resource.policy.approval, resource.mode):
-            decider = self.seeder.deciders.get(resource.university_id)
-            booking.decided_by_id = decider.id if decider else None
-            booking.decided_at = min(
-                start - timedelta(minutes=30), created_at + timedelta(minutes=rng.randrange(20, 2880))
-            )
+            decided_at = created_at + timedelta(minutes=rng.randrange(20, 2880))
+            self.seeder.decide(booking, resource, min(start - timedelta(minutes=30), decided_at))
             if rng.random() < 0.1:
                 booking.status = BookingStatus.REJECTED
         roll = rng.random()

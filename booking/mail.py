@@ -42,12 +42,13 @@ from flask import current_app, has_app_context
 from sqlalchemy.orm import Session, SessionTransaction
 
 from booking import clock
-from booking.database import claim_rows, own_transaction
+from booking.database import Outbox, claim_rows, own_transaction, settle_rows
 from models import EmailMessage, EmailStatus, db
 
 log = logging.getLogger(__name__)
 
 _table = EmailMessage.__table__
+_outbox = Outbox(_table, queued=EmailStatus.QUEUED.value, sending=EmailStatus.SENDING.value)
 # A claimed message whose sender died is offered again after this long.
 CLAIM_LEASE = timedelta(minutes=10)
 # Messages claimed, sent and recorded together: a sender that dies leaves at most this many claimed.
@@ -311,14 +312,7 @@ def _claim(
     """Mark the `claimable` messages 'sending' (up to `limit`, oldest first) in one short transaction
     (`claim_rows`: each row is claimed by one sender only)."""
     with own_transaction(db.engine) as conn:
-        return claim_rows(
-            conn,
-            _table,
-            claimable,
-            sending=EmailStatus.SENDING.value,
-            lease_until=now + CLAIM_LEASE,
-            limit=limit,
-        )
+        return claim_rows(conn, _outbox, claimable, lease_until=now + CLAIM_LEASE, limit=limit)
 
 
 @dataclass(frozen=True)
@@ -386,10 +380,10 @@ def _record(
         log.error("email %s (%s) cannot be composed; it is marked failed: %s", row["id"], row["kind"], error)
         changes.append(
             {
-                "message_id": row["id"],
-                "new_status": EmailStatus.FAILED.value,
-                "retry_at": now,
-                "error": f"{type(error).__name__}: {error}"[:500],
+                "id": row["id"],
+                "status": EmailStatus.FAILED.value,
+                "next_attempt_at": now,
+                "last_error": f"{type(error).__name__}: {error}"[:500],
             }
         )
     for row, error in failures:
@@ -406,10 +400,10 @@ def _record(
         )
         changes.append(
             {
-                "message_id": row["id"],
-                "new_status": (EmailStatus.FAILED if given_up else EmailStatus.QUEUED).value,
-                "retry_at": now + retry_delay(attempts),
-                "error": f"{type(error).__name__}: {error}"[:500],
+                "id": row["id"],
+                "status": (EmailStatus.FAILED if given_up else EmailStatus.QUEUED).value,
+                "next_attempt_at": now + retry_delay(attempts),
+                "last_error": f"{type(error).__name__}: {error}"[:500],
             }
         )
     if not (sent or changes or untried):
@@ -421,23 +415,7 @@ def _record(
                 .where(_table.c.id.in_(sent))
                 .values(status=EmailStatus.SENT.value, sent_at=now, last_error=None)
             )
-        if changes:
-            conn.execute(
-                sa.update(_table)
-                .where(_table.c.id == sa.bindparam("message_id"))
-                .values(
-                    status=sa.bindparam("new_status"),
-                    next_attempt_at=sa.bindparam("retry_at"),
-                    last_error=sa.bindparam("error"),
-                ),
-                changes,
-            )
-        if untried:
-            conn.execute(
-                sa.update(_table)
-                .where(_table.c.id.in_(untried), _table.c.status == EmailStatus.SENDING.value)
-                .values(status=EmailStatus.QUEUED.value, attempts=_table.c.attempts - 1, next_attempt_at=now)
-            )
+        settle_rows(conn, _outbox, changes, untried, now)
     return gave_up
 
 

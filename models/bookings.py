@@ -2,12 +2,13 @@
 
 import uuid
 from datetime import date, datetime, time
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import UTCDateTime, db, enum_column, utcnow
-from models.enums import ACTIVE_STATUSES, BookingStatus, Frequency, WaitlistStatus
+from models.enums import ACTIVE_STATUSES, BookingStatus, Frequency, Mode, WaitlistStatus
 from models.organizations import Organization
 from models.resources import Resource
 from models.users import User
@@ -84,6 +85,22 @@ class Booking(db.Model):
         # A unique index, not a constraint: SQLite adds it without rebuilding the table.
         sa.Index("uq_booking_submission_key", "submission_key", "user_id", unique=True),
     )
+
+    @classmethod
+    def held_by(
+        cls, user: User, resource: Resource, start: datetime, end: datetime, **columns: Any
+    ) -> "Booking":
+        """A new booking of `resource` held by `user` from `start` to `end`: in the name of the holder's
+        organization, `exclusive` as the facility's mode is; `columns` set the rest (or override those)."""
+        held = {
+            "resource_id": resource.id,
+            "user_id": user.id,
+            "organization_id": user.organization_id,
+            "start_at": start,
+            "end_at": end,
+            "exclusive": resource.mode == Mode.EXCLUSIVE,
+        }
+        return cls(**(held | columns))
 
     @property
     def is_active(self) -> bool:

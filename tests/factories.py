@@ -186,14 +186,12 @@ def make_booking(
 ) -> Booking:
     """Insert a booking directly, bypassing the rules (for setting a scene)."""
     end = end or start + timedelta(hours=1)
-    booking = Booking(
-        resource_id=resource.id,
-        user_id=user.id,
-        organization_id=user.organization_id,
-        start_at=start,
-        end_at=end,
+    booking = Booking.held_by(
+        user,
+        resource,
+        start,
+        end,
         blocked_until=fields.pop("blocked_until", end + timedelta(minutes=resource.policy.buffer_minutes)),
-        exclusive=resource.mode == Mode.EXCLUSIVE,
         status=status,
         **fields,
     )

@@ -265,9 +265,7 @@ def create_admin(email: str, display_name: str, password: str, *, now: datetime 
                 verification=Verification.NONE,
                 is_admin=True,
             )
-            db.session.add(user)
-            db.session.flush()
-            audit.about(user, AuditAction.ACCOUNT_ADMIN_CREATED, actor_id=None, at=now or clock.now())
+            audit.created(user, AuditAction.ACCOUNT_ADMIN_CREATED, actor_id=None, at=now or clock.now())
             fresh.append(user)
     except IntegrityError:
         raise Invalid(EMAIL_TAKEN, field="email") from None

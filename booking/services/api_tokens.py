@@ -69,17 +69,8 @@ def create(user: User, name: str, scopes: set[Scope], *, now: datetime) -> NewTo
             token_hash=digest(secret),
             created_at=now,
         )
-        db.session.add(token)
-        db.session.flush()
-        audit.record(
-            AuditAction.API_TOKEN_CREATED,
-            "api_token",
-            token.id,
-            actor_id=user.id,
-            university_id=None,
-            at=now,
-            name=name,
-            scopes=token.scopes,
+        audit.created(
+            token, AuditAction.API_TOKEN_CREATED, actor_id=user.id, at=now, name=name, scopes=token.scopes
         )
         fresh.append(token)
     return NewToken(token, secret)
@@ -112,15 +103,7 @@ def revoke(user: User, token_id: int, *, now: datetime) -> ApiToken:
             raise NotFound
         if token.revoked_at is None:
             token.revoked_at = now
-            audit.record(
-                AuditAction.API_TOKEN_REVOKED,
-                "api_token",
-                token.id,
-                actor_id=user.id,
-                university_id=None,
-                at=now,
-                name=token.name,
-            )
+            audit.about(token, AuditAction.API_TOKEN_REVOKED, actor_id=user.id, at=now, name=token.name)
         fresh.append(token)
     return token
 

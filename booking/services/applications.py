@@ -168,9 +168,7 @@ def save_form(
             created_by_id=actor.id,
             created_at=now,
         )
-        db.session.add(form)
-        db.session.flush()
-        audit.about(
+        audit.created(
             form,
             AuditAction.APPLICATION_FORM_SAVED,
             actor_id=actor.id,

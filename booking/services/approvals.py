@@ -20,10 +20,9 @@ from sqlalchemy.orm import selectinload
 from booking import engine, notify
 from booking.engine.violations import N_, Violation
 from booking.services import calendar, specs, waitlist
-from booking.services.audit import AuditAction
 from booking.services.errors import NotFound, Refused
 from booking.services.lifecycle import change_status
-from booking.services.permissions import can_manage
+from booking.services.permissions import can_manage, get_managed
 from booking.services.transactions import lock_rows, write_transaction
 from models import Booking, BookingStatus, Resource, Series, User, db
 
@@ -210,10 +209,7 @@ def _room(decision: engine.Decision) -> list[Violation]:
 
 def get_request(manager: User, booking_id: int) -> Booking:
     """A booking of a facility `manager` manages; NotFound otherwise (never say which)."""
-    booking = db.session.get(Booking, booking_id)
-    if booking is None or not can_manage(manager, booking):
-        raise NotFound
-    return booking
+    return get_managed(manager, Booking, booking_id)
 
 
 def get_series(manager: User, series_id: int) -> Series:
@@ -349,7 +345,6 @@ def _record(manager: User, booking: Booking, *, approving: bool, note: str, now:
         booking,
         BookingStatus.CONFIRMED if approving else BookingStatus.REJECTED,
         actor_id=manager.id,
-        action=AuditAction.BOOKING_APPROVED if approving else AuditAction.BOOKING_REJECTED,
         at=now,
         note=note,
         series=booking.series_id,

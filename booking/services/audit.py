@@ -6,6 +6,7 @@ from enum import Enum, StrEnum
 from typing import Any
 
 from models import (
+    ApiToken,
     ApplicationForm,
     AuditEvent,
     Booking,
@@ -16,13 +17,26 @@ from models import (
     Resource,
     User,
     WaitlistEntry,
+    WebhookEndpoint,
     db,
 )
 
-Audited = ApplicationForm | Booking | Closure | Organization | Quota | Resource | User | WaitlistEntry
+Audited = (
+    ApiToken
+    | ApplicationForm
+    | Booking
+    | Closure
+    | Organization
+    | Quota
+    | Resource
+    | User
+    | WaitlistEntry
+    | WebhookEndpoint
+)
 
 # How the audit log names each kind of object it records events about.
 TARGET_TYPES: dict[type[Audited], str] = {
+    ApiToken: "api_token",
     ApplicationForm: "application_form",
     Booking: "booking",
     Closure: "closure",
@@ -31,6 +45,7 @@ TARGET_TYPES: dict[type[Audited], str] = {
     Resource: "resource",
     User: "user",
     WaitlistEntry: "waitlist_entry",
+    WebhookEndpoint: "webhook",
 }
 
 
@@ -147,13 +162,44 @@ def about(
     )
 
 
+def created(
+    row: Audited,
+    action: AuditAction,
+    university_id: int | None = None,
+    /,
+    *,
+    actor_id: int | None,
+    at: datetime,
+    **details: Any,
+) -> AuditEvent:
+    """Add the new `row` to the session, flush it for its id, and record its creation as `action`."""
+    db.session.add(row)
+    db.session.flush()
+    return about(row, action, university_id, actor_id=actor_id, at=at, **details)
+
+
+def changed(
+    target: Audited,
+    action: AuditAction,
+    changes: Mapping[str, Any],
+    university_id: int | None = None,
+    /,
+    *,
+    actor_id: int | None,
+    at: datetime,
+) -> None:
+    """Record `action` on `target` with `changes` (as `apply` returns them), unless nothing changed."""
+    if changes:
+        about(target, action, university_id, actor_id=actor_id, at=at, changes=changes)
+
+
 def _university_of(target: Audited) -> int | None:
     match target:
         case Booking() | WaitlistEntry():
             return target.resource.university_id if target.resource else None
         case Organization():
             return target.id if target.kind == OrganizationKind.UNIVERSITY else None
-        case ApplicationForm() | Closure() | Quota() | Resource():
+        case ApplicationForm() | Closure() | Quota() | Resource() | WebhookEndpoint():
             return target.university_id
     return None
 

@@ -22,7 +22,7 @@ from booking.services import audit, calendar, specs, webhooks
 from booking.services.audit import AuditAction
 from booking.services.errors import NotFound, Refused
 from booking.services.transactions import lock_rows
-from models import Booking, BookingStatus, Mode, QuotaPeriod, Resource, Series, User, db
+from models import Booking, BookingStatus, QuotaPeriod, Resource, Series, User, db
 
 _EXCLUSION_CONSTRAINT = "ex_booking_no_overlap"
 
@@ -179,15 +179,13 @@ def new_booking(
     resource = context.resource
     policy = resource.policy
     status = BookingStatus.PENDING if decision.requires_approval else BookingStatus.CONFIRMED
-    booking = Booking(
-        resource_id=resource.id,
-        user_id=user.id,
-        organization_id=user.organization_id,
+    booking = Booking.held_by(
+        user,
+        resource,
+        request.start,
+        request.end,
         series=series,
-        start_at=request.start,
-        end_at=request.end,
         blocked_until=engine.blocked_span(request.start, request.end, context.spec.policy).end,
-        exclusive=resource.mode == Mode.EXCLUSIVE,
         party_size=request.party_size,
         purpose=purpose,
         status=status,

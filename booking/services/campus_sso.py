@@ -174,14 +174,7 @@ def configure(
         else:
             changes = audit.apply(settings, values)
         settings.updated_at = now
-        if changes:
-            audit.about(
-                university,
-                AuditAction.CAMPUS_SIGN_ON_UPDATED,
-                actor_id=admin.id,
-                at=now,
-                changes=changes,
-            )
+        audit.changed(university, AuditAction.CAMPUS_SIGN_ON_UPDATED, changes, actor_id=admin.id, at=now)
         fresh.append(settings)
     return settings
 
@@ -545,9 +538,7 @@ def create_account(
                 locale=locale,
                 created_at=now,
             )
-            db.session.add(user)
-            db.session.flush()
-            audit.about(
+            audit.created(
                 user,
                 AuditAction.ACCOUNT_REGISTERED,
                 assertion.university_id,

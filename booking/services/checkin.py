@@ -18,10 +18,9 @@ from booking import engine
 from booking.engine.localtime import day_start_utc, to_local, zone
 from booking.engine.violations import N_, Violation
 from booking.services import specs
-from booking.services.audit import AuditAction
 from booking.services.errors import NotFound, Refused
 from booking.services.lifecycle import change_status
-from booking.services.permissions import can_manage
+from booking.services.permissions import can_manage, get_managed
 from booking.services.transactions import write_transaction
 from models import Booking, BookingStatus, Organization, OrganizationKind, Resource, User, db
 
@@ -160,14 +159,7 @@ def check_in_by_manager(manager: User, booking_id: int, *, now: datetime) -> Boo
 
 def _record(booking: Booking, actor: User, now: datetime, *, by_manager: bool) -> None:
     booking.checked_in_at = now
-    change_status(
-        booking,
-        BookingStatus.CHECKED_IN,
-        actor_id=actor.id,
-        action=AuditAction.BOOKING_CHECKED_IN,
-        at=now,
-        by_manager=by_manager,
-    )
+    change_status(booking, BookingStatus.CHECKED_IN, actor_id=actor.id, at=now, by_manager=by_manager)
 
 
 # --- the manager's day -------------------------------------------------------------------------------
@@ -220,7 +212,4 @@ def universities(viewer: User) -> list[Organization]:
 
 def manageable_booking(viewer: User, booking_id: int) -> Booking:
     """A booking at a facility `viewer` manages; NotFound otherwise (never say which)."""
-    booking = db.session.get(Booking, booking_id)
-    if booking is None or not can_manage(viewer, booking):
-        raise NotFound
-    return booking
+    return get_managed(viewer, Booking, booking_id)

@@ -27,7 +27,7 @@ from booking.engine.violations import N_, Violation
 from booking.services import audit, bookings, specs, waitlist
 from booking.services.audit import AuditAction
 from booking.services.errors import Invalid, NotFound
-from booking.services.permissions import can_manage
+from booking.services.permissions import can_manage, get_managed
 from booking.services.transactions import lock_rows, write_transaction
 from booking.text import text_problem
 from models import (
@@ -319,10 +319,7 @@ def facilities_of(university_id: int, *, active_only: bool = False) -> list[Reso
 
 
 def get_facility(viewer: User, resource_id: int) -> Resource:
-    resource = db.session.get(Resource, resource_id)
-    if resource is None or not can_manage(viewer, resource):
-        raise NotFound
-    return resource
+    return get_managed(viewer, Resource, resource_id)
 
 
 def quotas_of(university_id: int) -> list[Quota]:
@@ -391,9 +388,7 @@ def create_facility(actor: User, university_id: int, draft: FacilityDraft, *, no
         resource.policy = Policy(
             min_minutes=DAY_MINUTES if placement else 30, max_minutes=None if placement else 120
         )
-        db.session.add(resource)
-        db.session.flush()
-        audit.about(
+        audit.created(
             resource,
             AuditAction.FACILITY_CREATED,
             actor_id=actor.id,
@@ -415,8 +410,7 @@ def update_facility(actor: User, resource_id: int, draft: FacilityDraft, *, now:
             # Every event of its bookings shows these: feeds, ETags and SEQUENCE must move on.
             resource.calendar_version += 1
             resource.calendar_updated_at = now
-        if changes:
-            audit.about(resource, AuditAction.FACILITY_UPDATED, actor_id=actor.id, at=now, changes=changes)
+        audit.changed(resource, AuditAction.FACILITY_UPDATED, changes, actor_id=actor.id, at=now)
     return resource
 
 
@@ -488,8 +482,7 @@ def update_policy(actor: User, resource_id: int, draft: PolicyDraft, *, now: dat
             if old != value:
                 changes[key] = [old, value]
                 setattr(policy, key, value)
-        if changes:
-            audit.about(resource, AuditAction.POLICY_UPDATED, actor_id=actor.id, at=now, changes=changes)
+        audit.changed(resource, AuditAction.POLICY_UPDATED, changes, actor_id=actor.id, at=now)
     return resource
 
 
@@ -534,8 +527,9 @@ def _has_active_bookings(resource_id: int, now: datetime) -> bool:
 # --- quotas ------------------------------------------------------------------------------------------
 
 
-def add_quota(actor: User, draft: QuotaDraft, *, now: datetime) -> Quota:
-    """A new quota; a facility it names must belong to the same university (else NotFound)."""
+def _check_quota(actor: User, draft: QuotaDraft) -> None:
+    """A quota the actor may set: of a university they manage, on a facility of that university (else
+    NotFound), and valid (else Invalid)."""
     if not can_manage(actor, draft):
         raise NotFound
     if draft.resource_id is not None:
@@ -543,11 +537,14 @@ def add_quota(actor: User, draft: QuotaDraft, *, now: datetime) -> Quota:
         if owner != draft.university_id:
             raise NotFound
     _raise_if(quota_problems(draft))
+
+
+def add_quota(actor: User, draft: QuotaDraft, *, now: datetime) -> Quota:
+    """A new quota; a facility it names must belong to the same university (else NotFound)."""
+    _check_quota(actor, draft)
     with write_transaction():
         quota = Quota(**asdict(draft))
-        db.session.add(quota)
-        db.session.flush()
-        audit.about(
+        audit.created(
             quota,
             AuditAction.QUOTA_CREATED,
             actor_id=actor.id,
@@ -559,36 +556,24 @@ def add_quota(actor: User, draft: QuotaDraft, *, now: datetime) -> Quota:
 
 def get_quota(actor: User, quota_id: int) -> Quota:
     """A quota of a university the actor manages (else NotFound)."""
-    quota = db.session.get(Quota, quota_id)
-    if quota is None or not can_manage(actor, quota):
-        raise NotFound
-    return quota
+    return get_managed(actor, Quota, quota_id)
 
 
 def update_quota(actor: User, quota_id: int, draft: QuotaDraft, *, now: datetime) -> Quota:
     """Change a quota in place (its university stays); the audit event keeps what changed, old and new."""
-    if not can_manage(actor, draft):
-        raise NotFound
-    if draft.resource_id is not None:
-        owner = db.session.scalar(sa.select(Resource.university_id).where(Resource.id == draft.resource_id))
-        if owner != draft.university_id:
-            raise NotFound
-    _raise_if(quota_problems(draft))
+    _check_quota(actor, draft)
     with write_transaction():
         quota = db.session.scalar(sa.select(Quota).where(Quota.id == quota_id).with_for_update())
         if quota is None or quota.university_id != draft.university_id:
             raise NotFound
         changes = audit.apply(quota, asdict(draft))
-        if changes:
-            audit.about(quota, AuditAction.QUOTA_UPDATED, actor_id=actor.id, at=now, changes=changes)
+        audit.changed(quota, AuditAction.QUOTA_UPDATED, changes, actor_id=actor.id, at=now)
     return quota
 
 
 def delete_quota(actor: User, quota_id: int, *, now: datetime) -> None:
     with write_transaction():
-        quota = db.session.get(Quota, quota_id)
-        if quota is None or not can_manage(actor, quota):
-            raise NotFound
+        quota = get_managed(actor, Quota, quota_id)
         details = {
             "category": audit.plain(quota.category),
             "resource_kind": audit.plain(quota.resource_kind),
@@ -753,14 +738,11 @@ def add_closure(
             _cancel_for_closure(actor, booking, closure, reason, now)
             cancelled.append(booking)
         kept = [b for b in covered.values() if b.status in ACTIVE_STATUSES]
-        audit.about(
+        _audit_closure(
             closure,
             AuditAction.CLOSURE_CREATED,
-            actor_id=actor.id,
-            at=now,
-            resource_id=closure.resource_id,
-            start=closure.start_at.isoformat(),
-            end=closure.end_at.isoformat(),
+            actor,
+            now,
             reason_zh=closure.reason_zh,
             reason_en=closure.reason_en,
             cancelled=[b.id for b in cancelled],
@@ -777,30 +759,30 @@ def _cancel_for_closure(actor: User, booking: Booking, closure: Closure, reason:
     )
 
 
+def _audit_closure(closure: Closure, action: AuditAction, actor: User, now: datetime, **details: Any) -> None:
+    """Audit a closure event: where and when the closure is, and the event's own `details`."""
+    audit.about(
+        closure,
+        action,
+        actor_id=actor.id,
+        at=now,
+        resource_id=closure.resource_id,
+        start=closure.start_at.isoformat(),
+        end=closure.end_at.isoformat(),
+        **details,
+    )
+
+
 def get_closure(actor: User, closure_id: int) -> Closure:
     """A closure of a university the actor manages (else NotFound)."""
-    closure = db.session.get(Closure, closure_id)
-    if closure is None or not can_manage(actor, closure):
-        raise NotFound
-    return closure
+    return get_managed(actor, Closure, closure_id)
 
 
 def delete_closure(actor: User, closure_id: int, *, now: datetime) -> None:
     """Remove a closure; bookings it cancelled stay cancelled."""
     with write_transaction():
-        closure = db.session.get(Closure, closure_id)
-        if closure is None or not can_manage(actor, closure):
-            raise NotFound
-        audit.about(
-            closure,
-            AuditAction.CLOSURE_DELETED,
-            actor_id=actor.id,
-            at=now,
-            resource_id=closure.resource_id,
-            start=closure.start_at.isoformat(),
-            end=closure.end_at.isoformat(),
-            reason_en=closure.reason_en,
-        )
+        closure = get_managed(actor, Closure, closure_id)
+        _audit_closure(closure, AuditAction.CLOSURE_DELETED, actor, now, reason_en=closure.reason_en)
         db.session.delete(closure)
 
 

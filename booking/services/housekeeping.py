@@ -9,7 +9,6 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from booking.services import claims, waitlist
-from booking.services.audit import AuditAction
 from booking.services.lifecycle import change_status
 from booking.services.transactions import write_transaction
 from models import Booking, BookingStatus, db
@@ -34,14 +33,7 @@ def expire_pending(now: datetime) -> int:
             booking = claims.claim(booking_id, {BookingStatus.PENDING})
             if booking is None or booking.start_at > now:
                 continue
-            change_status(
-                booking,
-                BookingStatus.EXPIRED,
-                actor_id=None,
-                action=AuditAction.BOOKING_EXPIRED,
-                at=now,
-                notice="booking_expired",
-            )
+            change_status(booking, BookingStatus.EXPIRED, actor_id=None, at=now, notice="booking_expired")
         expired.append(booking)
     # A request held its place while it waited; whatever of it is still ahead is free now.
     waitlist.promote_freed(expired, now=now)
@@ -72,8 +64,6 @@ def complete_past(now: datetime) -> int:
                 continue
             if booking.status == BookingStatus.CONFIRMED and booking.checkin_code is not None:
                 continue
-            change_status(
-                booking, BookingStatus.COMPLETED, actor_id=None, action=AuditAction.BOOKING_COMPLETED, at=now
-            )
+            change_status(booking, BookingStatus.COMPLETED, actor_id=None, at=now)
         completed += 1
     return completed

@@ -16,6 +16,17 @@ from booking.services import audit, calendar, webhooks
 from booking.services.audit import AuditAction
 from models import Booking, BookingStatus, User, db
 
+# The audit action of each status a booking is moved to (a new booking is audited as BOOKING_CREATED).
+STATUS_ACTIONS = {
+    BookingStatus.CONFIRMED: AuditAction.BOOKING_APPROVED,
+    BookingStatus.REJECTED: AuditAction.BOOKING_REJECTED,
+    BookingStatus.CANCELLED: AuditAction.BOOKING_CANCELLED,
+    BookingStatus.EXPIRED: AuditAction.BOOKING_EXPIRED,
+    BookingStatus.CHECKED_IN: AuditAction.BOOKING_CHECKED_IN,
+    BookingStatus.NO_SHOW: AuditAction.BOOKING_NO_SHOW,
+    BookingStatus.COMPLETED: AuditAction.BOOKING_COMPLETED,
+}
+
 
 class IllegalTransition(Exception):
     def __init__(self, booking: Booking, target: BookingStatus) -> None:
@@ -43,21 +54,22 @@ def change_status(
     target: BookingStatus,
     *,
     actor_id: int | None,
-    action: AuditAction,
+    action: AuditAction | None = None,
     at: datetime,
     notice: str | None = None,
     notice_params: Mapping[str, object] | None = None,
     with_invitation: bool = False,
     **details: object,
 ) -> BookingStatus:
-    """Move `booking` to `target`, audit it as `action` by `actor_id` (None: a scheduled job) with
-    `details`, and tell its holder with the `notice` kind, if one is given. Returns the previous status.
+    """Move `booking` to `target`, audit it as `action` (by default the one of `target`, `STATUS_ACTIONS`) by
+    `actor_id` (None: a scheduled job) with `details`, and tell its holder with the `notice` kind, if one is
+    given. Returns the previous status.
 
     `with_invitation` attaches the booking's .ics as it now is (a CANCEL once it no longer holds its slot),
     so the holder's calendar follows.
     """
     previous = transition(booking, target, at=at)
-    audit.about(booking, action, actor_id=actor_id, at=at, **details)
+    audit.about(booking, action or STATUS_ACTIONS[target], actor_id=actor_id, at=at, **details)
     webhooks.record_status(booking, at)
     if notice is not None:
         ics = None

@@ -79,9 +79,7 @@ def create_university(admin: User, *, name_zh: str, name_en: str, code: str, now
             if _code_taken(values["code"]):
                 raise _code_taken_error()
             university = Organization(kind=OrganizationKind.UNIVERSITY, created_at=now, **values)
-            db.session.add(university)
-            db.session.flush()
-            audit.about(university, AuditAction.UNIVERSITY_CREATED, actor_id=admin.id, at=now, **values)
+            audit.created(university, AuditAction.UNIVERSITY_CREATED, actor_id=admin.id, at=now, **values)
     except sa.exc.IntegrityError as exc:  # the same code inserted at the same moment
         raise _code_taken_error() from exc
     return university
@@ -103,14 +101,7 @@ def update_university(
                 # Every event at its facilities names the university: feeds and SEQUENCE must move on.
                 university.calendar_version += 1
                 university.calendar_updated_at = now
-            if changes:
-                audit.about(
-                    university,
-                    AuditAction.UNIVERSITY_UPDATED,
-                    actor_id=admin.id,
-                    at=now,
-                    changes=changes,
-                )
+            audit.changed(university, AuditAction.UNIVERSITY_UPDATED, changes, actor_id=admin.id, at=now)
     except sa.exc.IntegrityError as exc:
         raise _code_taken_error() from exc
     return university

@@ -7,9 +7,12 @@ facility); its university's managers and the city office may manage it.
 """
 
 from enum import StrEnum
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
-from models import Booking, Organization, User
+from booking.services.errors import NotFound
+from models import Booking, Organization, User, db
+
+T = TypeVar("T")
 
 
 class Role(StrEnum):
@@ -44,6 +47,14 @@ def university_of(target: Any) -> int | None:
 def can_manage(user: User, target: Any) -> bool:
     """True if `user` manages the university owning `target` (see `university_of`), or is the city office."""
     return user.can_manage(university_of(target))
+
+
+def get_managed(user: User, model: type[T], row_id: int) -> T:
+    """The `model` row `row_id` if `user` may manage it (`can_manage`), else NotFound (never saying which)."""
+    row = db.session.get(model, row_id)
+    if row is None or not can_manage(user, row):
+        raise NotFound
+    return row
 
 
 def can_see_booking(user: User, booking: Booking) -> bool:

@@ -512,17 +512,13 @@ def _roll_up_in_transaction(pairs: set[tuple[int, date]]) -> int:
         return _roll_up(pairs)
 
 
-# facility_day's columns that a month sums.
-_SUMMED = (
-    "offered",
-    "booked_resident",
-    "booked_student",
-    "booked_enterprise",
-    "requests",
-    "cancelled",
-    "bookings",
-    "no_shows",
-    "waitlist_unserved",
+# facility_day's columns that a month sums: each one facility_month has too, but for the keys and the lead
+# times (kept one by one, not summed).
+_SUMMED = tuple(
+    column.key
+    for column in FacilityMonth.__table__.columns
+    if column.key in FacilityDay.__table__.columns
+    and column.key not in {"id", "resource_id", "university_id", "lead_minutes"}
 )
 
 

@@ -88,14 +88,7 @@ def mark_no_shows(now: datetime, *, rules: StrikeRules | None = None) -> int:
             booking = claims.claim(booking_id, {BookingStatus.CONFIRMED})
             if booking is None or booking.checkin_code is None or checkin_closes(booking) > now:
                 continue
-            change_status(
-                booking,
-                BookingStatus.NO_SHOW,
-                actor_id=None,
-                action=AuditAction.BOOKING_NO_SHOW,
-                at=now,
-                notice="booking_no_show",
-            )
+            change_status(booking, BookingStatus.NO_SHOW, actor_id=None, at=now, notice="booking_no_show")
             db.session.flush()
             _count_strikes(booking, now, rules)
         marked.append(booking)

@@ -86,43 +86,49 @@ def _locked_student(manager: User, user_id: int) -> User:
 
 
 def verify_student(manager: User, user_id: int, *, now: datetime) -> User:
-    with write_transaction():
-        person = _locked_student(manager, user_id)
-        if person.verification == Verification.VERIFIED:
-            raise Invalid(_l("This student is already verified."))
-        person.verification = Verification.VERIFIED
-        person.verified_at = now
-        audit.about(
-            person,
-            AuditAction.ACCOUNT_VERIFIED,
-            person.organization_id,
-            actor_id=manager.id,
-            at=now,
-            category=Category.STUDENT.value,
-        )
-        notify.notify(person.id, "account_verified", at=now, category=notify.category_param("student"))
-    return person
+    return _decide_student(manager, user_id, Verification.VERIFIED, now=now)
 
 
 def reject_student(manager: User, user_id: int, *, reason: str, now: datetime) -> User:
-    reason = _reason(reason)
+    return _decide_student(manager, user_id, Verification.REJECTED, reason=_reason(reason), now=now)
+
+
+_STUDENT_DECISIONS = {
+    Verification.VERIFIED: (AuditAction.ACCOUNT_VERIFIED, _l("This student is already verified.")),
+    Verification.REJECTED: (
+        AuditAction.ACCOUNT_REJECTED,
+        _l("This student's verification was already declined."),
+    ),
+}
+
+
+def _decide_student(
+    manager: User, user_id: int, outcome: Verification, *, reason: str | None = None, now: datetime
+) -> User:
+    action, already = _STUDENT_DECISIONS[outcome]
     with write_transaction():
         person = _locked_student(manager, user_id)
-        if person.verification == Verification.REJECTED:
-            raise Invalid(_l("This student's verification was already declined."))
-        person.verification = Verification.REJECTED
-        person.verified_at = None
-        audit.about(
-            person,
-            AuditAction.ACCOUNT_REJECTED,
-            person.organization_id,
-            actor_id=manager.id,
-            at=now,
-            category=Category.STUDENT.value,
-            reason=reason,
-        )
-        notify.notify(person.id, "account_rejected", at=now, note=reason)
+        if person.verification == outcome:
+            raise Invalid(already)
+        details = {"category": Category.STUDENT.value}
+        if reason is not None:
+            details["reason"] = reason
+        audit.about(person, action, person.organization_id, actor_id=manager.id, at=now, **details)
+        _decide_person(person, outcome, category="student", reason=reason, now=now)
     return person
+
+
+def _decide_person(
+    person: User, outcome: Verification, *, category: str, reason: str | None, now: datetime
+) -> None:
+    """Record the decision on one person and tell them (in the app and by email)."""
+    person.verification = outcome
+    if outcome == Verification.VERIFIED:
+        person.verified_at = now
+        notify.notify(person.id, "account_verified", at=now, category=notify.category_param(category))
+    else:
+        person.verified_at = None
+        notify.notify(person.id, "account_rejected", at=now, note=reason)
 
 
 # --- enterprises -------------------------------------------------------------------------------------
@@ -224,48 +230,45 @@ def _locked_enterprise(admin: User, organization_id: int) -> tuple[Organization,
 
 def verify_enterprise(admin: User, organization_id: int, *, now: datetime) -> list[User]:
     """Verify the company and every member waiting for it; returns the members verified now."""
-    with write_transaction():
-        organization, members = _locked_enterprise(admin, organization_id)
-        waiting = [m for m in members if m.verification == Verification.PENDING]
-        if organization.verified_at is not None and not waiting:
-            raise Invalid(_l("This enterprise is already verified and nobody is waiting."))
-        if organization.verified_at is None:
-            organization.verified_at = now
-        for member in waiting:
-            member.verification = Verification.VERIFIED
-            member.verified_at = now
-            notify.notify(member.id, "account_verified", at=now, category=notify.category_param("enterprise"))
-        audit.about(
-            organization,
-            AuditAction.ORGANIZATION_VERIFIED,
-            actor_id=admin.id,
-            at=now,
-            code=organization.code,
-            members=[m.id for m in waiting],
-        )
-    return waiting
+    return _decide_enterprise(admin, organization_id, Verification.VERIFIED, now=now)
 
 
 def reject_enterprise(admin: User, organization_id: int, *, reason: str, now: datetime) -> list[User]:
     """Refuse (or withdraw) the company's verification; its members book as residents from now on."""
-    reason = _reason(reason)
+    return _decide_enterprise(admin, organization_id, Verification.REJECTED, reason=_reason(reason), now=now)
+
+
+# For each decision: the members it changes, its audit action, and the message when it would change nothing.
+_ENTERPRISE_DECISIONS = {
+    Verification.VERIFIED: (
+        {Verification.PENDING},
+        AuditAction.ORGANIZATION_VERIFIED,
+        _l("This enterprise is already verified and nobody is waiting."),
+    ),
+    Verification.REJECTED: (
+        {Verification.PENDING, Verification.VERIFIED},
+        AuditAction.ORGANIZATION_REJECTED,
+        _l("This enterprise is not verified and nobody is waiting."),
+    ),
+}
+
+
+def _decide_enterprise(
+    admin: User, organization_id: int, outcome: Verification, *, reason: str | None = None, now: datetime
+) -> list[User]:
+    changing, action, already = _ENTERPRISE_DECISIONS[outcome]
     with write_transaction():
         organization, members = _locked_enterprise(admin, organization_id)
-        affected = [m for m in members if m.verification in {Verification.PENDING, Verification.VERIFIED}]
-        if organization.verified_at is None and not affected:
-            raise Invalid(_l("This enterprise is not verified and nobody is waiting."))
-        organization.verified_at = None
+        affected = [m for m in members if m.verification in changing]
+        decided = (organization.verified_at is not None) == (outcome == Verification.VERIFIED)
+        if decided and not affected:
+            raise Invalid(already)
+        if not decided:
+            organization.verified_at = now if outcome == Verification.VERIFIED else None
         for member in affected:
-            member.verification = Verification.REJECTED
-            member.verified_at = None
-            notify.notify(member.id, "account_rejected", at=now, note=reason)
-        audit.about(
-            organization,
-            AuditAction.ORGANIZATION_REJECTED,
-            actor_id=admin.id,
-            at=now,
-            code=organization.code,
-            members=[m.id for m in affected],
-            reason=reason,
-        )
+            _decide_person(member, outcome, category="enterprise", reason=reason, now=now)
+        details = {"code": organization.code, "members": [m.id for m in affected]}
+        if reason is not None:
+            details["reason"] = reason
+        audit.about(organization, action, actor_id=admin.id, at=now, **details)
     return affected

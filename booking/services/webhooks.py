@@ -51,13 +51,13 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
 
-from booking.database import claim_rows, own_transaction
+from booking.database import Outbox, claim_rows, own_transaction, settle_rows
 from booking.engine.localtime import zone
 from booking.engine.violations import N_
 from booking.services import audit
 from booking.services.audit import AuditAction
 from booking.services.errors import Invalid, NotFound
-from booking.services.permissions import can_manage
+from booking.services.permissions import can_manage, get_managed
 from booking.services.transactions import write_transaction
 from models import (
     Booking,
@@ -100,6 +100,7 @@ _USER_AGENT = "CampusCityBooking-Webhooks/1"
 _LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
 
 _table = WebhookDelivery.__table__
+_outbox = Outbox(_table, queued=DeliveryStatus.QUEUED.value, sending=DeliveryStatus.SENDING.value)
 _endpoints = WebhookEndpoint.__table__
 
 
@@ -298,23 +299,13 @@ def endpoints_of(viewer: User, university_id: int) -> list[WebhookEndpoint]:
 
 def get_endpoint(viewer: User, endpoint_id: int) -> WebhookEndpoint:
     """An endpoint of a university `viewer` manages; any other is not found."""
-    endpoint = db.session.get(WebhookEndpoint, endpoint_id)
-    if endpoint is None or not can_manage(viewer, endpoint.university_id):
-        raise NotFound
-    return endpoint
+    return get_managed(viewer, WebhookEndpoint, endpoint_id)
 
 
 def _audit(action: AuditAction, endpoint: WebhookEndpoint, actor: User, at: datetime, **details: Any) -> None:
     # The URL may carry a token of the receiver's in its path: the audit keeps the host only.
-    audit.record(
-        action,
-        "webhook",
-        endpoint.id,
-        actor_id=actor.id,
-        university_id=endpoint.university_id,
-        at=at,
-        host=urlsplit(endpoint.url).hostname or "",
-        **details,
+    audit.about(
+        endpoint, action, actor_id=actor.id, at=at, host=urlsplit(endpoint.url).hostname or "", **details
     )
 
 
@@ -576,14 +567,7 @@ def _claim(
     """Mark the claimable deliveries 'sending' (oldest first) in one short transaction; each row is claimed by
     one sender only (FOR UPDATE SKIP LOCKED on PostgreSQL, serialised writers on SQLite)."""
     with own_transaction(db.engine) as conn:
-        rows = claim_rows(
-            conn,
-            _table,
-            claimable,
-            sending=DeliveryStatus.SENDING.value,
-            lease_until=now + CLAIM_LEASE,
-            limit=limit,
-        )
+        rows = claim_rows(conn, _outbox, claimable, lease_until=now + CLAIM_LEASE, limit=limit)
         if not rows:
             return []
         endpoint_ids = {row["endpoint_id"] for row in rows}
@@ -683,36 +667,16 @@ def _record(outcomes: Sequence[_Outcome], untried: Sequence[int], now: datetime)
             log.info("webhook delivery %s failed, retrying: %s", outcome.delivery_id, outcome.error)
         changes.append(
             {
-                "delivery_id": outcome.delivery_id,
-                "new_status": status.value,
-                "retry_at": retry_at,
-                "code": outcome.status_code,
-                "error": outcome.error,
-                "delivered": now if outcome.ok else None,
+                "id": outcome.delivery_id,
+                "status": status.value,
+                "next_attempt_at": retry_at,
+                "last_status_code": outcome.status_code,
+                "last_error": outcome.error,
+                "delivered_at": now if outcome.ok else None,
             }
         )
     with own_transaction(db.engine) as conn:
-        if changes:
-            conn.execute(
-                sa.update(_table)
-                .where(_table.c.id == sa.bindparam("delivery_id"))
-                .values(
-                    status=sa.bindparam("new_status"),
-                    next_attempt_at=sa.bindparam("retry_at"),
-                    last_status_code=sa.bindparam("code"),
-                    last_error=sa.bindparam("error"),
-                    delivered_at=sa.bindparam("delivered"),
-                ),
-                changes,
-            )
-        if untried:
-            conn.execute(
-                sa.update(_table)
-                .where(_table.c.id.in_(untried), _table.c.status == DeliveryStatus.SENDING.value)
-                .values(
-                    status=DeliveryStatus.QUEUED.value, attempts=_table.c.attempts - 1, next_attempt_at=now
-                )
-            )
+        settle_rows(conn, _outbox, changes, untried, now)
     return gave_up
 
 

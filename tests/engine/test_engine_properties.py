@@ -1,9 +1,10 @@
 """Property tests: the engine agrees with a brute-force minute-by-minute oracle and never double books."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from engine_builders import resource as facility
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
@@ -11,14 +12,13 @@ from booking.engine import (
     BookingRequest,
     ClosureSpec,
     HoursSpec,
-    LocalizedName,
     Occupancy,
     PolicySpec,
     RequesterSpec,
     ResourceSpec,
     evaluate,
 )
-from models.enums import Category, Mode, ResourceKind
+from models.enums import Category, Mode
 
 # A Tuesday and Wednesday with no DST change in any of the zones below.
 FIRST_DAY = date(2025, 11, 25)
@@ -68,19 +68,15 @@ def worlds(draw: st.DrawFn) -> World:
         max_advance_days=30,
         buffer_minutes=draw(st.sampled_from([0, 15])),
     )
-    resource = ResourceSpec(
-        id=1,
-        university_id=1,
-        kind=ResourceKind.MEETING_ROOM,
-        mode=mode,
-        capacity=capacity,
-        timezone=timezone,
-        slot_minutes=slot,
-        active=True,
-        name=LocalizedName("会议室", "Meeting room"),
-        university_name=LocalizedName("焦作大学", "Jiaozuo University"),
-        hours=tuple(HoursSpec(w, _clock(o), _clock(c)) for w, o, c in hours),
-        closures=closures,
+    resource = replace(
+        facility(
+            mode=mode,
+            capacity=capacity,
+            timezone=timezone,
+            slot_minutes=slot,
+            hours=tuple(HoursSpec(w, _clock(o), _clock(c)) for w, o, c in hours),
+            closures=closures,
+        ),
         policy=policy,
     )
     return World(resource, origin, tuple(hours))

@@ -133,12 +133,11 @@ def build_world(seed: int = 13) -> World:
         ):
             decided = created + timedelta(minutes=rng.randrange(5, 3000), seconds=rng.randrange(60))
         db.session.add(
-            Booking(
-                resource_id=facility.id,
-                user_id=person.id,
-                organization_id=person.organization_id,
-                start_at=start,
-                end_at=end,
+            Booking.held_by(
+                person,
+                facility,
+                start,
+                end,
                 blocked_until=end,
                 exclusive=False,  # overlaps are allowed here: the reports count what is there
                 party_size=party,
