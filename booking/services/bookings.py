@@ -70,10 +70,11 @@ class SeriesResult:
 
 # Tags are for the catalog, and the hours are read by the engine only, from the facility read again under its
 # lock (`lock_for`): both load only if something asks. Built once, like the statements below.
+# With its university, which every page about the facility names (a lazy load was a statement of its own).
 _RESOURCE = (
     sa.select(Resource)
     .where(Resource.id == sa.bindparam("resource_id"))
-    .options(lazyload(Resource.tags), lazyload(Resource.hours))
+    .options(joinedload(Resource.university), lazyload(Resource.tags), lazyload(Resource.hours))
 )
 
 
