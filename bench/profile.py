@@ -5,7 +5,7 @@
   <path>.txt      the collapsed stacks (one "frame;frame;... count" line per stack: speedscope.app and
                   flamegraph.pl read them),
   <path>.top.txt  a summary: the functions with the most samples, inclusive (on the stack) and own (at its
-                  top), as shares of all the samples.
+                  top), and the project's own functions and templates, as shares of all the samples.
 Profiling costs the workers a little time (py-spy reads their memory without stopping them:
 `--nonblocking`), so a profiled run's figures are for explaining, not for the table.
 """
@@ -108,4 +108,12 @@ def summary(collapsed: str, top: int = 45) -> str:
     lines += [f"  {100 * n / total:5.1f}%  {name}" for name, n in inclusive.most_common(top)]
     lines += ["", "own (at the top of the stack):"]
     lines += [f"  {100 * n / total:5.1f}%  {name}" for name, n in own.most_common(top)]
+    ours = [(name, n) for name, n in inclusive.most_common() if _is_ours(name)][:top]
+    lines += ["", "the project's own functions and templates, inclusive:"]
+    lines += [f"  {100 * n / total:5.1f}%  {name}" for name, n in ours]
     return "\n".join(lines) + "\n"
+
+
+def _is_ours(function: str) -> bool:
+    file = function.rpartition(" (")[2].rstrip(")")
+    return file.startswith(("booking/", "models/")) or file.endswith(".html")
