@@ -62,15 +62,16 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# BENCH_PROFILE=1 make bench (or bench-quick): a py-spy profile of the server per scenario in bench-results/profiles/.
 bench: translations
-	$(BIN)/python -c 'import httpx' 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -c 'import httpx' 2>/dev/null && [ -x $(BIN)/py-spy ] || $(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/run.py
 	if [ -f bench/bench_calendar.py ]; then $(BIN)/python bench/bench_calendar.py; fi
 	$(BIN)/python bench/bench_reports.py
 	$(BIN)/python bench/bench_availability.py
 
 bench-quick: translations
-	$(BIN)/python -c 'import httpx' 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -c 'import httpx' 2>/dev/null && [ -x $(BIN)/py-spy ] || $(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	BENCH_SCALE=quick $(BIN)/python bench/run.py
 
 clean:

@@ -21,6 +21,10 @@ Environment (all optional):
   BENCH_FACILITIES, BENCH_USERS, BENCH_DURATION (s per throughput run), BENCH_WORKERS
   BENCH_ONLY           postgresql or sqlite
   BENCH_RUSH_CLIENTS   people in the opening rush (256)
+  BENCH_PROFILE        1: py-spy samples the server during each measured scenario (bench/profile.py) and
+                       writes its stacks and a summary to bench-results/profiles/<database>-<scenario>.*;
+                       the figures of a profiled run are a little slower than a plain one's
+  LIVE_SERVER_PORTS    the servers' ports, e.g. 5151-5199 (tests/load/live_server.py); any free one if unset
 """
 
 import contextlib
@@ -40,7 +44,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import report, workload  # noqa: E402
+from bench import profile, report, workload  # noqa: E402
 from models import db  # noqa: E402
 from scale import ScaleResult, seed_bookings, seed_scale  # noqa: E402
 from tests.conftest import make_app  # noqa: E402
@@ -48,6 +52,7 @@ from tests.load import rush  # noqa: E402
 from tests.load.live_server import LiveServer, fresh_database, peak_rss_kib  # noqa: E402
 
 RESULTS = ROOT / "bench-results"
+PROFILES = RESULTS / "profiles"
 JIAOZUO = ZoneInfo("Asia/Shanghai")
 PRESETS = {
     "full": {
@@ -99,10 +104,21 @@ def say(message: str) -> None:
 
 # The server being measured, for the load generator's CPU meter: --cpu-pids and --database-url.
 METER: list[str] = []
+# The database and the server being measured, for the profiles' names and py-spy's pid.
+MEASURED: dict[str, Any] = {}
 
 
-def meter(server: LiveServer, url: str) -> None:
+def meter(server: LiveServer, url: str, backend: str) -> None:
     METER[:] = ["--cpu-pids", ",".join(map(str, server.worker_pids())), "--database-url", url]
+    MEASURED.update(server=server, backend=backend)
+
+
+def profiled(scenario: str, server: LiveServer | None = None) -> contextlib.AbstractContextManager[Any]:
+    """With BENCH_PROFILE, py-spy samples the server (the one measured, unless given) while the block runs."""
+    server = server or MEASURED.get("server")
+    if not profile.enabled() or server is None or server.process is None:
+        return contextlib.nullcontext()
+    return profile.Profile(server.process.pid, PROFILES / f"{MEASURED['backend']}-{scenario}")
 
 
 def loadgen(*args: str) -> dict[str, Any]:
@@ -157,7 +173,7 @@ def bench_backend(backend: str, tiers: list[int], conf: dict[str, Any], work: Pa
         server = LiveServer(url, workers=conf["workers"], log_path=work / f"gunicorn-{backend}.log")
         try:
             server.start()
-            meter(server, url)
+            meter(server, url, backend)
             for index, tier in enumerate(tiers):
                 seconds = scale.seconds
                 if index:
@@ -172,7 +188,7 @@ def bench_backend(backend: str, tiers: list[int], conf: dict[str, Any], work: Pa
                         ).seconds
                         db.session.remove()
                 say(f"{backend}: {tier} bookings seeded in {seconds:.1f} s; search and week grid")
-                result["tiers"][str(tier)] = measure_reads(server, app, conf, work, today) | {
+                result["tiers"][str(tier)] = measure_reads(server, app, conf, work, today, tier) | {
                     "seed_seconds": seconds
                 }
             result |= measure_writes(server, app, conf, work, accounts, today)
@@ -190,7 +206,9 @@ def bench_backend(backend: str, tiers: list[int], conf: dict[str, Any], work: Pa
     return result
 
 
-def measure_reads(server: LiveServer, app, conf: dict[str, Any], work: Path, today) -> dict[str, Any]:
+def measure_reads(
+    server: LiveServer, app, conf: dict[str, Any], work: Path, today, tier: int
+) -> dict[str, Any]:
     searches = work / "search.txt"
     searches.write_text("\n".join(workload.search_paths(conf["latency_requests"], today)))
     with app.app_context():
@@ -211,14 +229,18 @@ def measure_reads(server: LiveServer, app, conf: dict[str, Any], work: Path, tod
     # A few unmeasured requests first, so every worker has its code, templates and connections warm.
     for paths in (searches, weeks, texts, days, week_lines):
         loadgen("get", "--base", base, "--urls", str(paths), "--concurrency", "4", "--requests", "8")
-    return {
-        "search": loadgen("get", "--base", base, "--urls", str(searches), "--requests", count),
-        "week": loadgen("get", "--base", base, "--urls", str(weeks), "--requests", count),
-        "week_facility": busiest,
-        "text_search": loadgen("get", "--base", base, "--urls", str(texts), "--requests", count),
-        "timeline_day": loadgen("get", "--base", base, "--urls", str(days), "--requests", count),
-        "timeline_week": loadgen("get", "--base", base, "--urls", str(week_lines), "--requests", count),
+    figures: dict[str, Any] = {"week_facility": busiest}
+    scenarios = {
+        "search": searches,
+        "week": weeks,
+        "text_search": texts,
+        "timeline_day": days,
+        "timeline_week": week_lines,
     }
+    for name, paths in scenarios.items():
+        with profiled(f"{name}-{tier}"):
+            figures[name] = loadgen("get", "--base", base, "--urls", str(paths), "--requests", count)
+    return figures
 
 
 def measure_writes(
@@ -226,9 +248,10 @@ def measure_writes(
 ) -> dict[str, Any]:
     base, duration = server.base_url, str(conf["duration"])
     say("trivial endpoint, 32 clients")
-    trivial = loadgen(
-        "get", "--base", base, "--path", "/healthz", "--concurrency", "32", "--duration", duration
-    )
+    with profiled("trivial"):
+        trivial = loadgen(
+            "get", "--base", base, "--path", "/healthz", "--concurrency", "32", "--duration", duration
+        )
     booking = {}
     for run, clients in enumerate(CLIENTS):
         say(f"booking creation, {clients} clients")
@@ -236,25 +259,27 @@ def measure_writes(
         first_day = today + timedelta(days=1 + 40 * run)
         path = work / f"accounts-{clients}.json"
         path.write_text(json.dumps([a | {"first_day": first_day.isoformat()} for a in accounts]))
-        booking[str(clients)] = loadgen(
-            "book",
-            "--base",
-            base,
-            "--accounts",
-            str(path),
-            "--concurrency",
-            str(clients),
-            "--duration",
-            duration,
-        )
+        with profiled(f"booking-{clients}"):
+            booking[str(clients)] = loadgen(
+                "book",
+                "--base",
+                base,
+                "--accounts",
+                str(path),
+                "--concurrency",
+                str(clients),
+                "--duration",
+                duration,
+            )
     say("browser booking (the POST and the page it leads to), 8 clients")
     path = work / "accounts-browser.json"
     first_day = today + timedelta(days=1 + 40 * len(CLIENTS))
     path.write_text(json.dumps([a | {"first_day": first_day.isoformat()} for a in accounts]))
-    browser = loadgen(
-        "book", "--base", base, "--accounts", str(path), "--concurrency", "8", "--duration", duration,
-        "--follow",
-    )  # fmt: skip
+    with profiled("browser_booking"):
+        browser = loadgen(
+            "book", "--base", base, "--accounts", str(path), "--concurrency", "8", "--duration", duration,
+            "--follow",
+        )  # fmt: skip
     return {"trivial": trivial, "booking": booking, "browser_booking": browser}
 
 
@@ -267,7 +292,10 @@ def measure_personal_pages(server: LiveServer, accounts: list[dict]) -> dict[str
     for name, path in pages.items():
         say(f"{name.replace('_', ' ')}, 1 client")
         loadgen("get", "--base", server.base_url, "--path", path, "--requests", "8", *login)
-        figures[name] = loadgen("get", "--base", server.base_url, "--path", path, "--requests", "30", *login)
+        with profiled(name):
+            figures[name] = loadgen(
+                "get", "--base", server.base_url, "--path", path, "--requests", "30", *login
+            )
     return figures
 
 
@@ -290,13 +318,15 @@ def measure_rush(app, url: str, conf: dict[str, Any], work: Path) -> dict[str, A
         if time.time() > plan.opens_at:
             return {"error": "the opening came before everyone had logged in; raise the lead"}
         cpu = rush.CpuMeter(server.worker_pids(), url)
-        cpu.start()
-        outcome = rush.run_rush(browsers, plan, spacing=0.001)
-        cpu.stop()
+        with profiled("rush", server):
+            cpu.start()
+            outcome = rush.run_rush(browsers, plan, spacing=0.001)
+            cpu.stop()
         figures = outcome.summary() | {"cpu": cpu.per_request_ms(clients)}
-        cpu.start()
-        refused = rush.again(browsers, plan, courts)
-        cpu.stop()
+        with profiled("rush_losers", server):
+            cpu.start()
+            refused = rush.again(browsers, plan, courts)
+            cpu.stop()
         statuses = [str(page.status) if page else "error" for page in refused]
         figures["losers_again"] = {
             "statuses": {status: statuses.count(status) for status in sorted(set(statuses))},
@@ -315,7 +345,8 @@ def measure_feed(server: LiveServer, app, conf: dict[str, Any], now: datetime) -
         return "n/a (personal feed not built)"
     say("personal calendar feed")
     count = str(conf["feed_requests"])
-    return loadgen("get", "--base", server.base_url, "--path", path, "--requests", count)
+    with profiled("feed"):
+        return loadgen("get", "--base", server.base_url, "--path", path, "--requests", count)
 
 
 def tick_jobs(app, work: Path) -> dict[str, Any] | None:

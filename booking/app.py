@@ -17,7 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from booking.config import Config, config_from_environment, instance_secret_key, served_base_url, shipped
 from booking.database import configure_engine, end_session
 from booking.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate, talisman
-from booking.web.locales import select_locale
+from booking.web.locales import install_template_gettext, select_locale
 
 
 def _served_base_url() -> str | None:
@@ -106,6 +106,7 @@ def _init_extensions(app: Flask) -> None:
     search.register()
     migrate.init_app(app, db, directory=str(shipped("migrations")), render_as_batch=True, compare_type=True)
     babel.init_app(app, locale_selector=select_locale)
+    install_template_gettext(app)
     bootstrap.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -133,6 +133,9 @@ class Config:
     # Campus sign-on: how long to wait for a university's CAS server to validate a ticket.
     CAS_TIMEOUT_SECONDS = float(os.environ.get("CAS_TIMEOUT_SECONDS", "10"))
     STATISTICS_DAYS_PER_TICK = int(os.environ.get("STATISTICS_DAYS_PER_TICK", "1000"))
+    # Refusals by rule are counted in memory and written this many seconds after the first one not yet
+    # written (booking.services.refusals); 0: each at once.
+    REFUSAL_FLUSH_SECONDS = float(os.environ.get("REFUSAL_FLUSH_SECONDS", "1"))
 
 
 def served_base_url(host: str, port: int) -> str:
@@ -167,6 +170,7 @@ class TestingConfig(Config):
     WEBHOOK_ALLOW_HTTP_LOOPBACK = True
     # Never the development instance/ directory (files have random names, so runs can share this one).
     ATTACHMENT_DIR = str(Path(tempfile.gettempdir()) / "ccb-test-attachments")
+    REFUSAL_FLUSH_SECONDS = 0.0  # a test reads the count right after the refusal
 
 
 class ProductionConfig(Config):

@@ -11,7 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from booking import clock, credit_code
 from booking.mailbox import InvalidAddress, checked_email, normalize_email
-from booking.services import audit, email_verification, passwords
+from booking.services import audit, email_verification, inbox, passwords
 from booking.services.audit import AuditAction
 from booking.services.errors import Invalid
 from booking.services.transactions import lock_rows, write_transaction
@@ -290,9 +290,11 @@ def _dummy_hash(method: str) -> str:
 
 
 # Built once, with its SQL cache key: every signed-in request runs it.
-_USER_BY_ID = sa.select(User).where(User.id == sa.bindparam("user_id"))
+_SIGNED_IN = sa.select(User, inbox.UNREAD_OF_USER).where(User.id == sa.bindparam("user_id"))
 
 
-def user_by_id(user_id: int) -> User | None:
-    """The account a signed-in session names (booking.web.auth.sessions), or None if it is gone."""
-    return db.session.execute(_USER_BY_ID, {"user_id": user_id}).scalar_one_or_none()
+def signed_in(user_id: int) -> tuple[User, int] | None:
+    """The account a signed-in session names and how many unread notifications it has (the navigation's
+    badge), in one statement; None if the account is gone."""
+    found = db.session.execute(_SIGNED_IN, {"user_id": user_id}).one_or_none()
+    return None if found is None else (found[0], found[1] or 0)

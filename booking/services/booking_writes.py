@@ -77,7 +77,8 @@ def load_context(
 ) -> Context:
     """Everything the engine needs to judge requests for `user` on one facility within `span`.
 
-    `resource` is the facility as `lock_for` just read it under its lock; without it, it is read here.
+    `resource` is the facility as `lock_for` just read it under its lock (or as the read that found the
+    asked time taken found it, with its university and hours); without it, it is read here.
     `excluding` names a booking being judged at another time (a move): it neither occupies the facility
     nor counts toward its holder's quotas.
     """

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy.orm import lazyload, selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from booking import engine, notify
 from booking.engine.localtime import to_utc, zone
@@ -70,10 +70,11 @@ class SeriesResult:
 
 # Tags are for the catalog, and the hours are read by the engine only, from the facility read again under its
 # lock (`lock_for`): both load only if something asks. Built once, like the statements below.
+# With its university, which every page about the facility names (a lazy load was a statement of its own).
 _RESOURCE = (
     sa.select(Resource)
     .where(Resource.id == sa.bindparam("resource_id"))
-    .options(lazyload(Resource.tags), lazyload(Resource.hours))
+    .options(joinedload(Resource.university), lazyload(Resource.tags), lazyload(Resource.hours))
 )
 
 
@@ -107,7 +108,14 @@ _TAKEN = (
     )
     .exists()
 )
-_RESOURCE_AND_TAKEN = _RESOURCE.add_columns(_TAKEN)
+# With what judging the request needs of the facility (its university and hours, as `load_context` reads
+# them), so that a request refused from this read judges without reading the facility again.
+_RESOURCE_AND_TAKEN = (
+    sa.select(Resource)
+    .where(Resource.id == sa.bindparam("resource_id"))
+    .options(joinedload(Resource.university), joinedload(Resource.hours), lazyload(Resource.tags))
+    .add_columns(_TAKEN)
+)
 
 
 def bookable_resource_for_request(
@@ -123,15 +131,19 @@ def bookable_resource_for_request(
     than the usual one is never found taken here.
     """
     tz = zone(_USUAL_ZONE)
-    found = db.session.execute(
-        _RESOURCE_AND_TAKEN,
-        {
-            "resource_id": resource_id,
-            "user_id": user.id,
-            "start": to_utc(local_start, tz),
-            "end": to_utc(local_end, tz),
-        },
-    ).one_or_none()
+    found = (
+        db.session.execute(
+            _RESOURCE_AND_TAKEN,
+            {
+                "resource_id": resource_id,
+                "user_id": user.id,
+                "start": to_utc(local_start, tz),
+                "end": to_utc(local_end, tz),
+            },
+        )
+        .unique()
+        .one_or_none()
+    )
     if found is None or not found[0].active:
         raise NotFound
     resource, taken = found
@@ -195,7 +207,9 @@ def _request_booking(
             # Judged from what is read now, without the locks: someone else's booking is in the way, and the
             # person hears every other reason too, as from the locked path. Should the time have been freed
             # meanwhile, the request goes on to the locks like any other.
-            context = load_context(resource_id, user, engine.Interval(start, end), now)
+            # The facility as that read found it (with its hours), not read a second time.
+            facility = db.session.get(Resource, resource_id)
+            context = load_context(resource_id, user, engine.Interval(start, end), now, resource=facility)
             decision = evaluate(context, request, now)
             if not decision.ok:
                 raise Refused(decision.violations)

@@ -24,8 +24,16 @@ def page(user: User, number: int = 1, per_page: int = PER_PAGE) -> Pagination:
 
 def unread_count(user_id: int) -> int:
     """One COUNT over the (user_id, read_at) index."""
-    query = sa.select(sa.func.count()).where(Notification.user_id == user_id, Notification.read_at.is_(None))
-    return db.session.scalar(query) or 0
+    return db.session.scalar(sa.select(sa.func.count()).where(*_unread(user_id))) or 0
+
+
+def _unread(user_id: object) -> tuple[sa.ColumnElement[bool], ...]:
+    return Notification.user_id == user_id, Notification.read_at.is_(None)
+
+
+# The same count as a column of the statement that loads the signed-in person (accounts.signed_in): the
+# navigation shows it on every page, and this way it costs no statement of its own.
+UNREAD_OF_USER = sa.select(sa.func.count()).where(*_unread(User.id)).correlate(User).scalar_subquery()
 
 
 def mark_read(user: User, notification_id: int, *, now: datetime) -> Notification:

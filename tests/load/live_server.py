@@ -3,7 +3,8 @@
 - `fresh_database(backend, directory)`: a context manager yielding the URL of a new, migrated database,
   made the way tests/conftest.py makes them (a uniquely named PostgreSQL database dropped afterwards, or a
   SQLite file in `directory`).
-- `LiveServer(database_url, workers=, log_path=)`: `start()` runs gunicorn on a free loopback port with the
+- `LiveServer(database_url, workers=, log_path=)`: `start()` runs gunicorn on a free loopback port (one of
+  LIVE_SERVER_PORTS, e.g. "5151-5199", when set) with the
   production configuration (FORCE_HTTPS off, a random SECRET_KEY, in-memory rate-limit counters with limits
   high enough for a crowd logging in from one address) and the project's gunicorn settings
   (booking/gunicorn_config.py: its access log, feed tokens redacted, goes to `log_path`), and waits until
@@ -74,9 +75,18 @@ def migrate(url: str) -> None:
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A free loopback port: any (the kernel's choice), or, with LIVE_SERVER_PORTS="5151-5199", the first
+    free one of that range (machines shared by several runs give each its own range)."""
+    first, _, last = os.environ.get("LIVE_SERVER_PORTS", "").partition("-")
+    candidates = range(int(first), int(last or first) + 1) if first else [0]
+    for port in candidates:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return probe.getsockname()[1]
+    raise RuntimeError(f"no free port in LIVE_SERVER_PORTS={os.environ['LIVE_SERVER_PORTS']}")
 
 
 class LiveServer:

@@ -13,7 +13,7 @@ taken back by itself. Each login therefore carries "<user id>.<issued at>.<marke
 import hmac
 from datetime import timedelta
 
-from flask import Flask, current_app, session
+from flask import Flask, current_app, g, session
 from flask_login import login_user, user_loaded_from_cookie
 
 from booking import clock
@@ -51,9 +51,10 @@ def load_user(login: str) -> User | None:
     max_age = current_app.config["SESSION_MAX_DAYS"] * 86400
     if clock.now().timestamp() - issued > max_age:
         return None
-    user = accounts.user_by_id(user_id)
-    if user is None or not hmac.compare_digest(marker, user.session_marker):
+    found = accounts.signed_in(user_id)
+    if found is None or not hmac.compare_digest(marker, found[0].session_marker):
         return None
+    user, g.unread_notifications = found  # the navigation's badge (booking.web.inbox.labels)
     # Signed anew with this request's time, so the idle limit counts from the last request.
     session.modified = True
     return user

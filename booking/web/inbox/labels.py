@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, g
 from flask_login import current_user
 
 from booking.notify import message_text
@@ -16,10 +16,12 @@ def render_notification(notification: Notification) -> str:
 
 
 def unread_notifications() -> int:
-    """How many unread notifications the signed-in person has: one COUNT, none for visitors."""
+    """How many unread notifications the signed-in person has, none for visitors: counted when the session's
+    account was loaded (booking.web.auth.sessions), else one COUNT."""
     if current_user is None or not current_user.is_authenticated:
         return 0
-    return inbox.unread_count(current_user.id)
+    counted = g.get("unread_notifications")
+    return counted if counted is not None else inbox.unread_count(current_user.id)
 
 
 def register(app: Flask) -> None:
