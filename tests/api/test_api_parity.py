@@ -14,7 +14,10 @@ TOKENS = "page-only: a token must not mint or revoke tokens; the person does it 
 PERSONAL = "page-only: personal data (export, deletion, notifications) stays with the signed-in person"
 CALENDAR = "page-only: calendars are served as iCalendar/CalDAV feeds, already a machine interface"
 SIGN_ON = "page-only: campus sign-on is a browser redirect through the university's CAS server"
-IMPORT = "later: importing closures from an iCalendar file over the API (api_manage.create_closure adds each)"
+IMPORT = (
+    "page-only: importing an iCalendar file is a person's upload and review of a preview; a program adds "
+    "each closure with api_manage.create_closure after api_manage.preview_closure"
+)
 FILES = (
     "page-only: a binary file for a person to look at (a facility's public photo, a request's attached "
     "document, a check-in QR image), not data for a program; the API gives the data they show"
