@@ -41,40 +41,23 @@ def universities() -> str:
     return render_template("admin/universities.html", universities=organizations.universities())
 
 
-@bp.route("/universities/new", methods=["GET", "POST"])
-def new_university() -> Response | str:
-    form = UniversityForm()
-    if form.validate_on_submit():
-        with refusals(form) as refused:
-            university = organizations.create_university(
-                current_user,
-                name_zh=form.name_zh.data,
-                name_en=form.name_en.data,
-                code=form.code.data,
-                now=clock.now(),
-            )
-        if not refused:
-            flash(_("%(name)s was added.", name=localized(university)), "success")
-            return redirect(url_for("admin.universities"))
-    return render_template("admin/university_form.html", form=form, university=None)
-
-
-@bp.route("/universities/<int:university_id>/edit", methods=["GET", "POST"])
-def edit_university(university_id: int) -> Response | str:
-    university = organizations.get_university(university_id)
+@bp.route("/universities/new", methods=["GET", "POST"], endpoint="new_university")
+@bp.route("/universities/<int:university_id>/edit", methods=["GET", "POST"], endpoint="edit_university")
+def university_form(university_id: int | None = None) -> Response | str:
+    """Add a university, or edit one: the same form, saved by create or update."""
+    university = None if university_id is None else organizations.get_university(university_id)
     form = UniversityForm(obj=university)
     if form.validate_on_submit():
+        names = {"name_zh": form.name_zh.data, "name_en": form.name_en.data, "code": form.code.data}
         with refusals(form) as refused:
-            organizations.update_university(
-                current_user,
-                university_id,
-                name_zh=form.name_zh.data,
-                name_en=form.name_en.data,
-                code=form.code.data,
-                now=clock.now(),
-            )
+            if university is None:
+                added = organizations.create_university(current_user, **names, now=clock.now())
+                saved = _("%(name)s was added.", name=localized(added))
+            else:
+                organizations.update_university(current_user, university.id, **names, now=clock.now())
+                saved = _("Saved.")
         if not refused:
-            flash(_("Saved."), "success")
+            flash(saved, "success")
             return redirect(url_for("admin.universities"))
     return render_template("admin/university_form.html", form=form, university=university)
 

@@ -4,6 +4,7 @@ Every route is for managers and admins only (checked once for the whole blueprin
 university the viewer does not manage is a 404, whether asked for by URL or by a form field.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -277,55 +278,74 @@ def _set_active(resource_id: int, active: bool) -> Response:
 def facility_hours(resource_id: int) -> Page:
     resource = _facility(resource_id)
     form = HoursForm()
-    if request.method == "GET":
-        form.fill(resource)
-    elif form.validate_on_submit():
-        with refusals(form) as refused:
-            facilities.set_hours(current_user, resource.id, form.hours(), now=clock.now())
-        if not refused:
-            flash(_("Opening hours saved."), "success")
-            return redirect(url_for("manage.facility_hours", resource_id=resource.id))
-    return render_template("manage/hours.html", form=form, resource=resource)
+    return _facility_settings(
+        resource,
+        form,
+        "manage/hours.html",
+        filled_from=resource,
+        save=lambda: facilities.set_hours(current_user, resource.id, form.hours(), now=clock.now()),
+        saved=_("Opening hours saved."),
+    )
 
 
 @bp.route("/facilities/<int:resource_id>/rules", methods=["GET", "POST"])
 def facility_policy(resource_id: int) -> Page:
     resource = _facility(resource_id)
     form = PolicyForm()
-    if request.method == "GET":
-        if resource.policy is not None:
-            form.fill(resource.policy)
-    elif form.validate_on_submit():
-        with refusals(form) as refused:
-            facilities.update_policy(current_user, resource.id, form.draft(), now=clock.now())
-        if not refused:
-            flash(_("Booking rules saved."), "success")
-            return redirect(url_for("manage.facility_policy", resource_id=resource.id))
-    return render_template("manage/policy.html", form=form, resource=resource)
+    return _facility_settings(
+        resource,
+        form,
+        "manage/policy.html",
+        filled_from=resource.policy,
+        save=lambda: facilities.update_policy(current_user, resource.id, form.draft(), now=clock.now()),
+        saved=_("Booking rules saved."),
+    )
 
 
 @bp.route("/facilities/<int:resource_id>/photo", methods=["GET", "POST"])
 def facility_photo(resource_id: int) -> Page:
     resource = _facility(resource_id)
     form = PhotoForm()
+    return _facility_settings(
+        resource,
+        form,
+        "manage/photo.html",
+        filled_from=resource,
+        save=lambda: photos.set_photo(
+            current_user,
+            resource.id,
+            form.photo.data.read(current_app.config["PHOTO_MAX_BYTES"] + 1),
+            alt_zh=form.alt_zh.data or "",
+            alt_en=form.alt_en.data or "",
+            directory=Path(current_app.config["PHOTO_DIR"]),
+            max_bytes=current_app.config["PHOTO_MAX_BYTES"],
+            now=clock.now(),
+        ),
+        saved=_("Photo saved."),
+    )
+
+
+def _facility_settings(
+    resource: Resource,
+    form: HoursForm | PolicyForm | PhotoForm,
+    template: str,
+    *,
+    filled_from: object | None,
+    save: Callable[[], object],
+    saved: str,
+) -> Page:
+    """A page of a facility's settings: the form filled from `filled_from` (if any) when opened; a valid post
+    saved by `save` (a refusal shown on the form), said, and the page shown again."""
     if request.method == "GET":
-        form.alt_zh.data, form.alt_en.data = resource.photo_alt_zh, resource.photo_alt_en
+        if filled_from is not None:
+            form.fill(filled_from)
     elif form.validate_on_submit():
         with refusals(form) as refused:
-            photos.set_photo(
-                current_user,
-                resource.id,
-                form.photo.data.read(current_app.config["PHOTO_MAX_BYTES"] + 1),
-                alt_zh=form.alt_zh.data or "",
-                alt_en=form.alt_en.data or "",
-                directory=Path(current_app.config["PHOTO_DIR"]),
-                max_bytes=current_app.config["PHOTO_MAX_BYTES"],
-                now=clock.now(),
-            )
+            save()
         if not refused:
-            flash(_("Photo saved."), "success")
-            return redirect(url_for("manage.facility_photo", resource_id=resource.id))
-    return render_template("manage/photo.html", form=form, resource=resource)
+            flash(saved, "success")
+            return redirect(url_for(str(request.endpoint), resource_id=resource.id))
+    return render_template(template, form=form, resource=resource)
 
 
 # --- quotas ------------------------------------------------------------------------------------------
