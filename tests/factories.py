@@ -75,6 +75,18 @@ def make_university(**fields: Any) -> Organization:
     return org
 
 
+def make_hpu(**fields: Any) -> Organization:
+    """Henan Polytechnic University, as the tests that need two real universities name it."""
+    return make_university(
+        name_en="Henan Polytechnic University", name_zh="河南理工大学", code="HPU", **fields
+    )
+
+
+def make_jzu(**fields: Any) -> Organization:
+    """Jiaozuo University, the other of the two."""
+    return make_university(name_en="Jiaozuo University", name_zh="焦作大学", code="JZU", **fields)
+
+
 def make_enterprise(verified: bool = True, **fields: Any) -> Organization:
     n = next(_seq)
     org = Organization(

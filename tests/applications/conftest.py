@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-import time_machine
 from flask import Flask
 from PIL import Image
 
@@ -24,12 +23,13 @@ from models import (
     User,
     db,
 )
+from tests.conftest import clock_frozen_at, made_for_each_test
 from tests.factories import (
     make_application_form,
     make_enterprise,
-    make_manager,
+    make_hpu,
+    make_jzu,
     make_resource,
-    make_university,
     make_user,
 )
 
@@ -38,10 +38,7 @@ EN = {"Accept-Language": "en"}
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
+frozen_clock = clock_frozen_at(NOW)
 
 
 @pytest.fixture
@@ -51,14 +48,8 @@ def files(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return directory
 
 
-@pytest.fixture
-def uni_a(app: Flask) -> Organization:
-    return make_university(name_en="Henan Polytechnic University", name_zh="河南理工大学", code="HPU")
-
-
-@pytest.fixture
-def uni_b(app: Flask) -> Organization:
-    return make_university(name_en="Jiaozuo University", name_zh="焦作大学", code="JZU")
+uni_a = made_for_each_test(make_hpu)
+uni_b = made_for_each_test(make_jzu)
 
 
 @pytest.fixture
@@ -91,16 +82,6 @@ def engineer(app: Flask) -> User:
 @pytest.fixture
 def stranger(app: Flask) -> User:
     return make_user(display_name="Someone Else", email="someone@example.com")
-
-
-@pytest.fixture
-def manager_a(uni_a: Organization) -> User:
-    return make_manager(uni_a, display_name="Wang Manager", email="manager.a@example.com")
-
-
-@pytest.fixture
-def manager_b(uni_b: Organization) -> User:
-    return make_manager(uni_b, display_name="Zhao Manager", email="manager.b@example.com")
 
 
 def answers(form: ApplicationForm, **overrides: str) -> dict[str, str]:

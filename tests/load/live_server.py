@@ -16,7 +16,6 @@ The benchmark (bench/run.py) drives the same server.
 import contextlib
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -31,7 +30,7 @@ from flask_migrate import upgrade
 
 from models import db
 from tests.conftest import POSTGRES_URL, make_app
-from tests.processes import stop_group
+from tests.processes import free_port, start_group, stop_group
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_PATH = "/static/css/app.css"
@@ -71,12 +70,6 @@ def migrate(url: str) -> None:
     with app.app_context():
         upgrade()
         db.engine.dispose()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class LiveServer:
@@ -129,14 +122,7 @@ class LiveServer:
         ]  # fmt: skip
         with self.log_path.open("ab") as log:
             # A session of its own, so stop() can end the master and its workers together.
-            self.process = subprocess.Popen(
-                command,
-                cwd=ROOT,
-                env=self.env(),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+            self.process = start_group(command, cwd=ROOT, env=self.env(), log=log)
         self.wait_ready(timeout)
 
     def wait_ready(self, timeout: float = 60, *, exclude: set[int] = frozenset()) -> None:

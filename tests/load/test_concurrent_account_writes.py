@@ -18,7 +18,7 @@ from flask import Flask
 from werkzeug.security import check_password_hash
 
 from models import User, db
-from tests.conftest import POSTGRES_URL, make_app
+from tests.conftest import backends, make_app
 from tests.factories import PASSWORD, make_user
 from tests.load.browser import Browser, Page
 from tests.load.live_server import LiveServer, fresh_database
@@ -27,9 +27,6 @@ pytestmark = pytest.mark.slow
 
 PEOPLE = 16
 WORKERS = 4
-BACKENDS = [pytest.param("sqlite", id="sqlite")]
-if POSTGRES_URL:
-    BACKENDS.append(pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres))
 
 
 @dataclass
@@ -48,7 +45,7 @@ class Live:
                 db.session.remove()
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
+@pytest.fixture(scope="module", params=backends())
 def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     directory = tmp_path_factory.mktemp(f"accounts-{request.param}")
     with fresh_database(request.param, directory) as url:

@@ -25,7 +25,7 @@ from flask import Flask
 
 from models import ACTIVE_STATUSES, AuditEvent, Booking, BookingStatus, Mode, db
 from scale import double_bookings
-from tests.conftest import POSTGRES_URL, make_app
+from tests.conftest import backends, make_app
 from tests.factories import PASSWORD, make_resource, make_university, make_user
 from tests.load.browser import FRIENDLY_ERROR, Browser, Page
 from tests.load.live_server import LiveServer, fresh_database
@@ -38,9 +38,6 @@ ROOM_PLACES = 20
 JIAOZUO = ZoneInfo("Asia/Shanghai")
 ALL_DAY = tuple((weekday, time(0), time(0)) for weekday in range(7))
 POLICY = {"min_notice_minutes": 0, "max_advance_days": 60, "max_minutes": 120}
-BACKENDS = [pytest.param("sqlite", id="sqlite")]
-if POSTGRES_URL:
-    BACKENDS.append(pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres))
 
 
 @dataclass
@@ -73,7 +70,7 @@ class Outcome:
     error: str = ""
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
+@pytest.fixture(scope="module", params=backends())
 def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     backend = request.param
     directory = tmp_path_factory.mktemp(f"live-{backend}")

@@ -17,7 +17,7 @@ from flask import Flask
 
 from models import Booking, BookingStatus, db
 from scale import double_bookings
-from tests.conftest import POSTGRES_URL, make_app
+from tests.conftest import backends, make_app
 from tests.factories import PASSWORD, make_resource, make_university, make_user
 from tests.load.live_server import LiveServer, fresh_database
 from tests.load.rush import CpuMeter, Rush, RushPlan, again, log_in, run_rush
@@ -29,9 +29,6 @@ COURTS = 16
 WORKERS = 4
 WINDOW_DAYS = 7
 ALL_DAY = tuple((weekday, time(0), time(0)) for weekday in range(7))
-BACKENDS = [pytest.param("sqlite", id="sqlite")]
-if POSTGRES_URL:
-    BACKENDS.append(pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres))
 
 
 @dataclass
@@ -45,7 +42,7 @@ class Opening:
     refused_again: list[int | None]
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
+@pytest.fixture(scope="module", params=backends())
 def opening(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Opening]:
     backend = request.param
     directory = tmp_path_factory.mktemp(f"rush-{backend}")
