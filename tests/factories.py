@@ -179,6 +179,11 @@ def make_closure(
     return closure
 
 
+def make_exam_week(resource: Resource, start: datetime, end: datetime, **fields: Any) -> Closure:
+    """A closure for the exam week: 考试周, "Exam week" in English."""
+    return make_closure(resource, start, end, reason_zh="考试周", reason_en="Exam week", **fields)
+
+
 def make_quota(university: Organization, **fields: Any) -> Quota:
     fields.setdefault("scope", QuotaScope.USER)
     fields.setdefault("period", QuotaPeriod.WEEK)

@@ -39,6 +39,8 @@ PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>
 
 
 frozen_clock = clock_frozen_at(NOW)
+uni_a = made_for_each_test(make_hpu)  # Henan Polytechnic University here, Jiaozuo University in tests/manage
+uni_b = made_for_each_test(make_jzu)
 
 
 @pytest.fixture
@@ -46,10 +48,6 @@ def files(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     directory = tmp_path / "attachments"
     monkeypatch.setitem(app.config, "ATTACHMENT_DIR", str(directory))
     return directory
-
-
-uni_a = made_for_each_test(make_hpu)
-uni_b = made_for_each_test(make_jzu)
 
 
 @pytest.fixture
@@ -84,6 +82,17 @@ def stranger(app: Flask) -> User:
     return make_user(display_name="Someone Else", email="someone@example.com")
 
 
+# The series fields of the booking form: weekly on Wednesdays, two dates.
+TWO_WEDNESDAYS = {
+    "repeat": "y",
+    "frequency": "weekly",
+    "interval": "1",
+    "weekdays": "2",
+    "ends": "count",
+    "count": "2",
+}
+
+
 def answers(form: ApplicationForm, **overrides: str) -> dict[str, str]:
     """A valid set of answers to the lab form, for tomorrow 10:00–11:00."""
     data = {
@@ -112,6 +121,12 @@ def post_booking(client, resource: Resource, data: dict):
     return client.post(
         f"/facilities/{resource.id}/book", data=data, content_type="multipart/form-data", headers=EN
     )
+
+
+def book_two_wednesdays_with_a_file(client, auth, person: User, lab: Resource, form: ApplicationForm):
+    """`person` signs in and books the lab on two Wednesdays, the form answered and a PDF attached."""
+    auth.login(person)
+    return post_booking(client, lab, with_file(answers(form, **TWO_WEDNESDAYS), PDF))
 
 
 def png_bytes() -> bytes:

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from models import Booking, BookingStatus, Mode, ResourceKind, db
-from tests.factories import booking_form, make_booking, make_closure, make_resource, make_user
+from tests.factories import booking_form, make_booking, make_closure, make_exam_week, make_resource, make_user
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Jiaozuo
 
@@ -47,13 +47,7 @@ def test_booking_a_free_slot_confirms_it_and_shows_the_booking(client: FlaskClie
 
 def test_a_refused_booking_says_why_next_to_the_form_and_books_nothing(client: FlaskClient, resident) -> None:
     court = make_resource()
-    make_closure(
-        court,
-        datetime(2026, 11, 24, 16, tzinfo=UTC),
-        datetime(2026, 11, 25, 16, tzinfo=UTC),
-        reason_zh="考试周",
-        reason_en="Exam week",
-    )
+    make_exam_week(court, datetime(2026, 11, 24, 16, tzinfo=UTC), datetime(2026, 11, 25, 16, tzinfo=UTC))
     response = client.post(
         f"/facilities/{court.id}/book", data=booking_form(), headers={"Accept-Language": "en"}
     )

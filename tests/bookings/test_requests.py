@@ -28,6 +28,7 @@ from tests.factories import (
     make_booking,
     make_closure,
     make_enterprise,
+    make_exam_week,
     make_manager,
     make_quota,
     make_resource,
@@ -91,7 +92,7 @@ def test_the_buffer_after_a_booking_keeps_the_next_one_away(app: Flask) -> None:
 
 def test_a_closure_refuses_with_its_reason(app: Flask) -> None:
     court = make_resource()
-    make_closure(court, local(25, 0), local(26, 0), reason_zh="考试周", reason_en="Exam week")
+    make_exam_week(court, local(25, 0), local(26, 0))
     with pytest.raises(Refused) as refused:
         bookings.request_booking(make_user(), court.id, local(25, 10), local(25, 11), now=NOW)
     (violation,) = refused.value.violations

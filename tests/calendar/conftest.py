@@ -23,6 +23,7 @@ hpu = made_for_each_test(make_hpu)
 
 @pytest.fixture
 def court(hpu: Organization) -> Resource:
+    """Badminton court 3 of HPU, with an address and a place on the map, bookable 400 days ahead."""
     return make_resource(
         hpu,
         name_zh="羽毛球3号场",

@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask import Flask
 from flask_migrate import upgrade
 
 from models import db
@@ -63,6 +64,20 @@ def fresh_database(backend: str, directory: Path, *, server_url: str | None = No
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+@contextlib.contextmanager
+def fresh_app(backend: str, directory: Path) -> Iterator[tuple[str, Flask]]:
+    """A new migrated database on `backend` (`fresh_database`) and an app on it, to set a scene and read back
+    what a server stored: the database's URL and the app, whose connections are closed before the database
+    goes."""
+    with fresh_database(backend, directory) as url:
+        app = make_app(url)
+        try:
+            yield url, app
+        finally:
+            with app.app_context():
+                db.engine.dispose()
 
 
 def migrate(url: str) -> None:

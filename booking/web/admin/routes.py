@@ -11,7 +11,7 @@ from booking import clock
 from booking.services import organizations, reports, verification
 from booking.services.permissions import Role
 from booking.web.admin.forms import ButtonForm, GrantManagerForm, ReasonForm, UniversityForm
-from booking.web.errors import refusals
+from booking.web.errors import flash_outcome, refusals
 from booking.web.guards import require_role
 from booking.web.input import query_int
 from booking.web.labels import localized
@@ -157,19 +157,14 @@ def enterprise(organization_id: int) -> str:
 def verify_enterprise(organization_id: int) -> Response:
     if not ButtonForm().validate_on_submit():
         abort(400)
-    with refusals() as refused:
-        verified = verification.verify_enterprise(current_user, organization_id, now=clock.now())
-    if refused:
-        refused.flash("warning")
-    else:
-        flash(
-            ngettext(
-                "The enterprise is verified; %(num)d member can now book as an enterprise member.",
-                "The enterprise is verified; %(num)d members can now book as enterprise members.",
-                len(verified),
-            ),
-            "success",
-        )
+    flash_outcome(
+        lambda: verification.verify_enterprise(current_user, organization_id, now=clock.now()),
+        lambda verified: ngettext(
+            "The enterprise is verified; %(num)d member can now book as an enterprise member.",
+            "The enterprise is verified; %(num)d members can now book as enterprise members.",
+            len(verified),
+        ),
+    )
     return redirect(url_for("admin.enterprise", organization_id=organization_id))
 
 
@@ -178,21 +173,16 @@ def reject_enterprise(organization_id: int) -> Response | tuple[str, int]:
     form = ReasonForm()
     if not form.validate_on_submit():
         return _enterprise_page(organization_id, reject_form=form), 422
-    with refusals() as refused:
-        rejected = verification.reject_enterprise(
+    flash_outcome(
+        lambda: verification.reject_enterprise(
             current_user, organization_id, reason=form.reason.data, now=clock.now()
-        )
-    if refused:
-        refused.flash("warning")
-    else:
-        flash(
-            ngettext(
-                "Verification declined; %(num)d member was told why.",
-                "Verification declined; %(num)d members were told why.",
-                len(rejected),
-            ),
-            "success",
-        )
+        ),
+        lambda rejected: ngettext(
+            "Verification declined; %(num)d member was told why.",
+            "Verification declined; %(num)d members were told why.",
+            len(rejected),
+        ),
+    )
     return redirect(url_for("admin.enterprise", organization_id=organization_id))
 
 

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 from booking import clock
 from booking.services import verification
 from booking.services.permissions import Role
-from booking.web.errors import refusals
+from booking.web.errors import flash_outcome
 from booking.web.guards import require_role
 from booking.web.input import query_int
 from booking.web.people.forms import RejectForm, VerifyForm
@@ -48,12 +48,10 @@ def students() -> str:
 def verify(user_id: int) -> Response:
     if not VerifyForm().validate_on_submit():
         abort(400)
-    with refusals() as refused:
-        student = verification.verify_student(current_user, user_id, now=clock.now())
-    if refused:
-        refused.flash("warning")
-    else:
-        flash(_("%(name)s is verified and can now book as a student.", name=student.display_name), "success")
+    flash_outcome(
+        lambda: verification.verify_student(current_user, user_id, now=clock.now()),
+        lambda student: _("%(name)s is verified and can now book as a student.", name=student.display_name),
+    )
     return redirect(url_for("people.students", **_list_args()))
 
 
@@ -66,13 +64,10 @@ def reject(user_id: int) -> Response:
         for message in form.reason.errors:
             flash(message, "error")
         return redirect(url_for("people.students", **_list_args()))
-    with refusals() as refused:
-        student = verification.reject_student(current_user, user_id, reason=form.reason.data, now=clock.now())
-    if refused:
-        refused.flash("warning")
-    else:
-        flash(
-            _("%(name)s's verification was declined; they were told why.", name=student.display_name),
-            "success",
-        )
+    flash_outcome(
+        lambda: verification.reject_student(current_user, user_id, reason=form.reason.data, now=clock.now()),
+        lambda student: _(
+            "%(name)s's verification was declined; they were told why.", name=student.display_name
+        ),
+    )
     return redirect(url_for("people.students", **_list_args()))
