@@ -1,6 +1,6 @@
 """Admin routes (city office): universities, managers, enterprise verification. Admins only."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -12,6 +12,7 @@ from booking.services import organizations, reports, verification
 from booking.services.permissions import Role
 from booking.web.admin.forms import ButtonForm, GrantManagerForm, ReasonForm, UniversityForm
 from booking.web.errors import flash_outcome, refusals
+from booking.web.forms import posted
 from booking.web.guards import require_role
 from booking.web.input import query_int
 from booking.web.labels import localized
@@ -112,8 +113,7 @@ def confirm_revoke_manager(user_id: int) -> str:
 
 @bp.post("/managers/<int:user_id>/revoke")
 def revoke_manager(user_id: int) -> Response:
-    if not ButtonForm().validate_on_submit():
-        abort(400)
+    posted(ButtonForm())
     user = organizations.revoke_manager(current_user, user_id, now=clock.now())
     flash(_("%(name)s no longer has manager rights.", name=user.display_name), "success")
     return redirect(url_for("admin.managers"))
@@ -155,8 +155,7 @@ def enterprise(organization_id: int) -> str:
 
 @bp.post("/enterprises/<int:organization_id>/verify")
 def verify_enterprise(organization_id: int) -> Response:
-    if not ButtonForm().validate_on_submit():
-        abort(400)
+    posted(ButtonForm())
     flash_outcome(
         lambda: verification.verify_enterprise(current_user, organization_id, now=clock.now()),
         lambda verified: ngettext(

@@ -27,6 +27,7 @@ from booking.web.bookings.forms import (
 )
 from booking.web.catalog.routes import cell_label, day_label, time_label
 from booking.web.errors import Caught, refusals
+from booking.web.forms import posted
 from booking.web.input import query_int
 from booking.web.labels import duration_words, locale_code, localized, render_violation
 from models import Booking, BookingStatus, Mode, Resource
@@ -427,9 +428,7 @@ def confirm_cancel(booking_id: int) -> Response | str:
 @login_required
 def cancel(booking_id: int) -> Response:
     bookings.get_visible_booking(current_user, booking_id)
-    form = CancelForm()
-    if not form.validate_on_submit():
-        abort(400)
+    form = posted(CancelForm())
     with refusals() as refused:
         cancelled = bookings.cancel(current_user, booking_id, now=clock.now(), following=form.following.data)
     if refused:

@@ -32,7 +32,7 @@ from booking.services import bookings
 from booking.services import calendar as feeds
 from booking.services.permissions import Role, can_manage, has_role
 from booking.web.errors import refusals, show_invalid
-from booking.web.forms import Form
+from booking.web.forms import Form, posted
 from booking.web.input import parse_id, parse_index
 from booking.web.labels import locale_code, localized
 from models import User
@@ -275,9 +275,7 @@ def subscribe() -> Response:
 def reset() -> Response:
     """Make a new link (the old one stops working at once) and show it, without a redirect that would
     have to carry the secret through the session cookie."""
-    form = FeedLinkForm()
-    if not form.validate_on_submit():
-        abort(400)
+    posted(FeedLinkForm())
     token = feeds.reset_feed_token(current_user, now=clock.now())
     html = render_template(
         "calendar/subscribe.html", form=FeedLinkForm(), has_feed=True, links=_subscription_links(token)

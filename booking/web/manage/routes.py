@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -21,6 +21,7 @@ from booking.services import applications, approvals, bookings, facilities, peop
 from booking.services.approvals import Outcome
 from booking.services.permissions import Role
 from booking.web.errors import flash_violations, refusals
+from booking.web.forms import posted
 from booking.web.guards import require_role
 from booking.web.input import query_int
 from booking.web.labels import KIND_LABELS, is_chinese, localized, quota_text
@@ -82,9 +83,7 @@ def queue() -> str:
 @bp.post("/requests/<int:booking_id>/approve")
 def approve(booking_id: int) -> Response:
     approvals.get_request(current_user, booking_id)
-    form = ApproveForm()
-    if not form.validate_on_submit():
-        abort(400)
+    form = posted(ApproveForm())
     with refusals() as refused:
         booking = approvals.approve(current_user, booking_id, now=clock.now(), note=form.note.data or "")
     if refused:
@@ -113,9 +112,7 @@ def reject(booking_id: int) -> Page:
 @bp.post("/series/<int:series_id>/approve")
 def approve_series(series_id: int) -> Response:
     approvals.get_series(current_user, series_id)
-    form = ApproveForm()
-    if not form.validate_on_submit():
-        abort(400)
+    form = posted(ApproveForm())
     outcome = approvals.approve_series(current_user, series_id, now=clock.now(), note=form.note.data or "")
     _report(outcome, approved=True)
     return _back(url_for("manage.queue"), form.next.data)
@@ -261,8 +258,7 @@ def facility_activate(resource_id: int) -> Response:
 
 def _set_active(resource_id: int, active: bool) -> Response:
     _facility(resource_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    posted(ConfirmForm())
     resource = facilities.set_active(current_user, resource_id, active, now=clock.now())
     if active:
         flash(_("%(name)s is open for booking.", name=localized(resource)), "success")
@@ -433,8 +429,7 @@ def confirm_quota_delete(quota_id: int) -> str:
 
 @bp.post("/quotas/<int:quota_id>/delete")
 def quota_delete(quota_id: int) -> Response:
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    posted(ConfirmForm())
     facilities.delete_quota(current_user, quota_id, now=clock.now())
     flash(_("Quota deleted."), "success")
     return redirect(url_for("manage.quotas", university=_university_arg()))
@@ -553,8 +548,7 @@ def confirm_closure_delete(closure_id: int) -> str:
 
 @bp.post("/closures/<int:closure_id>/delete")
 def closure_delete(closure_id: int) -> Response:
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    posted(ConfirmForm())
     facilities.delete_closure(current_user, closure_id, now=clock.now())
     flash(_("Closure removed."), "success")
     return redirect(url_for("manage.closures", university=_university_arg()))
