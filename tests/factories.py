@@ -36,6 +36,10 @@ def local(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
     return datetime(2026, month, day, hour, minute, tzinfo=UTC) - timedelta(hours=8)
 
 
+# The moment most tests stand at (a module freezes time there with `frozen_clock`): Tuesday 24 November
+# 2026, 09:00 in Jiaozuo.
+NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
+
 _seq = itertools.count(1)
 # Hashing once keeps factories fast; the login form still checks it for real.
 _PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")

@@ -2,7 +2,6 @@
 member who books it, files to attach, and a directory of this test's own for them."""
 
 import io
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -25,6 +24,7 @@ from models import (
 )
 from tests.conftest import clock_frozen_at, made_for_each_test
 from tests.factories import (
+    NOW,
     make_application_form,
     make_enterprise,
     make_hpu,
@@ -33,7 +33,6 @@ from tests.factories import (
     make_user,
 )
 
-NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Jiaozuo
 EN = {"Accept-Language": "en"}
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 

@@ -1,7 +1,7 @@
 """Moving a booking to another time through the booking service: judged like a new request, but never
 against itself; a refusal changes nothing."""
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -23,6 +23,7 @@ from models import (
     db,
 )
 from tests.factories import (
+    NOW,
     local,
     make_booking,
     make_closure,
@@ -33,9 +34,6 @@ from tests.factories import (
     make_user,
 )
 from tests.readback import told
-
-# Tuesday 24 November 2026, 09:00 in Jiaozuo.
-NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 
 
 def snapshot(booking: Booking) -> tuple:

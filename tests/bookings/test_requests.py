@@ -1,6 +1,6 @@
 """Requesting, refusing, series and cancelling through the booking services."""
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -24,6 +24,7 @@ from models import (
     db,
 )
 from tests.factories import (
+    NOW,
     local,
     make_booking,
     make_closure,
@@ -35,9 +36,6 @@ from tests.factories import (
     make_university,
     make_user,
 )
-
-# Tuesday 24 November 2026, 09:00 in Jiaozuo.
-NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 
 
 def row_counts() -> tuple[int, int]:

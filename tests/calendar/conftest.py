@@ -12,10 +12,7 @@ from icalendar import Calendar
 
 from models import Organization, Resource
 from tests.conftest import clock_frozen_at, made_for_each_test
-from tests.factories import make_hpu, make_resource
-
-NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Jiaozuo
-
+from tests.factories import NOW, make_hpu, make_resource
 
 frozen_clock = clock_frozen_at(NOW)
 hpu = made_for_each_test(make_hpu)

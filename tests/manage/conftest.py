@@ -8,9 +8,8 @@ from flask import Flask
 
 from models import AuditEvent, Booking, BookingStatus, Notification, Resource, User, db
 from tests.conftest import clock_frozen_at, made_for_each_test
-from tests.factories import make_booking, make_hpu, make_jzu, make_user
+from tests.factories import NOW, make_booking, make_hpu, make_jzu, make_user
 
-NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Jiaozuo
 EN = {"Accept-Language": "en"}
 
 
