@@ -167,6 +167,21 @@ def make_resource(
     return resource
 
 
+def make_training_base(
+    university: Organization | None = None, *, capacity: int = 2, **fields: Any
+) -> Resource:
+    """A training base: placement by application, whole days (24 hours open, every day), 60 days ahead."""
+    return make_resource(
+        university,
+        kind=ResourceKind.TRAINING_BASE,
+        mode=Mode.PLACEMENT,
+        capacity=capacity,
+        hours=tuple((weekday, time(0), time(0)) for weekday in range(7)),
+        policy={"max_minutes": None, "min_minutes": 1440, "max_advance_days": 60},
+        **fields,
+    )
+
+
 def make_closure(
     resource: Resource, start: datetime, end: datetime, reason: str = "Exam week", **fields
 ) -> Closure:

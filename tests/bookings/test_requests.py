@@ -1,6 +1,6 @@
 """Requesting, refusing, series and cancelling through the booking services."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -16,7 +16,6 @@ from models import (
     BookingStatus,
     Category,
     Frequency,
-    Mode,
     QuotaPeriod,
     QuotaScope,
     ResourceKind,
@@ -33,6 +32,7 @@ from tests.factories import (
     make_manager,
     make_quota,
     make_resource,
+    make_training_base,
     make_university,
     make_user,
 )
@@ -164,13 +164,7 @@ def test_an_unknown_facility_is_not_found(app: Flask) -> None:
 
 
 def test_a_placement_application_is_always_reviewed(app: Flask) -> None:
-    base = make_resource(
-        kind=ResourceKind.TRAINING_BASE,
-        mode=Mode.PLACEMENT,
-        capacity=2,
-        hours=tuple((d, time(0), time(0)) for d in range(7)),
-        policy={"max_minutes": None, "min_minutes": 1440, "max_advance_days": 60},
-    )
+    base = make_training_base()
     student = make_user(Category.STUDENT)
     booking = bookings.request_booking(student, base.id, local(30, 0), local(5, 0, month=12), now=NOW)
     assert booking.status == BookingStatus.PENDING
