@@ -8,13 +8,14 @@ import io
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 
 from booking.services import calendar as feeds
 from models import AuditEvent, Booking, Closure, Organization, Policy, Quota, Resource, User, db
 from tests.factories import PASSWORD
-from tests.test_authorization_matrix import World, build_world
+from tests.test_authorization_matrix import NOW, World, build_world
 
 EN = {"Accept-Language": "en"}
 NUL = "\x00"
@@ -22,7 +23,10 @@ HUGE = "99999999999999999999"
 INT4_OVERFLOW = str(2**31)
 
 
-pytestmark = pytest.mark.usefixtures("frozen_clock")  # time stands at NOW
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    with time_machine.travel(NOW, tick=False):
+        yield
 
 
 @pytest.fixture

@@ -20,11 +20,14 @@ hostile values too but may act: they have nothing to refuse.
 
 import inspect
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
+import pytest
 import sqlalchemy as sa
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.exceptions import MethodNotAllowed, NotFound
@@ -33,7 +36,7 @@ from werkzeug.routing import IntegerConverter, Rule
 from models import db
 from tests.conftest import clear_database
 from tests.factories import PASSWORD
-from tests.test_authorization_matrix import MATRIX, NOT_ROUTES, ROLES, World, build_world
+from tests.test_authorization_matrix import MATRIX, NOT_ROUTES, NOW, ROLES, World, build_world
 
 # --- hostile values, by the kind of input they attack ----------------------------------------------------
 
@@ -436,6 +439,12 @@ def run_sweep(app: Flask) -> Sweep:
             seen_forms.add(key)
             sweep_form(sweep, client, form)
     return sweep
+
+
+@pytest.fixture
+def frozen_clock() -> Iterator[None]:
+    with time_machine.travel(NOW, tick=False):
+        yield
 
 
 def test_no_hostile_input_anywhere_causes_a_server_error_or_a_write(app: Flask, frozen_clock) -> None:
