@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
 
-from tests.processes import stop_group
+from tests.processes import start_group, stop_group
 
 NUMBER, ROLE, NAME, MAIL = "employeeNumber", "eduPersonAffiliation", "cn", "mail"
 
@@ -159,13 +159,11 @@ def start_cas_server(folder: Path, port: int, timeout: float = 60) -> CasServer:
             subprocess.run(
                 [sys.executable, *command], cwd=folder, env=environment, stdout=out, stderr=out, check=True
             )
-        process = subprocess.Popen(
+        process = start_group(
             [sys.executable, "-m", "django", "runserver", f"127.0.0.1:{port}", "--noreload"],
             cwd=folder,
             env=environment,
-            stdout=out,
-            stderr=out,
-            start_new_session=True,
+            log=out,
         )
     server = CasServer(f"http://127.0.0.1:{port}/cas/", process, log)
     deadline = time.monotonic() + timeout

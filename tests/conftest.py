@@ -12,8 +12,9 @@ Redis key prefix. Tests that must not share the machine with their like run in o
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
 import flask_babel
 import pytest
@@ -26,8 +27,8 @@ from flask_migrate import upgrade
 from booking.app import create_app
 from booking.config import TestingConfig
 from booking.extensions import limiter
-from models import User, db
-from tests.factories import make_user
+from models import Organization, User, db
+from tests.factories import make_manager, make_user
 from tests.smtp import Inbox, start_smtp
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
@@ -56,7 +57,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: 0 if item.get_closest_marker("xdist_group") else 1)
 
 
-def _backends() -> list:
+def backends() -> list:
+    """The databases storage tests run on: SQLite, and PostgreSQL when TEST_POSTGRES_URL names one."""
     backends = [pytest.param("sqlite", id="sqlite")]
     if POSTGRES_URL:
         backends.append(pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres))
@@ -147,7 +149,7 @@ def _test_app(database_url: str) -> Flask:
     return app
 
 
-@pytest.fixture(scope="session", params=_backends())
+@pytest.fixture(scope="session", params=backends())
 def _backend_database(
     request: pytest.FixtureRequest,
     _databases: dict[str, tuple[str, Flask]],
@@ -251,12 +253,47 @@ def frozen_clock(request: pytest.FixtureRequest) -> Iterator[None]:
         yield
 
 
+def clock_frozen_at(now: datetime) -> Callable[[], Iterator[time_machine.Traveller]]:
+    """For a folder's conftest.py: `frozen_clock = clock_frozen_at(NOW)`, time standing still at `now` in
+    every test below it (the traveller, to move it on, for a test that asks for `frozen_clock`)."""
+
+    @pytest.fixture(autouse=True)
+    def frozen_clock() -> Iterator[time_machine.Traveller]:
+        with time_machine.travel(now, tick=False) as traveller:
+            yield traveller
+
+    return frozen_clock
+
+
+def made_for_each_test(make: Callable[[], object]) -> Callable[..., object]:
+    """For a conftest.py: `uni_a = made_for_each_test(make_jzu)`, a fixture of what `make()` returns,
+    made afresh on each test's empty database."""
+
+    @pytest.fixture
+    def made(app: Flask) -> object:
+        return make()
+
+    return made
+
+
 @pytest.fixture
 def resident(app: Flask, auth: AuthActions) -> User:
     """A resident, signed in."""
     user = make_user(email="li.na@example.com")
     assert auth.login(user).status_code == 302
     return user
+
+
+# The managers of two universities, for the folders (tests/manage, tests/applications) whose conftest.py
+# names the universities `uni_a` and `uni_b`.
+@pytest.fixture
+def manager_a(uni_a: Organization) -> User:
+    return make_manager(uni_a, display_name="Wang Manager", email="manager.a@example.com")
+
+
+@pytest.fixture
+def manager_b(uni_b: Organization) -> User:
+    return make_manager(uni_b, display_name="Zhao Manager", email="manager.b@example.com")
 
 
 @pytest.fixture

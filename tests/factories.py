@@ -36,6 +36,10 @@ def local(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
     return datetime(2026, month, day, hour, minute, tzinfo=UTC) - timedelta(hours=8)
 
 
+# The moment most tests stand at (a module freezes time there with `frozen_clock`): Tuesday 24 November
+# 2026, 09:00 in Jiaozuo.
+NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
+
 _seq = itertools.count(1)
 # Hashing once keeps factories fast; the login form still checks it for real.
 _PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
@@ -73,6 +77,18 @@ def make_university(**fields: Any) -> Organization:
     )
     _save(org)
     return org
+
+
+def make_hpu(**fields: Any) -> Organization:
+    """Henan Polytechnic University, as the tests that need two real universities name it."""
+    return make_university(
+        name_en="Henan Polytechnic University", name_zh="河南理工大学", code="HPU", **fields
+    )
+
+
+def make_jzu(**fields: Any) -> Organization:
+    """Jiaozuo University, the other of the two."""
+    return make_university(name_en="Jiaozuo University", name_zh="焦作大学", code="JZU", **fields)
 
 
 def make_enterprise(verified: bool = True, **fields: Any) -> Organization:
@@ -151,6 +167,21 @@ def make_resource(
     return resource
 
 
+def make_training_base(
+    university: Organization | None = None, *, capacity: int = 2, **fields: Any
+) -> Resource:
+    """A training base: placement by application, whole days (24 hours open, every day), 60 days ahead."""
+    return make_resource(
+        university,
+        kind=ResourceKind.TRAINING_BASE,
+        mode=Mode.PLACEMENT,
+        capacity=capacity,
+        hours=tuple((weekday, time(0), time(0)) for weekday in range(7)),
+        policy={"max_minutes": None, "min_minutes": 1440, "max_advance_days": 60},
+        **fields,
+    )
+
+
 def make_closure(
     resource: Resource, start: datetime, end: datetime, reason: str = "Exam week", **fields
 ) -> Closure:
@@ -165,6 +196,11 @@ def make_closure(
     )
     _save(closure, resource)
     return closure
+
+
+def make_exam_week(resource: Resource, start: datetime, end: datetime, **fields: Any) -> Closure:
+    """A closure for the exam week: 考试周, "Exam week" in English."""
+    return make_closure(resource, start, end, reason_zh="考试周", reason_en="Exam week", **fields)
 
 
 def make_quota(university: Organization, **fields: Any) -> Quota:

@@ -2,18 +2,13 @@
 
 import email
 import email.policy
-import socket
 from email.message import EmailMessage
 
 import pytest
 from aiosmtpd.controller import Controller
 from flask import Flask
 
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.processes import free_port
 
 
 class Inbox:

@@ -11,7 +11,7 @@ from flask import Flask
 from flask_migrate import upgrade
 
 from models import db
-from tests.conftest import POSTGRES_URL, make_app
+from tests.conftest import POSTGRES_URL, backends, make_app
 
 MIGRATION = runpy.run_path(
     str(
@@ -22,14 +22,7 @@ MIGRATION = runpy.run_path(
 BEFORE = MIGRATION["down_revision"]
 
 
-def _backends() -> list:
-    backends = [pytest.param("sqlite", id="sqlite")]
-    if POSTGRES_URL:
-        backends.append(pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres))
-    return backends
-
-
-@pytest.fixture(params=_backends())
+@pytest.fixture(params=backends())
 def old_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
     """An app on a fresh database migrated only up to the revision before the normalisation."""
     name = None

@@ -11,7 +11,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ import pytest
 
 from booking import demo_data
 from booking.jobs import JOBS
+from tests.processes import free_port, start_group
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -84,12 +84,6 @@ def environment(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return environment
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _get(url: str, language: str) -> tuple[int, bytes]:
     request = urllib.request.Request(url, headers={"Accept-Language": language})
     with urllib.request.urlopen(request, timeout=10) as response:
@@ -103,16 +97,14 @@ def served(installed: Path, environment: dict[str, str]) -> Iterator[str]:
     flask = [str(installed / "flask"), "--app", "booking.app"]
     _run([*flask, "db", "upgrade"], cwd=elsewhere, env=environment)
     gunicorn = [str(installed / "gunicorn"), "-c", "python:booking.gunicorn_config", "-w", "1"]
-    port = _free_port()
+    port = free_port()
     log = elsewhere / "gunicorn.log"
     with log.open("wb") as out:
-        server = subprocess.Popen(
+        server = start_group(
             [*gunicorn, "-b", f"127.0.0.1:{port}", "booking.app:create_app()"],
             cwd=elsewhere,
             env=environment,
-            stdout=out,
-            stderr=out,
-            start_new_session=True,
+            log=out,
         )
     base_url = f"http://127.0.0.1:{port}"
     try:

@@ -12,9 +12,9 @@ service refused.
 import logging
 import math
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, flash, g, render_template, request
 from flask_babel import force_locale, ngettext
@@ -61,6 +61,8 @@ MESSAGES = {
     405: _l("That action is not available here."),
     413: _l("The file is too large."),
 }
+
+T = TypeVar("T")
 
 
 def status_of(error: ServiceError) -> int:
@@ -150,6 +152,17 @@ def refusals(form: FlaskForm | None = None) -> Iterator[Caught]:
         caught.error = error
         if form is not None and isinstance(error, Invalid):
             show_invalid(form, error)
+
+
+def flash_outcome(act: Callable[[], T], done: Callable[[T], str]) -> None:
+    """Run `act` (a service call of a button with no form to show again): its refusal flashed as a warning,
+    or what `done` says of its result as a success."""
+    with refusals() as refused:
+        result = act()
+    if refused:
+        refused.flash("warning")
+    else:
+        flash(done(result), "success")
 
 
 def register(app: Flask) -> None:

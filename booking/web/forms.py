@@ -15,9 +15,9 @@ A form re-rendered with errors answers 422 (or 400 for a GET filter form), set o
 import math
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from flask import Flask, has_request_context, request
+from flask import Flask, abort, has_request_context, request
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -118,6 +118,17 @@ class Form(FlaskForm):
         super().__init__(*args, **kwargs)
         if has_request_context():
             request.environ.setdefault(_FORMS_KEY, []).append(self)
+
+
+F = TypeVar("F", bound=FlaskForm)
+
+
+def posted(form: F) -> F:
+    """A button's form as posted: one that does not validate (no or a stale CSRF token, a forged hidden
+    field) is a bad request, answered 400 before anything is done."""
+    if not form.validate_on_submit():
+        abort(400)
+    return form
 
 
 def _form_errors_are_client_errors(response: Response) -> Response:

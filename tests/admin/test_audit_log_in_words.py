@@ -1,7 +1,5 @@
 """The audit log in words: no raw codes, a move's old and new times, headings that mean what they head."""
 
-from datetime import UTC, datetime
-
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -9,6 +7,7 @@ from flask.testing import FlaskClient
 from booking.services import audit, bookings, waitlist
 from models import Category, QuotaPeriod, db
 from tests.factories import (
+    NOW,
     local,
     make_booking,
     make_manager,
@@ -18,7 +17,6 @@ from tests.factories import (
     make_user,
 )
 
-NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 EN = {"Accept-Language": "en"}
 ZH = {"Accept-Language": "zh-CN"}
 

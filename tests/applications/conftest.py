@@ -2,12 +2,10 @@
 member who books it, files to attach, and a directory of this test's own for them."""
 
 import io
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-import time_machine
 from flask import Flask
 from PIL import Image
 
@@ -24,24 +22,24 @@ from models import (
     User,
     db,
 )
+from tests.conftest import clock_frozen_at, made_for_each_test
 from tests.factories import (
+    NOW,
     make_application_form,
     make_enterprise,
-    make_manager,
+    make_hpu,
+    make_jzu,
     make_resource,
-    make_university,
     make_user,
 )
 
-NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Jiaozuo
 EN = {"Accept-Language": "en"}
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
+frozen_clock = clock_frozen_at(NOW)
+uni_a = made_for_each_test(make_hpu)  # Henan Polytechnic University here, Jiaozuo University in tests/manage
+uni_b = made_for_each_test(make_jzu)
 
 
 @pytest.fixture
@@ -49,16 +47,6 @@ def files(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     directory = tmp_path / "attachments"
     monkeypatch.setitem(app.config, "ATTACHMENT_DIR", str(directory))
     return directory
-
-
-@pytest.fixture
-def uni_a(app: Flask) -> Organization:
-    return make_university(name_en="Henan Polytechnic University", name_zh="河南理工大学", code="HPU")
-
-
-@pytest.fixture
-def uni_b(app: Flask) -> Organization:
-    return make_university(name_en="Jiaozuo University", name_zh="焦作大学", code="JZU")
 
 
 @pytest.fixture
@@ -93,14 +81,15 @@ def stranger(app: Flask) -> User:
     return make_user(display_name="Someone Else", email="someone@example.com")
 
 
-@pytest.fixture
-def manager_a(uni_a: Organization) -> User:
-    return make_manager(uni_a, display_name="Wang Manager", email="manager.a@example.com")
-
-
-@pytest.fixture
-def manager_b(uni_b: Organization) -> User:
-    return make_manager(uni_b, display_name="Zhao Manager", email="manager.b@example.com")
+# The series fields of the booking form: weekly on Wednesdays, two dates.
+TWO_WEDNESDAYS = {
+    "repeat": "y",
+    "frequency": "weekly",
+    "interval": "1",
+    "weekdays": "2",
+    "ends": "count",
+    "count": "2",
+}
 
 
 def answers(form: ApplicationForm, **overrides: str) -> dict[str, str]:
@@ -131,6 +120,12 @@ def post_booking(client, resource: Resource, data: dict):
     return client.post(
         f"/facilities/{resource.id}/book", data=data, content_type="multipart/form-data", headers=EN
     )
+
+
+def book_two_wednesdays_with_a_file(client, auth, person: User, lab: Resource, form: ApplicationForm):
+    """`person` signs in and books the lab on two Wednesdays, the form answered and a PDF attached."""
+    auth.login(person)
+    return post_booking(client, lab, with_file(answers(form, **TWO_WEDNESDAYS), PDF))
 
 
 def png_bytes() -> bytes:

@@ -14,6 +14,7 @@ from tests.applications.conftest import (
     EN,
     PDF,
     answers,
+    book_two_wednesdays_with_a_file,
     counts,
     png_bytes,
     post_booking,
@@ -169,11 +170,7 @@ def test_files_are_removed_when_the_bookings_retention_has_passed(
 def test_a_series_keeps_its_files_until_its_last_date_has_passed_its_retention(
     app, client, auth, lab, lab_form, engineer, files
 ):
-    auth.login(engineer)
-    data = answers(
-        lab_form, repeat="y", frequency="weekly", interval="1", weekdays="2", ends="count", count="2"
-    )
-    post_booking(client, lab, with_file(data, PDF))
+    book_two_wednesdays_with_a_file(client, auth, engineer, lab, lab_form)
     first, last = db.session.scalars(sa.select(Booking).order_by(Booking.start_at)).all()
     keep = timedelta(days=app.config["ATTACHMENT_RETENTION_DAYS"])
     assert tasks.remove_expired_attachments(first.end_at + keep + timedelta(days=1)) == 0

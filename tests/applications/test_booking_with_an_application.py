@@ -11,7 +11,9 @@ from tests.applications.conftest import (
     EN,
     NOW,
     PDF,
+    TWO_WEDNESDAYS,
     answers,
+    book_two_wednesdays_with_a_file,
     counts,
     post_booking,
     stored_files,
@@ -115,11 +117,7 @@ def test_old_bookings_keep_the_version_they_accepted(client, auth, lab, lab_form
 def test_a_series_stores_its_answers_once_for_every_date(
     client, auth, lab, lab_form, engineer, manager_a, files
 ):
-    auth.login(engineer)
-    data = answers(
-        lab_form, repeat="y", frequency="weekly", interval="1", weekdays="2", ends="count", count="2"
-    )
-    response = post_booking(client, lab, with_file(data, PDF))
+    response = book_two_wednesdays_with_a_file(client, auth, engineer, lab, lab_form)
     assert response.status_code == 302, response.get_data(as_text=True)
     dates = list(db.session.scalars(sa.select(Booking).order_by(Booking.start_at)))
     assert len(dates) == 2 and dates[0].series_id is not None
@@ -134,16 +132,7 @@ def test_a_series_stores_its_answers_once_for_every_date(
 
 def test_the_series_preview_asks_the_questions_before_booking(client, auth, lab, lab_form, engineer, files):
     auth.login(engineer)
-    data = answers(
-        lab_form,
-        repeat="y",
-        frequency="weekly",
-        interval="1",
-        weekdays="2",
-        ends="count",
-        count="2",
-        action="preview",
-    )
+    data = answers(lab_form, **TWO_WEDNESDAYS, action="preview")
     page = post_booking(client, lab, data).get_data(as_text=True)
     assert 'name="answer-qplan"' in page and "Cycle-life tests of 18650 cells" in page
     assert 'enctype="multipart/form-data"' in page

@@ -5,7 +5,7 @@ nothing."""
 
 import re
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import force_locale, gettext
+from werkzeug.test import TestResponse
 
 from booking.services import accounts, verification
 from models import (
@@ -41,15 +42,10 @@ from tests.campus_cas import (
     cas_ticket,
     start_cas_server,
 )
-from tests.factories import make_admin, make_manager, make_university, make_user
+from tests.factories import make_admin, make_hpu, make_jzu, make_manager, make_university, make_user
+from tests.processes import free_port
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -91,7 +87,7 @@ def connect(university: Organization, server_url: str, **fields: object) -> Camp
 
 @pytest.fixture
 def hpu(app: Flask, cas_server: CasServer) -> Organization:
-    university = make_university(name_zh="河南理工大学", name_en="Henan Polytechnic University", code="HPU")
+    university = make_hpu()
     connect(university, cas_server.url)
     return university
 
@@ -116,6 +112,15 @@ def sign_on(client: FlaskClient, university: Organization, server: CasServer, pe
     service = start(client, university, next_url)
     ticket = cas_ticket(server.url, service, person)
     return client.get(f"/sso/{university.id}/callback", query_string={"ticket": ticket})
+
+
+def refused_changing_nothing(sign_in: Callable[[], TestResponse]) -> str:
+    """The page of a sign-in refused (400) without a change to any table or account."""
+    before = state()
+    response = sign_in()
+    assert response.status_code == 400
+    assert state() == before
+    return page(response)
 
 
 def state() -> tuple:
@@ -257,12 +262,11 @@ def test_cas_2_servers_work_too(client, app, cas_server):
 
 def test_a_wrong_ticket_is_refused_and_changes_nothing(client, hpu, cas_server):
     start(client, hpu)
-    before = state()
-    response = client.get(f"/sso/{hpu.id}/callback", query_string={"ticket": "ST-not-a-ticket-it-issued"})
-    assert response.status_code == 400
-    assert "did not confirm this sign-in" in page(response)
-    assert "Nothing was changed." in page(response)
-    assert state() == before
+    shown = refused_changing_nothing(
+        lambda: client.get(f"/sso/{hpu.id}/callback", query_string={"ticket": "ST-not-a-ticket-it-issued"})
+    )
+    assert "did not confirm this sign-in" in shown
+    assert "Nothing was changed." in shown
     assert signed_in_as(client) is None
 
 
@@ -274,34 +278,22 @@ def test_a_replayed_ticket_is_refused_and_changes_nothing(app, client, hpu, cas_
 
     thief = english(app.test_client())
     start(thief, hpu)  # even with a sign-in of its own under way, the used ticket is worth nothing
-    before = state()
-    response = thief.get(f"/sso/{hpu.id}/callback", query_string={"ticket": ticket})
-    assert response.status_code == 400
-    assert "already used" in page(response)
-    assert state() == before
+    shown = refused_changing_nothing(
+        lambda: thief.get(f"/sso/{hpu.id}/callback", query_string={"ticket": ticket})
+    )
+    assert "already used" in shown
     assert signed_in_as(thief) is None
 
 
 def test_a_missing_number_attribute_is_refused_and_changes_nothing(client, hpu, cas_server):
-    service = start(client, hpu)
-    ticket = cas_ticket(cas_server.url, service, NO_NUMBER)
-    before = state()
-    response = client.get(f"/sso/{hpu.id}/callback", query_string={"ticket": ticket})
-    assert response.status_code == 400
-    assert "did not send your student or staff number" in page(response)
-    assert NUMBER in page(response)
-    assert state() == before
+    shown = refused_changing_nothing(lambda: sign_on(client, hpu, cas_server, NO_NUMBER))
+    assert "did not send your student or staff number" in shown
+    assert NUMBER in shown
     assert signed_in_as(client) is None
 
 
 def test_a_missing_role_attribute_is_refused_when_one_is_configured(client, hpu, cas_server):
-    service = start(client, hpu)
-    ticket = cas_ticket(cas_server.url, service, NO_ROLE)
-    before = state()
-    response = client.get(f"/sso/{hpu.id}/callback", query_string={"ticket": ticket})
-    assert response.status_code == 400
-    assert ROLE in page(response)
-    assert state() == before
+    assert ROLE in refused_changing_nothing(lambda: sign_on(client, hpu, cas_server, NO_ROLE))
 
 
 def test_an_unreachable_server_gets_a_clear_page_and_changes_nothing(app, client):
@@ -339,11 +331,10 @@ def test_a_callback_this_browser_did_not_start_is_refused_before_any_ticket_is_c
     # A ticket from someone else's sign-in (login CSRF): refused without asking the CAS server.
     service = f"http://localhost/sso/{hpu.id}/callback"
     ticket = cas_ticket(cas_server.url, service, STUDENT)
-    before = state()
-    response = client.get(f"/sso/{hpu.id}/callback", query_string={"ticket": ticket})
-    assert response.status_code == 400
-    assert "not started on this site" in page(response)
-    assert state() == before
+    shown = refused_changing_nothing(
+        lambda: client.get(f"/sso/{hpu.id}/callback", query_string={"ticket": ticket})
+    )
+    assert "not started on this site" in shown
     # The ticket was never used, so it is still good for the browser that did start the sign-in.
     assert cas_ticket(cas_server.url, service, STUDENT) != ticket
 
@@ -699,7 +690,7 @@ def test_the_sign_on_list_says_on_and_off_in_chinese_not_a_weekday(client, auth)
     """ "On" in the status column once borrowed the repeat form's "On" (星期, before the weekdays): the status
     has words of its own, in both languages."""
     connect(
-        make_university(name_zh="焦作大学", name_en="Jiaozuo University", code="JZU"),
+        make_jzu(),
         "https://a.example.cn/cas/",
     )
     connect(

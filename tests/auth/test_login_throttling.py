@@ -2,7 +2,7 @@
 is read through the trusted proxies, and the 429 page says truthfully when to try again."""
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
@@ -114,31 +114,30 @@ def test_behind_a_trusted_proxy_clients_are_counted_by_their_forwarded_address(t
     assert neighbour.status_code == 422
 
 
-def test_a_client_cannot_escape_by_writing_its_own_forwarded_for(throttled):
-    app = throttled(TRUSTED_PROXIES=1)
+def six_failed_logins_through_the_proxy(app: Flask, forwarded_for: Callable[[int], str]) -> list[int]:
+    """The status codes of six wrong logins, each to another account, the n-th with `forwarded_for(n)`."""
     client = app.test_client()
-
-    # nginx appends the address it saw; what the client wrote itself stays to the left.
-    codes = [
+    return [
         login(
-            client, f"person{n}@example.com", address=PROXY, **{"X-Forwarded-For": f"192.0.2.{n}, 10.66.0.1"}
+            client, f"person{n}@example.com", address=PROXY, **{"X-Forwarded-For": forwarded_for(n)}
         ).status_code
         for n in range(6)
     ]
+
+
+def test_a_client_cannot_escape_by_writing_its_own_forwarded_for(throttled):
+    app = throttled(TRUSTED_PROXIES=1)
+
+    # nginx appends the address it saw; what the client wrote itself stays to the left.
+    codes = six_failed_logins_through_the_proxy(app, lambda n: f"192.0.2.{n}, 10.66.0.1")
 
     assert codes == [422] * 5 + [429]
 
 
 def test_without_trusted_proxies_forwarded_for_is_ignored(throttled):
     app = throttled(TRUSTED_PROXIES=0)
-    client = app.test_client()
 
-    codes = [
-        login(
-            client, f"person{n}@example.com", address=PROXY, **{"X-Forwarded-For": f"10.66.0.{n}"}
-        ).status_code
-        for n in range(6)
-    ]
+    codes = six_failed_logins_through_the_proxy(app, lambda n: f"10.66.0.{n}")
 
     assert codes == [422] * 5 + [429]
 

@@ -15,7 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from models import ACTIVE_STATUSES, Booking, Mode, Series, db
+from models import ACTIVE_STATUSES, Booking, Mode, Resource, Series, db
 from tests.concurrency import run_at_once
 from tests.factories import PASSWORD, make_resource, make_user
 
@@ -95,13 +95,18 @@ def test_the_same_booking_form_posted_twice_at_once_books_once(
         assert {r.location for r in responses} == {f"/bookings/{booked[0].id}"}
 
 
-def test_a_replayed_booking_form_lands_on_the_first_booking_and_books_nothing(
-    app: Flask, client: FlaskClient, auth
-) -> None:
+@pytest.fixture
+def signed_in_at_a_room(client: FlaskClient, auth) -> tuple[Resource, str]:
+    """A shared room, and someone signed in at its booking form: the room and the form's address."""
     room = make_resource(mode=Mode.SHARED)
-    person = make_user()
-    auth.login(person)
-    url = f"/facilities/{room.id}/book"
+    auth.login(make_user())
+    return room, f"/facilities/{room.id}/book"
+
+
+def test_a_replayed_booking_form_lands_on_the_first_booking_and_books_nothing(
+    client: FlaskClient, signed_in_at_a_room: tuple[Resource, str]
+) -> None:
+    room, url = signed_in_at_a_room
     data = form_with_key(client, url, slot(0))
     first = client.post(url, data=data)
 
@@ -151,12 +156,9 @@ def test_the_same_placement_application_sent_twice_at_once_applies_once(app: Fla
 
 
 def test_booking_the_same_slot_again_from_a_new_form_is_refused_as_a_duplicate(
-    app: Flask, client: FlaskClient, auth
+    client: FlaskClient, signed_in_at_a_room: tuple[Resource, str]
 ) -> None:
-    room = make_resource(mode=Mode.SHARED)
-    person = make_user()
-    auth.login(person)
-    url = f"/facilities/{room.id}/book"
+    room, url = signed_in_at_a_room
     assert client.post(url, data=form_with_key(client, url, slot(0))).status_code == 302
 
     again = client.post(url, data=form_with_key(client, url, slot(0)), headers={"Accept-Language": "zh-CN"})

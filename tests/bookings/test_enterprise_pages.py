@@ -10,6 +10,7 @@ from flask import Flask
 from booking.services import reminders
 from models import Category, Notification, QuotaPeriod, QuotaScope, ResourceKind, WindowReminder, db
 from tests.factories import (
+    NOW,
     make_booking,
     make_enterprise,
     make_quota,
@@ -18,7 +19,6 @@ from tests.factories import (
     make_user,
 )
 
-NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Jiaozuo
 EN = {"Accept-Language": "en"}
 
 pytestmark = pytest.mark.usefixtures("frozen_clock")  # time stands at NOW

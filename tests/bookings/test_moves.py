@@ -1,7 +1,7 @@
 """Moving a booking to another time through the booking service: judged like a new request, but never
 against itself; a refusal changes nothing."""
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -23,19 +23,18 @@ from models import (
     db,
 )
 from tests.factories import (
+    NOW,
     local,
     make_booking,
     make_closure,
     make_manager,
     make_quota,
     make_resource,
+    make_training_base,
     make_university,
     make_user,
 )
 from tests.readback import told
-
-# Tuesday 24 November 2026, 09:00 in Jiaozuo.
-NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 
 
 def snapshot(booking: Booking) -> tuple:
@@ -254,13 +253,7 @@ def test_cancelled_bookings_and_placements_are_not_moved(app: Flask) -> None:
         lambda: bookings.move(holder, cancelled.id, local(25, 14), local(25, 15), now=NOW),
         {"not_movable"},
     )
-    base = make_resource(
-        kind=ResourceKind.TRAINING_BASE,
-        mode=Mode.PLACEMENT,
-        capacity=2,
-        hours=tuple((d, time(0), time(0)) for d in range(7)),
-        policy={"max_minutes": None, "min_minutes": 1440, "max_advance_days": 60},
-    )
+    base = make_training_base()
     student = make_user(Category.STUDENT)
     placement = make_booking(base, student, local(30, 0), local(5, 0, month=12), status=BookingStatus.PENDING)
     assert_refused_unchanged(

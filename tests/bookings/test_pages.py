@@ -6,8 +6,16 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from models import Booking, BookingStatus, Mode, ResourceKind, db
-from tests.factories import booking_form, make_booking, make_closure, make_resource, make_user
+from models import Booking, BookingStatus, ResourceKind, db
+from tests.factories import (
+    booking_form,
+    make_booking,
+    make_closure,
+    make_exam_week,
+    make_resource,
+    make_training_base,
+    make_user,
+)
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Jiaozuo
 
@@ -47,13 +55,7 @@ def test_booking_a_free_slot_confirms_it_and_shows_the_booking(client: FlaskClie
 
 def test_a_refused_booking_says_why_next_to_the_form_and_books_nothing(client: FlaskClient, resident) -> None:
     court = make_resource()
-    make_closure(
-        court,
-        datetime(2026, 11, 24, 16, tzinfo=UTC),
-        datetime(2026, 11, 25, 16, tzinfo=UTC),
-        reason_zh="考试周",
-        reason_en="Exam week",
-    )
+    make_exam_week(court, datetime(2026, 11, 24, 16, tzinfo=UTC), datetime(2026, 11, 25, 16, tzinfo=UTC))
     response = client.post(
         f"/facilities/{court.id}/book", data=booking_form(), headers={"Accept-Language": "en"}
     )
@@ -173,15 +175,7 @@ def test_cancelling_after_the_deadline_shows_why(client: FlaskClient, resident) 
 
 
 def test_a_training_base_takes_dates_and_a_statement(client: FlaskClient, resident) -> None:
-    from datetime import time
-
-    base = make_resource(
-        kind=ResourceKind.TRAINING_BASE,
-        mode=Mode.PLACEMENT,
-        capacity=3,
-        hours=tuple((d, time(0), time(0)) for d in range(7)),
-        policy={"max_minutes": None, "min_minutes": 1440, "max_advance_days": 60},
-    )
+    base = make_training_base(capacity=3)
     too_short = client.post(
         f"/facilities/{base.id}/book",
         data={"first_day": "2026-12-01", "last_day": "2026-12-05", "statement": "hi"},

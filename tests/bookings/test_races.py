@@ -5,6 +5,7 @@ a barrier releases them together. Every race is repeated to catch flukes.
 """
 
 import itertools
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -39,6 +40,20 @@ def attempt_move(user_id: int, booking_id: int, start: datetime, end: datetime):
     return go
 
 
+def everyone_races_for_an_hour(
+    race_app: Flask, resource_id: int
+) -> Iterator[tuple[datetime, int, list[set[str]]]]:
+    """THREADS people request the same hour at once, in ROUNDS rounds a day apart: each round's start, how
+    many won, and the codes of each refusal."""
+    users = [make_user().id for _ in range(THREADS)]
+    for round_ in range(ROUNDS):
+        start = datetime(2026, 11, 25 + round_, 2, 0, tzinfo=UTC)
+        won, refusals = race(
+            race_app, [attempt(u, resource_id, start, start + timedelta(hours=1)) for u in users]
+        )
+        yield start, won, refusals
+
+
 def active_count(resource_id: int) -> int:
     return db.session.scalar(
         sa.select(sa.func.count())
@@ -49,12 +64,7 @@ def active_count(resource_id: int) -> int:
 
 def test_only_one_of_32_simultaneous_requests_gets_an_exclusive_slot(app: Flask, race_app: Flask) -> None:
     court = make_resource(policy={"max_advance_days": 30})
-    users = [make_user().id for _ in range(THREADS)]
-    for round_ in range(ROUNDS):
-        start = datetime(2026, 11, 25 + round_, 2, 0, tzinfo=UTC)
-        won, refusals = race(
-            race_app, [attempt(u, court.id, start, start + timedelta(hours=1)) for u in users]
-        )
+    for _start, won, refusals in everyone_races_for_an_hour(race_app, court.id):
         assert won == 1
         assert all(codes == {"conflict"} for codes in refusals)
     assert active_count(court.id) == ROUNDS
@@ -85,12 +95,7 @@ def test_overlapping_but_different_slots_race_without_overlap(app: Flask, race_a
 
 def test_exactly_10_of_32_people_get_a_place_in_a_room_for_10(app: Flask, race_app: Flask) -> None:
     room = make_resource(mode=Mode.SHARED, capacity=10)
-    users = [make_user().id for _ in range(THREADS)]
-    for round_ in range(ROUNDS):
-        start = datetime(2026, 11, 25 + round_, 2, 0, tzinfo=UTC)
-        won, refusals = race(
-            race_app, [attempt(u, room.id, start, start + timedelta(hours=1)) for u in users]
-        )
+    for start, won, refusals in everyone_races_for_an_hour(race_app, room.id):
         assert won == 10
         assert all(codes == {"capacity"} for codes in refusals)
         taken = db.session.scalar(

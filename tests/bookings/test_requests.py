@@ -1,6 +1,6 @@
 """Requesting, refusing, series and cancelling through the booking services."""
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -16,7 +16,6 @@ from models import (
     BookingStatus,
     Category,
     Frequency,
-    Mode,
     QuotaPeriod,
     QuotaScope,
     ResourceKind,
@@ -24,19 +23,19 @@ from models import (
     db,
 )
 from tests.factories import (
+    NOW,
     local,
     make_booking,
     make_closure,
     make_enterprise,
+    make_exam_week,
     make_manager,
     make_quota,
     make_resource,
+    make_training_base,
     make_university,
     make_user,
 )
-
-# Tuesday 24 November 2026, 09:00 in Jiaozuo.
-NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 
 
 def row_counts() -> tuple[int, int]:
@@ -91,7 +90,7 @@ def test_the_buffer_after_a_booking_keeps_the_next_one_away(app: Flask) -> None:
 
 def test_a_closure_refuses_with_its_reason(app: Flask) -> None:
     court = make_resource()
-    make_closure(court, local(25, 0), local(26, 0), reason_zh="考试周", reason_en="Exam week")
+    make_exam_week(court, local(25, 0), local(26, 0))
     with pytest.raises(Refused) as refused:
         bookings.request_booking(make_user(), court.id, local(25, 10), local(25, 11), now=NOW)
     (violation,) = refused.value.violations
@@ -165,13 +164,7 @@ def test_an_unknown_facility_is_not_found(app: Flask) -> None:
 
 
 def test_a_placement_application_is_always_reviewed(app: Flask) -> None:
-    base = make_resource(
-        kind=ResourceKind.TRAINING_BASE,
-        mode=Mode.PLACEMENT,
-        capacity=2,
-        hours=tuple((d, time(0), time(0)) for d in range(7)),
-        policy={"max_minutes": None, "min_minutes": 1440, "max_advance_days": 60},
-    )
+    base = make_training_base()
     student = make_user(Category.STUDENT)
     booking = bookings.request_booking(student, base.id, local(30, 0), local(5, 0, month=12), now=NOW)
     assert booking.status == BookingStatus.PENDING

@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 
 from models import Booking, BookingStatus, QuotaPeriod, db
 from tests.factories import make_quota, make_resource, make_user
+from tests.sql_log import recorded_sql
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Jiaozuo
 STATEMENTS_PER_BOOKING = 14
@@ -29,17 +30,8 @@ def statements(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str
     """The SQL the app sends while a test runs, BEGIN aside (SQLite's are statements, PostgreSQL's not)."""
     # The outbox is sent by the scheduler in production; here too, so only the request's own SQL counts.
     monkeypatch.setitem(app.config, "MAIL_DELIVER_AFTER_COMMIT", False)
-    seen: list[str] = []
-
-    def note(_conn, _cursor, statement: str, *_args: object) -> None:
-        if not statement.lstrip().upper().startswith("BEGIN"):
-            seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", note)
-    try:
+    with recorded_sql(lambda statement: not statement.lstrip().upper().startswith("BEGIN")) as seen:
         yield seen
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", note)
 
 
 def test_booking_a_slot_under_a_quota_stays_within_the_statement_budget(

@@ -11,36 +11,25 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
-import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 
 from models import Booking, Mode, RefusalCount, db
 from tests.factories import local, make_booking, make_resource, make_user
+from tests.sql_log import recorded_sql
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Jiaozuo
 EN = {"Accept-Language": "en"}
 SLOT = {"day": "2026-11-25", "start_time": "10:00", "end_time": "11:00", "party_size": "1", "action": "book"}
 
 
-@pytest.fixture(autouse=True)
-def frozen_clock() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")  # time stands at NOW
 
 
 @pytest.fixture
 def statements(app: Flask) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def note(_conn, _cursor, statement: str, *_args: object) -> None:
-        seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", note)
-    try:
+    with recorded_sql() as seen:
         yield seen
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", note)
 
 
 @pytest.fixture

@@ -1,36 +1,26 @@
 """Calendar fixtures: a frozen clock, a university with a court, and three parsers that must agree on a file
 (icalendar, vobject, and recurring-ical-events, which reads events as a calendar client shows them)."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import pytest
 import recurring_ical_events
-import time_machine
 import vobject
-from flask import Flask
 from icalendar import Calendar
 
 from models import Organization, Resource
-from tests.factories import make_resource, make_university
+from tests.conftest import clock_frozen_at, made_for_each_test
+from tests.factories import NOW, make_hpu, make_resource
 
-NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Jiaozuo
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock() -> Iterator[time_machine.Traveller]:
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def hpu(app: Flask) -> Organization:
-    return make_university(name_zh="河南理工大学", name_en="Henan Polytechnic University", code="HPU")
+frozen_clock = clock_frozen_at(NOW)
+hpu = made_for_each_test(make_hpu)
 
 
 @pytest.fixture
 def court(hpu: Organization) -> Resource:
+    """Badminton court 3 of HPU, with an address and a place on the map, bookable 400 days ahead."""
     return make_resource(
         hpu,
         name_zh="羽毛球3号场",

@@ -16,6 +16,7 @@ from booking.services import calendar as feeds
 from models import Booking, BookingStatus, Mode, ResourceKind, db
 from tests.calendar.conftest import NOW
 from tests.factories import make_booking, make_manager, make_resource, make_university, make_user
+from tests.sql_log import is_work, recorded_sql
 
 HOUR = timedelta(hours=1)
 TOKEN_IN_HTML = re.compile(r"/calendar/(?:university/)?([A-Za-z0-9_-]{43})\.ics")
@@ -383,17 +384,8 @@ def test_changing_language_changes_the_etag(client: FlaskClient, court, owner):
 
 
 def count_statements(client: FlaskClient, url: str) -> int:
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        if not statement.lstrip().upper().startswith(("BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK", "PRAGMA")):
-            statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with recorded_sql(is_work) as statements:
         assert client.get(url).status_code == 200
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
     return len(statements)
 
 

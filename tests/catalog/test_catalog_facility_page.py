@@ -6,7 +6,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from models import Category, Mode, QuotaPeriod, QuotaScope, ResourceKind
-from tests.factories import make_closure, make_quota, make_resource, make_university
+from tests.factories import make_closure, make_exam_week, make_quota, make_resource, make_university
 
 NOW = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)  # Monday 08:00 in Jiaozuo
 EN = {"Accept-Language": "en"}
@@ -163,13 +163,7 @@ def test_opening_hours_list_several_intervals_a_day(client: FlaskClient) -> None
 
 def test_upcoming_closures_are_listed_with_their_reasons(client: FlaskClient) -> None:
     court = make_resource()
-    make_closure(
-        court,
-        datetime(2026, 12, 1, 0, tzinfo=UTC),
-        datetime(2026, 12, 5, 0, tzinfo=UTC),
-        reason_zh="考试周",
-        reason_en="Exam week",
-    )
+    make_exam_week(court, datetime(2026, 12, 1, 0, tzinfo=UTC), datetime(2026, 12, 5, 0, tzinfo=UTC))
     make_closure(court, datetime(2027, 3, 1, tzinfo=UTC), datetime(2027, 3, 2, tzinfo=UTC), reason="Far away")
     make_closure(
         court,

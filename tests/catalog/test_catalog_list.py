@@ -4,13 +4,13 @@ import re
 from datetime import UTC, datetime, time
 
 import pytest
-import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
 from booking.services import catalog
-from models import Mode, ResourceKind, db
+from models import Mode, ResourceKind
 from tests.factories import make_booking, make_closure, make_resource, make_university, make_user
+from tests.sql_log import recorded_sql
 
 NOW = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)  # Monday 08:00 in Jiaozuo
 EN = {"Accept-Language": "en"}
@@ -179,18 +179,10 @@ def test_free_between_loads_bookings_and_closures_once_for_all_candidates(
 ) -> None:
     for n in range(8):
         make_resource(name_en=f"Court {n}")
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany) -> None:
-        statements.append(statement.lower())
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with recorded_sql() as statements:
         listed(client, "?date=2026-11-25&start=10:00&end=11:00")
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
-    booking_queries = [s for s in statements if re.search(r"\bfrom booking\b", s)]
-    closure_queries = [s for s in statements if re.search(r"\bfrom closure\b", s)]
+    booking_queries = [s for s in statements if re.search(r"\bfrom booking\b", s, re.IGNORECASE)]
+    closure_queries = [s for s in statements if re.search(r"\bfrom closure\b", s, re.IGNORECASE)]
     # One of each for the free-between test over every candidate, one of each for the page's verdicts.
     assert len(booking_queries) == 2
     assert len(closure_queries) == 2

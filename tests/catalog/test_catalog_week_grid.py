@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 
 from booking.services import catalog
 from models import Mode, ResourceKind
-from tests.factories import make_booking, make_closure, make_resource, make_user
+from tests.factories import make_booking, make_closure, make_exam_week, make_resource, make_user
 
 NOW = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)  # Monday 23 November, 08:00 in Jiaozuo
 EN = {"Accept-Language": "en"}
@@ -198,13 +198,7 @@ def test_a_placement_has_one_cell_a_day_with_seats_left(client: FlaskClient) -> 
 def test_a_closure_across_midnight_shows_on_both_days_with_its_reason(client: FlaskClient) -> None:
     court = make_resource()
     # Wednesday 20:00 to Thursday 10:00 in Jiaozuo.
-    make_closure(
-        court,
-        datetime(2026, 11, 25, 12, 0, tzinfo=UTC),
-        datetime(2026, 11, 26, 2, 0, tzinfo=UTC),
-        reason_zh="考试周",
-        reason_en="Exam week",
-    )
+    make_exam_week(court, datetime(2026, 11, 25, 12, 0, tzinfo=UTC), datetime(2026, 11, 26, 2, 0, tzinfo=UTC))
     grid = grid_of(client, court.id, headers=ZH)
     wednesday, thursday = 2, 3
     assert grid.cell("19:30", wednesday).state == "free"

@@ -4,7 +4,6 @@ A visitor's grid (nobody signed in) is computed once for every visitor of the fa
 a booking, a cancellation, a closure, a policy or an hours change made meanwhile shows on the next request.
 """
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, time
 
 import pytest
@@ -19,10 +18,7 @@ NOW = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)  # Monday 23 November, 08:00 in J
 DAILY = tuple((w, time(8), time(22)) for w in range(7))
 
 
-@pytest.fixture(autouse=True)
-def frozen_clock() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")  # time stands at NOW
 
 
 def test_a_new_booking_shows_to_the_next_visitor(client: FlaskClient) -> None:

@@ -17,7 +17,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -40,7 +39,7 @@ from tests.e2e.browsing import (
     Response,
     sync_playwright,
 )
-from tests.processes import stop_group
+from tests.processes import free_port, start_group, stop_group
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = [
@@ -75,12 +74,6 @@ def chromium_present() -> None:
     """Skip every browser test when the browser cannot run here (reported once: see the hook below)."""
     if MISSING:
         pytest.skip(f"e2e tests skipped: {MISSING}")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _server_environment(database_url: str, base_url: str, smtp_port: int) -> dict[str, str]:
@@ -124,10 +117,10 @@ def live_server(chromium_present: None, tmp_path_factory: pytest.TempPathFactory
     """The base URL of gunicorn (2 workers) serving a freshly migrated and seeded demo database."""
     shutil.rmtree(ARTIFACTS, ignore_errors=True)
     ARTIFACTS.mkdir(parents=True)
-    port = _free_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     database = tmp_path_factory.mktemp("e2e") / "booking.sqlite3"
-    smtp_port = _free_port()
+    smtp_port = free_port()
     smtp = Controller(browsing.MAILBOX, hostname="127.0.0.1", port=smtp_port)
     smtp.start()
     environment = _server_environment(f"sqlite:///{database}", base_url, smtp_port)
@@ -139,13 +132,11 @@ def live_server(chromium_present: None, tmp_path_factory: pytest.TempPathFactory
     with log.open("ab") as out:
         for command in (["db", "upgrade"], ["seed-demo"]):
             subprocess.run([*flask, *command], cwd=ROOT, env=environment, stdout=out, stderr=out, check=True)
-        server = subprocess.Popen(
+        server = start_group(
             [*gunicorn, "--bind", f"127.0.0.1:{port}", "booking.app:create_app()"],
             cwd=ROOT,
             env=environment,
-            stdout=out,
-            stderr=out,
-            start_new_session=True,  # its own process group, so the master and its workers stop together
+            log=out,
         )
     try:
         _wait_until_answering(server, f"{base_url}/static/css/app.css", log)

@@ -13,6 +13,7 @@ from models import BookingStatus, FacilityDay, Mode, db
 from tests.concurrency import run_at_once
 from tests.conftest import make_app
 from tests.factories import make_booking, make_closure, make_resource, make_user
+from tests.sql_log import recorded_sql
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Jiaozuo, 02:00 in Berlin
 MONDAY = date(2026, 11, 23)
@@ -44,16 +45,9 @@ def monday_rows() -> dict[int, FacilityDay]:
 def test_an_idle_tick_reads_no_facility_booking_or_closure(app: Flask) -> None:
     make_resource(created_at=CREATED)
     statistics.snapshot(NOW)
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany) -> None:
-        statements.append(statement.lower())
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with recorded_sql() as sent:
         assert statistics.snapshot(NOW + timedelta(minutes=5)) == 0
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
+    statements = [s.lower() for s in sent]
     # The zones in use, then the due days: nothing else when nothing is due.
     assert len([s for s in statements if s != "begin"]) == 2
     assert not [s for s in statements if re.search(r"\bfrom (booking|closure|opening_hours)\b", s)]

@@ -17,7 +17,6 @@ The benchmark (bench/run.py) drives the same server.
 import contextlib
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -28,11 +27,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask import Flask
 from flask_migrate import upgrade
 
 from models import db
 from tests.conftest import POSTGRES_URL, make_app
-from tests.processes import stop_group
+from tests.processes import free_port, start_group, stop_group
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_PATH = "/static/css/app.css"
@@ -67,26 +67,25 @@ def fresh_database(backend: str, directory: Path, *, server_url: str | None = No
         admin.dispose()
 
 
+@contextlib.contextmanager
+def fresh_app(backend: str, directory: Path) -> Iterator[tuple[str, Flask]]:
+    """A new migrated database on `backend` (`fresh_database`) and an app on it, to set a scene and read back
+    what a server stored: the database's URL and the app, whose connections are closed before the database
+    goes."""
+    with fresh_database(backend, directory) as url:
+        app = make_app(url)
+        try:
+            yield url, app
+        finally:
+            with app.app_context():
+                db.engine.dispose()
+
+
 def migrate(url: str) -> None:
     app = make_app(url)
     with app.app_context():
         upgrade()
         db.engine.dispose()
-
-
-def free_port() -> int:
-    """A free loopback port: any (the kernel's choice), or, with LIVE_SERVER_PORTS="5151-5199", the first
-    free one of that range (machines shared by several runs give each its own range)."""
-    first, _, last = os.environ.get("LIVE_SERVER_PORTS", "").partition("-")
-    candidates = range(int(first), int(last or first) + 1) if first else [0]
-    for port in candidates:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return probe.getsockname()[1]
-    raise RuntimeError(f"no free port in LIVE_SERVER_PORTS={os.environ['LIVE_SERVER_PORTS']}")
 
 
 class LiveServer:
@@ -139,14 +138,7 @@ class LiveServer:
         ]  # fmt: skip
         with self.log_path.open("ab") as log:
             # A session of its own, so stop() can end the master and its workers together.
-            self.process = subprocess.Popen(
-                command,
-                cwd=ROOT,
-                env=self.env(),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+            self.process = start_group(command, cwd=ROOT, env=self.env(), log=log)
         self.wait_ready(timeout)
 
     def wait_ready(self, timeout: float = 60, *, exclude: set[int] = frozenset()) -> None:

@@ -62,6 +62,18 @@ class RushPlan:
         end = start + SLOT
         return start.date().isoformat(), f"{start:%H:%M}", f"{end:%H:%M}"
 
+    def booking_form(self) -> dict[str, str]:
+        """The form everyone sends: the slot that opens, for one person."""
+        day, begin, end = self.local()
+        return {
+            "day": day,
+            "start_time": begin,
+            "end_time": end,
+            "party_size": "1",
+            "purpose": "rush",
+            "action": "book",
+        }
+
 
 @dataclass
 class Attempt:
@@ -129,7 +141,7 @@ class Rush:
 
 def run_rush(browsers: list[Browser], plan: RushPlan, *, spacing: float, seed: int = 19) -> Rush:
     """Everyone books at the opening, one send every `spacing` seconds in a shuffled order."""
-    day, begin, end = plan.local()
+    form = plan.booking_form()
     order = list(range(len(browsers)))
     random.Random(seed).shuffle(order)
     arrival = {client: rank for rank, client in enumerate(order)}
@@ -146,17 +158,7 @@ def run_rush(browsers: list[Browser], plan: RushPlan, *, spacing: float, seed: i
         while True:
             attempt.tries += 1
             try:
-                page = browser.post(
-                    f"/facilities/{attempt.court}/book",
-                    {
-                        "day": day,
-                        "start_time": begin,
-                        "end_time": end,
-                        "party_size": "1",
-                        "purpose": "rush",
-                        "action": "book",
-                    },
-                )
+                page = browser.post(f"/facilities/{attempt.court}/book", form)
             except (OSError, http.client.HTTPException) as exc:
                 attempt.error = f"{type(exc).__name__}: {exc}"
                 break
@@ -190,23 +192,13 @@ def log_in(base_url: str, emails: list[str], courts: list[int], password: str) -
 
 def again(browsers: list[Browser], plan: RushPlan, courts: list[int]) -> list[Page | None]:
     """Everyone asks once more for a court already taken: only losers, to measure what a refusal costs."""
-    day, begin, end = plan.local()
+    form = plan.booking_form()
     barrier = threading.Barrier(len(browsers))
 
     def ask(n: int) -> Page | None:
         barrier.wait(timeout=60)
         try:
-            return browsers[n].post(
-                f"/facilities/{courts[n % len(courts)]}/book",
-                {
-                    "day": day,
-                    "start_time": begin,
-                    "end_time": end,
-                    "party_size": "1",
-                    "purpose": "rush",
-                    "action": "book",
-                },
-            )
+            return browsers[n].post(f"/facilities/{courts[n % len(courts)]}/book", form)
         except (OSError, http.client.HTTPException):
             return None
 

@@ -18,18 +18,15 @@ from flask import Flask
 from werkzeug.security import check_password_hash
 
 from models import User, db
-from tests.conftest import POSTGRES_URL, make_app
+from tests.conftest import backends
 from tests.factories import PASSWORD, make_user
 from tests.load.browser import Browser, Page
-from tests.load.live_server import LiveServer, fresh_database
+from tests.load.live_server import LiveServer, fresh_app
 
 pytestmark = pytest.mark.slow
 
 PEOPLE = 16
 WORKERS = 4
-BACKENDS = [pytest.param("sqlite", id="sqlite")]
-if POSTGRES_URL:
-    BACKENDS.append(pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres))
 
 
 @dataclass
@@ -48,11 +45,10 @@ class Live:
                 db.session.remove()
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
+@pytest.fixture(scope="module", params=backends())
 def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     directory = tmp_path_factory.mktemp(f"accounts-{request.param}")
-    with fresh_database(request.param, directory) as url:
-        app = make_app(url)
+    with fresh_app(request.param, directory) as (url, app):
         with app.app_context():
             emails = [make_user(email=f"writer{n:02d}@example.com").email for n in range(PEOPLE)]
             db.session.remove()
@@ -68,8 +64,6 @@ def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
             yield Live(server, app, emails)
         finally:
             server.stop()
-            with app.app_context():
-                db.engine.dispose()
 
 
 def all_at_once(browsers: list[Browser], act: Callable[[int, Browser], Page]) -> list[Page]:

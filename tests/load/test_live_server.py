@@ -25,10 +25,11 @@ from flask import Flask
 
 from models import ACTIVE_STATUSES, AuditEvent, Booking, BookingStatus, Mode, db
 from scale import double_bookings
-from tests.conftest import POSTGRES_URL, make_app
+from tests.conftest import backends
 from tests.factories import PASSWORD, make_resource, make_university, make_user
 from tests.load.browser import FRIENDLY_ERROR, Browser, Page
-from tests.load.live_server import LiveServer, fresh_database
+from tests.load.live_server import LiveServer, fresh_app
+from tests.load.rush import log_in
 
 pytestmark = pytest.mark.slow
 
@@ -38,9 +39,6 @@ ROOM_PLACES = 20
 JIAOZUO = ZoneInfo("Asia/Shanghai")
 ALL_DAY = tuple((weekday, time(0), time(0)) for weekday in range(7))
 POLICY = {"min_notice_minutes": 0, "max_advance_days": 60, "max_minutes": 120}
-BACKENDS = [pytest.param("sqlite", id="sqlite")]
-if POSTGRES_URL:
-    BACKENDS.append(pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres))
 
 
 @dataclass
@@ -73,12 +71,11 @@ class Outcome:
     error: str = ""
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
+@pytest.fixture(scope="module", params=backends())
 def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     backend = request.param
     directory = tmp_path_factory.mktemp(f"live-{backend}")
-    with fresh_database(backend, directory) as url:
-        app = make_app(url)
+    with fresh_app(backend, directory) as (url, app):
         with app.app_context():
             university = make_university()
             court = make_resource(university, hours=ALL_DAY, policy=POLICY)
@@ -92,24 +89,10 @@ def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         server = LiveServer(url, workers=WORKERS, log_path=directory / "gunicorn.log")
         try:
             server.start()
-            browsers = _log_in(server, ids[3], own_ids)
+            browsers = log_in(server.base_url, ids[3], own_ids, PASSWORD)  # each at their own facility
             yield Live(backend, server, app, ids[0], ids[1], own_ids, ids[2], browsers)
         finally:
             server.stop()
-            with app.app_context():
-                db.engine.dispose()
-
-
-def _log_in(server: LiveServer, emails: list[str], own_ids: list[int]) -> list[Browser]:
-    browsers = [Browser(server.base_url) for _ in emails]
-    with ThreadPoolExecutor(16) as pool:
-        list(
-            pool.map(
-                lambda n: browsers[n].log_in(emails[n], PASSWORD, then=f"/facilities/{own_ids[n]}/book"),
-                range(len(emails)),
-            )
-        )
-    return browsers
 
 
 def local_day(days_ahead: int) -> date:

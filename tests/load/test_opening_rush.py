@@ -17,9 +17,9 @@ from flask import Flask
 
 from models import Booking, BookingStatus, db
 from scale import double_bookings
-from tests.conftest import POSTGRES_URL, make_app
+from tests.conftest import backends
 from tests.factories import PASSWORD, make_resource, make_university, make_user
-from tests.load.live_server import LiveServer, fresh_database
+from tests.load.live_server import LiveServer, fresh_app
 from tests.load.rush import CpuMeter, Rush, RushPlan, again, log_in, run_rush
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("races")]
@@ -29,9 +29,6 @@ COURTS = 16
 WORKERS = 4
 WINDOW_DAYS = 7
 ALL_DAY = tuple((weekday, time(0), time(0)) for weekday in range(7))
-BACKENDS = [pytest.param("sqlite", id="sqlite")]
-if POSTGRES_URL:
-    BACKENDS.append(pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres))
 
 
 @dataclass
@@ -45,12 +42,11 @@ class Opening:
     refused_again: list[int | None]
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
+@pytest.fixture(scope="module", params=backends())
 def opening(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Opening]:
     backend = request.param
     directory = tmp_path_factory.mktemp(f"rush-{backend}")
-    with fresh_database(backend, directory) as url:
-        app = make_app(url)
+    with fresh_app(backend, directory) as (url, app):
         with app.app_context():
             university = make_university()
             policy = {"min_notice_minutes": 0, "max_advance_days": WINDOW_DAYS, "max_minutes": 120}
@@ -78,8 +74,6 @@ def opening(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
             yield Opening(app, server, plan, user_ids, rush, cpu, [p.status if p else None for p in pages])
         finally:
             server.stop()
-            with app.app_context():
-                db.engine.dispose()
 
 
 def test_the_rush_has_exactly_one_winner_per_court_and_no_server_error(opening: Opening) -> None:

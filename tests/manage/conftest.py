@@ -4,40 +4,18 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-import time_machine
 from flask import Flask
 
-from models import AuditEvent, Booking, BookingStatus, Notification, Organization, Resource, User, db
-from tests.factories import make_booking, make_manager, make_university, make_user
+from models import AuditEvent, Booking, BookingStatus, Notification, Resource, User, db
+from tests.conftest import clock_frozen_at, made_for_each_test
+from tests.factories import NOW, make_booking, make_hpu, make_jzu, make_user
 
-NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # Tuesday 09:00 in Jiaozuo
 EN = {"Accept-Language": "en"}
 
 
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def uni_a(app: Flask) -> Organization:
-    return make_university(name_en="Jiaozuo University", name_zh="焦作大学", code="JZU")
-
-
-@pytest.fixture
-def uni_b(app: Flask) -> Organization:
-    return make_university(name_en="Henan Polytechnic University", name_zh="河南理工大学", code="HPU")
-
-
-@pytest.fixture
-def manager_a(uni_a: Organization) -> User:
-    return make_manager(uni_a, display_name="Wang Manager", email="manager.a@example.com")
-
-
-@pytest.fixture
-def manager_b(uni_b: Organization) -> User:
-    return make_manager(uni_b, display_name="Zhao Manager", email="manager.b@example.com")
+frozen_clock = clock_frozen_at(NOW)
+uni_a = made_for_each_test(make_jzu)
+uni_b = made_for_each_test(make_hpu)
 
 
 @pytest.fixture

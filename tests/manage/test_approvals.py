@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from booking.services import approvals, bookings
 from booking.services.errors import Refused
 from models import Booking, BookingStatus, Frequency, Mode, ResourceKind, Series, db
-from tests.factories import make_admin, make_booking, make_closure, make_resource, make_user
+from tests.factories import make_admin, make_booking, make_closure, make_exam_week, make_resource, make_user
 from tests.manage.conftest import EN, NOW, at, events, fresh, notifications, pending
 
 
@@ -212,7 +212,7 @@ def test_approval_refuses_to_over_fill_a_shared_facility(client, auth, uni_a, ma
 def test_approval_refuses_a_booking_inside_a_closure_added_after_the_request(uni_a, manager_a, requester):
     court = make_resource(uni_a)
     booking = pending(court, requester, at(25, 10))
-    make_closure(court, at(25, 0), at(26, 0), reason_en="Exam week", reason_zh="考试周")
+    make_exam_week(court, at(25, 0), at(26, 0))
     with pytest.raises(Refused) as refused:
         approvals.approve(manager_a, booking.id, now=NOW)
     assert refused.value.codes == {"closed"}

@@ -69,6 +69,13 @@ def test_a_quota_for_one_facility_of_the_same_university(client, auth, uni_a, ma
     )
 
 
+def assert_refused_and_nothing_written(response, message: str, model: type) -> None:
+    """A form sent with a mistake: shown again (422) saying `message`, and no `model` row written."""
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert count(model) == 0
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
@@ -83,10 +90,9 @@ def test_a_quota_for_one_facility_of_the_same_university(client, auth, uni_a, ma
 )
 def test_quota_form_errors(client, auth, manager_a, overrides, message):
     auth.login(manager_a)
-    response = client.post("/manage/quotas", data=quota_form(**overrides), headers=EN)
-    assert response.status_code == 422
-    assert message in response.get_data(as_text=True)
-    assert count(Quota) == 0
+    assert_refused_and_nothing_written(
+        client.post("/manage/quotas", data=quota_form(**overrides), headers=EN), message, Quota
+    )
 
 
 def test_a_forged_facility_of_another_university_in_a_quota_is_404(client, auth, uni_a, uni_b, manager_a):
@@ -261,10 +267,9 @@ def test_a_booking_id_outside_the_closure_is_404_and_nothing_is_written(client, 
 )
 def test_closure_form_errors(client, auth, uni_a, manager_a, overrides, message):
     auth.login(manager_a)
-    response = client.post("/manage/closures", data=closure_form(**overrides), headers=EN)
-    assert response.status_code == 422
-    assert message in response.get_data(as_text=True)
-    assert count(Closure) == 0
+    assert_refused_and_nothing_written(
+        client.post("/manage/closures", data=closure_form(**overrides), headers=EN), message, Closure
+    )
 
 
 def test_a_closure_of_another_universitys_facility_is_404(client, auth, uni_a, uni_b, manager_a):

@@ -3,7 +3,7 @@
 import pytest
 from flask import Flask
 
-from tests.smtp import free_port
+from tests.processes import free_port
 
 
 @pytest.fixture

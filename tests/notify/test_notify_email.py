@@ -29,6 +29,13 @@ def make_lab(**fields):
     )
 
 
+def email_someone_new() -> None:
+    """One email, to someone new (their student status confirmed), queued in a transaction of its own."""
+    person = make_user()
+    with write_transaction():
+        notify.notify(person.id, "account_verified", at=NOW, category=notify.category_param("student"))
+
+
 def outbox() -> list[EmailMessage]:
     db.session.rollback()
     return list(db.session.scalars(sa.select(EmailMessage).order_by(EmailMessage.id)))
@@ -144,9 +151,7 @@ def test_a_message_is_given_up_after_the_configured_attempts(
     app: Flask, dead_smtp: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(app.config, "MAIL_MAX_ATTEMPTS", 2)
-    person = make_user()
-    with write_transaction():
-        notify.notify(person.id, "account_verified", at=NOW, category=notify.category_param("student"))
+    email_someone_new()
     assert mail.deliver_pending(clock.now() + timedelta(hours=1)) == mail.DeliveryReport(failed=1)
     (message,) = outbox()
     assert (message.status, message.attempts) == (EmailStatus.FAILED, 2)
@@ -157,9 +162,7 @@ def test_a_message_claimed_by_another_sender_is_left_alone_until_its_claim_lapse
     app: Flask, smtp: Inbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(app.config, "MAIL_DELIVER_AFTER_COMMIT", False)
-    person = make_user()
-    with write_transaction():
-        notify.notify(person.id, "account_verified", at=NOW, category=notify.category_param("student"))
+    email_someone_new()
     (message,) = outbox()
     now = clock.now()
     # Another sender claimed it and is (or was) sending.
@@ -176,9 +179,7 @@ def test_after_commit_delivery_can_be_switched_off_for_a_scheduler(
     app: Flask, smtp: Inbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(app.config, "MAIL_DELIVER_AFTER_COMMIT", False)
-    person = make_user()
-    with write_transaction():
-        notify.notify(person.id, "account_verified", at=NOW, category=notify.category_param("student"))
+    email_someone_new()
     assert smtp.messages == []
     assert [(m.status, m.attempts) for m in outbox()] == [(EmailStatus.QUEUED, 0)]
     assert mail.deliver_pending(clock.now()) == mail.DeliveryReport(sent=1)

@@ -13,6 +13,7 @@ from booking.services.transactions import write_transaction
 from booking.web.inbox.labels import unread_notifications
 from models import Notification, User, db
 from tests.factories import make_booking, make_manager, make_resource, make_university, make_user
+from tests.sql_log import recorded_sql
 
 NOW = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 
@@ -84,19 +85,11 @@ def test_the_unread_count_costs_one_query_and_none_for_visitors(app: Flask) -> N
     person = make_user()
     tell(person.id)
     tell(person.id)
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args) -> None:
-        statements.append(statement)
-
     with app.test_request_context("/"):
         assert unread_notifications() == 0
         login_user(db.session.get(User, person.id))
-        sa.event.listen(db.engine, "before_cursor_execute", record)
-        try:
+        with recorded_sql() as statements:
             assert render_template_string("{{ unread_notifications() }}") == "2"
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", record)
     assert len(statements) == 1 and "count" in statements[0].lower()
 
 

@@ -25,7 +25,8 @@ from models import (
     db,
 )
 from tests.factories import local, make_booking, make_manager, make_resource, make_university, make_user
-from tests.webhooks.receiver import Receiver, free_port, listening
+from tests.processes import free_port
+from tests.webhooks.receiver import Receiver, listening
 
 NOW = local(20, 9)  # Friday 20 November 2026, 09:00 in Jiaozuo
 ALL_EVENTS = tuple(e.value for e in webhooks.SUBSCRIBABLE)

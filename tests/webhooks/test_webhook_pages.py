@@ -10,7 +10,8 @@ from flask import Flask
 from booking.services import webhooks
 from models import AuditEvent, DeliveryStatus, Organization, User, WebhookDelivery, WebhookEndpoint, db
 from tests.factories import make_admin, make_manager, make_university
-from tests.webhooks.receiver import Receiver, free_port, listening
+from tests.processes import free_port
+from tests.webhooks.receiver import Receiver, listening
 
 EN = {"Accept-Language": "en"}
 EVENTS = ["booking.confirmed", "booking.cancelled"]

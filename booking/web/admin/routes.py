@@ -1,6 +1,6 @@
 """Admin routes (city office): universities, managers, enterprise verification. Admins only."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -11,7 +11,8 @@ from booking import clock
 from booking.services import organizations, reports, verification
 from booking.services.permissions import Role
 from booking.web.admin.forms import ButtonForm, GrantManagerForm, ReasonForm, UniversityForm
-from booking.web.errors import refusals
+from booking.web.errors import flash_outcome, refusals
+from booking.web.forms import posted
 from booking.web.guards import require_role
 from booking.web.input import query_int
 from booking.web.labels import localized
@@ -41,40 +42,23 @@ def universities() -> str:
     return render_template("admin/universities.html", universities=organizations.universities())
 
 
-@bp.route("/universities/new", methods=["GET", "POST"])
-def new_university() -> Response | str:
-    form = UniversityForm()
-    if form.validate_on_submit():
-        with refusals(form) as refused:
-            university = organizations.create_university(
-                current_user,
-                name_zh=form.name_zh.data,
-                name_en=form.name_en.data,
-                code=form.code.data,
-                now=clock.now(),
-            )
-        if not refused:
-            flash(_("%(name)s was added.", name=localized(university)), "success")
-            return redirect(url_for("admin.universities"))
-    return render_template("admin/university_form.html", form=form, university=None)
-
-
-@bp.route("/universities/<int:university_id>/edit", methods=["GET", "POST"])
-def edit_university(university_id: int) -> Response | str:
-    university = organizations.get_university(university_id)
+@bp.route("/universities/new", methods=["GET", "POST"], endpoint="new_university")
+@bp.route("/universities/<int:university_id>/edit", methods=["GET", "POST"], endpoint="edit_university")
+def university_form(university_id: int | None = None) -> Response | str:
+    """Add a university, or edit one: the same form, saved by create or update."""
+    university = None if university_id is None else organizations.get_university(university_id)
     form = UniversityForm(obj=university)
     if form.validate_on_submit():
+        names = {"name_zh": form.name_zh.data, "name_en": form.name_en.data, "code": form.code.data}
         with refusals(form) as refused:
-            organizations.update_university(
-                current_user,
-                university_id,
-                name_zh=form.name_zh.data,
-                name_en=form.name_en.data,
-                code=form.code.data,
-                now=clock.now(),
-            )
+            if university is None:
+                added = organizations.create_university(current_user, **names, now=clock.now())
+                saved = _("%(name)s was added.", name=localized(added))
+            else:
+                organizations.update_university(current_user, university.id, **names, now=clock.now())
+                saved = _("Saved.")
         if not refused:
-            flash(_("Saved."), "success")
+            flash(saved, "success")
             return redirect(url_for("admin.universities"))
     return render_template("admin/university_form.html", form=form, university=university)
 
@@ -129,8 +113,7 @@ def confirm_revoke_manager(user_id: int) -> str:
 
 @bp.post("/managers/<int:user_id>/revoke")
 def revoke_manager(user_id: int) -> Response:
-    if not ButtonForm().validate_on_submit():
-        abort(400)
+    posted(ButtonForm())
     user = organizations.revoke_manager(current_user, user_id, now=clock.now())
     flash(_("%(name)s no longer has manager rights.", name=user.display_name), "success")
     return redirect(url_for("admin.managers"))
@@ -172,21 +155,15 @@ def enterprise(organization_id: int) -> str:
 
 @bp.post("/enterprises/<int:organization_id>/verify")
 def verify_enterprise(organization_id: int) -> Response:
-    if not ButtonForm().validate_on_submit():
-        abort(400)
-    with refusals() as refused:
-        verified = verification.verify_enterprise(current_user, organization_id, now=clock.now())
-    if refused:
-        refused.flash("warning")
-    else:
-        flash(
-            ngettext(
-                "The enterprise is verified; %(num)d member can now book as an enterprise member.",
-                "The enterprise is verified; %(num)d members can now book as enterprise members.",
-                len(verified),
-            ),
-            "success",
-        )
+    posted(ButtonForm())
+    flash_outcome(
+        lambda: verification.verify_enterprise(current_user, organization_id, now=clock.now()),
+        lambda verified: ngettext(
+            "The enterprise is verified; %(num)d member can now book as an enterprise member.",
+            "The enterprise is verified; %(num)d members can now book as enterprise members.",
+            len(verified),
+        ),
+    )
     return redirect(url_for("admin.enterprise", organization_id=organization_id))
 
 
@@ -195,21 +172,16 @@ def reject_enterprise(organization_id: int) -> Response | tuple[str, int]:
     form = ReasonForm()
     if not form.validate_on_submit():
         return _enterprise_page(organization_id, reject_form=form), 422
-    with refusals() as refused:
-        rejected = verification.reject_enterprise(
+    flash_outcome(
+        lambda: verification.reject_enterprise(
             current_user, organization_id, reason=form.reason.data, now=clock.now()
-        )
-    if refused:
-        refused.flash("warning")
-    else:
-        flash(
-            ngettext(
-                "Verification declined; %(num)d member was told why.",
-                "Verification declined; %(num)d members were told why.",
-                len(rejected),
-            ),
-            "success",
-        )
+        ),
+        lambda rejected: ngettext(
+            "Verification declined; %(num)d member was told why.",
+            "Verification declined; %(num)d members were told why.",
+            len(rejected),
+        ),
+    )
     return redirect(url_for("admin.enterprise", organization_id=organization_id))
 
 

@@ -10,7 +10,7 @@ from booking.services import email_verification
 from booking.services.errors import Invalid
 from booking.web.auth.forms import EmailChangeForm, VerificationCodeForm
 from booking.web.auth.recovery import _signed_in, link_problem
-from booking.web.auth.routes import _limits_off, _too_many_attempts, bp
+from booking.web.auth.routes import _limits_off, _too_many_attempts, bp, posts_limited
 from booking.web.errors import refusals
 
 
@@ -28,9 +28,7 @@ def _person() -> str:
 
 @bp.route("/verify", methods=["GET", "POST"])
 @login_required
-@limiter.limit(
-    _code_limit, methods=["POST"], key_func=_person, exempt_when=_limits_off, error_message=_too_many_attempts
-)
+@posts_limited(_code_limit, key_func=_person)
 def verify_email() -> str | Response:
     form = VerificationCodeForm()
     waiting = current_user.pending_email or (None if current_user.email_verified else current_user.email)

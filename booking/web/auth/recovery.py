@@ -6,11 +6,10 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
-from booking.extensions import limiter
 from booking.services import recovery
 from booking.services.errors import Invalid
 from booking.web.auth.forms import ForgotPasswordForm, ResetPasswordForm
-from booking.web.auth.routes import _account, _limits_off, _too_many_attempts, bp
+from booking.web.auth.routes import _account, bp, posts_limited
 from booking.web.errors import refusals, show_invalid
 from models import User
 
@@ -34,20 +33,8 @@ def link_problem(error: Invalid) -> tuple[str, int]:
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
-@limiter.limit(
-    _reset_limit,
-    methods=["POST"],
-    key_func=lambda: "reset:" + get_remote_address(),
-    exempt_when=_limits_off,
-    error_message=_too_many_attempts,
-)
-@limiter.limit(
-    _reset_account_limit,
-    methods=["POST"],
-    key_func=lambda: "reset-" + _account(),
-    exempt_when=_limits_off,
-    error_message=_too_many_attempts,
-)
+@posts_limited(_reset_limit, key_func=lambda: "reset:" + get_remote_address())
+@posts_limited(_reset_account_limit, key_func=lambda: "reset-" + _account())
 def forgot_password() -> str | Response:
     form = ForgotPasswordForm()
     if form.validate_on_submit():

@@ -2,10 +2,12 @@
 personal data pages live in their own modules on this blueprint)."""
 
 import hashlib
+from collections.abc import Callable
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
+from flask_limiter import RouteLimit
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
@@ -85,12 +87,30 @@ def _limits_off() -> bool:
     return not current_app.config.get("RATELIMIT_ENABLED", True)
 
 
+def posts_limited(
+    limit: Callable[[], str],
+    *,
+    key_func: Callable[[], str] | None = None,
+    deduct_when: Callable[[Response], bool] | None = None,
+    exempt_when: Callable[[], bool] = _limits_off,
+) -> RouteLimit:
+    """The limiter on a page's form posts: off where the app turns limits off, its 429 said in words."""
+    return limiter.limit(
+        limit,
+        methods=["POST"],
+        key_func=key_func,
+        deduct_when=deduct_when,
+        exempt_when=exempt_when,
+        error_message=_too_many_attempts,
+    )
+
+
 def _home_or_next(target: str | None) -> Response:
     return redirect(safe_next_url(target) or url_for("main.home"))
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(_register_limit, methods=["POST"], exempt_when=_limits_off, error_message=_too_many_attempts)
+@posts_limited(_register_limit)
 def register() -> str | Response:
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -137,28 +157,10 @@ def _welcome(user: User) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    _pair_limit,
-    methods=["POST"],
-    key_func=_account_and_address,
-    deduct_when=_failed_login,
-    exempt_when=_limits_off,
-    error_message=_too_many_attempts,
-)
-@limiter.limit(
-    _address_limit,
-    methods=["POST"],
-    deduct_when=_failed_login,
-    exempt_when=_limits_off,
-    error_message=_too_many_attempts,
-)
-@limiter.limit(
-    _account_limit,
-    methods=["POST"],
-    key_func=_account,
-    deduct_when=_failed_login,
-    exempt_when=_known_browser_or_limits_off,
-    error_message=_too_many_attempts,
+@posts_limited(_pair_limit, key_func=_account_and_address, deduct_when=_failed_login)
+@posts_limited(_address_limit, deduct_when=_failed_login)
+@posts_limited(
+    _account_limit, key_func=_account, deduct_when=_failed_login, exempt_when=_known_browser_or_limits_off
 )
 def login() -> str | Response:
     form = LoginForm()

@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -27,6 +27,7 @@ from booking.web.bookings.forms import (
 )
 from booking.web.catalog.routes import cell_label, day_label, time_label
 from booking.web.errors import Caught, refusals
+from booking.web.forms import posted
 from booking.web.input import query_int
 from booking.web.labels import duration_words, locale_code, localized, render_violation
 from models import Booking, BookingStatus, Mode, Resource
@@ -77,21 +78,16 @@ def new(resource_id: int) -> Response | str | tuple[str, int]:
         submission = _application()
         if form.repeat.data:
             return _series(resource, form, now, submission)
-        booking = _with_files(
+        booking = _request_booking(
             resource,
+            start,
+            end,
             submission,
-            lambda: bookings.request_booking(
-                current_user,
-                resource.id,
-                start,
-                end,
-                party_size=form.party_size.data,
-                purpose=form.purpose.data or "",
-                submission_key=form.submission_key.data,
-                application=submission,
-                seen_taken=taken,
-                now=now,
-            ),
+            party_size=form.party_size.data,
+            purpose=form.purpose.data or "",
+            submission_key=form.submission_key.data,
+            seen_taken=taken,
+            now=now,
         )
     if refused and taken and {v.code for v in refused.violations} == {"conflict"}:
         # Only someone else's booking stands in the way: the refusal without the whole form, the cheap answer
@@ -132,6 +128,23 @@ def _application() -> applications.Submission:
 
 def _with_files(resource: Resource, submission: applications.Submission | None, book: Callable[[], T]) -> T:
     return applications.kept_if_booked(resource, submission, Path(current_app.config["ATTACHMENT_DIR"]), book)
+
+
+def _request_booking(
+    resource: Resource,
+    start: datetime,
+    end: datetime,
+    submission: applications.Submission,
+    **details: Any,
+) -> Booking:
+    """Request one booking with the facility's answers, their files kept only if it is booked."""
+    return _with_files(
+        resource,
+        submission,
+        lambda: bookings.request_booking(
+            current_user, resource.id, start, end, application=submission, **details
+        ),
+    )
 
 
 def _form_page(resource: Resource, form: BookingForm, **extra: object) -> str:
@@ -175,16 +188,11 @@ def _prefill(form: BookingForm, resource: Resource, now: datetime) -> None:
 def _series(
     resource: Resource, form: BookingForm, now: datetime, submission: applications.Submission | None
 ) -> Response | str:
-    duration = form.local_end() - form.local_start()
+    # The rule, the first start and each occurrence's length: what the preview shows is what is booked.
+    series = (form.rule(), form.local_start(), form.local_end() - form.local_start())
     if form.action.data == "preview":
         occurrences = bookings.preview_series(
-            current_user,
-            resource.id,
-            form.rule(),
-            form.local_start(),
-            duration,
-            party_size=form.party_size.data,
-            now=now,
+            current_user, resource.id, *series, party_size=form.party_size.data, now=now
         )
         return render_template(
             "bookings/preview.html",
@@ -203,9 +211,7 @@ def _series(
         lambda: bookings.request_series(
             current_user,
             resource.id,
-            form.rule(),
-            form.local_start(),
-            duration,
+            *series,
             party_size=form.party_size.data,
             purpose=form.purpose.data or "",
             only_available=True,
@@ -260,20 +266,14 @@ def _apply_for_placement(resource: Resource) -> Response | str | tuple[str, int]
     end = _utc(resource, datetime.combine(form.last_day.data + timedelta(days=1), datetime.min.time()))
     with refusals() as refused:
         submission = _application()
-        booking = _with_files(
+        booking = _request_booking(
             resource,
+            start,
+            end,
             submission,
-            lambda: bookings.request_booking(
-                current_user,
-                resource.id,
-                start,
-                end,
-                party_size=1,
-                purpose=form.statement.data.strip(),
-                submission_key=form.submission_key.data,
-                application=submission,
-                now=clock.now(),
-            ),
+            purpose=form.statement.data.strip(),
+            submission_key=form.submission_key.data,
+            now=clock.now(),
         )
     if refused:
         return _placement_page(resource, form, **_refusal(refused)), 422
@@ -428,9 +428,7 @@ def confirm_cancel(booking_id: int) -> Response | str:
 @login_required
 def cancel(booking_id: int) -> Response:
     bookings.get_visible_booking(current_user, booking_id)
-    form = CancelForm()
-    if not form.validate_on_submit():
-        abort(400)
+    form = posted(CancelForm())
     with refusals() as refused:
         cancelled = bookings.cancel(current_user, booking_id, now=clock.now(), following=form.following.data)
     if refused:

@@ -199,15 +199,13 @@ def _options() -> Response:
     return response
 
 
-def _body() -> bytes | Response:
+def _read_body() -> tuple[bytes, list[str] | None] | Response:
+    """The request body and the properties it asks for; a body too large (413) or not XML (400) answered."""
     if (request.content_length or 0) > MAX_BODY:
         return Response(status=413)
-    return request.get_data(cache=False)[: MAX_BODY + 1]
-
-
-def _parsed(body: bytes) -> list[str] | Response | None:
+    body = request.get_data(cache=False)[: MAX_BODY + 1]
     try:
-        return _requested(body)
+        return body, _requested(body)
     except (SafeXML.ParseError, ValueError):
         return Response(_("The request body is not valid XML."), status=400, mimetype="text/plain")
 
@@ -219,12 +217,10 @@ def principal(token: str) -> Response:
     cal = _Calendar(token)  # an unknown token: NotFound, answered in plain text (booking.web.errors)
     if request.method == "OPTIONS":
         return _options()
-    body = _body()
-    if isinstance(body, Response):
-        return body
-    wanted = _parsed(body)
-    if isinstance(wanted, Response):
-        return wanted
+    read = _read_body()
+    if isinstance(read, Response):
+        return read
+    _body, wanted = read
     multistatus = Element(_tag(DAV, "multistatus"))
     _response(multistatus, cal.root, _root_props(cal), wanted)
     if request.headers.get("Depth", "0") != "0":
@@ -241,12 +237,10 @@ def collection(token: str) -> Response:
         return _options()
     if request.method in ("GET", "HEAD"):
         return Response(cal.name, mimetype="text/plain")
-    body = _body()
-    if isinstance(body, Response):
-        return body
-    wanted = _parsed(body)
-    if isinstance(wanted, Response):
-        return wanted
+    read = _read_body()
+    if isinstance(read, Response):
+        return read
+    body, wanted = read
     multistatus = Element(_tag(DAV, "multistatus"))
     if request.method == "PROPFIND":
         _response(multistatus, cal.collection, _collection_props(cal), wanted)

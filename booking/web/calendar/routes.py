@@ -10,6 +10,7 @@ one, an If-Modified-Since no older than the last change) with 304 before loading
 import hashlib
 import logging
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -31,9 +32,10 @@ from booking.services import bookings
 from booking.services import calendar as feeds
 from booking.services.permissions import Role, can_manage, has_role
 from booking.web.errors import refusals, show_invalid
-from booking.web.forms import Form
+from booking.web.forms import Form, posted
 from booking.web.input import parse_id, parse_index
 from booking.web.labels import locale_code, localized
+from models import User
 
 bp = Blueprint("calendar", __name__)
 
@@ -167,18 +169,11 @@ def booking_ics(booking_id: int) -> Response:
 def personal_feed(token: str) -> Response:
     """The token owner's bookings from 30 days back to a year ahead, in their language."""
     user = feeds.user_for_feed_token(token)
-    locale = feeds.owner_locale(user)
-    with force_locale(babel_locale(locale)):
-        name = _("My bookings · Campus–City Booking")
-    return _feed(
+    return _owner_feed(
+        user,
         feeds.FeedScope(user_id=user.id),
-        locale=locale,
-        generation=user.feed_token_hash or "",
-        name=name,
-        filename="my-bookings.ics",
-        links=feeds.calendar_links(booking_pages=True),
-        public=False,
-        cache=PERSONAL_CACHE,
+        lambda _locale: _("My bookings · Campus–City Booking"),
+        "my-bookings.ics",
     )
 
 
@@ -189,15 +184,26 @@ def university_feed(token: str) -> Response:
     if not has_role(user, Role.MANAGER):
         raise feeds.NotFound
     university = feeds.university(user.manages_id)
+    return _owner_feed(
+        user,
+        feeds.FeedScope(university_id=university.id),
+        lambda locale: _("%(university)s · all bookings", university=university.name_for(locale)),
+        f"{re.sub(r'[^a-z0-9-]', '', university.code.lower()) or 'university'}-bookings.ics",
+    )
+
+
+def _owner_feed(user: User, scope: feeds.FeedScope, title: Callable[[str], str], filename: str) -> Response:
+    """A feed a token's owner subscribed to: in their language, named by `title` said in it, with links
+    to the booking pages; a new token makes it look new to caches."""
     locale = feeds.owner_locale(user)
     with force_locale(babel_locale(locale)):
-        name = _("%(university)s · all bookings", university=university.name_for(locale))
+        name = title(locale)
     return _feed(
-        feeds.FeedScope(university_id=university.id),
+        scope,
         locale=locale,
         generation=user.feed_token_hash or "",
         name=name,
-        filename=f"{re.sub(r'[^a-z0-9-]', '', university.code.lower()) or 'university'}-bookings.ics",
+        filename=filename,
         links=feeds.calendar_links(booking_pages=True),
         public=False,
         cache=PERSONAL_CACHE,
@@ -269,9 +275,7 @@ def subscribe() -> Response:
 def reset() -> Response:
     """Make a new link (the old one stops working at once) and show it, without a redirect that would
     have to carry the secret through the session cookie."""
-    form = FeedLinkForm()
-    if not form.validate_on_submit():
-        abort(400)
+    posted(FeedLinkForm())
     token = feeds.reset_feed_token(current_user, now=clock.now())
     html = render_template(
         "calendar/subscribe.html", form=FeedLinkForm(), has_feed=True, links=_subscription_links(token)

@@ -25,8 +25,8 @@ MAX_CAPACITY = 100_000
 MAX_TAGS = 10
 
 
-class CatalogFilterForm(Form):
-    """GET filters of /facilities/; the parameter names are the short ones shown in shared links."""
+class FacilityChoiceForm(Form):
+    """The GET filters the catalog and the timeline share: a text search, a kind, a university."""
 
     class Meta:
         csrf = False
@@ -34,6 +34,16 @@ class CatalogFilterForm(Form):
     q = SearchField(_l("Name or description"), validators=[Optional(), Length(max=100)])
     kind = SelectField(_l("Kind"), validators=[Optional()])
     university = SelectField(_l("University"), coerce=optional_id, validators=[Optional()])
+
+    def __init__(self, *args: object, universities: Sequence[Organization] = (), **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [("", _l("Any kind"))] + [(k.value, KIND_LABELS[k]) for k in ResourceKind]
+        self.university.choices = [("", _l("Any university"))] + [(u.id, localized(u)) for u in universities]
+
+
+class CatalogFilterForm(FacilityChoiceForm):
+    """GET filters of /facilities/; the parameter names are the short ones shown in shared links."""
+
     campus = StringField(
         _l("Campus"), validators=[Optional(), Length(max=100)], render_kw={"list": "campus-options"}
     )
@@ -55,9 +65,7 @@ class CatalogFilterForm(Form):
         tags: Sequence[str] = (),
         **kwargs: object,
     ) -> None:
-        super().__init__(*args, **kwargs)
-        self.kind.choices = [("", _l("Any kind"))] + [(k.value, KIND_LABELS[k]) for k in ResourceKind]
-        self.university.choices = [("", _l("Any university"))] + [(u.id, localized(u)) for u in universities]
+        super().__init__(*args, universities=universities, **kwargs)
         # A tag from a shared link that no facility has any more still shows, ticked.
         self.tag.choices = [(t, tag_label(t)) for t in sorted({*tags, *(self.tag.data or [])})]
 
@@ -131,24 +139,13 @@ class WeekForm(Form):
     week = DateField(_l("Week of"), validators=[Optional()])
 
 
-class TimelineForm(Form):
+class TimelineForm(FacilityChoiceForm):
     """GET parameters of the timeline: which facilities (filtered as in the catalog), which day, how long."""
 
-    class Meta:
-        csrf = False
-
-    q = SearchField(_l("Name or description"), validators=[Optional(), Length(max=100)])
-    kind = SelectField(_l("Kind"), validators=[Optional()])
-    university = SelectField(_l("University"), coerce=optional_id, validators=[Optional()])
     day = DateField(_l("Day"), validators=[Optional()])
     span = SelectField(
         _l("Show"), choices=[("day", _l("One day")), ("week", _l("One week"))], validators=[Optional()]
     )
-
-    def __init__(self, *args: object, universities: Sequence[Organization] = (), **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.kind.choices = [("", _l("Any kind"))] + [(k.value, KIND_LABELS[k]) for k in ResourceKind]
-        self.university.choices = [("", _l("Any university"))] + [(u.id, localized(u)) for u in universities]
 
     def filters(self) -> Filters:
         return Filters(

@@ -22,6 +22,7 @@ from booking.services.checkin import CheckinState, CheckinStatus
 from booking.services.permissions import Role, can_manage
 from booking.web.checkin.forms import CheckinForm, ConfirmForm, LiftForm
 from booking.web.errors import refusals
+from booking.web.forms import posted
 from booking.web.guards import require_role
 from booking.web.input import query_int
 from booking.web.safety import safe_next_url
@@ -146,9 +147,7 @@ def today() -> str:
 
 @bp.post("/manage/bookings/<int:booking_id>/check-in")
 def manager_check_in(booking_id: int) -> Response:
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        abort(400)
+    posted(ConfirmForm())
     with refusals() as refused:
         booking = checkin.check_in_by_manager(current_user, booking_id, now=clock.now())
     if refused:

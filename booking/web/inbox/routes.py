@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from booking import clock
 from booking.services import inbox
 from booking.services.permissions import Role, has_role
+from booking.web.forms import posted
 from booking.web.inbox import labels
 from booking.web.inbox.forms import ButtonForm, DigestForm
 from booking.web.input import query_int
@@ -47,8 +48,7 @@ def index() -> str:
 @bp.post("/notifications/<int:notification_id>/read")
 @login_required
 def mark_read(notification_id: int) -> Response:
-    if not ButtonForm().validate_on_submit():
-        abort(400)
+    posted(ButtonForm())
     inbox.mark_read(current_user, notification_id, now=clock.now())
     return _back()
 
@@ -56,8 +56,7 @@ def mark_read(notification_id: int) -> Response:
 @bp.post("/notifications/read-all")
 @login_required
 def mark_all_read() -> Response:
-    if not ButtonForm().validate_on_submit():
-        abort(400)
+    posted(ButtonForm())
     count = inbox.mark_all_read(current_user, now=clock.now())
     flash(
         ngettext("%(num)d notification marked as read.", "%(num)d notifications marked as read.", count),

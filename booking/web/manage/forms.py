@@ -369,6 +369,9 @@ class PhotoForm(Form):
     alt_zh = StringField(_l("What it shows, in Chinese"), validators=[Optional(), Length(max=300)])
     alt_en = StringField(_l("What it shows, in English"), validators=[Optional(), Length(max=300)])
 
+    def fill(self, resource: Any) -> None:
+        self.alt_zh.data, self.alt_en.data = resource.photo_alt_zh, resource.photo_alt_en
+
 
 class QuotaForm(Form):
     category = SelectField(

@@ -4,10 +4,11 @@ Every route is for managers and admins only (checked once for the whole blueprin
 university the viewer does not manage is a 404, whether asked for by URL or by a form field.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -20,6 +21,7 @@ from booking.services import applications, approvals, bookings, facilities, peop
 from booking.services.approvals import Outcome
 from booking.services.permissions import Role
 from booking.web.errors import flash_violations, refusals
+from booking.web.forms import posted
 from booking.web.guards import require_role
 from booking.web.input import query_int
 from booking.web.labels import KIND_LABELS, is_chinese, localized, quota_text
@@ -81,9 +83,7 @@ def queue() -> str:
 @bp.post("/requests/<int:booking_id>/approve")
 def approve(booking_id: int) -> Response:
     approvals.get_request(current_user, booking_id)
-    form = ApproveForm()
-    if not form.validate_on_submit():
-        abort(400)
+    form = posted(ApproveForm())
     with refusals() as refused:
         booking = approvals.approve(current_user, booking_id, now=clock.now(), note=form.note.data or "")
     if refused:
@@ -112,9 +112,7 @@ def reject(booking_id: int) -> Page:
 @bp.post("/series/<int:series_id>/approve")
 def approve_series(series_id: int) -> Response:
     approvals.get_series(current_user, series_id)
-    form = ApproveForm()
-    if not form.validate_on_submit():
-        abort(400)
+    form = posted(ApproveForm())
     outcome = approvals.approve_series(current_user, series_id, now=clock.now(), note=form.note.data or "")
     _report(outcome, approved=True)
     return _back(url_for("manage.queue"), form.next.data)
@@ -260,8 +258,7 @@ def facility_activate(resource_id: int) -> Response:
 
 def _set_active(resource_id: int, active: bool) -> Response:
     _facility(resource_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    posted(ConfirmForm())
     resource = facilities.set_active(current_user, resource_id, active, now=clock.now())
     if active:
         flash(_("%(name)s is open for booking.", name=localized(resource)), "success")
@@ -277,55 +274,74 @@ def _set_active(resource_id: int, active: bool) -> Response:
 def facility_hours(resource_id: int) -> Page:
     resource = _facility(resource_id)
     form = HoursForm()
-    if request.method == "GET":
-        form.fill(resource)
-    elif form.validate_on_submit():
-        with refusals(form) as refused:
-            facilities.set_hours(current_user, resource.id, form.hours(), now=clock.now())
-        if not refused:
-            flash(_("Opening hours saved."), "success")
-            return redirect(url_for("manage.facility_hours", resource_id=resource.id))
-    return render_template("manage/hours.html", form=form, resource=resource)
+    return _facility_settings(
+        resource,
+        form,
+        "manage/hours.html",
+        filled_from=resource,
+        save=lambda: facilities.set_hours(current_user, resource.id, form.hours(), now=clock.now()),
+        saved=_("Opening hours saved."),
+    )
 
 
 @bp.route("/facilities/<int:resource_id>/rules", methods=["GET", "POST"])
 def facility_policy(resource_id: int) -> Page:
     resource = _facility(resource_id)
     form = PolicyForm()
-    if request.method == "GET":
-        if resource.policy is not None:
-            form.fill(resource.policy)
-    elif form.validate_on_submit():
-        with refusals(form) as refused:
-            facilities.update_policy(current_user, resource.id, form.draft(), now=clock.now())
-        if not refused:
-            flash(_("Booking rules saved."), "success")
-            return redirect(url_for("manage.facility_policy", resource_id=resource.id))
-    return render_template("manage/policy.html", form=form, resource=resource)
+    return _facility_settings(
+        resource,
+        form,
+        "manage/policy.html",
+        filled_from=resource.policy,
+        save=lambda: facilities.update_policy(current_user, resource.id, form.draft(), now=clock.now()),
+        saved=_("Booking rules saved."),
+    )
 
 
 @bp.route("/facilities/<int:resource_id>/photo", methods=["GET", "POST"])
 def facility_photo(resource_id: int) -> Page:
     resource = _facility(resource_id)
     form = PhotoForm()
+    return _facility_settings(
+        resource,
+        form,
+        "manage/photo.html",
+        filled_from=resource,
+        save=lambda: photos.set_photo(
+            current_user,
+            resource.id,
+            form.photo.data.read(current_app.config["PHOTO_MAX_BYTES"] + 1),
+            alt_zh=form.alt_zh.data or "",
+            alt_en=form.alt_en.data or "",
+            directory=Path(current_app.config["PHOTO_DIR"]),
+            max_bytes=current_app.config["PHOTO_MAX_BYTES"],
+            now=clock.now(),
+        ),
+        saved=_("Photo saved."),
+    )
+
+
+def _facility_settings(
+    resource: Resource,
+    form: HoursForm | PolicyForm | PhotoForm,
+    template: str,
+    *,
+    filled_from: object | None,
+    save: Callable[[], object],
+    saved: str,
+) -> Page:
+    """A page of a facility's settings: the form filled from `filled_from` (if any) when opened; a valid post
+    saved by `save` (a refusal shown on the form), said, and the page shown again."""
     if request.method == "GET":
-        form.alt_zh.data, form.alt_en.data = resource.photo_alt_zh, resource.photo_alt_en
+        if filled_from is not None:
+            form.fill(filled_from)
     elif form.validate_on_submit():
         with refusals(form) as refused:
-            photos.set_photo(
-                current_user,
-                resource.id,
-                form.photo.data.read(current_app.config["PHOTO_MAX_BYTES"] + 1),
-                alt_zh=form.alt_zh.data or "",
-                alt_en=form.alt_en.data or "",
-                directory=Path(current_app.config["PHOTO_DIR"]),
-                max_bytes=current_app.config["PHOTO_MAX_BYTES"],
-                now=clock.now(),
-            )
+            save()
         if not refused:
-            flash(_("Photo saved."), "success")
-            return redirect(url_for("manage.facility_photo", resource_id=resource.id))
-    return render_template("manage/photo.html", form=form, resource=resource)
+            flash(saved, "success")
+            return redirect(url_for(str(request.endpoint), resource_id=resource.id))
+    return render_template(template, form=form, resource=resource)
 
 
 # --- quotas ------------------------------------------------------------------------------------------
@@ -413,8 +429,7 @@ def confirm_quota_delete(quota_id: int) -> str:
 
 @bp.post("/quotas/<int:quota_id>/delete")
 def quota_delete(quota_id: int) -> Response:
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    posted(ConfirmForm())
     facilities.delete_quota(current_user, quota_id, now=clock.now())
     flash(_("Quota deleted."), "success")
     return redirect(url_for("manage.quotas", university=_university_arg()))
@@ -533,8 +548,7 @@ def confirm_closure_delete(closure_id: int) -> str:
 
 @bp.post("/closures/<int:closure_id>/delete")
 def closure_delete(closure_id: int) -> Response:
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    posted(ConfirmForm())
     facilities.delete_closure(current_user, closure_id, now=clock.now())
     flash(_("Closure removed."), "success")
     return redirect(url_for("manage.closures", university=_university_arg()))

@@ -1,6 +1,6 @@
 """People routes for managers: the students who named their university; verify or reject them."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -8,7 +8,8 @@ from werkzeug.wrappers import Response
 from booking import clock
 from booking.services import verification
 from booking.services.permissions import Role
-from booking.web.errors import refusals
+from booking.web.errors import flash_outcome
+from booking.web.forms import posted
 from booking.web.guards import require_role
 from booking.web.input import query_int
 from booking.web.people.forms import RejectForm, VerifyForm
@@ -46,14 +47,11 @@ def students() -> str:
 
 @bp.post("/students/<int:user_id>/verify")
 def verify(user_id: int) -> Response:
-    if not VerifyForm().validate_on_submit():
-        abort(400)
-    with refusals() as refused:
-        student = verification.verify_student(current_user, user_id, now=clock.now())
-    if refused:
-        refused.flash("warning")
-    else:
-        flash(_("%(name)s is verified and can now book as a student.", name=student.display_name), "success")
+    posted(VerifyForm())
+    flash_outcome(
+        lambda: verification.verify_student(current_user, user_id, now=clock.now()),
+        lambda student: _("%(name)s is verified and can now book as a student.", name=student.display_name),
+    )
     return redirect(url_for("people.students", **_list_args()))
 
 
@@ -66,13 +64,10 @@ def reject(user_id: int) -> Response:
         for message in form.reason.errors:
             flash(message, "error")
         return redirect(url_for("people.students", **_list_args()))
-    with refusals() as refused:
-        student = verification.reject_student(current_user, user_id, reason=form.reason.data, now=clock.now())
-    if refused:
-        refused.flash("warning")
-    else:
-        flash(
-            _("%(name)s's verification was declined; they were told why.", name=student.display_name),
-            "success",
-        )
+    flash_outcome(
+        lambda: verification.reject_student(current_user, user_id, reason=form.reason.data, now=clock.now()),
+        lambda student: _(
+            "%(name)s's verification was declined; they were told why.", name=student.display_name
+        ),
+    )
     return redirect(url_for("people.students", **_list_args()))

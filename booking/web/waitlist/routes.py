@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -13,6 +13,7 @@ from booking.engine.violations import Violation
 from booking.services import bookings, waitlist
 from booking.web.bookings.forms import BookingForm
 from booking.web.errors import refusals
+from booking.web.forms import posted
 from booking.web.waitlist.forms import JoinForm, LeaveForm
 
 bp = Blueprint("waitlist", __name__)
@@ -83,8 +84,7 @@ def mine() -> str:
 @bp.post("/waitlist/<int:entry_id>/leave")
 @login_required
 def leave(entry_id: int) -> Response:
-    if not LeaveForm().validate_on_submit():
-        abort(400)
+    posted(LeaveForm())
     with refusals() as refused:
         waitlist.leave(current_user, entry_id, now=clock.now())
     if refused:

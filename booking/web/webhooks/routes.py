@@ -34,14 +34,17 @@ def _university() -> Organization:
 def index() -> Page:
     university = _university()
     form = WebhookForm()
-    if request.method == "POST":
-        if form.validate_on_submit():
-            with refusals(form) as refused:
-                endpoint, secret = webhooks.create(current_user, university.id, form.draft(), now=clock.now())
-            if not refused:
-                return _secret_page(endpoint, secret, created=True)
-        return _index_page(university, form), 422
-    return _index_page(university, form)
+    if form.validate_on_submit():
+        with refusals(form) as refused:
+            endpoint, secret = webhooks.create(current_user, university.id, form.draft(), now=clock.now())
+        if not refused:
+            return _secret_page(endpoint, secret, created=True)
+    return _form_answer(_index_page(university, form))
+
+
+def _form_answer(page: str) -> Page:
+    """A page with the form: 422 when it answers a post (the form was not accepted), else 200."""
+    return (page, 422) if request.method == "POST" else page
 
 
 def _index_page(university: Organization, form: WebhookForm) -> str:
@@ -63,15 +66,13 @@ def _secret_page(endpoint: WebhookEndpoint, secret: str, *, created: bool) -> st
 def endpoint(endpoint_id: int) -> Page:
     found = webhooks.get_endpoint(current_user, endpoint_id)
     form = WebhookForm(obj=found) if request.method == "GET" else WebhookForm()
-    if request.method == "POST":
-        if form.validate_on_submit():
-            with refusals(form) as refused:
-                webhooks.update(current_user, endpoint_id, form.draft(), now=clock.now())
-            if not refused:
-                flash(_("Webhook saved."), "success")
-                return redirect(url_for("webhooks.endpoint", endpoint_id=endpoint_id))
-        return _endpoint_page(found, form), 422
-    return _endpoint_page(found, form)
+    if form.validate_on_submit():
+        with refusals(form) as refused:
+            webhooks.update(current_user, endpoint_id, form.draft(), now=clock.now())
+        if not refused:
+            flash(_("Webhook saved."), "success")
+            return redirect(url_for("webhooks.endpoint", endpoint_id=endpoint_id))
+    return _form_answer(_endpoint_page(found, form))
 
 
 def _endpoint_page(found: WebhookEndpoint, form: WebhookForm) -> str:
