@@ -27,7 +27,8 @@ from models import (
 )
 from tests.api.api_helpers import NOW, bearer, token_for
 from tests.factories import local, make_admin, make_manager, make_resource, make_university, make_user
-from tests.webhooks.receiver import Receiver, free_port, listening
+from tests.processes import free_port
+from tests.webhooks.receiver import Receiver, listening
 
 PROBLEM = "application/problem+json"
 EVENTS = ["booking.confirmed", "booking.cancelled"]
