@@ -6,23 +6,14 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 
 from booking.services import api_tokens
 from booking.services.api_tokens import Scope
 from models import ApiToken, Booking, BookingStatus, IdempotentAnswer, db
-from tests.api.api_helpers import NOW, bearer, token_for
+from tests.api.api_helpers import NOW, PROBLEM, bearer, token_for
 from tests.factories import local, make_booking, make_manager, make_resource, make_university, make_user
-
-PROBLEM = "application/problem+json"
-
-
-@pytest.fixture(autouse=True)
-def _frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 def booking_count() -> int:

@@ -3,14 +3,13 @@ the same services as the pages, the same role and university scoping, and bad in
 
 import pytest
 import sqlalchemy as sa
-import time_machine
 from flask.testing import FlaskClient
 
 from booking.services import audit
 from booking.services.api_tokens import Scope
 from booking.services.audit import AuditAction
 from models import AuditEvent, OpennessTarget, Organization, OrganizationKind, User, Verification, db
-from tests.api.api_helpers import NOW, bearer, token_for
+from tests.api.api_helpers import NOW, PROBLEM, bearer, count, token_for
 from tests.factories import (
     make_admin,
     make_enterprise,
@@ -19,19 +18,6 @@ from tests.factories import (
     make_university,
     make_user,
 )
-
-PROBLEM = "application/problem+json"
-
-
-@pytest.fixture(autouse=True)
-def _frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-def count(model: type) -> int:
-    db.session.rollback()
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model)) or 0
 
 
 def manage(user: User) -> dict[str, str]:

@@ -1,19 +1,11 @@
 """Dates at the edges of the calendar, over the API: a 4xx problem or an answer, never a 500."""
 
 import pytest
-import time_machine
 from flask.testing import FlaskClient
 
 from booking.services.api_tokens import Scope
-from tests.api.api_helpers import NOW, bearer, token_for
+from tests.api.api_helpers import bearer, token_for
 from tests.factories import make_manager, make_resource, make_university
-
-
-@pytest.fixture(autouse=True)
-def _frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
 
 EDGES = ["0001-01-01", "9999-12-31"]
 

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -26,7 +25,7 @@ from models import (
     User,
     db,
 )
-from tests.api.api_helpers import NOW, bearer, token_for
+from tests.api.api_helpers import NOW, PROBLEM, bearer, count, token_for
 from tests.factories import (
     local,
     make_admin,
@@ -39,14 +38,6 @@ from tests.factories import (
     make_user,
 )
 
-PROBLEM = "application/problem+json"
-
-
-@pytest.fixture(autouse=True)
-def _frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
 
 def manage_token(user: User) -> str:
     return token_for(user, Scope.READ, Scope.MANAGE)
@@ -54,11 +45,6 @@ def manage_token(user: User) -> str:
 
 def call(client: FlaskClient, method: str, path: str, secret: str, body: Any = None, **headers: str):
     return client.open(f"/api/v1{path}", method=method, json=body, headers=bearer(secret, **headers))
-
-
-def count(model: type) -> int:
-    db.session.rollback()
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
 def written() -> tuple[int, ...]:

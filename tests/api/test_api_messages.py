@@ -5,7 +5,6 @@ import re
 from datetime import timedelta
 
 import pytest
-import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import refresh
@@ -13,18 +12,12 @@ from marshmallow import Schema, fields
 
 from booking.services.api_tokens import Scope
 from booking.web.api import city_schemas, messages, schemas
-from tests.api.api_helpers import NOW, bearer, token_for
+from tests.api.api_helpers import bearer, token_for
 from tests.factories import local, make_booking, make_resource, make_university, make_user
 
 ENGLISH = re.compile(r"[A-Za-z]{3,}")
 # Names a message may quote: the fields and values of the request, which are the same in every language.
 QUOTED = re.compile(r"\b(free_on|free_from|free_to|count|until|NUL|UTF|JSON|NaN|null|week|month|term|year)\b")
-
-
-@pytest.fixture(autouse=True)
-def _frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 def _english_left(message: str, values: tuple[str, ...] = ()) -> list[str]:

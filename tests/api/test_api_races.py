@@ -6,11 +6,10 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-import time_machine
 from flask import Flask
 
 from models import ACTIVE_STATUSES, Booking, db
-from tests.api.api_helpers import NOW, bearer, token_for
+from tests.api.api_helpers import bearer, token_for
 from tests.concurrency import run_at_once
 from tests.factories import local, make_resource, make_user
 
@@ -25,12 +24,6 @@ def post(app: Flask, secret: str, body: dict, **headers: str):
         return response.status_code, (response.json or {}).get("id")
 
     return go
-
-
-@pytest.fixture(autouse=True)
-def _frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 def slot_body(facility_id: int) -> dict:

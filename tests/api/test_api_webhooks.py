@@ -8,7 +8,6 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -25,19 +24,12 @@ from models import (
     WindowReminder,
     db,
 )
-from tests.api.api_helpers import NOW, bearer, token_for
+from tests.api.api_helpers import NOW, PROBLEM, bearer, token_for
 from tests.factories import local, make_admin, make_manager, make_resource, make_university, make_user
 from tests.processes import free_port
 from tests.webhooks.receiver import Receiver, listening
 
-PROBLEM = "application/problem+json"
 EVENTS = ["booking.confirmed", "booking.cancelled"]
-
-
-@pytest.fixture(autouse=True)
-def _frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture
