@@ -15,7 +15,16 @@ from flask_login import current_user
 
 from booking.engine.violations import N_
 from booking.services.people import mask_email
-from models import BookingStatus, Category, Mode, QuotaPeriod, ResourceKind, Verification
+from models import (
+    BookingStatus,
+    Category,
+    Frequency,
+    Mode,
+    QuotaPeriod,
+    ResourceKind,
+    Verification,
+    WaitlistStatus,
+)
 
 KIND_LABELS = {
     ResourceKind.SPORTS_VENUE: _l("Sports venue"),
@@ -73,6 +82,12 @@ STATUS_LABELS = {
     BookingStatus.EXPIRED: _l("Expired"),
     BookingStatus.NO_SHOW: _l("No-show"),
 }
+WAITLIST_LABELS = {
+    WaitlistStatus.WAITING: _l("Waiting"),
+    WaitlistStatus.PROMOTED: _l("Booked for you"),
+    WaitlistStatus.LEFT: _l("Left"),
+}
+FREQUENCY_LABELS = {Frequency.WEEKLY: _l("Weekly"), Frequency.DAILY: _l("Daily")}
 WEEKDAY_NAMES = (
     _l("Monday"),
     _l("Tuesday"),
@@ -391,6 +406,7 @@ def register(app: Flask) -> None:
         VERIFICATION_LABELS=VERIFICATION_LABELS,
         MODE_LABELS=MODE_LABELS,
         STATUS_LABELS=STATUS_LABELS,
+        WAITLIST_LABELS=WAITLIST_LABELS,
         status_label=status_label,
         place=place,
         standing_text=standing_text,

@@ -5,7 +5,6 @@ names, codes and ISO timestamps."""
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from enum import StrEnum
 from typing import Any
 
 from flask import current_app
@@ -18,14 +17,16 @@ from booking.notify import message_text
 from booking.web.audit.events import action_label, notes_of
 from booking.web.labels import (
     CATEGORY_LABELS,
+    FREQUENCY_LABELS,
     STATUS_LABELS,
     VERIFICATION_LABELS,
+    WAITLIST_LABELS,
     WEEKDAY_NAMES,
     duration_words,
     format_local,
     localized,
 )
-from models import BookingStatus, Category, EmailStatus, Frequency, Verification, WaitlistStatus
+from models import EmailStatus
 
 NOTHING = "—"
 Shown = Callable[[Any], str]
@@ -71,24 +72,18 @@ def _text(value: Any) -> str:
     return NOTHING if value is None or value == "" else str(value)
 
 
-def _label(labels: Mapping[Any, Any], enum: type[StrEnum]) -> Shown:
-    """A stored code (a status, a category) by its label; a code this version does not know, as it is."""
-    by_code = {member.value: label for member, label in labels.items() if isinstance(member, enum)}
-    return lambda value: NOTHING if value is None else str(by_code.get(value, value))
+def _label(labels: Mapping[Any, Any]) -> Shown:
+    """A stored code (a status, a category) by its label; a code this version does not know, as it is.
+    The labels are keyed by str enums, which equal (and hash as) their codes."""
+    return lambda value: NOTHING if value is None else str(labels.get(value, value))
 
 
-_WAITLIST = {
-    WaitlistStatus.WAITING: _l("Waiting"),
-    WaitlistStatus.PROMOTED: _l("Booked for you"),
-    WaitlistStatus.LEFT: _l("Left"),
-}
 _EMAIL = {
     EmailStatus.QUEUED: _l("Waiting to be sent"),
     EmailStatus.SENDING: _l("Being sent"),
     EmailStatus.SENT: _l("Sent"),
     EmailStatus.FAILED: _l("Could not be delivered"),
 }
-_FREQUENCY = {Frequency.WEEKLY: _l("Weekly"), Frequency.DAILY: _l("Daily")}
 _LANGUAGES = {"zh": "中文", "en": "English"}
 
 
@@ -111,10 +106,10 @@ ACCOUNT: tuple[tuple[str, Any, Shown], ...] = (
     ("pending_email", _l("New address awaiting confirmation"), _text),
     ("display_name", _l("Your name"), _text),
     ("phone", _l("Phone"), _text),
-    ("category", _l("Who you are"), _label(CATEGORY_LABELS, Category)),
+    ("category", _l("Who you are"), _label(CATEGORY_LABELS)),
     ("organization", _l("University or company"), _named),
     ("student_number", _l("Student or staff number"), _text),
-    ("verification", _l("Verification"), _label(VERIFICATION_LABELS, Verification)),
+    ("verification", _l("Verification"), _label(VERIFICATION_LABELS)),
     ("verified_at", _l("Verified on"), _when),
     ("manager_of", _l("Manager of"), _named),
     ("is_admin", _l("City office"), _yes_no),
@@ -138,7 +133,7 @@ TABLES: tuple[tuple[str, Any, str, tuple[tuple[str, Any, Shown], ...]], ...] = (
             ("end", _l("End time"), _when),
             ("party_size", _l("People"), _text),
             ("purpose", _l("Purpose"), _text),
-            ("status", _l("Status"), _label(STATUS_LABELS, BookingStatus)),
+            ("status", _l("Status"), _label(STATUS_LABELS)),
             ("decision_note", _l("Manager's note"), _text),
         ),
     ),
@@ -148,7 +143,7 @@ TABLES: tuple[tuple[str, Any, str, tuple[tuple[str, Any, Shown], ...]], ...] = (
         "data-series",
         (
             ("facility", _l("Facility"), _named),
-            ("frequency", _l("Repeats"), _label(_FREQUENCY, Frequency)),
+            ("frequency", _l("Repeats"), _label(FREQUENCY_LABELS)),
             ("interval", _l("Every"), _text),
             ("weekdays", _l("On"), _weekdays),
             ("count", _l("Times"), _text),
@@ -167,7 +162,7 @@ TABLES: tuple[tuple[str, Any, str, tuple[tuple[str, Any, Shown], ...]], ...] = (
             ("end", _l("End time"), _when),
             ("party_size", _l("People"), _text),
             ("purpose", _l("Purpose"), _text),
-            ("status", _l("Status"), _label(_WAITLIST, WaitlistStatus)),
+            ("status", _l("Status"), _label(WAITLIST_LABELS)),
         ),
     ),
     (
@@ -187,7 +182,7 @@ TABLES: tuple[tuple[str, Any, str, tuple[tuple[str, Any, Shown], ...]], ...] = (
         (
             ("to", _l("To"), _text),
             ("subject", _l("Subject"), _text),
-            ("status", _l("Status"), _label(_EMAIL, EmailStatus)),
+            ("status", _l("Status"), _label(_EMAIL)),
             ("created_at", _l("Written"), _when),
             ("sent_at", _l("Sent"), _when),
         ),

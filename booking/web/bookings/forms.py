@@ -23,6 +23,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from booking import engine
 from booking.web.forms import Form
 from booking.web.input import EARLIEST_DATE, LATEST_DATE
+from booking.web.labels import FREQUENCY_LABELS
 from models import Frequency
 
 WEEKDAY_CHOICES = [
@@ -109,7 +110,10 @@ class BookingForm(VisitForm):
     repeat = BooleanField(_l("Repeat this booking"))
     frequency = SelectField(
         _l("Repeats"),
-        choices=[(Frequency.WEEKLY.value, _l("Weekly")), (Frequency.DAILY.value, _l("Daily"))],
+        choices=[
+            (frequency.value, FREQUENCY_LABELS[frequency])
+            for frequency in (Frequency.WEEKLY, Frequency.DAILY)
+        ],
         default=Frequency.WEEKLY.value,
     )
     interval = IntegerField(
